@@ -1,0 +1,96 @@
+// Package i18n holds every sentence huzhu says, in an embedded catalogue per
+// locale (zh-CN, the default, and en), and renders them with named
+// arguments. It imports only package bot of huzhu's packages.
+package i18n
+
+import (
+	"embed"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+//go:embed locales/*.toml
+var files embed.FS
+
+// Args are the named values a sentence's template refers to as {{.Name}}.
+type Args map[string]any
+
+// Locales are the supported reply languages, the default first.
+var Locales = []string{bot.DefaultLocale, "en"}
+
+var bundle, localizers = load()
+
+func load() (*goi18n.Bundle, map[string]*goi18n.Localizer) {
+	b := goi18n.NewBundle(language.MustParse(bot.DefaultLocale))
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	ls := map[string]*goi18n.Localizer{}
+	for _, l := range Locales {
+		if _, err := b.LoadMessageFileFS(files, "locales/"+l+".toml"); err != nil {
+			// The catalogues are compiled in, so this is caught by any test.
+			panic(fmt.Sprintf("i18n: %s: %v", l, err))
+		}
+		ls[l] = goi18n.NewLocalizer(b, l, bot.DefaultLocale)
+	}
+	return b, ls
+}
+
+// T renders the sentence key in locale with args. An unknown locale falls
+// back to the default; an unknown key renders as the key itself, which the
+// catalogue tests forbid.
+func T(locale, key string, args ...Args) string {
+	l, ok := localizers[locale]
+	if !ok {
+		l = localizers[bot.DefaultLocale]
+	}
+	var data Args
+	if len(args) > 0 {
+		data = args[0]
+	}
+	s, err := l.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	if err != nil {
+		return key
+	}
+	return s
+}
+
+// Has reports whether key exists in locale's catalogue.
+func Has(locale, key string) bool {
+	return slices.Contains(Keys(locale), key)
+}
+
+// Keys returns every key of locale's catalogue, sorted.
+func Keys(locale string) []string {
+	raw, err := files.ReadFile("locales/" + locale + ".toml")
+	if err != nil {
+		return nil
+	}
+	var m map[string]any
+	if _, err := toml.Decode(string(raw), &m); err != nil {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// ParseLocale reads the language a person asks for (/lang en, 语言 中文) and
+// returns the locale, or false when it is not one huzhu speaks.
+func ParseLocale(s string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "zh", "zh-cn", "zh_cn", "cn", "中文", "汉语", "简体", "简体中文", "chinese":
+		return "zh-CN", true
+	case "en", "en-us", "en-gb", "english", "英文", "英语":
+		return "en", true
+	}
+	return "", false
+}

@@ -1,0 +1,79 @@
+package i18n
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestCataloguesHaveTheSameKeys fails on a key present in one locale and
+// missing from another.
+func TestCataloguesHaveTheSameKeys(t *testing.T) {
+	want := Keys(Locales[0])
+	if len(want) == 0 {
+		t.Fatal("default catalogue is empty or does not parse")
+	}
+	for _, l := range Locales[1:] {
+		got := map[string]bool{}
+		for _, k := range Keys(l) {
+			got[k] = true
+		}
+		for _, k := range want {
+			if !got[k] {
+				t.Errorf("%s: missing key %q", l, k)
+			}
+			delete(got, k)
+		}
+		for k := range got {
+			t.Errorf("%s: key %q is not in %s", l, k, Locales[0])
+		}
+	}
+}
+
+var fieldRE = regexp.MustCompile(`\{\{[^}]*?\.(\w+)`)
+
+// TestEverySentenceRenders renders every sentence with a value for each
+// field its template names, in every locale.
+func TestEverySentenceRenders(t *testing.T) {
+	for _, l := range Locales {
+		raw, _ := files.ReadFile("locales/" + l + ".toml")
+		for _, k := range Keys(l) {
+			args := Args{}
+			for _, m := range fieldRE.FindAllStringSubmatch(string(raw), -1) {
+				args[m[1]] = "x"
+			}
+			got := T(l, k, args)
+			if got == k || strings.Contains(got, "<no value>") || strings.TrimSpace(got) == "" {
+				t.Errorf("%s %s renders as %q", l, k, got)
+			}
+		}
+	}
+}
+
+func TestParseLocale(t *testing.T) {
+	for in, want := range map[string]string{"en": "en", "English": "en", "英文": "en", "中文": "zh-CN", "zh": "zh-CN"} {
+		if got, ok := ParseLocale(in); !ok || got != want {
+			t.Errorf("ParseLocale(%q) = %q, %v", in, got, ok)
+		}
+	}
+	if _, ok := ParseLocale("fr"); ok {
+		t.Error("fr accepted")
+	}
+}
+
+func TestUnknownLocaleFallsBack(t *testing.T) {
+	if got, want := T("fr", "help_pointer"), T("zh-CN", "help_pointer"); got != want {
+		t.Errorf("got %q, want the default %q", got, want)
+	}
+}
+
+func FuzzParseLocale(f *testing.F) {
+	for _, s := range []string{"en", "中文", "", "ＥＮ", "🙂"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if l, ok := ParseLocale(s); ok && T(l, "help_pointer") == "help_pointer" {
+			t.Fatalf("ParseLocale(%q) = unsupported %q", s, l)
+		}
+	})
+}

@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// ErrPanic wraps a panic recovered while serving a message.
+var ErrPanic = errors.New("panic while serving message")
+
+// Recover turns a panic in a handler into an error, so one bad message never
+// takes the bot down.
+func Recover() Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					err = fmt.Errorf("%w: %v\n%s", ErrPanic, p, debug.Stack())
+				}
+			}()
+			return next.ServeMessage(ctx, r, m)
+		})
+	}
+}
+
+// Logging logs every message that reached a command, with how long it took
+// and its outcome. Message text is not logged: it may hold personal details.
+func Logging(log *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
+			start := time.Now()
+			err := next.ServeMessage(ctx, r, m)
+			if m.Command == "" && err == nil {
+				return nil
+			}
+			attrs := []any{"chat", m.Chat.Key(), "user", m.Sender.Key(), "command", m.Command, "took", time.Since(start)}
+			if err != nil {
+				log.Error("message failed", append(attrs, "err", err)...)
+			} else {
+				log.Debug("message served", attrs...)
+			}
+			return err
+		})
+	}
+}
+
+// ErrRateLimited is returned when a person sends commands faster than the
+// rate limit allows.
+var ErrRateLimited = errors.New("too many messages")
+
+// RateLimit lets each person send a burst of messages and then one every
+// interval; messages beyond that are dropped with ErrRateLimited (the error
+// middleware decides whether to say so). Limits are kept in memory per
+// process: they protect the bot from a stuck client, not from abuse across
+// instances.
+func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
+	var mu sync.Mutex
+	limiters := map[string]*rate.Limiter{}
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
+			mu.Lock()
+			l, ok := limiters[m.Sender.Key()]
+			if !ok {
+				if len(limiters) > 100_000 {
+					clear(limiters) // bound memory; losing limiter state is harmless
+				}
+				l = rate.NewLimiter(rate.Every(interval), burst)
+				limiters[m.Sender.Key()] = l
+			}
+			allowed := l.AllowN(clock.Now(), 1)
+			mu.Unlock()
+			if !allowed {
+				return fmt.Errorf("%w: %s", ErrRateLimited, m.Sender.Key())
+			}
+			return next.ServeMessage(ctx, r, m)
+		})
+	}
+}
+
+// Deduper remembers which messages were already served.
+type Deduper interface {
+	// FirstSeen records key and reports whether this is the first time it
+	// was seen.
+	FirstSeen(ctx context.Context, key string) (bool, error)
+}
+
+// Dedupe drops a message whose platform id was already served, so a
+// redelivered update never pledges or votes twice. Messages without an id
+// are always served.
+func Dedupe(d Deduper) Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
+			if m.ID != "" {
+				first, err := d.FirstSeen(ctx, m.Chat.Key()+":"+m.ID)
+				if err != nil {
+					return fmt.Errorf("dedupe: %w", err)
+				}
+				if !first {
+					return nil
+				}
+			}
+			return next.ServeMessage(ctx, r, m)
+		})
+	}
+}
+
+// Bot joins platforms to a handler: it is the Receiver every platform hands
+// its messages to, and the Sender that speaks through them.
+type Bot struct {
+	Handler Handler
+	Sender  Sender
+	Log     *slog.Logger
+}
+
+// Receive serves m and logs an error that no middleware handled.
+func (b *Bot) Receive(ctx context.Context, m *Message) {
+	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil {
+		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "err", err)
+	}
+}

@@ -1,0 +1,174 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
+)
+
+// Normalize folds what residents type on a phone into the one form every
+// command is parsed from, so that parsers never have to know about
+// full-width digits, Chinese punctuation or the invisible characters that
+// chat apps and copy-paste leave behind.
+//
+// Full-width letters, digits, punctuation and the ideographic space become
+// their ASCII twins (golang.org/x/text/width does the folding); Chinese
+// punctuation with an ASCII twin (：，；！？（）【】) becomes ASCII; dashes
+// between two digits become "-" so that 3—2—301 reads as a room. The list
+// separator 、 and the full stop 。 are kept because they have no ASCII
+// meaning. Zero-width and control characters are removed, except a zero-width
+// joiner between two symbols, which holds an emoji sequence together. Spaces
+// and tabs collapse to one space, each line is trimmed, empty lines are
+// dropped, and the lines are joined with "\n".
+//
+// Normalize is idempotent and accepts invalid UTF-8, whose bytes become
+// U+FFFD.
+func Normalize(s string) string {
+	rs := make([]rune, 0, len(s))
+	for _, r := range s {
+		switch {
+		case isTypedLineBreak(r):
+			r = '\n'
+		case r == '\t' || r == '\v' || r == '\f':
+			r = ' '
+		case unicode.IsControl(r) || isInvisibleFormat(r):
+			continue
+		}
+		if f := width.LookupRune(r).Folded(); f != 0 {
+			r = f
+		}
+		rs = append(rs, asciiTwin(r))
+	}
+	rs = keepEmojiJoiners(rs)
+	// Dashes are decided only after the invisible characters are gone, or a
+	// second pass could see digit-dash-digit where the first did not.
+	for i, r := range rs {
+		if isDashLike(r) && i > 0 && i+1 < len(rs) && isLatinDigit(rs[i-1]) && isLatinDigit(rs[i+1]) {
+			rs[i] = '-'
+		}
+	}
+	return joinTrimmedLines(rs)
+}
+
+func isTypedLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\u0085', '\u2028', '\u2029':
+		return true
+	}
+	return false
+}
+
+// isInvisibleFormat reports the format characters that carry no meaning in a chat
+// message but break keyword matching when pasted into one. Emoji tag
+// characters (U+E0020..U+E007F) are format characters too and are kept.
+func isInvisibleFormat(r rune) bool {
+	switch {
+	case r == '\u00ad', r == '\u180e', r == '\ufeff':
+		return true
+	case r >= '\u200b' && r <= '\u200f' && r != '\u200d':
+		return true
+	case r >= '\u202a' && r <= '\u202e':
+		return true
+	case r >= '\u2060' && r <= '\u2064':
+		return true
+	case r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
+}
+
+// asciiTwin maps the Chinese punctuation that width folding leaves alone
+// because it has no full-width form.
+func asciiTwin(r rune) rune {
+	switch r {
+	case '【':
+		return '['
+	case '】':
+		return ']'
+	}
+	return r
+}
+
+func isDashLike(r rune) bool {
+	switch r {
+	case '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u2015', '\u2212', '\ufe58', '\ufe63':
+		return true
+	}
+	return false
+}
+
+func isLatinDigit(r rune) bool { return r >= '0' && r <= '9' }
+
+// keepEmojiJoiners drops every zero-width joiner except those between two
+// symbols: there it is part of an emoji such as 👩‍💻, elsewhere it only hides
+// inside a word and stops 报‍事 from matching 报事. The decision looks at the
+// input neighbours, so the result does not change on a second pass.
+func keepEmojiJoiners(rs []rune) []rune {
+	out := rs[:0:0]
+	for i, r := range rs {
+		if r == '\u200d' && (i == 0 || i+1 == len(rs) || !isEmojiPart(rs[i-1]) || !isEmojiPart(rs[i+1])) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func isEmojiPart(r rune) bool {
+	return r == '\ufe0f' || unicode.In(r, unicode.So, unicode.Sk)
+}
+
+func joinTrimmedLines(rs []rune) string {
+	var b strings.Builder
+	b.Grow(len(rs))
+	lineStart := true // nothing written on the current output line yet
+	space := false    // a space is owed before the next visible rune
+	for _, r := range rs {
+		switch {
+		case r == '\n':
+			if !lineStart {
+				b.WriteByte('\n')
+			}
+			lineStart, space = true, false
+		case unicode.IsSpace(r):
+			space = !lineStart
+		default:
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteRune(r)
+			lineStart = false
+		}
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// maxParsedRunes bounds the inputs the value parsers look at: no room, amount
+// or number is longer, and the bound keeps pasted essays cheap.
+const maxParsedRunes = 64
+
+// normalizeField normalizes s for one of the value parsers and reports false
+// when it is too long or spans lines, which no single value does.
+func normalizeField(s string) ([]rune, bool) {
+	if len(s) > 4*maxParsedRunes*utf8.UTFMax {
+		return nil, false
+	}
+	n := Normalize(s)
+	if strings.IndexByte(n, '\n') >= 0 || utf8.RuneCountInString(n) > maxParsedRunes {
+		return nil, false
+	}
+	return []rune(n), true
+}
+
+// wrapParseInput wraps a parser's sentinel with the offending input, clipped
+// so that a pasted essay does not end up whole in a log line.
+func wrapParseInput(sentinel error, s string) error {
+	if utf8.RuneCountInString(s) > maxParsedRunes {
+		s = string([]rune(s)[:maxParsedRunes]) + "…"
+	}
+	return fmt.Errorf("%w: %q", sentinel, s)
+}

@@ -1,0 +1,144 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+)
+
+// Button is one choice offered under a message. Pressing it sends Data back
+// to the bot as if the presser had typed it, so every button has a typed
+// equivalent and platforms without buttons lose nothing.
+type Button struct {
+	Label string
+	Data  string
+}
+
+// Outgoing is one message the bot sends.
+type Outgoing struct {
+	Chat Chat
+	Text string
+	// Buttons are rows of choices; platforms without buttons drop them, so
+	// Text must always say how to answer by typing.
+	Buttons [][]Button
+	// Mentions are people to notify by name in a group.
+	Mentions []User
+	// Fallback is the group to post in, mentioning the recipient, when a
+	// private message cannot reach them (they never started the bot, or the
+	// platform has no private chats).
+	Fallback *Chat
+}
+
+// Sender delivers outgoing messages. Every part of huzhu that speaks (replies,
+// broadcasts, reminders) goes through one Sender so pacing applies to all.
+type Sender interface {
+	Send(ctx context.Context, out Outgoing) error
+}
+
+// SenderFunc adapts a function to a Sender.
+type SenderFunc func(ctx context.Context, out Outgoing) error
+
+// Send calls f.
+func (f SenderFunc) Send(ctx context.Context, out Outgoing) error { return f(ctx, out) }
+
+// Responder answers the message being served.
+type Responder interface {
+	Sender
+	// Reply posts text in the chat the message came from.
+	Reply(ctx context.Context, text string, buttons ...[]Button) error
+	// ReplyPrivately sends text to the sender alone; where that is not
+	// possible it is posted in the chat with a mention.
+	ReplyPrivately(ctx context.Context, text string) error
+}
+
+// NewResponder returns the Responder for m that speaks through s.
+func NewResponder(s Sender, m *Message) Responder {
+	return responder{Sender: s, msg: m}
+}
+
+type responder struct {
+	Sender
+	msg *Message
+}
+
+func (r responder) Reply(ctx context.Context, text string, buttons ...[]Button) error {
+	return r.Send(ctx, Outgoing{Chat: r.msg.Chat, Text: text, Buttons: buttons})
+}
+
+func (r responder) ReplyPrivately(ctx context.Context, text string) error {
+	if r.msg.IsPrivate() {
+		return r.Reply(ctx, text)
+	}
+	group := r.msg.Chat
+	return r.Send(ctx, Outgoing{
+		Chat:     r.msg.Sender.PrivateChat(),
+		Text:     text,
+		Mentions: []User{r.msg.Sender},
+		Fallback: &group,
+	})
+}
+
+// ErrUnknownPlatform is returned when a message is addressed to a platform
+// that is not running in this process.
+var ErrUnknownPlatform = errors.New("unknown platform")
+
+// ErrUnreachable is returned by a platform that cannot deliver to a chat:
+// the bot was removed from the group or the user blocked it.
+var ErrUnreachable = errors.New("chat unreachable")
+
+// Dispatcher is the Sender that routes each message to the platform its chat
+// belongs to, and falls back from a private message to a group mention when
+// the platform cannot reach the person privately.
+type Dispatcher struct {
+	senders map[string]Sender
+	reach   map[string]PrivateReacher
+	log     *slog.Logger
+}
+
+// NewDispatcher returns a Dispatcher with no platforms.
+func NewDispatcher(log *slog.Logger) *Dispatcher {
+	return &Dispatcher{senders: map[string]Sender{}, reach: map[string]PrivateReacher{}, log: log}
+}
+
+// Add routes messages for platform name through s. reach may be nil when the
+// platform can always deliver private messages.
+func (d *Dispatcher) Add(name string, s Sender, reach PrivateReacher) {
+	d.senders[name] = s
+	if reach != nil {
+		d.reach[name] = reach
+	}
+}
+
+// Platforms returns the names of the platforms added, sorted.
+func (d *Dispatcher) Platforms() []string {
+	names := make([]string, 0, len(d.senders))
+	for n := range d.senders {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Send delivers out through its platform.
+func (d *Dispatcher) Send(ctx context.Context, out Outgoing) error {
+	s, ok := d.senders[out.Chat.Platform]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrUnknownPlatform, out.Chat.Platform)
+	}
+	if out.Chat.Kind == Private && out.Fallback != nil {
+		if r, ok := d.reach[out.Chat.Platform]; ok && !r.CanReachPrivately(ctx, User{Platform: out.Chat.Platform, ID: out.Chat.ID}) {
+			out.Chat = *out.Fallback
+			out.Fallback = nil
+		}
+	}
+	err := s.Send(ctx, out)
+	if err != nil && out.Fallback != nil && errors.Is(err, ErrUnreachable) {
+		d.log.Info("private message unreachable, posting in group", "chat", out.Chat.Key())
+		out.Chat = *out.Fallback
+		out.Fallback = nil
+		return s.Send(ctx, out)
+	}
+	return err
+}

@@ -1,0 +1,360 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+// IssueStatus is where a problem (报事) is in its lifecycle.
+type IssueStatus string
+
+// Problem statuses. Open, accepted and escalated problems are on the open
+// governance list; resolved and closed ones are on the closed list.
+const (
+	IssueOpen      IssueStatus = "open"      // 待受理
+	IssueAccepted  IssueStatus = "accepted"  // 处理中
+	IssueEscalated IssueStatus = "escalated" // 已上报
+	IssueResolved  IssueStatus = "resolved"  // 已办结, waiting for the reporter's rating
+	IssueClosed    IssueStatus = "closed"    // rated 满意 or 基本满意
+)
+
+// IsOpen reports whether a problem in status s still needs work.
+func (s IssueStatus) IsOpen() bool {
+	return s == IssueOpen || s == IssueAccepted || s == IssueEscalated
+}
+
+// Rating is a reporter's satisfaction with how a problem was solved.
+type Rating string
+
+// Ratings, from the station's satisfaction survey.
+const (
+	RatingSatisfied   Rating = "satisfied"   // 满意
+	RatingFair        Rating = "fair"        // 基本满意
+	RatingUnsatisfied Rating = "unsatisfied" // 不满意
+)
+
+// Issue is one problem a resident reported.
+type Issue struct {
+	Station      int64
+	N            int64
+	Text         string
+	Category     string
+	Status       IssueStatus
+	Reporter     string // user key
+	ReporterName string
+	ReportChat   string // chat key it was reported in
+	Assignee     string
+	AssigneeName string
+	EscalatedTo  OfficeLevel
+	Rating       Rating
+	Supporters   int64 // "me too" count, not including the reporter
+	Photos       []string
+	Created      time.Time
+	Updated      time.Time
+}
+
+// IssueEventKind names a step in a problem's timeline.
+type IssueEventKind string
+
+// Timeline steps.
+const (
+	EventReported  IssueEventKind = "reported"
+	EventMeToo     IssueEventKind = "metoo"
+	EventAccepted  IssueEventKind = "accepted"
+	EventUpdate    IssueEventKind = "update"
+	EventResolved  IssueEventKind = "resolved"
+	EventRated     IssueEventKind = "rated"
+	EventEscalated IssueEventKind = "escalated"
+	EventReopened  IssueEventKind = "reopened"
+	EventPhoto     IssueEventKind = "photo"
+)
+
+// IssueEvent is one entry in a problem's timeline. Entries are only ever
+// appended, so the timeline is the audit trail.
+type IssueEvent struct {
+	At     time.Time      `json:"-"`
+	AtMS   int64          `json:"at"`
+	By     string         `json:"by"`
+	ByName string         `json:"name"`
+	Kind   IssueEventKind `json:"kind"`
+	Text   string         `json:"text,omitempty"`
+}
+
+// NewIssue is what a resident's report holds.
+type NewIssue struct {
+	Reporter   bot.User
+	ReportChat string
+	Text       string
+	Category   string
+	Photos     []string
+}
+
+// photoWindow is how long after a report a photo sent on its own is taken as
+// belonging to it.
+const photoWindow = 10 * time.Minute
+
+// ReportIssue files a new problem in station st and returns it with its
+// number. It takes two round trips: one to number it, one transaction to
+// write it.
+func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time.Time) (*Issue, error) {
+	n, err := s.rdb.Incr(ctx, s.k.issueSeq(st)).Result()
+	if err != nil {
+		return nil, err
+	}
+	is := &Issue{Station: st, N: n, Text: in.Text, Category: in.Category, Status: IssueOpen,
+		Reporter: in.Reporter.Key(), ReporterName: in.Reporter.Name, ReportChat: in.ReportChat,
+		Photos: in.Photos, Created: now, Updated: now}
+	ev := IssueEvent{By: is.Reporter, ByName: is.ReporterName, Kind: EventReported, Text: in.Text}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
+		s.appendEvent(ctx, p, st, n, ev, now)
+		p.ZAdd(ctx, s.k.issuesOpen(st), redis.Z{Score: float64(n), Member: n})
+		p.ZAdd(ctx, s.k.issuesBy(st, is.Reporter), redis.Z{Score: float64(n), Member: n})
+		p.Set(ctx, s.k.lastReport(st, is.Reporter), n, photoWindow)
+		p.HIncrBy(ctx, s.k.monthStats(st, statMonth(now)), "filed", 1)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return is, nil
+}
+
+func issueFields(is *Issue) []any {
+	return []any{
+		"n", is.N, "text", is.Text, "category", is.Category, "status", string(is.Status),
+		"reporter", is.Reporter, "reporter_name", is.ReporterName, "chat", is.ReportChat,
+		"assignee", is.Assignee, "assignee_name", is.AssigneeName, "escalated_to", string(is.EscalatedTo),
+		"rating", string(is.Rating), "supporters", is.Supporters, "photos", strings.Join(is.Photos, "\n"),
+		"created", ms(is.Created), "updated", ms(is.Updated),
+	}
+}
+
+func (s *Store) appendEvent(ctx context.Context, p redis.Pipeliner, st, n int64, ev IssueEvent, now time.Time) {
+	ev.AtMS = ms(now)
+	b, _ := json.Marshal(ev) // plain struct of strings and ints: cannot fail
+	p.RPush(ctx, s.k.issueLog(st, n), b)
+}
+
+// Issue returns problem n of station st.
+func (s *Store) Issue(ctx context.Context, st, n int64) (*Issue, error) {
+	h, err := s.rdb.HGetAll(ctx, s.k.issue(st, n)).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("%w: problem %d", ErrNotFound, n)
+	}
+	return issueFromHash(st, h), nil
+}
+
+func issueFromHash(st int64, h map[string]string) *Issue {
+	is := &Issue{Station: st, N: atoi(h["n"]), Text: h["text"], Category: h["category"],
+		Status: IssueStatus(h["status"]), Reporter: h["reporter"], ReporterName: h["reporter_name"],
+		ReportChat: h["chat"], Assignee: h["assignee"], AssigneeName: h["assignee_name"],
+		EscalatedTo: OfficeLevel(h["escalated_to"]), Rating: Rating(h["rating"]),
+		Supporters: atoi(h["supporters"]), Created: fromMS(h["created"]), Updated: fromMS(h["updated"])}
+	if h["photos"] != "" {
+		is.Photos = strings.Split(h["photos"], "\n")
+	}
+	return is
+}
+
+// maxTimeline bounds how much of a timeline is read back; a problem with
+// more steps than this shows the first ones.
+const maxTimeline = 200
+
+// IssueTimeline returns problem n's timeline, oldest first.
+func (s *Store) IssueTimeline(ctx context.Context, st, n int64) ([]IssueEvent, error) {
+	raw, err := s.rdb.LRange(ctx, s.k.issueLog(st, n), 0, maxTimeline-1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]IssueEvent, 0, len(raw))
+	for _, r := range raw {
+		var ev IssueEvent
+		if json.Unmarshal([]byte(r), &ev) == nil {
+			ev.At = time.UnixMilli(ev.AtMS)
+			out = append(out, ev)
+		}
+	}
+	return out, nil
+}
+
+// IssueFilter selects problems for the governance list.
+type IssueFilter string
+
+// Filters for ListIssues.
+const (
+	FilterOpen   IssueFilter = "open"
+	FilterClosed IssueFilter = "closed"
+	FilterMine   IssueFilter = "mine"
+	FilterAll    IssueFilter = "all"
+)
+
+// ListIssues returns up to limit problems of station st, newest first.
+// userKey is used by FilterMine.
+func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey string, limit int) ([]*Issue, int64, error) {
+	var sets []string
+	switch f {
+	case FilterOpen:
+		sets = []string{s.k.issuesOpen(st)}
+	case FilterClosed:
+		sets = []string{s.k.issuesClosed(st)}
+	case FilterMine:
+		sets = []string{s.k.issuesBy(st, userKey)}
+	default:
+		sets = []string{s.k.issuesOpen(st), s.k.issuesClosed(st)}
+	}
+	var nums []int64
+	var total int64
+	for _, set := range sets {
+		// Newest first without negative ranks (redka has none):
+		// ZREVRANGEBYSCORE with a LIMIT.
+		v, err := s.rdb.ZRevRangeByScore(ctx, set, &redis.ZRangeBy{Min: "-inf", Max: "+inf", Count: int64(limit)}).Result()
+		if err != nil {
+			return nil, 0, err
+		}
+		c, err := s.rdb.ZCard(ctx, set).Result()
+		if err != nil {
+			return nil, 0, err
+		}
+		total += c
+		for _, x := range v {
+			nums = append(nums, atoi(x))
+		}
+	}
+	slices.SortFunc(nums, func(a, b int64) int { return cmp.Compare(b, a) })
+	if len(nums) > limit {
+		nums = nums[:limit]
+	}
+	issues, err := s.issues(ctx, st, nums)
+	return issues, total, err
+}
+
+// issues reads several problems in one round trip.
+func (s *Store) issues(ctx context.Context, st int64, nums []int64) ([]*Issue, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(nums))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, n := range nums {
+			cmds[i] = p.HGetAll(ctx, s.k.issue(st, n))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Issue, 0, len(nums))
+	for _, c := range cmds {
+		if h := c.Val(); len(h) > 0 {
+			out = append(out, issueFromHash(st, h))
+		}
+	}
+	return out, nil
+}
+
+// IssueChange is what a lifecycle step did, for the handler to report.
+type IssueChange struct {
+	Issue *Issue
+	Event IssueEvent
+}
+
+// ChangeIssue applies step to problem n under the problem's lease: step sees
+// the current record, returns the timeline event (or an error, leaving the
+// record untouched) and may change the record; the new record, the event,
+// the list it belongs on and the month's figures are written in one
+// transaction.
+func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, step func(is *Issue) (IssueEvent, error)) (*IssueChange, error) {
+	var change *IssueChange
+	err := s.withLease(ctx, s.k.lease(st, "issue:"+strconv.FormatInt(n, 10)), func() error {
+		is, err := s.Issue(ctx, st, n)
+		if err != nil {
+			return err
+		}
+		before := *is
+		ev, err := step(is)
+		if err != nil {
+			return err
+		}
+		is.Updated = now
+		ev.AtMS, ev.At = ms(now), now
+		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
+			s.appendEvent(ctx, p, st, n, ev, now)
+			if before.Status.IsOpen() != is.Status.IsOpen() {
+				from, to := s.k.issuesOpen(st), s.k.issuesClosed(st)
+				if is.Status.IsOpen() {
+					from, to = to, from
+				}
+				p.ZRem(ctx, from, n)
+				p.ZAdd(ctx, to, redis.Z{Score: float64(n), Member: n})
+			}
+			stats := s.k.monthStats(st, statMonth(now))
+			switch {
+			case ev.Kind == EventResolved:
+				p.HIncrBy(ctx, stats, "solved", 1)
+			case ev.Kind == EventEscalated && before.Status != IssueEscalated:
+				p.HIncrBy(ctx, stats, "escalated", 1)
+			case ev.Kind == EventRated:
+				p.HIncrBy(ctx, stats, "rated", 1)
+				if is.Rating == RatingSatisfied || is.Rating == RatingFair {
+					p.HIncrBy(ctx, stats, "satisfied", 1)
+				}
+			}
+			return nil
+		})
+		change = &IssueChange{Issue: is, Event: ev}
+		return err
+	})
+	return change, err
+}
+
+// AddSupporter records that user has the same problem. It returns false
+// when they had already said so.
+func (s *Store) AddSupporter(ctx context.Context, st, n int64, user bot.User, now time.Time) (*Issue, bool, error) {
+	is, err := s.Issue(ctx, st, n)
+	if err != nil {
+		return nil, false, err
+	}
+	added, err := s.rdb.SAdd(ctx, s.k.issueSupporters(st, n), user.Key()).Result()
+	if err != nil || added == 0 {
+		return is, false, err
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, s.k.issue(st, n), "supporters", 1)
+		s.appendEvent(ctx, p, st, n, IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventMeToo}, now)
+		return nil
+	})
+	is.Supporters++
+	return is, true, err
+}
+
+// IssueSupporters returns the user keys who said "me too" to problem n.
+func (s *Store) IssueSupporters(ctx context.Context, st, n int64) ([]string, error) {
+	return s.rdb.SMembers(ctx, s.k.issueSupporters(st, n)).Result()
+}
+
+// AttachPhotoToLastReport adds a photo to the problem user reported in the
+// last few minutes, and returns its number; ErrNotFound when there is none.
+func (s *Store) AttachPhotoToLastReport(ctx context.Context, st int64, user bot.User, ref string, now time.Time) (int64, error) {
+	v, err := s.rdb.Get(ctx, s.k.lastReport(st, user.Key())).Result()
+	if err != nil {
+		return 0, notFound(err, "recent report")
+	}
+	n := atoi(v)
+	_, err = s.ChangeIssue(ctx, st, n, now, func(is *Issue) (IssueEvent, error) {
+		is.Photos = append(is.Photos, ref)
+		return IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventPhoto, Text: ref}, nil
+	})
+	return n, err
+}

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Sentinel errors returned by Store methods. Callers check them with
+// errors.Is; each is wrapped with the entity it concerns.
+var (
+	// ErrNotFound means the record does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the change is not allowed in the record's current
+	// state (a problem already resolved, a name already taken).
+	ErrConflict = errors.New("conflict")
+	// ErrBusy means another instance held the entity's lease for longer than
+	// we were willing to wait.
+	ErrBusy = errors.New("busy, try again")
+)
+
+// Store is huzhu's state in Redis. It is safe for concurrent use.
+type Store struct {
+	rdb redis.UniversalClient
+	k   keys
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithKeyPrefix puts prefix in front of every key, so tests sharing one
+// Redis never see each other's data.
+func WithKeyPrefix(prefix string) Option {
+	return func(s *Store) { s.k.prefix = prefix }
+}
+
+// New returns a Store on rdb.
+func New(rdb redis.UniversalClient, opts ...Option) *Store {
+	s := &Store{rdb: rdb}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Client returns the Redis client, for packages (the scheduler) that keep
+// their own records beside the store's.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// seenTTL is how long a message id is remembered. Platforms redeliver
+// within minutes; a day is ample.
+const seenTTL = 24 * time.Hour
+
+// FirstSeen records a message key and reports whether it is new. It
+// implements bot.Deduper.
+func (s *Store) FirstSeen(ctx context.Context, msgKey string) (bool, error) {
+	return s.rdb.SetNX(ctx, s.k.seen(msgKey), 1, seenTTL).Result()
+}
+
+// leaseTTL bounds how long a crashed instance can block an entity.
+const leaseTTL = 5 * time.Second
+
+// withLease runs fn while holding the lease on one entity of a station, so
+// a read, a check and a write happen as one step across every instance.
+// Redka has neither WATCH nor Lua, so a lease is how conditional updates
+// stay correct on every backend.
+func (s *Store) withLease(ctx context.Context, key string, fn func() error) error {
+	entity := key
+	token := newToken()
+	deadline := time.Now().Add(3 * time.Second)
+	for wait := 2 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
+		ok, err := s.rdb.SetNX(ctx, key, token, leaseTTL).Result()
+		if err != nil {
+			return fmt.Errorf("lease %s: %w", entity, err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: %s", ErrBusy, entity)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	defer s.releaseLease(context.WithoutCancel(ctx), key, token)
+	return fn()
+}
+
+// releaseLease deletes the lease if it is still ours. Without Lua the check
+// and the delete are two commands; the gap only matters if the lease expired
+// in between, which leaseTTL makes far longer than any operation.
+func (s *Store) releaseLease(ctx context.Context, key, token string) {
+	if v, err := s.rdb.Get(ctx, key).Result(); err == nil && v == token {
+		s.rdb.Del(ctx, key)
+	}
+}
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// notFound turns redis.Nil into ErrNotFound wrapped with what was missing.
+func notFound(err error, what string) error {
+	if errors.Is(err, redis.Nil) {
+		return fmt.Errorf("%w: %s", ErrNotFound, what)
+	}
+	return err
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(s string) time.Time {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+func atoi(s string) int64 {
+	v, _ := strconv.ParseInt(s, 10, 64)
+	return v
+}

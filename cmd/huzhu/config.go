@@ -1,0 +1,103 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// Config is everything huzhu reads from its flags and environment. Only
+// package main reads either.
+type Config struct {
+	Command  string // run, console, version
+	Store    store.Config
+	LogLevel slog.Level
+	Admins   []string
+	// FakeClock, when not zero, starts the console on a clock that only
+	// moves with :advance.
+	FakeClock time.Time
+	BotName   string
+}
+
+// errUsage is returned for flags that do not parse; the flag package has
+// already printed what was wrong.
+var errUsage = errors.New("bad command line")
+
+// parseConfig reads args and the environment into a Config.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
+	cfg := &Config{Command: "run", BotName: "huzhu"}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cfg.Command, args = args[0], args[1:]
+	}
+	fs := flag.NewFlagSet("huzhu "+cfg.Command, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Store.DataDir, "data", envOr(getenv, "HUZHU_DATA", store.DefaultDataDir),
+		"directory of the embedded store, used when no Redis is configured (env HUZHU_DATA)")
+	fake := fs.String("fake-clock", "", `console only: start a fake clock at this time ("2026-12-01 09:00", Asia/Shanghai) that moves only with :advance`)
+	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q (commands: run, console, version)", fs.Arg(0))
+	}
+	cfg.Store.URL = getenv("REDIS_URL")
+	cfg.Store.Addrs = splitList(getenv("REDIS_ADDRS"))
+	cfg.Store.SentinelMaster = getenv("REDIS_SENTINEL_MASTER")
+	cfg.Store.SentinelAddrs = splitList(getenv("REDIS_SENTINEL_ADDRS"))
+	cfg.Store.Password = getenv("REDIS_PASSWORD")
+	cfg.Admins = splitList(getenv("HUZHU_ADMINS"))
+	if n := getenv("HUZHU_BOT_NAME"); n != "" {
+		cfg.BotName = n
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(envOr(getenv, "LOG_LEVEL", "info"))); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if *fake != "" {
+		t, err := time.ParseInLocation("2006-01-02 15:04", *fake, bot.Shanghai)
+		if err != nil {
+			return nil, fmt.Errorf(`--fake-clock wants "2006-01-02 15:04": %w`, err)
+		}
+		cfg.FakeClock = t
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports a configuration that cannot work.
+func (c *Config) Validate() error {
+	switch c.Command {
+	case "run", "console", "version":
+	default:
+		return fmt.Errorf("unknown command %q (commands: run, console, version)", c.Command)
+	}
+	if !c.FakeClock.IsZero() && c.Command == "run" {
+		c.Command = "console" // a fake clock only makes sense in the console
+	}
+	for _, a := range c.Admins {
+		if !strings.Contains(a, ":") {
+			return fmt.Errorf(`HUZHU_ADMINS: %q should be "platform:id", e.g. "telegram:123456"`, a)
+		}
+	}
+	return c.Store.Validate()
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"golang.org/x/term"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/console"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/handlers"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// run is the whole program: main only adds the process around it, so tests
+// call run with their own arguments, environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.Command == "version" {
+		_, err := fmt.Fprintln(stdout, "huzhu", version)
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	backend, err := store.Open(ctx, cfg.Store, log.With("component", "store"))
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+	log.Info("store ready", "store", backend.Describe())
+
+	var clock bot.Clock = bot.SystemClock{}
+	var fake *bot.FakeClock
+	if !cfg.FakeClock.IsZero() {
+		fake = bot.NewFakeClock(cfg.FakeClock)
+		clock = fake
+	}
+	disp := bot.NewDispatcher(log.With("component", "dispatch"))
+	deps := handlers.Deps{
+		Store:    store.New(backend.Client),
+		Sender:   disp,
+		Clock:    clock,
+		Log:      log.With("component", "handlers"),
+		Admins:   cfg.Admins,
+		BotNames: []string{cfg.BotName},
+	}
+	app := handlers.New(deps)
+	receiver := &bot.Bot{Handler: app.Handler(deps), Sender: disp, Log: log}
+
+	// Real platforms arrive with their own configuration; until one is
+	// configured, "run" is the console.
+	con := console.New(console.Options{
+		In: stdin, Out: stdout, Interactive: isTerminal(stdin),
+		Clock: clock, FakeClock: fake, BotName: cfg.BotName, RunID: runID(),
+	})
+	disp.Add(con.Name(), con, nil)
+	log.Info("console ready", "platform", con.Name())
+	err = con.Run(ctx, receiver)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// runID makes the console's message ids unique to this run.
+func runID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b) + "-"
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

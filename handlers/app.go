@@ -1,0 +1,116 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// Deps are what the handlers need from the rest of the program.
+type Deps struct {
+	Store  *store.Store
+	Sender bot.Sender
+	Clock  bot.Clock
+	Log    *slog.Logger
+	// Admins are subdistrict administrators by user key ("telegram:123"):
+	// they see every station's figures and may broadcast to every station.
+	Admins []string
+	// BotNames are the names people mention the bot by.
+	BotNames []string
+	// RateInterval and RateBurst bound how fast one person's commands are
+	// served; zero values pick sensible defaults.
+	RateInterval time.Duration
+	RateBurst    int
+}
+
+// App is huzhu's command set on one store.
+type App struct {
+	store  *store.Store
+	sender bot.Sender
+	clock  bot.Clock
+	log    *slog.Logger
+	admins []string
+	router *bot.Router
+}
+
+// New returns the App with every command registered.
+func New(d Deps) *App {
+	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, admins: d.Admins}
+	a.router = bot.NewRouter(d.BotNames...)
+	a.registerRoutes()
+	return a
+}
+
+// Handler returns the full chain every inbound message goes through:
+// recover, log, reply to errors, drop redelivered messages, rate limit,
+// identify the sender and their station, attach late photos, route.
+func (a *App) Handler(d Deps) bot.Handler {
+	interval, burst := d.RateInterval, d.RateBurst
+	if interval == 0 {
+		interval = time.Second
+	}
+	if burst == 0 {
+		burst = 20
+	}
+	return bot.Chain(a.router,
+		bot.Recover(),
+		bot.Logging(a.log),
+		a.replyToErrors,
+		bot.Dedupe(a.store),
+		bot.RateLimit(interval, burst, a.clock),
+		a.identify,
+		a.attachLatePhotos,
+	)
+}
+
+// Router returns the router, for help listings and tests.
+func (a *App) Router() *bot.Router { return a.router }
+
+func (a *App) now() time.Time { return a.clock.Now() }
+
+func (a *App) isAdmin(u bot.User) bool { return slices.Contains(a.admins, u.Key()) }
+
+// send delivers out and logs a failure instead of failing the command: the
+// command's own work is done and the person who asked has been answered.
+func (a *App) send(ctx context.Context, out bot.Outgoing) {
+	if err := a.sender.Send(ctx, out); err != nil {
+		a.log.Warn("notification not delivered", "chat", out.Chat.Key(), "err", err)
+	}
+}
+
+// chatFromKey rebuilds a chat from its store key.
+func chatFromKey(key string, kind bot.ChatKind) bot.Chat {
+	platform, id := splitKey(key)
+	return bot.Chat{Platform: platform, ID: id, Kind: kind}
+}
+
+// userFromKey rebuilds a user from its store key.
+func userFromKey(key, name string) bot.User {
+	platform, id := splitKey(key)
+	return bot.User{Platform: platform, ID: id, Name: name}
+}
+
+func splitKey(key string) (string, string) {
+	for i := 0; i < len(key); i++ {
+		if key[i] == ':' {
+			return key[:i], key[i+1:]
+		}
+	}
+	return "", key
+}
+
+// notifyPerson tells a person privately, or in fallback (a group, with a
+// mention) when they cannot be reached privately.
+func (a *App) notifyPerson(ctx context.Context, userKey, name, fallbackChat, text string) {
+	u := userFromKey(userKey, name)
+	out := bot.Outgoing{Chat: u.PrivateChat(), Text: text, Mentions: []bot.User{u}}
+	if fallbackChat != "" {
+		fb := chatFromKey(fallbackChat, bot.Group)
+		out.Fallback = &fb
+	}
+	a.send(ctx, out)
+}

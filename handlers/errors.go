@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// replyError is an error the person who typed the command should read: a
+// sentence from the catalogue, and for a malformed command the right form
+// with an example.
+type replyError struct {
+	key   string
+	args  i18n.Args
+	usage string // catalogue key of the command's form, "" for none
+}
+
+func (e *replyError) Error() string { return "reply: " + e.key }
+
+// say returns an error replied as the sentence key.
+func say(key string, args ...i18n.Args) error {
+	e := &replyError{key: key}
+	if len(args) > 0 {
+		e.args = args[0]
+	}
+	return e
+}
+
+// badForm returns an error that says what was wrong (the sentence why) and
+// shows the command's right form (the sentence usage).
+func badForm(usage, why string, args ...i18n.Args) error {
+	e := &replyError{key: why, usage: usage}
+	if len(args) > 0 {
+		e.args = args[0]
+	}
+	return e
+}
+
+// needRole returns the error for a person without any of roles.
+func needRole(roles ...store.Role) error {
+	return &roleError{roles: roles}
+}
+
+type roleError struct{ roles []store.Role }
+
+func (e *roleError) Error() string { return "needs role" }
+
+// replyToErrors is the one place errors reach: sentences for the person are
+// replied and end there; anything else gets a short apology and goes on to
+// be logged.
+func (a *App) replyToErrors(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		err := next.ServeMessage(ctx, r, m)
+		if err == nil {
+			return nil
+		}
+		var re *replyError
+		var role *roleError
+		switch {
+		case errors.As(err, &re):
+			text := tr(ctx, re.key, re.args)
+			if re.usage != "" {
+				text += "\n" + tr(ctx, "right_form") + tr(ctx, re.usage)
+			}
+			return r.Reply(ctx, text)
+		case errors.As(err, &role):
+			return r.Reply(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
+		case errors.Is(err, bot.ErrRateLimited):
+			return nil // replying would only add to the flood
+		case errors.Is(err, store.ErrBusy):
+			return r.Reply(ctx, tr(ctx, "busy"))
+		}
+		if rerr := r.Reply(ctx, tr(ctx, "internal_error")); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	})
+}
+
+// roleNames lists roles in the reader's language: "站长、值班人员".
+func roleNames(ctx context.Context, roles []store.Role) string {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = tr(ctx, "role_"+string(r))
+	}
+	return strings.Join(names, tr(ctx, "list_sep"))
+}
+
+// needStation returns the station the message speaks for, or the error that
+// tells the person how to get one.
+func needStation(ctx context.Context) (*store.Station, error) {
+	s := sessionFrom(ctx)
+	if s.station() == nil {
+		if s.id.Chat.Office != "" {
+			return nil, say("office_group_no_station")
+		}
+		return nil, say("no_station")
+	}
+	return s.station(), nil
+}
+
+// requireAny returns the station if the sender holds one of roles (the
+// station head always may), else the error that names who may.
+func requireAny(ctx context.Context, roles ...store.Role) (*store.Station, *store.Member, error) {
+	st, err := needStation(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := sessionFrom(ctx).member()
+	if m.Has(store.RoleHead) {
+		return st, m, nil
+	}
+	for _, r := range roles {
+		if m.Has(r) {
+			return st, m, nil
+		}
+	}
+	return nil, nil, needRole(append([]store.Role{store.RoleHead}, roles...)...)
+}

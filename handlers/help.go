@@ -1,0 +1,55 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// helpTopics maps the words people ask help about to catalogue sections.
+var helpTopics = map[string]string{
+	"报事": "issues", "问题": "issues", "issues": "issues", "report": "issues", "清单": "issues",
+	"站": "station", "本站": "station", "station": "station", "登记": "station", "任命": "station",
+	"语言": "lang", "lang": "lang", "language": "lang",
+}
+
+// help serves /help [TOPIC]: the commands the sender's role may use, with
+// examples.
+func (a *App) help(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	topic := strings.ToLower(strings.TrimSpace(m.Args))
+	if topic != "" {
+		section, ok := helpTopics[topic]
+		if !ok {
+			return badForm("usage_help", "unknown_help_topic", i18n.Args{"Word": clip(topic)})
+		}
+		return r.Reply(ctx, tr(ctx, "help_"+section))
+	}
+	sess := sessionFrom(ctx)
+	if sess.station() == nil {
+		return r.Reply(ctx, tr(ctx, "help_no_station"))
+	}
+	parts := []string{tr(ctx, "help_intro", i18n.Args{"Station": sess.station().Name}), tr(ctx, "help_resident")}
+	me := sess.member()
+	if me.Has(store.RoleDuty) || me.IsStaff() {
+		parts = append(parts, tr(ctx, "help_duty"))
+	}
+	if me.Has(store.RoleLeader) || me.IsStaff() {
+		parts = append(parts, tr(ctx, "help_leader"))
+	}
+	if me.IsStaff() {
+		parts = append(parts, tr(ctx, "help_head"))
+	}
+	parts = append(parts, tr(ctx, "help_outro"))
+	return r.Reply(ctx, strings.Join(parts, "\n\n"))
+}
+
+// notFound answers a message meant for the bot that names no command.
+func (a *App) notFound(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	if strings.TrimSpace(m.Args) == "" && len(m.Attachments) > 0 {
+		return nil // a photo with nothing to attach it to
+	}
+	return r.Reply(ctx, tr(ctx, "help_pointer"))
+}

@@ -1,0 +1,486 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// maxReportRunes bounds a problem's text; longer reports are refused with
+// the limit, not cut silently.
+const maxReportRunes = 1000
+
+// listLimit is how many problems one list reply shows.
+const listLimit = 20
+
+// report serves /report TEXT: files a problem and answers with its number.
+func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	category, text := parseCategory(m.Args)
+	if text == "" {
+		return badForm("usage_report", "report_needs_text")
+	}
+	if n := utf8.RuneCountInString(text); n > maxReportRunes {
+		return badForm("usage_report", "report_too_long", i18n.Args{"Max": maxReportRunes, "Len": n})
+	}
+	var photos []string
+	for _, at := range m.Attachments {
+		if at.Kind == bot.AttachmentPhoto {
+			photos = append(photos, at.Ref)
+		}
+	}
+	reportChat := m.Chat.Key()
+	if m.IsPrivate() {
+		reportChat = "" // answers about it go to the reporter privately
+	}
+	is, err := a.store.ReportIssue(ctx, st.ID, store.NewIssue{
+		Reporter: m.Sender, ReportChat: reportChat, Text: text, Category: category, Photos: photos,
+	}, a.now())
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "reported", i18n.Args{
+		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Photos": len(photos),
+	}))
+}
+
+// issues serves /issues [open|mine|closed|all]: the governance list.
+func (a *App) issues(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	filter, ok := parseIssueFilter(m.Args)
+	if !ok {
+		return badForm("usage_issues", "unknown_filter", i18n.Args{"Word": clip(m.Args)})
+	}
+	list, total, err := a.store.ListIssues(ctx, st.ID, filter, m.Sender.Key(), listLimit)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return r.Reply(ctx, tr(ctx, "issues_empty_"+string(filter)))
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "issues_header_"+string(filter), i18n.Args{"Station": st.Name, "Total": total}))
+	for _, is := range list {
+		b.WriteString("\n" + issueLine(ctx, is))
+	}
+	if total > int64(len(list)) {
+		b.WriteString("\n" + tr(ctx, "issues_more", i18n.Args{"Shown": len(list), "Total": total}))
+	}
+	b.WriteString("\n" + tr(ctx, "issues_footer"))
+	return r.Reply(ctx, b.String())
+}
+
+func parseIssueFilter(s string) (store.IssueFilter, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "open", "未办", "待办", "未办结", "进行中":
+		return store.FilterOpen, true
+	case "mine", "我的", "my":
+		return store.FilterMine, true
+	case "closed", "done", "已办", "已办结", "办结":
+		return store.FilterClosed, true
+	case "all", "全部", "所有":
+		return store.FilterAll, true
+	}
+	return "", false
+}
+
+// issueLine is one problem in a list: number, category, status, text.
+func issueLine(ctx context.Context, is *store.Issue) string {
+	line := tr(ctx, "issue_line", i18n.Args{
+		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Status": tr(ctx, "status_"+string(is.Status)),
+		"Text": clipN(is.Text, 24),
+	})
+	if is.Supporters > 0 {
+		line += tr(ctx, "issue_line_supporters", i18n.Args{"Count": is.Supporters})
+	}
+	return line
+}
+
+// issue serves /issue N: one problem with its timeline.
+func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(m.Args, "usage_issue")
+	if err != nil {
+		return err
+	}
+	is, err := a.findIssue(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	events, err := a.store.IssueTimeline(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "issue_card", i18n.Args{
+		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Status": tr(ctx, "status_"+string(is.Status)),
+		"Text": is.Text, "Reporter": is.ReporterName, "Supporters": is.Supporters, "Photos": len(is.Photos),
+		"Assignee": is.AssigneeName,
+	}))
+	b.WriteString("\n" + tr(ctx, "timeline_header"))
+	for _, ev := range events {
+		b.WriteString("\n  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{
+			"When": ev.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": ev.ByName, "Text": eventText(ctx, ev),
+		}))
+	}
+	return r.Reply(ctx, b.String())
+}
+
+// eventText renders what a timeline step carries: a rating by its name, an
+// office by its name, anything else as written.
+func eventText(ctx context.Context, ev store.IssueEvent) string {
+	switch ev.Kind {
+	case store.EventRated:
+		return tr(ctx, "rating_"+ev.Text)
+	case store.EventPhoto:
+		return ""
+	}
+	return ev.Text
+}
+
+// findIssue returns problem n or the reply that it does not exist.
+func (a *App) findIssue(ctx context.Context, st, n int64) (*store.Issue, error) {
+	is, err := a.store.Issue(ctx, st, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, say("issue_not_found", i18n.Args{"N": n})
+	}
+	return is, err
+}
+
+// parseRefArg reads the problem number at the start of args and returns the
+// rest; usage is the form shown when it is missing or malformed.
+func parseRefArg(args, usage string) (int64, string, error) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
+	if first == "" {
+		return 0, "", badForm(usage, "needs_number")
+	}
+	n, err := bot.ParseRef(first)
+	if err != nil {
+		return 0, "", badForm(usage, "bad_number", i18n.Args{"Text": clip(first)})
+	}
+	return n, strings.TrimSpace(rest), nil
+}
+
+// metoo serves /metoo N: counts support instead of a duplicate report.
+func (a *App) metoo(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(m.Args, "usage_metoo")
+	if err != nil {
+		return err
+	}
+	if _, err := a.findIssue(ctx, st.ID, n); err != nil {
+		return err
+	}
+	is, added, err := a.store.AddSupporter(ctx, st.ID, n, m.Sender, a.now())
+	if err != nil {
+		return err
+	}
+	switch {
+	case is.Reporter == m.Sender.Key():
+		return say("metoo_own", i18n.Args{"N": n})
+	case !added:
+		return say("metoo_again", i18n.Args{"N": n, "Count": is.Supporters})
+	case !is.Status.IsOpen():
+		return r.Reply(ctx, tr(ctx, "metoo_closed", i18n.Args{"N": n, "Count": is.Supporters}))
+	}
+	return r.Reply(ctx, tr(ctx, "metoo_added", i18n.Args{"N": n, "Count": is.Supporters}))
+}
+
+// accept serves /accept N: duty staff or the head takes the problem on.
+func (a *App) accept(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy, store.RoleDuty)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(m.Args, "usage_accept")
+	if err != nil {
+		return err
+	}
+	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		if !is.Status.IsOpen() {
+			return store.IssueEvent{}, say("issue_already_closed", i18n.Args{"N": n})
+		}
+		if is.Status == store.IssueAccepted && is.Assignee == m.Sender.Key() {
+			return store.IssueEvent{}, say("already_yours", i18n.Args{"N": n})
+		}
+		is.Status, is.Assignee, is.AssigneeName = store.IssueAccepted, m.Sender.Key(), m.Sender.Name
+		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventAccepted}, nil
+	})
+	if err != nil {
+		return err
+	}
+	a.tellReporter(ctx, ch.Issue, m.Sender, tr(ctx, "reporter_accepted", i18n.Args{"N": n, "Who": m.Sender.Name}))
+	return r.Reply(ctx, tr(ctx, "accepted", i18n.Args{"N": n, "Who": m.Sender.Name}))
+}
+
+// changeIssue applies a lifecycle step, turning a missing problem into its
+// reply.
+func (a *App) changeIssue(ctx context.Context, st, n int64, step func(*store.Issue) (store.IssueEvent, error)) (*store.IssueChange, error) {
+	ch, err := a.store.ChangeIssue(ctx, st, n, a.now(), step)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, say("issue_not_found", i18n.Args{"N": n})
+	}
+	return ch, err
+}
+
+// mayHandle reports whether the sender may work on is: its assignee, or the
+// head or deputy.
+func mayHandle(ctx context.Context, is *store.Issue) bool {
+	s := sessionFrom(ctx)
+	return s.member().IsStaff() || is.Assignee == s.user.Key()
+}
+
+// update serves /update N TEXT: a progress note the reporter is told about.
+func (a *App) update(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	return a.noteStep(ctx, r, m, "usage_update", store.EventUpdate)
+}
+
+// resolve serves /resolve N TEXT: the problem is solved and the reporter is
+// asked to rate it.
+func (a *App) resolve(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	return a.noteStep(ctx, r, m, "usage_resolve", store.EventResolved)
+}
+
+// noteStep is update and resolve: a step with a note, by the assignee or the
+// head, on an open problem, that the reporter hears about.
+func (a *App) noteStep(ctx context.Context, r bot.Responder, m *bot.Message, usage string, kind store.IssueEventKind) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	n, note, err := parseRefArg(m.Args, usage)
+	if err != nil {
+		return err
+	}
+	if note == "" && kind == store.EventUpdate {
+		return badForm(usage, "needs_note")
+	}
+	if utf8.RuneCountInString(note) > maxReportRunes {
+		return badForm(usage, "report_too_long", i18n.Args{"Max": maxReportRunes, "Len": utf8.RuneCountInString(note)})
+	}
+	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		if !mayHandle(ctx, is) {
+			return store.IssueEvent{}, needRole(store.RoleHead, store.RoleDeputy, "assignee")
+		}
+		if !is.Status.IsOpen() {
+			return store.IssueEvent{}, say("issue_already_closed", i18n.Args{"N": n})
+		}
+		if kind == store.EventResolved {
+			is.Status = store.IssueResolved
+		}
+		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: kind, Text: note}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if kind == store.EventResolved {
+		a.askForRating(ctx, ch.Issue, note)
+		return r.Reply(ctx, tr(ctx, "resolved", i18n.Args{"N": n}))
+	}
+	a.tellReporter(ctx, ch.Issue, m.Sender, tr(ctx, "reporter_update", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": note}))
+	return r.Reply(ctx, tr(ctx, "updated", i18n.Args{"N": n}))
+}
+
+// tellReporter tells the reporter about a step on their problem, unless they
+// took the step themselves.
+func (a *App) tellReporter(ctx context.Context, is *store.Issue, by bot.User, text string) {
+	if is.Reporter == by.Key() {
+		return
+	}
+	a.notifyPerson(ctx, is.Reporter, is.ReporterName, is.ReportChat, text)
+}
+
+// askForRating asks the reporter how satisfied they are, with buttons where
+// the platform has them.
+func (a *App) askForRating(ctx context.Context, is *store.Issue, note string) {
+	text := tr(ctx, "rate_please", i18n.Args{"N": is.N, "Text": clipN(is.Text, 24), "Note": note})
+	u := userFromKey(is.Reporter, is.ReporterName)
+	out := bot.Outgoing{Chat: u.PrivateChat(), Text: text, Mentions: []bot.User{u}}
+	if is.ReportChat != "" {
+		fb := chatFromKey(is.ReportChat, bot.Group)
+		out.Fallback = &fb
+	}
+	for _, rt := range []store.Rating{store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied} {
+		label := tr(ctx, "rating_"+string(rt))
+		out.Buttons = append(out.Buttons, []bot.Button{{Label: label, Data: fmt.Sprintf("/rate %d %s", is.N, label)}})
+	}
+	a.send(ctx, out)
+}
+
+// rate serves /rate N 满意|基本满意|不满意, by the reporter.
+func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	n, word, err := parseRefArg(m.Args, "usage_rate")
+	if err != nil {
+		return err
+	}
+	rating, ok := parseRating(word)
+	if !ok {
+		return badForm("usage_rate", "unknown_rating", i18n.Args{"Word": clip(word)})
+	}
+	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		if is.Reporter != m.Sender.Key() {
+			return store.IssueEvent{}, say("rate_only_reporter", i18n.Args{"N": n})
+		}
+		if is.Status != store.IssueResolved {
+			return store.IssueEvent{}, say("rate_not_resolved", i18n.Args{"N": n})
+		}
+		is.Rating = rating
+		is.Status = store.IssueClosed
+		if rating == store.RatingUnsatisfied {
+			is.Status = store.IssueOpen
+		}
+		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventRated, Text: string(rating)}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if rating == store.RatingUnsatisfied {
+		a.notifyPerson(ctx, st.Head, st.HeadName, ch.Issue.ReportChat,
+			tr(ctx, "head_unsatisfied", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": clipN(ch.Issue.Text, 24)}))
+		return r.Reply(ctx, tr(ctx, "rated_unsatisfied", i18n.Args{"N": n}))
+	}
+	return r.Reply(ctx, tr(ctx, "rated", i18n.Args{"N": n, "Rating": tr(ctx, "rating_"+string(rating))}))
+}
+
+func parseRating(s string) (store.Rating, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "满意", "非常满意", "satisfied", "good", "1":
+		return store.RatingSatisfied, true
+	case "基本满意", "一般", "还行", "fair", "ok", "2":
+		return store.RatingFair, true
+	case "不满意", "差", "unsatisfied", "bad", "3":
+		return store.RatingUnsatisfied, true
+	}
+	return "", false
+}
+
+// escalate serves /escalate N 社区|街道 TEXT: hands a problem up and posts it
+// in the office group.
+func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy, store.RoleDuty)
+	if err != nil {
+		return err
+	}
+	n, rest, err := parseRefArg(m.Args, "usage_escalate")
+	if err != nil {
+		return err
+	}
+	levelWord, note, _ := strings.Cut(rest, " ")
+	level, ok := parseOfficeLevel(levelWord)
+	if !ok {
+		return badForm("usage_escalate", "unknown_office", i18n.Args{"Word": clip(levelWord)})
+	}
+	office := st.Offices[level]
+	if office == "" {
+		return say("no_office_linked", i18n.Args{"Office": tr(ctx, "office_"+string(level))})
+	}
+	note = strings.TrimSpace(note)
+	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		if !is.Status.IsOpen() {
+			return store.IssueEvent{}, say("issue_already_closed", i18n.Args{"N": n})
+		}
+		is.Status, is.EscalatedTo = store.IssueEscalated, level
+		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventEscalated,
+			Text: strings.TrimSpace(tr(ctx, "office_"+string(level)) + " " + note)}, nil
+	})
+	if err != nil {
+		return err
+	}
+	is := ch.Issue
+	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
+		"Station": st.Name, "N": n, "Category": tr(ctx, "cat_"+is.Category), "Text": is.Text,
+		"Reporter": is.ReporterName, "Supporters": is.Supporters, "Note": note, "Who": m.Sender.Name,
+		"Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
+	})})
+	a.tellReporter(ctx, is, m.Sender, tr(ctx, "reporter_escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))
+	return r.Reply(ctx, tr(ctx, "escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))
+}
+
+// reopen serves /reopen N: not fixed after all.
+func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	n, note, err := parseRefArg(m.Args, "usage_reopen")
+	if err != nil {
+		return err
+	}
+	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		if is.Reporter != m.Sender.Key() && !sessionFrom(ctx).member().IsStaff() {
+			return store.IssueEvent{}, needRole(store.RoleHead, store.RoleDeputy, "reporter")
+		}
+		if is.Status.IsOpen() {
+			return store.IssueEvent{}, say("issue_still_open", i18n.Args{"N": n})
+		}
+		is.Status, is.Rating = store.IssueOpen, ""
+		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventReopened, Text: note}, nil
+	})
+	if err != nil {
+		return err
+	}
+	if ch.Issue.Assignee != "" && ch.Issue.Assignee != m.Sender.Key() {
+		a.notifyPerson(ctx, ch.Issue.Assignee, ch.Issue.AssigneeName, ch.Issue.ReportChat,
+			tr(ctx, "assignee_reopened", i18n.Args{"N": n, "Who": m.Sender.Name}))
+	}
+	return r.Reply(ctx, tr(ctx, "reopened", i18n.Args{"N": n}))
+}
+
+// attachLatePhotos takes a photo sent on its own right after a report as
+// part of that report.
+func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		st := sessionFrom(ctx).station()
+		if strings.TrimSpace(m.Text) != "" || len(m.Attachments) == 0 || st == nil {
+			return next.ServeMessage(ctx, r, m)
+		}
+		var attached int64
+		for _, at := range m.Attachments {
+			if at.Kind != bot.AttachmentPhoto {
+				continue
+			}
+			n, err := a.store.AttachPhotoToLastReport(ctx, st.ID, m.Sender, at.Ref, a.now())
+			if errors.Is(err, store.ErrNotFound) {
+				return nil // a photo shared in conversation, not for the bot
+			}
+			if err != nil {
+				return err
+			}
+			attached = n
+		}
+		if attached == 0 {
+			return nil
+		}
+		return r.Reply(ctx, tr(ctx, "photo_attached", i18n.Args{"N": attached}))
+	})
+}
+
+// clipN shortens s to n runes with an ellipsis.
+func clipN(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}

@@ -1,0 +1,79 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// session is who is speaking and where, found once per message by identify.
+type session struct {
+	user bot.User
+	id   *store.Identity
+}
+
+type sessionKey struct{}
+
+func withSession(ctx context.Context, s *session) context.Context {
+	return context.WithValue(ctx, sessionKey{}, s)
+}
+
+// sessionFrom returns the message's session. identify always sets one before
+// a handler runs.
+func sessionFrom(ctx context.Context) *session {
+	s, _ := ctx.Value(sessionKey{}).(*session)
+	if s == nil {
+		return &session{id: &store.Identity{Chat: &store.ChatRecord{}, User: &store.UserRecord{}}}
+	}
+	return s
+}
+
+func (s *session) station() *store.Station { return s.id.Station }
+func (s *session) member() *store.Member   { return s.id.Member }
+
+// identify looks up the chat, the sender and their station, chooses the
+// reply language, and records a member the station meets for the first
+// time.
+func (a *App) identify(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		id, err := a.store.Identify(ctx, m.Chat, m.Sender)
+		if err != nil {
+			return fmt.Errorf("identify: %w", err)
+		}
+		sess := &session{user: m.Sender, id: id}
+		ctx = withSession(ctx, sess)
+		ctx = bot.WithLocale(ctx, chooseLocale(id))
+		if id.Member != nil && id.Member.Joined.IsZero() && m.Chat.Kind == bot.Group {
+			if err := a.store.Touch(ctx, id.Station.ID, m.Sender, a.now()); err != nil {
+				return err
+			}
+		}
+		return next.ServeMessage(ctx, r, m)
+	})
+}
+
+// chooseLocale picks the most personal choice made: the person's, then the
+// chat's, then the station's.
+func chooseLocale(id *store.Identity) string {
+	for _, l := range []string{id.User.Locale, id.Chat.Locale, stationLocale(id.Station)} {
+		if l != "" {
+			return l
+		}
+	}
+	return bot.DefaultLocale
+}
+
+func stationLocale(st *store.Station) string {
+	if st == nil {
+		return ""
+	}
+	return st.Locale
+}
+
+// tr renders a sentence in the message's language.
+func tr(ctx context.Context, key string, args ...i18n.Args) string {
+	return i18n.T(bot.LocaleFrom(ctx), key, args...)
+}
