@@ -56,28 +56,37 @@ func Logging(log *slog.Logger) Middleware {
 var ErrRateLimited = errors.New("too many messages")
 
 // RateLimit lets each person send a burst of messages and then one every
-// interval; messages beyond that are dropped with ErrRateLimited (the error
-// middleware decides whether to say so). Limits are kept in memory per
-// process: they protect the bot from a stuck client, not from abuse across
-// instances.
+// interval. The first message over the limit returns ErrRateLimited, so the
+// person can be told once; the rest are dropped quietly until the limit
+// allows again. Limits are kept in memory per process: they protect the bot
+// from a stuck client, not from abuse across instances.
 func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
+	type state struct {
+		limiter *rate.Limiter
+		warned  bool
+	}
 	var mu sync.Mutex
-	limiters := map[string]*rate.Limiter{}
+	people := map[string]*state{}
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
 			mu.Lock()
-			l, ok := limiters[m.Sender.Key()]
+			p, ok := people[m.Sender.Key()]
 			if !ok {
-				if len(limiters) > 100_000 {
-					clear(limiters) // bound memory; losing limiter state is harmless
+				if len(people) > 100_000 {
+					clear(people) // bound memory; losing limiter state is harmless
 				}
-				l = rate.NewLimiter(rate.Every(interval), burst)
-				limiters[m.Sender.Key()] = l
+				p = &state{limiter: rate.NewLimiter(rate.Every(interval), burst)}
+				people[m.Sender.Key()] = p
 			}
-			allowed := l.AllowN(clock.Now(), 1)
+			allowed := p.limiter.AllowN(clock.Now(), 1)
+			warn := !allowed && !p.warned
+			p.warned = !allowed
 			mu.Unlock()
-			if !allowed {
+			switch {
+			case warn:
 				return fmt.Errorf("%w: %s", ErrRateLimited, m.Sender.Key())
+			case !allowed:
+				return nil
 			}
 			return next.ServeMessage(ctx, r, m)
 		})

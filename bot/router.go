@@ -138,24 +138,28 @@ func (r *Router) Match(text string) (cmd *Command, args string, explicit bool) {
 			return k.cmd, k.expand(after), true
 		}
 		// "/报事楼道漏水": a keyword glued to its text after a slash.
-		if c, a := r.matchKeyword(rest); c != nil {
+		if c, a := r.matchKeyword(rest, true); c != nil {
 			return c, a, true
 		}
 		return nil, t, true
 	}
-	if c, a := r.matchKeyword(t); c != nil {
+	if c, a := r.matchKeyword(t, explicit); c != nil {
 		return c, a, explicit
 	}
 	return nil, t, explicit
 }
 
-func (r *Router) matchKeyword(t string) (*Command, string) {
+// matchKeyword finds the longest keyword t starts with. Unless glued is
+// set (the text was addressed to the bot with a slash, # or mention), the
+// keyword must end at a boundary, so words in ordinary chat are not taken
+// for commands.
+func (r *Router) matchKeyword(t string, glued bool) (*Command, string) {
 	for _, k := range r.keywords {
 		rest, ok := strings.CutPrefix(t, k.name)
 		if !ok {
 			continue
 		}
-		if next, _ := utf8.DecodeRuneInString(rest); rest == "" || isBoundary(next) {
+		if next, _ := utf8.DecodeRuneInString(rest); glued || rest == "" || isBoundary(next) {
 			return k.cmd, k.expand(rest)
 		}
 	}

@@ -46,8 +46,8 @@ func New(d Deps) *App {
 }
 
 // Handler returns the full chain every inbound message goes through:
-// recover, log, reply to errors, drop redelivered messages, rate limit,
-// identify the sender and their station, attach late photos, route.
+// recover, log, drop redelivered messages, identify the sender and their
+// station, reply to errors, rate limit, attach late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
 	if interval == 0 {
@@ -59,10 +59,10 @@ func (a *App) Handler(d Deps) bot.Handler {
 	return bot.Chain(a.router,
 		bot.Recover(),
 		bot.Logging(a.log),
-		a.replyToErrors,
 		bot.Dedupe(a.store),
-		bot.RateLimit(interval, burst, a.clock),
 		a.identify,
+		a.replyToErrors, // after identify, so errors are told in the reader's language
+		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,
 	)
 }

@@ -70,7 +70,7 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 		case errors.As(err, &role):
 			return r.Reply(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
 		case errors.Is(err, bot.ErrRateLimited):
-			return nil // replying would only add to the flood
+			return r.Reply(ctx, tr(ctx, "rate_limited"))
 		case errors.Is(err, store.ErrBusy):
 			return r.Reply(ctx, tr(ctx, "busy"))
 		}

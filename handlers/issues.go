@@ -186,16 +186,18 @@ func (a *App) metoo(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	if _, err := a.findIssue(ctx, st.ID, n); err != nil {
+	is, err := a.findIssue(ctx, st.ID, n)
+	if err != nil {
 		return err
+	}
+	if is.Reporter == m.Sender.Key() {
+		return say("metoo_own", i18n.Args{"N": n})
 	}
 	is, added, err := a.store.AddSupporter(ctx, st.ID, n, m.Sender, a.now())
 	if err != nil {
 		return err
 	}
 	switch {
-	case is.Reporter == m.Sender.Key():
-		return say("metoo_own", i18n.Args{"N": n})
 	case !added:
 		return say("metoo_again", i18n.Args{"N": n, "Count": is.Supporters})
 	case !is.Status.IsOpen():
@@ -335,6 +337,9 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
+	if word == "" {
+		return badForm("usage_rate", "needs_rating")
+	}
 	rating, ok := parseRating(word)
 	if !ok {
 		return badForm("usage_rate", "unknown_rating", i18n.Args{"Word": clip(word)})
@@ -388,6 +393,9 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 		return err
 	}
 	levelWord, note, _ := strings.Cut(rest, " ")
+	if levelWord == "" {
+		return badForm("usage_escalate", "needs_office")
+	}
 	level, ok := parseOfficeLevel(levelWord)
 	if !ok {
 		return badForm("usage_escalate", "unknown_office", i18n.Args{"Word": clip(levelWord)})

@@ -46,8 +46,8 @@ func (a *App) identify(next bot.Handler) bot.Handler {
 		sess := &session{user: m.Sender, id: id}
 		ctx = withSession(ctx, sess)
 		ctx = bot.WithLocale(ctx, chooseLocale(id))
-		if id.Member != nil && id.Member.Joined.IsZero() && m.Chat.Kind == bot.Group {
-			if err := a.store.Touch(ctx, id.Station.ID, m.Sender, a.now()); err != nil {
+		if id.Station != nil && m.Chat.Kind == bot.Group {
+			if err := a.rememberMember(ctx, id, m.Sender); err != nil {
 				return err
 			}
 		}
@@ -76,4 +76,19 @@ func stationLocale(st *store.Station) string {
 // tr renders a sentence in the message's language.
 func tr(ctx context.Context, key string, args ...i18n.Args) string {
 	return i18n.T(bot.LocaleFrom(ctx), key, args...)
+}
+
+// rememberMember records a person the station meets in one of its groups for
+// the first time, and makes their private chat speak for this station. It
+// writes only when something changed, so most messages cost nothing here.
+func (a *App) rememberMember(ctx context.Context, id *store.Identity, u bot.User) error {
+	if id.Member.Joined.IsZero() {
+		if err := a.store.Touch(ctx, id.Station.ID, u, a.now()); err != nil {
+			return err
+		}
+	}
+	if id.User.Station != id.Station.ID {
+		return a.store.SetUserStation(ctx, u.Key(), id.Station.ID)
+	}
+	return nil
 }

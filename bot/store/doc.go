@@ -3,7 +3,8 @@
 // configured.
 //
 // It speaks only the subset of Redis that redka v1 supports: no Lua, no WATCH,
-// no ZPOPMIN, no GETDEL, no PTTL and no negative ranks. Conditional updates
+// no ZPOPMIN, no GETDEL, no PTTL and no negative ranks; and redka's
+// ZREVRANGEBYSCORE answers nothing, so newest-first lists use ZREVRANGE. Conditional updates
 // take a short per-entity lease (SET NX PX) around a read, a check and a
 // MULTI/EXEC write. redis.Nil never leaves the package: it becomes
 // ErrNotFound.

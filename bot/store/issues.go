@@ -219,9 +219,9 @@ func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey
 	var nums []int64
 	var total int64
 	for _, set := range sets {
-		// Newest first without negative ranks (redka has none):
-		// ZREVRANGEBYSCORE with a LIMIT.
-		v, err := s.rdb.ZRevRangeByScore(ctx, set, &redis.ZRangeBy{Min: "-inf", Max: "+inf", Count: int64(limit)}).Result()
+		// Newest first: ZREVRANGE by rank, which redka serves correctly
+		// (its ZREVRANGEBYSCORE returns nothing).
+		v, err := s.rdb.ZRevRange(ctx, set, 0, int64(limit-1)).Result()
 		if err != nil {
 			return nil, 0, err
 		}
@@ -325,6 +325,9 @@ func (s *Store) AddSupporter(ctx context.Context, st, n int64, user bot.User, no
 	is, err := s.Issue(ctx, st, n)
 	if err != nil {
 		return nil, false, err
+	}
+	if is.Reporter == user.Key() {
+		return is, false, nil // the reporter is not their own supporter
 	}
 	added, err := s.rdb.SAdd(ctx, s.k.issueSupporters(st, n), user.Key()).Result()
 	if err != nil || added == 0 {

@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -117,7 +117,9 @@ const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 func (s *Store) claimCode(ctx context.Context, id int64) (string, error) {
 	for range 20 {
 		b := make([]byte, 6)
-		_, _ = rand.Read(b)
+		if _, err := io.ReadFull(s.random, b); err != nil {
+			return "", err
+		}
 		for i := range b {
 			b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
 		}

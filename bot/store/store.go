@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -29,6 +30,9 @@ var (
 type Store struct {
 	rdb redis.UniversalClient
 	k   keys
+	// random feeds station codes; crypto/rand unless a test makes codes
+	// repeatable.
+	random io.Reader
 }
 
 // Option configures a Store.
@@ -40,9 +44,15 @@ func WithKeyPrefix(prefix string) Option {
 	return func(s *Store) { s.k.prefix = prefix }
 }
 
+// WithRandom makes station codes come from r, so transcripts are
+// repeatable.
+func WithRandom(r io.Reader) Option {
+	return func(s *Store) { s.random = r }
+}
+
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb}
+	s := &Store{rdb: rdb, random: rand.Reader}
 	for _, o := range opts {
 		o(s)
 	}

@@ -41,6 +41,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer backend.Close()
 	log.Info("store ready", "store", backend.Describe())
 
+	err = serveConsole(ctx, cfg, store.New(backend.Client), stdin, stdout, log)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// serveConsole runs the bot with the console as its platform until the
+// input ends or ctx is done.
+func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Reader, stdout io.Writer, log *slog.Logger) error {
 	var clock bot.Clock = bot.SystemClock{}
 	var fake *bot.FakeClock
 	if !cfg.FakeClock.IsZero() {
@@ -49,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
 	deps := handlers.Deps{
-		Store:    store.New(backend.Client),
+		Store:    st,
 		Sender:   disp,
 		Clock:    clock,
 		Log:      log.With("component", "handlers"),
@@ -67,11 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	})
 	disp.Add(con.Name(), con, nil)
 	log.Info("console ready", "platform", con.Name())
-	err = con.Run(ctx, receiver)
-	if errors.Is(err, context.Canceled) {
-		return nil
-	}
-	return err
+	return con.Run(ctx, receiver)
 }
 
 // runID makes the console's message ids unique to this run.

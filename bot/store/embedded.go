@@ -1,0 +1,235 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nalgeon/redka"
+	"github.com/nalgeon/redka/redsrv"
+	"github.com/redis/go-redis/v9"
+	_ "modernc.org/sqlite" // registers the pure-Go driver "sqlite"
+)
+
+// Files inside the data directory.
+const (
+	lockFile   = "LOCK"
+	dbFile     = "huzhu.db"
+	socketFile = "redka.sock"
+)
+
+// maxSocketPath is the longest unix socket path every unix accepts (sun_path
+// is 104 bytes on the BSDs and macOS, 108 on Linux, both counting the NUL).
+const maxSocketPath = 103
+
+// embeddedStartTimeout bounds how long StartEmbedded waits for the server to
+// listen and Close waits for it to stop.
+const embeddedStartTimeout = 5 * time.Second
+
+// ErrDataDirInUse is wrapped by StartEmbedded's error when another process
+// holds the data directory's lock.
+var ErrDataDirInUse = errors.New("data directory is in use by another huzhu")
+
+// sqlitePragmas apply to every SQLite connection: modernc's driver runs each
+// as a _pragma DSN parameter, where redka's own fallback sets them on one
+// connection per pool only. WAL with synchronous=normal survives a killed
+// process (not a power cut, which may lose the last transactions);
+// busy_timeout keeps the read-only pool from failing while a write commits.
+var sqlitePragmas = map[string]string{
+	"busy_timeout": "5000",
+	"journal_mode": "wal",
+	"synchronous":  "normal",
+	"foreign_keys": "on",
+	"temp_store":   "memory",
+}
+
+// Embedded is the redka server huzhu runs in-process when no Redis is
+// configured: SQLite in a data directory, served over a unix socket inside it.
+type Embedded struct {
+	dir    string
+	socket string
+	lock   *os.File
+	srv    *redsrv.Server
+	served chan error // receives what the server goroutine returned
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// StartEmbedded takes the data directory dir (created, or narrowed, to mode
+// 0700), locks it against a second huzhu, opens dir/huzhu.db with redka and
+// serves it on the unix socket dir/redka.sock. It returns once the server
+// accepts connections. If another process has dir open, the error wraps
+// ErrDataDirInUse.
+func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	socket := filepath.Join(dir, socketFile)
+	if len(socket) > maxSocketPath {
+		return nil, fmt.Errorf("store: data directory path %q is too long for a unix socket (%d bytes, at most %d with %q); pick a shorter one with --data DIR",
+			dir, len(socket), maxSocketPath, "/"+socketFile)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	// MkdirAll leaves an existing directory's mode alone: set it so no other
+	// local user can reach the socket or the database.
+	if err := os.Chmod(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: restrict data directory: %w", err)
+	}
+
+	lock, err := lockDataDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Embedded{dir: dir, socket: socket, lock: lock, served: make(chan error, 1)}
+	fail := func(err error) (*Embedded, error) {
+		_ = os.Remove(socket)
+		return nil, errors.Join(err, e.unlock())
+	}
+
+	// A socket left by a killed process would make listen fail with "address
+	// already in use". The lock proves no live huzhu is serving it.
+	if err := os.Remove(socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fail(fmt.Errorf("store: remove stale socket: %w", err))
+	}
+
+	db, err := redka.Open(filepath.Join(dir, dbFile), &redka.Options{
+		DriverName: "sqlite",
+		Pragma:     sqlitePragmas,
+		Logger:     redkaLogger(log),
+	})
+	if err != nil {
+		return fail(fmt.Errorf("store: open %s: %w", filepath.Join(dir, dbFile), err))
+	}
+
+	e.srv = redsrv.New("unix", socket, db)
+	ready := make(chan error, 1)
+	go func() { e.served <- e.srv.Start(ready) }()
+	select {
+	case err = <-ready:
+	case <-time.After(embeddedStartTimeout):
+		err = fmt.Errorf("no answer after %v", embeddedStartTimeout)
+	}
+	if err != nil {
+		// Stop fails with "not serving" when listen failed; the database
+		// still needs closing then.
+		if stopErr := e.srv.Stop(); stopErr != nil {
+			_ = db.Close()
+		}
+		return fail(fmt.Errorf("store: start embedded server on %s: %w", socket, err))
+	}
+	// The 0700 directory already keeps others out; this is belt and braces
+	// for a directory someone widens later.
+	if err := os.Chmod(socket, 0o600); err != nil {
+		return nil, errors.Join(fmt.Errorf("store: restrict socket: %w", err), e.Close())
+	}
+	return e, nil
+}
+
+// SocketPath returns the path of the unix socket the server listens on.
+func (e *Embedded) SocketPath() string {
+	return e.socket
+}
+
+// Dir returns the data directory.
+func (e *Embedded) Dir() string {
+	return e.dir
+}
+
+// Close stops the server, closes the database, removes the socket and
+// releases the data directory. It is safe to call more than once.
+func (e *Embedded) Close() error {
+	e.closeOnce.Do(func() {
+		var errs []error
+		if err := e.srv.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("store: stop embedded server: %w", err))
+		}
+		select {
+		case err := <-e.served:
+			if err != nil {
+				errs = append(errs, fmt.Errorf("store: embedded server: %w", err))
+			}
+		case <-time.After(embeddedStartTimeout):
+			errs = append(errs, fmt.Errorf("store: embedded server did not stop within %v", embeddedStartTimeout))
+		}
+		if err := os.Remove(e.socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("store: remove socket: %w", err))
+		}
+		errs = append(errs, e.unlock())
+		e.closeErr = errors.Join(errs...)
+	})
+	return e.closeErr
+}
+
+// unlock releases the data directory lock; closing the file drops the flock.
+func (e *Embedded) unlock() error {
+	if e.lock == nil {
+		return nil
+	}
+	err := e.lock.Close()
+	e.lock = nil
+	if err != nil {
+		return fmt.Errorf("store: release data directory lock: %w", err)
+	}
+	return nil
+}
+
+// NewEmbeddedClient returns a go-redis client for the embedded server on
+// socket. redka speaks RESP2 only and knows neither HELLO nor CLIENT SETINFO:
+// Protocol 2 makes go-redis accept the error HELLO gets (go-redis v9.23 sends
+// HELLO regardless), and DisableIdentity stops CLIENT SETINFO.
+func NewEmbeddedClient(socket string) *redis.Client {
+	return redis.NewClient(&redis.Options{
+		Network:         "unix",
+		Addr:            socket,
+		Protocol:        2,
+		DisableIdentity: true,
+	})
+}
+
+// redkaLogger returns log for redka, with component=redka and at Warn or
+// above: redka logs every connection and command at Info and Debug.
+func redkaLogger(log *slog.Logger) *slog.Logger {
+	return slog.New(redkaHandler{log.With("component", "redka").Handler()})
+}
+
+// redkaHandler passes on Warn and above, except the warning redka logs for
+// each new connection because go-redis opens it with HELLO, which redka does
+// not know. The client copes with that error; logging it is only noise.
+type redkaHandler struct{ next slog.Handler }
+
+func (h redkaHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && h.next.Enabled(ctx, l)
+}
+
+func (h redkaHandler) Handle(ctx context.Context, r slog.Record) error {
+	hello := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "name" && strings.EqualFold(a.Value.String(), "hello") {
+			hello = true
+			return false
+		}
+		return true
+	})
+	if hello {
+		return nil
+	}
+	return h.next.Handle(ctx, r)
+}
+
+func (h redkaHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return redkaHandler{h.next.WithAttrs(attrs)}
+}
+
+func (h redkaHandler) WithGroup(name string) slog.Handler {
+	return redkaHandler{h.next.WithGroup(name)}
+}
