@@ -98,6 +98,9 @@ func needStation(ctx context.Context) (*store.Station, error) {
 		if s.id.Chat.Office != "" {
 			return nil, say("office_group_no_station")
 		}
+		if s.private {
+			return nil, say("no_station_private")
+		}
 		return nil, say("no_station")
 	}
 	return s.station(), nil

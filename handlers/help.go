@@ -29,6 +29,9 @@ func (a *App) help(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	}
 	sess := sessionFrom(ctx)
 	if sess.station() == nil {
+		if sess.private {
+			return r.Reply(ctx, tr(ctx, "no_station_private"))
+		}
 		return r.Reply(ctx, tr(ctx, "help_no_station"))
 	}
 	parts := []string{tr(ctx, "help_intro", i18n.Args{"Station": sess.station().Name}), tr(ctx, "help_resident")}

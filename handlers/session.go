@@ -11,8 +11,9 @@ import (
 
 // session is who is speaking and where, found once per message by identify.
 type session struct {
-	user bot.User
-	id   *store.Identity
+	user    bot.User
+	private bool // the message came in a private chat
+	id      *store.Identity
 }
 
 type sessionKey struct{}
@@ -43,7 +44,7 @@ func (a *App) identify(next bot.Handler) bot.Handler {
 		if err != nil {
 			return fmt.Errorf("identify: %w", err)
 		}
-		sess := &session{user: m.Sender, id: id}
+		sess := &session{user: m.Sender, private: m.IsPrivate(), id: id}
 		ctx = withSession(ctx, sess)
 		ctx = bot.WithLocale(ctx, chooseLocale(id))
 		if id.Station != nil && m.Chat.Kind == bot.Group {

@@ -71,3 +71,20 @@ func (k keys) issuesBy(st int64, userKey string) string {
 func (k keys) lastReport(st int64, userKey string) string {
 	return k.station(st, "lastreport", userKey)
 }
+
+// Notice (通知) keys.
+func (k keys) noticeSeq(st int64) string { return k.station(st, "notice", "seq") }
+func (k keys) notice(st, n int64) string {
+	return k.station(st, "notice", strconv.FormatInt(n, 10))
+}
+func (k keys) noticesActive(st int64) string { return k.station(st, "notices") }
+
+// Meeting (开会) keys.
+func (k keys) meetingSeq(st int64) string { return k.station(st, "meeting", "seq") }
+func (k keys) meeting(st, n int64) string {
+	return k.station(st, "meeting", strconv.FormatInt(n, 10))
+}
+func (k keys) meetingRSVP(st, n int64) string {
+	return k.station(st, "meeting", strconv.FormatInt(n, 10), "rsvp")
+}
+func (k keys) meetings(st int64) string { return k.station(st, "meetings") }

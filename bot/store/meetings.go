@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+// Meeting is a deliberation meeting (议事会) or event the head called.
+type Meeting struct {
+	Station   int64
+	N         int64
+	At        time.Time
+	Place     string
+	Topic     string
+	By        string
+	ByName    string
+	Created   time.Time
+	Cancelled bool
+}
+
+// CreateMeeting records a meeting and returns it with its number.
+func (s *Store) CreateMeeting(ctx context.Context, st int64, in Meeting, now time.Time) (*Meeting, error) {
+	n, err := s.rdb.Incr(ctx, s.k.meetingSeq(st)).Result()
+	if err != nil {
+		return nil, err
+	}
+	in.Station, in.N, in.Created = st, n, now
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.k.meeting(st, n), "n", n, "at", ms(in.At), "place", in.Place, "topic", in.Topic,
+			"by", in.By, "by_name", in.ByName, "created", ms(now), "cancelled", 0)
+		p.ZAdd(ctx, s.k.meetings(st), redis.Z{Score: float64(ms(in.At)), Member: n})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &in, nil
+}
+
+// Meeting returns meeting n.
+func (s *Store) Meeting(ctx context.Context, st, n int64) (*Meeting, error) {
+	h, err := s.rdb.HGetAll(ctx, s.k.meeting(st, n)).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("%w: meeting %d", ErrNotFound, n)
+	}
+	return meetingFromHash(st, h), nil
+}
+
+func meetingFromHash(st int64, h map[string]string) *Meeting {
+	return &Meeting{Station: st, N: atoi(h["n"]), At: fromMS(h["at"]), Place: h["place"], Topic: h["topic"],
+		By: h["by"], ByName: h["by_name"], Created: fromMS(h["created"]), Cancelled: h["cancelled"] == "1"}
+}
+
+// UpcomingMeetings returns the meetings that start after now and are not
+// cancelled, soonest first.
+func (s *Store) UpcomingMeetings(ctx context.Context, st int64, now time.Time) ([]*Meeting, error) {
+	nums, err := s.rdb.ZRangeByScore(ctx, s.k.meetings(st), &redis.ZRangeBy{
+		Min: strconv.FormatInt(ms(now), 10), Max: "+inf", Count: maxListed,
+	}).Result()
+	if err != nil {
+		return nil, err
+	}
+	var out []*Meeting
+	for _, n := range nums {
+		m, err := s.Meeting(ctx, st, atoi(n))
+		if err != nil {
+			return nil, err
+		}
+		if !m.Cancelled {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// CancelMeeting marks meeting n cancelled.
+func (s *Store) CancelMeeting(ctx context.Context, st, n int64) error {
+	return s.rdb.HSet(ctx, s.k.meeting(st, n), "cancelled", 1).Err()
+}
+
+// RSVP records whether user comes to meeting n; answering again replaces
+// the earlier answer.
+func (s *Store) RSVP(ctx context.Context, st, n int64, user bot.User, coming bool) error {
+	answer := "no"
+	if coming {
+		answer = "yes"
+	}
+	return s.rdb.HSet(ctx, s.k.meetingRSVP(st, n), user.Key(), answer+"|"+user.Name).Err()
+}
+
+// Attendance is who answered a meeting notice.
+type Attendance struct {
+	Coming, NotComing []string // display names, sorted
+}
+
+// Attendance returns the answers to meeting n.
+func (s *Store) Attendance(ctx context.Context, st, n int64) (Attendance, error) {
+	h, err := s.rdb.HGetAll(ctx, s.k.meetingRSVP(st, n)).Result()
+	if err != nil {
+		return Attendance{}, err
+	}
+	var a Attendance
+	for _, v := range h {
+		answer, name, _ := strings.Cut(v, "|")
+		if answer == "yes" {
+			a.Coming = append(a.Coming, name)
+		} else {
+			a.NotComing = append(a.NotComing, name)
+		}
+	}
+	slices.Sort(a.Coming)
+	slices.Sort(a.NotComing)
+	return a, nil
+}
