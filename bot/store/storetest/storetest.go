@@ -26,6 +26,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -199,25 +200,29 @@ func StartRedisServer(t testing.TB, args ...string) string {
 	dir := t.TempDir()
 	// The port is free when we ask but may be taken before redis-server
 	// binds it; another port fixes that.
-	var lastErr error
 	for range 3 {
-		addr, err := startRedisServer(t, bin, dir, args)
+		var addr string
+		var exited bool
+		addr, exited, err = startRedisServer(t, bin, dir, args)
 		if err == nil {
 			return addr
 		}
-		lastErr = err
+		if !exited {
+			break
+		}
 	}
-	t.Fatalf("storetest: %v", lastErr)
+	t.Fatalf("storetest: %v", err)
 	return ""
 }
 
-// startRedisServer makes one attempt for StartRedisServer.
-func startRedisServer(t testing.TB, bin, dir string, args []string) (string, error) {
+// startRedisServer makes one attempt for StartRedisServer; exited reports
+// whether the server died, as it does when its port was taken.
+func startRedisServer(t testing.TB, bin, dir string, args []string) (addr string, exited bool, err error) {
 	port, err := freePort()
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	all := append([]string{
 		"--port", strconv.Itoa(port),
 		"--bind", "127.0.0.1",
@@ -231,46 +236,57 @@ func startRedisServer(t testing.TB, bin, dir string, args []string) (string, err
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Start(); err != nil {
-		return "", fmt.Errorf("start redis-server: %w", err)
+		return "", false, fmt.Errorf("start redis-server: %w", err)
 	}
-	exited := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		close(exited)
+		close(done)
 	}()
 	stop := func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
-		case <-exited:
+		case <-done:
 		case <-time.After(startTimeout):
 			_ = cmd.Process.Kill()
-			<-exited
+			<-done
 		}
 	}
 
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
-	defer c.Close()
 	deadline := time.Now().Add(startTimeout)
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := c.Ping(ctx).Err()
-		cancel()
+		err = ping(addr)
 		if err == nil {
 			break
 		}
 		select {
-		case <-exited:
-			return "", fmt.Errorf("redis-server on %s exited: %s", addr, bytes.TrimSpace(out.Bytes()))
+		case <-done:
+			return "", true, fmt.Errorf("redis-server on %s exited: %s", addr, bytes.TrimSpace(out.Bytes()))
 		default:
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", fmt.Errorf("redis-server on %s did not answer within %v: %v", addr, startTimeout, err)
+			return "", false, fmt.Errorf("redis-server on %s did not answer within %v: %v", addr, startTimeout, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Cleanup(stop)
-	return addr, nil
+	return addr, false, nil
+}
+
+// ping reports whether a Redis server answers on addr. Any reply counts but
+// LOADING, so a server started with --requirepass (NOAUTH) is up too.
+func ping(addr string) error {
+	c := redis.NewClient(&redis.Options{Addr: addr, Protocol: 2, DisableIdentity: true, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	err := c.Ping(ctx).Err()
+	var reply redis.Error
+	if errors.As(err, &reply) && !strings.HasPrefix(reply.Error(), "LOADING") {
+		return nil
+	}
+	return err
 }
 
 // freePort asks the kernel for a free TCP port on 127.0.0.1.
