@@ -198,8 +198,12 @@ func isBoundary(r rune) bool {
 	return unicode.IsSpace(r) || unicode.IsDigit(r) || strings.ContainsRune(":,;#[(@+-", r)
 }
 
+// trimArgs removes the spaces and separators between a command and its
+// arguments, however they alternate ("报事: :楼道漏水").
 func trimArgs(s string) string {
-	return strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(s), ":,;"))
+	return strings.TrimSpace(strings.TrimLeftFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || strings.ContainsRune(":,;", r)
+	}))
 }
 
 func isASCIIWord(s string) bool {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // Deps are what the handlers need from the rest of the program.
@@ -16,6 +17,8 @@ type Deps struct {
 	Sender bot.Sender
 	Clock  bot.Clock
 	Log    *slog.Logger
+	// Scheduler keeps reminders; the handlers register the jobs it runs.
+	Scheduler *scheduler.Scheduler
 	// Admins are subdistrict administrators by user key ("telegram:123"):
 	// they see every station's figures and may broadcast to every station.
 	Admins []string
@@ -33,15 +36,19 @@ type App struct {
 	sender bot.Sender
 	clock  bot.Clock
 	log    *slog.Logger
+	sched  *scheduler.Scheduler
 	admins []string
 	router *bot.Router
 }
 
 // New returns the App with every command registered.
 func New(d Deps) *App {
-	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, admins: d.Admins}
+	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, sched: d.Scheduler, admins: d.Admins}
 	a.router = bot.NewRouter(d.BotNames...)
 	a.registerRoutes()
+	a.sched.Handle(jobNotice, a.fireNotice)
+	a.sched.Handle(jobMeeting, a.fireMeeting)
+	a.sched.Handle(jobOverdue, a.fireOverdue)
 	return a
 }
 

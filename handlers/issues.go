@@ -48,6 +48,7 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
+	a.scheduleOverdue(ctx, st, is)
 	return r.Reply(ctx, tr(ctx, "reported", i18n.Args{
 		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Photos": len(photos),
 	}))
@@ -239,6 +240,11 @@ func (a *App) changeIssue(ctx context.Context, st, n int64, step func(*store.Iss
 	ch, err := a.store.ChangeIssue(ctx, st, n, a.now(), step)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, say("issue_not_found", i18n.Args{"N": n})
+	}
+	if err == nil {
+		if station := sessionFrom(ctx).station(); station != nil {
+			a.scheduleOverdue(ctx, station, ch.Issue)
+		}
 	}
 	return ch, err
 }

@@ -27,5 +27,10 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("escalate", []string{"上报"}, a.escalate)
 	r.HandleFunc("reopen", []string{"重开"}, a.reopen)
 
+	// Notices and meetings.
+	r.HandleFunc("notice", []string{"通知", "公告", "定时通知=at"}, a.notice)
+	r.HandleFunc("meeting", []string{"开会", "会议", "取消会议=cancel"}, a.meeting)
+	r.HandleFunc("rsvp", []string{"参加=yes", "不参加=no"}, a.rsvp)
+
 	r.NotFound(bot.HandlerFunc(a.notFound))
 }

@@ -28,6 +28,8 @@ func (a *App) station(ctx context.Context, r bot.Responder, m *bot.Message) erro
 		return a.linkChat(ctx, r, m, rest)
 	case "code", "代码", "站码":
 		return a.stationCode(ctx, r)
+	case "overdue", "逾期":
+		return a.setOverdue(ctx, r, rest)
 	}
 	return badForm("usage_station", "unknown_subcommand", i18n.Args{"Word": sub})
 }

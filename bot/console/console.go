@@ -50,6 +50,10 @@ type Options struct {
 	// and before the next line is read, so whatever fell due (reminders,
 	// scheduled notices) is sent first.
 	AfterAdvance func(ctx context.Context, now time.Time)
+	// NextDue, when not nil, tells when the next reminder falls due. :advance
+	// then stops the clock at each due time on its way, so reminders fire at
+	// their own minute (and the transcript shows which), not all at the end.
+	NextDue func(ctx context.Context) (time.Time, bool)
 	// Drain, when not nil, is called at the end of non-interactive input
 	// and should return once the replies and reminders the input caused are
 	// sent.
@@ -258,6 +262,35 @@ const help = `directives:
   NAME: TEXT speaks in the group, NAME> TEXT privately to the bot,
   a line with neither continues the last speaker; // starts a comment`
 
+// maxSteps bounds how many due times one :advance stops at, so a reminder
+// that keeps failing cannot hold the console in a loop.
+const maxSteps = 10_000
+
+// stepTo moves the fake clock to each due time up to target in turn, lets
+// what is due there fire, and returns the last time it stopped at (zero if
+// none).
+func (c *Console) stepTo(ctx context.Context, target time.Time) (time.Time, error) {
+	var last time.Time
+	if c.opts.NextDue == nil || c.opts.AfterAdvance == nil {
+		return last, nil
+	}
+	for range maxSteps {
+		due, ok := c.opts.NextDue(ctx)
+		if !ok || due.After(target) || !due.After(last) {
+			break
+		}
+		if due.After(c.opts.FakeClock.Now()) {
+			c.opts.FakeClock.Set(due)
+		}
+		last = c.opts.FakeClock.Now()
+		if err := c.note("now: " + c.formatTime(last)); err != nil {
+			return last, err
+		}
+		c.opts.AfterAdvance(ctx, last)
+	}
+	return last, nil
+}
+
 func (c *Console) directive(ctx context.Context, l Line) error {
 	switch strings.ToLower(l.Name) {
 	case "chat":
@@ -276,12 +309,19 @@ func (c *Console) directive(ctx context.Context, l Line) error {
 		if err != nil {
 			return c.note(fmt.Sprintf(":advance %s: %v; e.g. :advance 25h, :advance 3d, :advance 90m", l.Text, err))
 		}
-		now := c.opts.FakeClock.Advance(d)
-		if err := c.note("now: " + c.formatTime(now)); err != nil {
+		target := c.opts.FakeClock.Now().Add(d)
+		last, err := c.stepTo(ctx, target)
+		if err != nil {
 			return err
 		}
+		c.opts.FakeClock.Set(target)
+		if !last.Equal(target) {
+			if err := c.note("now: " + c.formatTime(target)); err != nil {
+				return err
+			}
+		}
 		if c.opts.AfterAdvance != nil {
-			c.opts.AfterAdvance(ctx, now)
+			c.opts.AfterAdvance(ctx, target)
 		}
 		return nil
 	case "help":

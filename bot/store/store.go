@@ -59,6 +59,10 @@ func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	return s
 }
 
+// KeyPrefix returns the prefix put in front of every key (empty unless a
+// test set one), so packages keeping records beside the store's use it too.
+func (s *Store) KeyPrefix() string { return s.k.prefix }
+
 // Client returns the Redis client, for packages (the scheduler) that keep
 // their own records beside the store's.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }

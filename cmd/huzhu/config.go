@@ -24,6 +24,9 @@ type Config struct {
 	// moves with :advance.
 	FakeClock time.Time
 	BotName   string
+	// RateBurst is how many commands one person may send at once; zero
+	// keeps the default.
+	RateBurst int
 }
 
 // errUsage is returned for flags that do not parse; the flag package has

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"golang.org/x/term"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/huzhu-station/huzhu/bot/console"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/handlers"
+	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -58,22 +60,50 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 		clock = fake
 	}
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
+	sched := scheduler.New(st.Client(), disp, clock, log, scheduler.WithKeyPrefix(st.KeyPrefix()))
 	deps := handlers.Deps{
-		Store:    st,
-		Sender:   disp,
-		Clock:    clock,
-		Log:      log.With("component", "handlers"),
-		Admins:   cfg.Admins,
-		BotNames: []string{cfg.BotName},
+		Store:     st,
+		Sender:    disp,
+		Clock:     clock,
+		Scheduler: sched,
+		Log:       log.With("component", "handlers"),
+		Admins:    cfg.Admins,
+		BotNames:  []string{cfg.BotName},
+		RateBurst: cfg.RateBurst,
 	}
 	app := handlers.New(deps)
 	receiver := &bot.Bot{Handler: app.Handler(deps), Sender: disp, Log: log}
+
+	// Reminders fire when they fall due: on the real clock a poll loop finds
+	// them; on a fake clock they fire as :advance moves time, before the
+	// next line is read.
+	runDue := func(ctx context.Context) {
+		if _, err := sched.RunDue(ctx); err != nil {
+			log.Error("reminders", "err", err)
+		}
+	}
+	if fake == nil {
+		go func() {
+			if err := sched.Run(ctx); err != nil {
+				log.Error("scheduler stopped", "err", err)
+			}
+		}()
+	}
 
 	// Real platforms arrive with their own configuration; until one is
 	// configured, "run" is the console.
 	con := console.New(console.Options{
 		In: stdin, Out: stdout, Interactive: isTerminal(stdin),
 		Clock: clock, FakeClock: fake, BotName: cfg.BotName, RunID: runID(),
+		AfterAdvance: func(ctx context.Context, _ time.Time) { runDue(ctx) },
+		NextDue: func(ctx context.Context) (time.Time, bool) {
+			t, ok, err := sched.NextDue(ctx)
+			if err != nil {
+				log.Error("reminders", "err", err)
+			}
+			return t, ok
+		},
+		Drain: runDue,
 	})
 	disp.Add(con.Name(), con, nil)
 	log.Info("console ready", "platform", con.Name())

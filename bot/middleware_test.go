@@ -1,0 +1,270 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+// counter is a handler that counts the messages it serves.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (c *counter) ServeMessage(context.Context, bot.Responder, *bot.Message) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	return nil
+}
+
+func (c *counter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func groupMessage(id, user string) *bot.Message {
+	return &bot.Message{
+		ID:     id,
+		Chat:   bot.Chat{Platform: "console", ID: "g1", Kind: bot.Group},
+		Sender: bot.User{Platform: "console", ID: user, Name: user},
+		Text:   "/issues",
+	}
+}
+
+func TestRecover(t *testing.T) {
+	ctx := context.Background()
+	t.Run("panic becomes ErrPanic", func(t *testing.T) {
+		h := bot.Recover()(bot.HandlerFunc(func(context.Context, bot.Responder, *bot.Message) error {
+			panic("boom")
+		}))
+		err := h.ServeMessage(ctx, nil, groupMessage("1", "u1"))
+		if !errors.Is(err, bot.ErrPanic) {
+			t.Fatalf("err = %v; want one wrapping ErrPanic", err)
+		}
+		if !strings.Contains(err.Error(), "boom") {
+			t.Errorf("err = %q; want it to carry the panic value", err)
+		}
+	})
+	t.Run("error passes through", func(t *testing.T) {
+		want := errors.New("plain")
+		h := bot.Recover()(bot.HandlerFunc(func(context.Context, bot.Responder, *bot.Message) error {
+			return want
+		}))
+		if err := h.ServeMessage(ctx, nil, groupMessage("1", "u1")); err != want {
+			t.Errorf("err = %v; want %v", err, want)
+		}
+	})
+	t.Run("nil stays nil", func(t *testing.T) {
+		if err := bot.Recover()(nop).ServeMessage(ctx, nil, groupMessage("1", "u1")); err != nil {
+			t.Errorf("err = %v; want nil", err)
+		}
+	})
+}
+
+func TestRateLimit(t *testing.T) {
+	ctx := context.Background()
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	var next counter
+	h := bot.RateLimit(time.Minute, 3, clock)(&next)
+	send := func(user string) error { return h.ServeMessage(ctx, nil, groupMessage("", user)) }
+
+	for i := range 3 {
+		if err := send("u1"); err != nil {
+			t.Fatalf("message %d within the burst: %v", i+1, err)
+		}
+	}
+	if err := send("u1"); !errors.Is(err, bot.ErrRateLimited) {
+		t.Fatalf("first message over the limit: err = %v; want ErrRateLimited", err)
+	}
+	for i := range 3 {
+		if err := send("u1"); err != nil {
+			t.Fatalf("message %d after the warning: err = %v; want nil (dropped quietly)", i+1, err)
+		}
+	}
+	if got := next.count(); got != 3 {
+		t.Fatalf("served %d messages; want 3 (the burst only)", got)
+	}
+
+	// Another person has their own allowance.
+	if err := send("u2"); err != nil {
+		t.Fatalf("another person: %v", err)
+	}
+
+	clock.Advance(time.Minute)
+	if err := send("u1"); err != nil {
+		t.Fatalf("after the interval: %v", err)
+	}
+	if got := next.count(); got != 5 {
+		t.Fatalf("served %d messages; want 5", got)
+	}
+	// Over the limit again: the person is warned again, once.
+	if err := send("u1"); !errors.Is(err, bot.ErrRateLimited) {
+		t.Fatalf("over the limit again: err = %v; want ErrRateLimited", err)
+	}
+	if err := send("u1"); err != nil {
+		t.Fatalf("after the second warning: err = %v; want nil", err)
+	}
+}
+
+// mapDeduper is a Deduper on a map.
+type mapDeduper struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	err  error
+}
+
+func (d *mapDeduper) FirstSeen(_ context.Context, key string) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.err != nil {
+		return false, d.err
+	}
+	if d.seen[key] {
+		return false, nil
+	}
+	d.seen[key] = true
+	return true, nil
+}
+
+func TestDedupe(t *testing.T) {
+	ctx := context.Background()
+	d := &mapDeduper{seen: map[string]bool{}}
+	var next counter
+	h := bot.Dedupe(d)(&next)
+
+	steps := []struct {
+		name  string
+		msg   *bot.Message
+		total int // messages served after this one
+	}{
+		{"first", groupMessage("m1", "u1"), 1},
+		{"redelivered", groupMessage("m1", "u1"), 1},
+		{"redelivered by another person", groupMessage("m1", "u2"), 1},
+		{"new id", groupMessage("m2", "u1"), 2},
+		{"same id in another chat", &bot.Message{ID: "m1", Chat: bot.Chat{Platform: "console", ID: "g2"}}, 3},
+		{"same id on another platform", &bot.Message{ID: "m1", Chat: bot.Chat{Platform: "telegram", ID: "g1"}}, 4},
+		{"no id", groupMessage("", "u1"), 5},
+		{"no id again", groupMessage("", "u1"), 6},
+	}
+	for _, s := range steps {
+		if err := h.ServeMessage(ctx, nil, s.msg); err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := next.count(); got != s.total {
+			t.Fatalf("%s: served %d messages; want %d", s.name, got, s.total)
+		}
+	}
+
+	d.err = errors.New("redis down")
+	err := h.ServeMessage(ctx, nil, groupMessage("m3", "u1"))
+	if !errors.Is(err, d.err) {
+		t.Errorf("deduper failing: err = %v; want it wrapped", err)
+	}
+	if got := next.count(); got != 6 {
+		t.Errorf("deduper failing: the message was served")
+	}
+}
+
+func TestChainOrder(t *testing.T) {
+	var trace []string
+	mark := func(name string) bot.Middleware {
+		return func(next bot.Handler) bot.Handler {
+			return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+				trace = append(trace, name+">")
+				err := next.ServeMessage(ctx, r, m)
+				trace = append(trace, "<"+name)
+				return err
+			})
+		}
+	}
+	h := bot.Chain(bot.HandlerFunc(func(context.Context, bot.Responder, *bot.Message) error {
+		trace = append(trace, "handler")
+		return nil
+	}), mark("a"), mark("b"), mark("c"))
+	if err := h.ServeMessage(context.Background(), nil, groupMessage("1", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	want := "a> b> c> handler <c <b <a"
+	if got := strings.Join(trace, " "); got != want {
+		t.Errorf("order = %s; want %s", got, want)
+	}
+
+	// No middleware at all is the handler itself.
+	trace = nil
+	if err := bot.Chain(h).ServeMessage(context.Background(), nil, groupMessage("1", "u1")); err != nil {
+		t.Fatal(err)
+	}
+	if len(trace) != 7 {
+		t.Errorf("Chain(h) did not serve through h: %v", trace)
+	}
+}
+
+// recordHandler is an slog.Handler that keeps every record's message and
+// attributes.
+type recordHandler struct {
+	mu      *sync.Mutex
+	records *[]string
+}
+
+func (h recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h recordHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h recordHandler) WithGroup(string) slog.Handler            { return h }
+func (h recordHandler) Handle(_ context.Context, r slog.Record) error {
+	var b strings.Builder
+	b.WriteString(r.Level.String() + " " + r.Message)
+	r.Attrs(func(a slog.Attr) bool {
+		b.WriteString(" " + a.Key + "=" + a.Value.String())
+		return true
+	})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	*h.records = append(*h.records, b.String())
+	return nil
+}
+
+func TestLogging(t *testing.T) {
+	var records []string
+	log := slog.New(recordHandler{mu: &sync.Mutex{}, records: &records})
+	failure := errors.New("store down")
+	h := bot.Logging(log)(bot.HandlerFunc(func(_ context.Context, _ bot.Responder, m *bot.Message) error {
+		if m.Text == "fail" {
+			return failure
+		}
+		if m.Text == "command" {
+			m.Command = "report"
+		}
+		return nil
+	}))
+	ctx := context.Background()
+	for _, text := range []string{"chat", "command", "fail"} {
+		m := groupMessage("1", "u1")
+		m.Text = text
+		err := h.ServeMessage(ctx, nil, m)
+		if text == "fail" && err != failure {
+			t.Errorf("Logging changed the error: %v", err)
+		}
+	}
+	if len(records) != 2 {
+		t.Fatalf("logged %d records; want 2 (plain chat is not logged): %q", len(records), records)
+	}
+	if !strings.HasPrefix(records[0], "DEBUG message served") || !strings.Contains(records[0], "command=report") {
+		t.Errorf("served record = %q", records[0])
+	}
+	if !strings.HasPrefix(records[1], "ERROR message failed") || !strings.Contains(records[1], "err=store down") {
+		t.Errorf("failed record = %q", records[1])
+	}
+	for _, r := range records {
+		if strings.Contains(r, "fail ") || strings.Contains(r, "text=") {
+			t.Errorf("record %q holds the message text", r)
+		}
+	}
+}

@@ -1,0 +1,617 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/bot/store/storetest"
+)
+
+// The contract tests below run against every backend storetest offers, so a
+// store method that works on one Redis but not another fails here.
+
+var (
+	t0      = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+	group1  = bot.Chat{Platform: "console", ID: "g1", Kind: bot.Group, Title: "阳光小区一群"}
+	group2  = bot.Chat{Platform: "console", ID: "g2", Kind: bot.Group, Title: "阳光小区二群"}
+	group3  = bot.Chat{Platform: "console", ID: "g3", Kind: bot.Group, Title: "幸福里"}
+	office  = bot.Chat{Platform: "console", ID: "office", Kind: bot.Group, Title: "社区办公室"}
+	head    = bot.User{Platform: "console", ID: "head", Name: "王站长"}
+	alice   = bot.User{Platform: "console", ID: "alice", Name: "Alice"}
+	bob     = bot.User{Platform: "console", ID: "bob", Name: "Bob"}
+	carol   = bot.User{Platform: "console", ID: "carol", Name: "Carol"}
+	neutral = func(is *store.Issue) (store.IssueEvent, error) {
+		return store.IssueEvent{By: head.Key(), ByName: head.Name, Kind: store.EventUpdate, Text: "note"}, nil
+	}
+)
+
+func newStore(b storetest.Backend) *store.Store {
+	return store.New(b.Client, store.WithKeyPrefix(b.Prefix))
+}
+
+func mustStation(t *testing.T, s *store.Store, name string, chat bot.Chat) *store.Station {
+	t.Helper()
+	st, err := s.CreateStation(context.Background(), name, chat, head, t0)
+	if err != nil {
+		t.Fatalf("CreateStation(%s): %v", name, err)
+	}
+	return st
+}
+
+func mustReport(t *testing.T, s *store.Store, st int64, by bot.User, text string) *store.Issue {
+	t.Helper()
+	is, err := s.ReportIssue(context.Background(), st, store.NewIssue{
+		Reporter: by, ReportChat: group1.Key(), Text: text, Category: "other",
+	}, t0)
+	if err != nil {
+		t.Fatalf("ReportIssue(%s): %v", text, err)
+	}
+	return is
+}
+
+// listed returns the numbers ListIssues shows and the total it reports.
+func listed(t *testing.T, s *store.Store, st int64, f store.IssueFilter, userKey string) ([]int64, int64) {
+	t.Helper()
+	list, total, err := s.ListIssues(context.Background(), st, f, userKey, 20)
+	if err != nil {
+		t.Fatalf("ListIssues(%s): %v", f, err)
+	}
+	ns := []int64{}
+	for _, is := range list {
+		ns = append(ns, is.N)
+	}
+	return ns, total
+}
+
+func TestStations(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+
+		st := mustStation(t, s, "阳光站", group1)
+		if st.ID == 0 || len(st.Code) != 6 || st.Head != head.Key() || st.HeadName != head.Name {
+			t.Fatalf("CreateStation = %+v", st)
+		}
+		got, err := s.Station(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "阳光站" || got.Code != st.Code || !got.Created.Equal(t0) ||
+			got.StaffOverdueDays != store.DefaultStaffOverdueDays || got.HeadOverdueDays != store.DefaultHeadOverdueDays {
+			t.Errorf("Station = %+v", got)
+		}
+		byCode, err := s.StationByCode(ctx, strings.ToLower(st.Code))
+		if err != nil || byCode.ID != st.ID {
+			t.Errorf("StationByCode(lower case) = %v, %v; want station %d", byCode, err, st.ID)
+		}
+		if _, err := s.StationByCode(ctx, "NOSUCH"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("StationByCode(unknown): err = %v; want ErrNotFound", err)
+		}
+		if _, err := s.Station(ctx, 999); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Station(999): err = %v; want ErrNotFound", err)
+		}
+		rec, err := s.Chat(ctx, group1.Key())
+		if err != nil || rec.Station != st.ID || rec.Title != group1.Title {
+			t.Errorf("Chat(group1) = %+v, %v", rec, err)
+		}
+		me, err := s.Member(ctx, st.ID, head)
+		if err != nil || !me.Has(store.RoleHead) || me.Joined.IsZero() {
+			t.Errorf("head's membership = %+v, %v", me, err)
+		}
+
+		// One chat, one station.
+		_, err = s.CreateStation(ctx, "另一个站", group1, alice, t0)
+		if !errors.Is(err, store.ErrChatTaken) || !errors.Is(err, store.ErrConflict) {
+			t.Errorf("CreateStation twice on one chat: err = %v; want ErrChatTaken", err)
+		}
+
+		// More groups for the same station.
+		if err := s.LinkChat(ctx, st.ID, group2); err != nil {
+			t.Fatalf("LinkChat: %v", err)
+		}
+		if err := s.LinkChat(ctx, st.ID, group2); err != nil {
+			t.Errorf("LinkChat again to the same station: %v", err)
+		}
+		chats, err := s.StationChats(ctx, st.ID)
+		if want := []string{group1.Key(), group2.Key()}; err != nil || !slices.Equal(chats, want) {
+			t.Errorf("StationChats = %v, %v; want %v", chats, err, want)
+		}
+		st2 := mustStation(t, s, "幸福站", group3)
+		if st2.ID == st.ID || st2.Code == st.Code {
+			t.Fatalf("second station %+v repeats the first %+v", st2, st)
+		}
+		if err := s.LinkChat(ctx, st2.ID, group2); !errors.Is(err, store.ErrChatTaken) {
+			t.Errorf("LinkChat of another station's group: err = %v; want ErrChatTaken", err)
+		}
+		ids, err := s.StationIDs(ctx)
+		if want := []int64{st.ID, st2.ID}; err != nil || !slices.Equal(ids, want) {
+			t.Errorf("StationIDs = %v, %v; want %v", ids, err, want)
+		}
+
+		// Office groups: one may serve many stations, but never is one.
+		if err := s.LinkOffice(ctx, st.ID, office, store.Community); err != nil {
+			t.Fatalf("LinkOffice: %v", err)
+		}
+		if err := s.LinkOffice(ctx, st2.ID, office, store.Community); err != nil {
+			t.Fatalf("LinkOffice for a second station: %v", err)
+		}
+		got, _ = s.Station(ctx, st.ID)
+		if got.Offices[store.Community] != office.Key() || got.Offices[store.Subdistrict] != "" {
+			t.Errorf("Offices = %v", got.Offices)
+		}
+		rec, _ = s.Chat(ctx, office.Key())
+		if rec.Office != store.Community || rec.Station != 0 {
+			t.Errorf("Chat(office) = %+v", rec)
+		}
+		served, err := s.OfficeStations(ctx, office.Key())
+		if want := []int64{st.ID, st2.ID}; err != nil || !slices.Equal(served, want) {
+			t.Errorf("OfficeStations = %v, %v; want %v", served, err, want)
+		}
+		if err := s.LinkOffice(ctx, st.ID, group2, store.Subdistrict); !errors.Is(err, store.ErrChatTaken) {
+			t.Errorf("LinkOffice of a station group: err = %v; want ErrChatTaken", err)
+		}
+		if err := s.LinkChat(ctx, st.ID, office); !errors.Is(err, store.ErrChatTaken) {
+			t.Errorf("LinkChat of an office group: err = %v; want ErrChatTaken", err)
+		}
+		if _, err := s.CreateStation(ctx, "办公室站", office, head, t0); !errors.Is(err, store.ErrChatTaken) {
+			t.Errorf("CreateStation in an office group: err = %v; want ErrChatTaken", err)
+		}
+	})
+}
+
+func TestMembers(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1)
+
+		room := func(text string) bot.Room {
+			r, err := bot.ParseRoom(text)
+			if err != nil {
+				t.Fatalf("ParseRoom(%q): %v", text, err)
+			}
+			return r
+		}
+		r301, r302, r401 := room("3-2-301"), room("3-2-302"), room("4-1-401")
+
+		// Before a roster is imported any well-formed room is taken.
+		if err := s.BindRoom(ctx, st.ID, alice, r301, t0); err != nil {
+			t.Fatalf("BindRoom: %v", err)
+		}
+		if err := s.BindRoom(ctx, st.ID, bob, r302, t0); err != nil {
+			t.Fatalf("BindRoom: %v", err)
+		}
+		m, err := s.Member(ctx, st.ID, alice)
+		if err != nil || m.Room != r301.Key() || m.Name != alice.Name || m.Joined.IsZero() {
+			t.Errorf("Member(alice) = %+v, %v", m, err)
+		}
+		u, err := s.User(ctx, alice.Key())
+		if err != nil || u.Station != st.ID {
+			t.Errorf("User(alice) = %+v, %v; want station %d", u, err, st.ID)
+		}
+		// Moving flats leaves the old household.
+		if err := s.BindRoom(ctx, st.ID, alice, r302, t0); err != nil {
+			t.Fatalf("BindRoom again: %v", err)
+		}
+		if v, _ := s.HouseholdMembers(ctx, st.ID, r301.Key()); len(v) != 0 {
+			t.Errorf("old household still has %v", v)
+		}
+		if v, _ := s.HouseholdMembers(ctx, st.ID, r302.Key()); !slices.Equal(v, []string{alice.Key(), bob.Key()}) {
+			t.Errorf("HouseholdMembers(302) = %v", v)
+		}
+		hs, err := s.Households(ctx, st.ID)
+		if err != nil || len(hs) != 2 || hs[0].Room != r301 || hs[1].Room != r302 {
+			t.Errorf("Households = %+v, %v", hs, err)
+		}
+
+		// Once the roster is locked only its rooms are taken. No store
+		// method locks it yet (the roster import will), so the test sets
+		// the flag where Station reads it.
+		info := b.Prefix + store.KeyVersion + "{st:" + strconv.FormatInt(st.ID, 10) + "}:info"
+		if err := b.Client.HSet(ctx, info, "roster_locked", "1").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.Station(ctx, st.ID); !got.RosterLocked {
+			t.Fatalf("RosterLocked not read back from %s", info)
+		}
+		err = s.BindRoom(ctx, st.ID, carol, r401, t0)
+		if !errors.Is(err, store.ErrRoomUnknown) || !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("BindRoom outside a locked roster: err = %v; want ErrRoomUnknown", err)
+		}
+		if m, _ := s.Member(ctx, st.ID, carol); m.Room != "" {
+			t.Errorf("refused room was bound: %+v", m)
+		}
+		if err := s.BindRoom(ctx, st.ID, carol, r301, t0); err != nil {
+			t.Errorf("BindRoom inside a locked roster: %v", err)
+		}
+
+		// Roles.
+		if err := s.SetRole(ctx, st.ID, bob, store.RoleLeader, "3"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetRole(ctx, st.ID, bob, store.RoleLeader, "3"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetRole(ctx, st.ID, bob, store.RoleLeader, "5"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetRole(ctx, st.ID, bob, store.RoleDuty, ""); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = s.Member(ctx, st.ID, bob)
+		if !slices.Equal(m.Roles, []store.Role{store.RoleLeader, store.RoleDuty}) ||
+			!slices.Equal(m.Buildings, []string{"3", "5"}) || !m.LeadsBuilding("5") || m.LeadsBuilding("4") ||
+			m.IsStaff() || m.Room != r302.Key() {
+			t.Errorf("bob after SetRole = %+v", m)
+		}
+		duty, err := s.MembersWithRole(ctx, st.ID, store.RoleDuty)
+		if err != nil || len(duty) != 1 || duty[0].UserKey != bob.Key() {
+			t.Errorf("MembersWithRole(duty) = %v, %v", duty, err)
+		}
+		if err := s.RemoveRole(ctx, st.ID, bob, store.RoleLeader); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RemoveRole(ctx, st.ID, bob, store.RoleDeputy); err != nil {
+			t.Errorf("RemoveRole of a role not held: %v", err)
+		}
+		m, _ = s.Member(ctx, st.ID, bob)
+		if !slices.Equal(m.Roles, []store.Role{store.RoleDuty}) || len(m.Buildings) != 0 || m.LeadsBuilding("3") {
+			t.Errorf("bob after RemoveRole = %+v", m)
+		}
+		// A role for someone the station has not met makes them a member.
+		if err := s.SetRole(ctx, st.ID, bot.User{Platform: "console", ID: "dan", Name: "Dan"}, store.RoleDeputy, ""); err != nil {
+			t.Fatal(err)
+		}
+		members, err := s.Members(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		for _, m := range members {
+			keys = append(keys, m.UserKey)
+		}
+		if want := []string{alice.Key(), bob.Key(), carol.Key(), "console:dan", head.Key()}; !slices.Equal(keys, want) {
+			t.Errorf("Members = %v; want %v", keys, want)
+		}
+	})
+}
+
+func TestIssues(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st1 := mustStation(t, s, "阳光站", group1).ID
+		st2 := mustStation(t, s, "幸福站", group3).ID
+
+		// Numbering is per station, and stations do not see each other's.
+		for i, text := range []string{"楼道漏水", "路灯不亮", "垃圾没收"} {
+			if is := mustReport(t, s, st1, alice, text); is.N != int64(i+1) || is.Status != store.IssueOpen {
+				t.Fatalf("report %d = %+v", i+1, is)
+			}
+		}
+		if is := mustReport(t, s, st2, bob, "狗叫"); is.N != 1 {
+			t.Fatalf("first report of the second station is #%d; want #1", is.N)
+		}
+		if is, err := s.Issue(ctx, st2, 1); err != nil || is.Text != "狗叫" || is.Station != st2 {
+			t.Errorf("Issue(st2, 1) = %+v, %v", is, err)
+		}
+		if is, err := s.Issue(ctx, st1, 1); err != nil || is.Text != "楼道漏水" || is.Reporter != alice.Key() ||
+			is.ReporterName != alice.Name || is.ReportChat != group1.Key() || !is.Created.Equal(t0) {
+			t.Errorf("Issue(st1, 1) = %+v, %v", is, err)
+		}
+		if _, err := s.Issue(ctx, st2, 2); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Issue(st2, 2): err = %v; want ErrNotFound", err)
+		}
+		if ns, total := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 2, 1}) || total != 3 {
+			t.Errorf("open list of st1 = %v (%d)", ns, total)
+		}
+		if ns, total := listed(t, s, st2, store.FilterAll, ""); !slices.Equal(ns, []int64{1}) || total != 1 {
+			t.Errorf("all list of st2 = %v (%d)", ns, total)
+		}
+		if ns, _ := listed(t, s, st1, store.FilterMine, bob.Key()); len(ns) != 0 {
+			t.Errorf("bob's list in st1 = %v; he reported in st2 only", ns)
+		}
+
+		// Lifecycle steps move problems between the lists and count in the
+		// month's figures.
+		change := func(n int64, step func(*store.Issue) (store.IssueEvent, error)) *store.Issue {
+			t.Helper()
+			ch, err := s.ChangeIssue(ctx, st1, n, t0.Add(time.Hour), step)
+			if err != nil {
+				t.Fatalf("ChangeIssue(%d): %v", n, err)
+			}
+			return ch.Issue
+		}
+		is := change(2, func(is *store.Issue) (store.IssueEvent, error) {
+			is.Status = store.IssueResolved
+			return store.IssueEvent{By: head.Key(), ByName: head.Name, Kind: store.EventResolved, Text: "换了灯泡"}, nil
+		})
+		if is.Status != store.IssueResolved || !is.Updated.Equal(t0.Add(time.Hour)) {
+			t.Errorf("after resolving: %+v", is)
+		}
+		if ns, total := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 1}) || total != 2 {
+			t.Errorf("open list after resolving #2 = %v (%d)", ns, total)
+		}
+		if ns, total := listed(t, s, st1, store.FilterClosed, ""); !slices.Equal(ns, []int64{2}) || total != 1 {
+			t.Errorf("closed list after resolving #2 = %v (%d)", ns, total)
+		}
+		change(2, func(is *store.Issue) (store.IssueEvent, error) {
+			is.Status, is.Rating = store.IssueClosed, store.RatingSatisfied
+			return store.IssueEvent{By: alice.Key(), Kind: store.EventRated, Text: string(store.RatingSatisfied)}, nil
+		})
+		for range 2 { // escalating twice counts once
+			change(1, func(is *store.Issue) (store.IssueEvent, error) {
+				is.Status, is.EscalatedTo = store.IssueEscalated, store.Community
+				return store.IssueEvent{By: head.Key(), Kind: store.EventEscalated}, nil
+			})
+		}
+		if ns, _ := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 1}) {
+			t.Errorf("escalated problems stay open: %v", ns)
+		}
+		stats, err := s.MonthStats(ctx, st1, t0)
+		if want := (store.MonthStats{Filed: 3, Solved: 1, Escalated: 1, Rated: 1, Satisfied: 1}); err != nil || stats != want {
+			t.Errorf("MonthStats(st1) = %+v, %v; want %+v", stats, err, want)
+		}
+		if stats, _ := s.MonthStats(ctx, st2, t0); stats != (store.MonthStats{Filed: 1}) {
+			t.Errorf("MonthStats(st2) = %+v; want only the one filed", stats)
+		}
+		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{}) {
+			t.Errorf("next month's stats = %+v; want none", stats)
+		}
+
+		// Reopening moves it back.
+		change(2, func(is *store.Issue) (store.IssueEvent, error) {
+			is.Status, is.Rating = store.IssueOpen, ""
+			return store.IssueEvent{By: alice.Key(), Kind: store.EventReopened}, nil
+		})
+		if ns, _ := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 2, 1}) {
+			t.Errorf("open list after reopening #2 = %v", ns)
+		}
+		if ns, total := listed(t, s, st1, store.FilterClosed, ""); len(ns) != 0 || total != 0 {
+			t.Errorf("closed list after reopening #2 = %v (%d)", ns, total)
+		}
+		events, err := s.IssueTimeline(ctx, st1, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var kinds []store.IssueEventKind
+		for _, ev := range events {
+			kinds = append(kinds, ev.Kind)
+		}
+		if want := []store.IssueEventKind{store.EventReported, store.EventResolved, store.EventRated, store.EventReopened}; !slices.Equal(kinds, want) {
+			t.Errorf("timeline of #2 = %v; want %v", kinds, want)
+		}
+		if !events[1].At.Equal(t0.Add(time.Hour)) || events[1].Text != "换了灯泡" {
+			t.Errorf("resolved event = %+v", events[1])
+		}
+
+		// A step that refuses leaves the problem as it was.
+		refused := errors.New("not yours")
+		_, err = s.ChangeIssue(ctx, st1, 3, t0, func(is *store.Issue) (store.IssueEvent, error) {
+			is.Status = store.IssueClosed
+			return store.IssueEvent{}, refused
+		})
+		if !errors.Is(err, refused) {
+			t.Errorf("refused step: err = %v; want the step's error", err)
+		}
+		if is, _ := s.Issue(ctx, st1, 3); is.Status != store.IssueOpen {
+			t.Errorf("refused step changed the problem: %+v", is)
+		}
+		if events, _ := s.IssueTimeline(ctx, st1, 3); len(events) != 1 {
+			t.Errorf("refused step wrote the timeline: %v", events)
+		}
+		if _, err := s.ChangeIssue(ctx, st1, 99, t0, neutral); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("ChangeIssue of a missing problem: err = %v; want ErrNotFound", err)
+		}
+	})
+}
+
+// TestMonthStatsShanghai checks that figures follow the Shanghai calendar:
+// 1 December 01:00 in Shanghai is still 30 November in UTC.
+func TestMonthStatsShanghai(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1).ID
+		dec1 := time.Date(2026, 11, 30, 17, 0, 0, 0, time.UTC)
+		if _, err := s.ReportIssue(ctx, st, store.NewIssue{Reporter: alice, Text: "x", Category: "other"}, dec1); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.MonthStats(ctx, st, time.Date(2026, 12, 15, 0, 0, 0, 0, bot.Shanghai)); got.Filed != 1 {
+			t.Errorf("December figures = %+v; want the report filed", got)
+		}
+		if got, _ := s.MonthStats(ctx, st, t0); got.Filed != 0 {
+			t.Errorf("November figures = %+v; want nothing", got)
+		}
+	})
+}
+
+func TestAddSupporter(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1).ID
+		mustReport(t, s, st, alice, "楼道漏水")
+
+		steps := []struct {
+			who   bot.User
+			added bool
+			count int64
+		}{
+			{bob, true, 1},
+			{bob, false, 1},
+			{alice, false, 1}, // the reporter is not their own supporter
+			{carol, true, 2},
+			{carol, false, 2},
+		}
+		for i, step := range steps {
+			is, added, err := s.AddSupporter(ctx, st, 1, step.who, t0)
+			if err != nil || added != step.added || is.Supporters != step.count {
+				t.Errorf("step %d: AddSupporter(%s) = %d supporters, added %v, %v; want %d, %v",
+					i+1, step.who.Name, is.Supporters, added, err, step.count, step.added)
+			}
+		}
+		if is, _ := s.Issue(ctx, st, 1); is.Supporters != 2 {
+			t.Errorf("stored supporters = %d; want 2", is.Supporters)
+		}
+		keys, err := s.IssueSupporters(ctx, st, 1)
+		slices.Sort(keys)
+		if want := []string{bob.Key(), carol.Key()}; err != nil || !slices.Equal(keys, want) {
+			t.Errorf("IssueSupporters = %v, %v; want %v", keys, err, want)
+		}
+		if events, _ := s.IssueTimeline(ctx, st, 1); len(events) != 3 {
+			t.Errorf("timeline has %d events; want the report and two me-toos", len(events))
+		}
+		if _, _, err := s.AddSupporter(ctx, st, 7, bob, t0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("AddSupporter to a missing problem: err = %v; want ErrNotFound", err)
+		}
+	})
+}
+
+func TestAttachPhotoToLastReport(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1).ID
+
+		if _, err := s.AttachPhotoToLastReport(ctx, st, alice, "p0", t0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("photo with no report: err = %v; want ErrNotFound", err)
+		}
+		mustReport(t, s, st, alice, "楼道漏水")
+		mustReport(t, s, st, bob, "路灯不亮")
+		mustReport(t, s, st, alice, "垃圾没收")
+
+		n, err := s.AttachPhotoToLastReport(ctx, st, alice, "p1", t0)
+		if err != nil || n != 3 {
+			t.Fatalf("AttachPhotoToLastReport(alice) = %d, %v; want #3, her latest", n, err)
+		}
+		n, err = s.AttachPhotoToLastReport(ctx, st, bob, "p2", t0)
+		if err != nil || n != 2 {
+			t.Fatalf("AttachPhotoToLastReport(bob) = %d, %v; want #2", n, err)
+		}
+		if _, err := s.AttachPhotoToLastReport(ctx, st, carol, "p3", t0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("photo from someone who reported nothing: err = %v; want ErrNotFound", err)
+		}
+		if is, _ := s.Issue(ctx, st, 3); !slices.Equal(is.Photos, []string{"p1"}) {
+			t.Errorf("#3 photos = %v", is.Photos)
+		}
+		if is, _ := s.Issue(ctx, st, 1); len(is.Photos) != 0 {
+			t.Errorf("#1 photos = %v; want none", is.Photos)
+		}
+	})
+}
+
+// TestChangeIssueConcurrent runs lifecycle steps on one problem from many
+// goroutines at once: the lease must serialise them so none is lost.
+func TestChangeIssueConcurrent(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1).ID
+		mustReport(t, s, st, alice, "楼道漏水")
+
+		const workers = 8
+		var wg sync.WaitGroup
+		errs := make(chan error, workers)
+		for i := range workers {
+			wg.Go(func() {
+				ref := fmt.Sprintf("p%d", i)
+				_, err := s.ChangeIssue(ctx, st, 1, t0, func(is *store.Issue) (store.IssueEvent, error) {
+					is.Photos = append(is.Photos, ref)
+					return store.IssueEvent{By: alice.Key(), Kind: store.EventPhoto, Text: ref}, nil
+				})
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("ChangeIssue: %v", err)
+			}
+		}
+		is, err := s.Issue(ctx, st, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		photos := slices.Clone(is.Photos)
+		slices.Sort(photos)
+		if want := []string{"p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7"}; !slices.Equal(photos, want) {
+			t.Errorf("photos = %v; want %v", is.Photos, want)
+		}
+		events, _ := s.IssueTimeline(ctx, st, 1)
+		if len(events) != 1+workers {
+			t.Errorf("timeline has %d events; want %d", len(events), 1+workers)
+		}
+
+		// Concurrent me-toos by different people all count; by one person,
+		// once.
+		people := make([]bot.User, workers)
+		for i := range people {
+			people[i] = bot.User{Platform: "console", ID: fmt.Sprintf("n%d", i), Name: fmt.Sprintf("邻居%d", i)}
+		}
+		var bobAdded, othersAdded atomic.Int32
+		for i := range 2 * workers {
+			wg.Go(func() {
+				who := people[i%workers]
+				if i >= workers {
+					who = bob
+				}
+				_, ok, err := s.AddSupporter(ctx, st, 1, who, t0)
+				if err != nil {
+					t.Errorf("AddSupporter: %v", err)
+				}
+				switch {
+				case ok && who == bob:
+					bobAdded.Add(1)
+				case ok:
+					othersAdded.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n, m := bobAdded.Load(), othersAdded.Load(); n != 1 || m != workers {
+			t.Errorf("me-toos added: bob %d, others %d; want 1 and %d", n, m, workers)
+		}
+		if is, _ := s.Issue(ctx, st, 1); is.Supporters != workers+1 {
+			t.Errorf("supporters = %d; want %d", is.Supporters, workers+1)
+		}
+	})
+}
+
+func TestFirstSeen(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		for i, step := range []struct {
+			key   string
+			first bool
+		}{
+			{"console:g1:m1", true},
+			{"console:g1:m1", false},
+			{"console:g1:m2", true},
+			{"console:g2:m1", true},
+			{"console:g1:m2", false},
+		} {
+			got, err := s.FirstSeen(ctx, step.key)
+			if err != nil || got != step.first {
+				t.Errorf("step %d: FirstSeen(%s) = %v, %v; want %v", i+1, step.key, got, err, step.first)
+			}
+		}
+		// Two stores with different prefixes do not share what they saw.
+		other := store.New(b.Client, store.WithKeyPrefix(b.Prefix+"other:"))
+		if got, err := other.FirstSeen(ctx, "console:g1:m1"); err != nil || !got {
+			t.Errorf("FirstSeen under another prefix = %v, %v; want true", got, err)
+		}
+	})
+}

@@ -1,0 +1,194 @@
+package handlers_test
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/bot/store/storetest"
+	"github.com/huzhu-station/huzhu/handlers"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+var (
+	benchGroup = bot.Chat{Platform: "console", ID: "bench-group", Kind: bot.Group, Title: "测试群"}
+	benchHead  = bot.User{Platform: "console", ID: "head", Name: "站长"}
+	benchAlice = bot.User{Platform: "console", ID: "alice", Name: "Alice"}
+	benchBob   = bot.User{Platform: "console", ID: "bob", Name: "Bob"}
+)
+
+// roundTrips counts the requests a go-redis client makes: each command
+// sent on its own, and each pipeline or MULTI/EXEC, is one round trip.
+type roundTrips struct{ n atomic.Int64 }
+
+func (c *roundTrips) DialHook(next redis.DialHook) redis.DialHook {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return next(ctx, network, addr)
+	}
+}
+
+func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
+}
+
+// harness drives the full handler chain the way a platform does, with a
+// Sender that drops every reply.
+type harness struct {
+	tb      testing.TB
+	handler bot.Handler
+	sender  bot.Sender
+	store   *store.Store
+	clock   *bot.FakeClock
+	trips   *roundTrips
+	seq     int64
+}
+
+// newHarness wires an App on backend b and creates the station every
+// command needs, so the figures measured are those of a station in use.
+func newHarness(tb testing.TB, b storetest.Backend) *harness {
+	tb.Helper()
+	trips := &roundTrips{}
+	b.Client.AddHook(trips)
+	st := store.New(b.Client, store.WithKeyPrefix(b.Prefix))
+	sender := bot.SenderFunc(func(context.Context, bot.Outgoing) error { return nil })
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	deps := handlers.Deps{
+		Store:     st,
+		Sender:    sender,
+		Clock:     clock,
+		Scheduler: scheduler.New(b.Client, sender, clock, nil, scheduler.WithKeyPrefix(b.Prefix)),
+		Log:       slog.New(slog.DiscardHandler),
+		RateBurst: 1 << 30,
+	}
+	h := &harness{tb: tb, handler: handlers.New(deps).Handler(deps), sender: sender, store: st, clock: clock, trips: trips}
+	h.send(benchHead, "建站 测试站")
+	rec, err := st.Chat(context.Background(), benchGroup.Key())
+	if err != nil || rec.Station == 0 {
+		tb.Fatalf("no station after 建站: %+v, %v", rec, err)
+	}
+	return h
+}
+
+// send serves one message from who in the group, with a new id.
+func (h *harness) send(who bot.User, text string) {
+	h.seq++
+	m := &bot.Message{
+		ID:     "m" + strconv.FormatInt(h.seq, 10),
+		Chat:   benchGroup,
+		Sender: who,
+		Text:   text,
+		Time:   h.clock.Now(),
+	}
+	if err := h.handler.ServeMessage(context.Background(), bot.NewResponder(h.sender, m), m); err != nil {
+		h.tb.Fatalf("%s: %v", text, err)
+	}
+}
+
+// station returns the id of the harness's station.
+func (h *harness) station() int64 {
+	rec, err := h.store.Chat(context.Background(), benchGroup.Key())
+	if err != nil {
+		h.tb.Fatal(err)
+	}
+	return rec.Station
+}
+
+// BenchmarkRouter measures messages served per second through the whole
+// chain (dedupe, identify, rate limit, route, store) for a mix of the
+// commands residents send most: one report, the list, a me-too and a detail
+// view per iteration.
+func BenchmarkRouter(b *testing.B) {
+	run := func(b *testing.B, backend storetest.Backend) {
+		h := newHarness(b, backend)
+		const perIteration = 4
+		var n int64
+		start := h.trips.n.Load()
+		for b.Loop() {
+			n++
+			ref := strconv.FormatInt(n, 10)
+			h.send(benchAlice, "/report 3栋楼道漏水")
+			h.send(benchAlice, "/issues")
+			h.send(benchBob, "/metoo "+ref)
+			h.send(benchBob, "/issue "+ref)
+		}
+		msgs := float64(n * perIteration)
+		b.ReportMetric(msgs/b.Elapsed().Seconds(), "msgs/s")
+		b.ReportMetric(float64(h.trips.n.Load()-start)/msgs, "roundtrips/msg")
+	}
+	b.Run("embedded", func(b *testing.B) { run(b, storetest.Redka(b)) })
+	b.Run("redis", func(b *testing.B) {
+		backend, ok := storetest.RealRedis(b)
+		if !ok {
+			b.Skip("no real Redis: set REDIS_URL or put redis-server on PATH")
+		}
+		run(b, backend)
+	})
+}
+
+// maxReportRoundTrips bounds the Redis round trips one /report may take:
+// dedupe, identify (two pipelines) and the report (numbering and one
+// transaction) are five today.
+const maxReportRoundTrips = 10
+
+// reportRoundTrips sends warm-up messages, so connections are open and the
+// sender is a known member, then returns the round trips of each of n
+// reports.
+func reportRoundTrips(tb testing.TB, b storetest.Backend, n int) []int64 {
+	h := newHarness(tb, b)
+	h.send(benchAlice, "/report 热身")
+	counts := make([]int64, n)
+	for i := range counts {
+		before := h.trips.n.Load()
+		h.send(benchAlice, "/report 3栋楼道漏水")
+		counts[i] = h.trips.n.Load() - before
+	}
+	if _, err := h.store.Issue(context.Background(), h.station(), int64(n+1)); err != nil {
+		tb.Fatalf("report #%d was not filed: %v", n+1, err)
+	}
+	return counts
+}
+
+// TestReportRoundTrips keeps /report cheap on a remote Redis, where every
+// round trip is network latency a resident waits for.
+func TestReportRoundTrips(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		for i, c := range reportRoundTrips(t, b, 3) {
+			t.Logf("/report #%d took %d Redis round trips on %s", i+2, c, b.Name)
+			if c > maxReportRoundTrips {
+				t.Errorf("/report took %d round trips; want at most %d", c, maxReportRoundTrips)
+			}
+		}
+	})
+}
+
+// BenchmarkReportRoundTrips reports the round trips per /report as a
+// benchmark metric, to be compared across changes with benchstat.
+func BenchmarkReportRoundTrips(b *testing.B) {
+	backend := storetest.Redka(b)
+	h := newHarness(b, backend)
+	h.send(benchAlice, "/report 热身")
+	start, ops := h.trips.n.Load(), 0
+	for b.Loop() {
+		h.send(benchAlice, "/report 3栋楼道漏水")
+		ops++
+	}
+	b.ReportMetric(float64(h.trips.n.Load()-start)/float64(ops), "roundtrips/op")
+}

@@ -1,0 +1,282 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// jobMeeting is the scheduler job that reminds every group of a meeting.
+const jobMeeting = "meeting"
+
+// Meeting reminders: the evening before at 20:00 and an hour before.
+const (
+	meetingEveningHour = 20
+	meetingLeadTime    = time.Hour
+)
+
+// meeting serves /meeting TIME PLACE TOPIC, /meeting (upcoming), /meeting N
+// and /meeting cancel N.
+func (a *App) meeting(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	args := strings.TrimSpace(m.Args)
+	if args == "" {
+		return a.listMeetings(ctx, r)
+	}
+	if rest, ok := cutWord(args, "cancel", "取消"); ok {
+		return a.cancelMeeting(ctx, r, m, rest)
+	}
+	if n, err := bot.ParseRef(args); err == nil {
+		return a.showMeeting(ctx, r, m, n)
+	}
+	return a.callMeeting(ctx, r, m, args)
+}
+
+func (a *App) callMeeting(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	at, rest, err := bot.ParseWhen(args, a.now())
+	if err != nil {
+		return whenError(ctx, err, "usage_meeting")
+	}
+	place, topic, _ := strings.Cut(rest, " ")
+	topic = strings.TrimSpace(topic)
+	if place == "" || topic == "" {
+		return badForm("usage_meeting", "meeting_needs_place_topic")
+	}
+	if utf8.RuneCountInString(topic) > maxNoticeRunes || utf8.RuneCountInString(place) > maxNameRunes {
+		return badForm("usage_meeting", "meeting_too_long")
+	}
+	mt, err := a.store.CreateMeeting(ctx, st.ID, store.Meeting{At: at, Place: place, Topic: topic,
+		By: m.Sender.Key(), ByName: m.Sender.Name}, a.now())
+	if err != nil {
+		return err
+	}
+	if err := a.scheduleMeetingReminders(ctx, mt); err != nil {
+		return err
+	}
+	a.broadcast(ctx, st, tr(ctx, "meeting_notice", a.meetingArgs(ctx, st, mt)), rsvpButtons(ctx, mt.N))
+	return r.ReplyPrivately(ctx, tr(ctx, "meeting_called", i18n.Args{"N": mt.N, "When": formatWhen(ctx, mt.At)}))
+}
+
+func rsvpButtons(ctx context.Context, n int64) []bot.Button {
+	return []bot.Button{
+		{Label: tr(ctx, "rsvp_yes_button"), Data: fmt.Sprintf("/rsvp %d yes", n)},
+		{Label: tr(ctx, "rsvp_no_button"), Data: fmt.Sprintf("/rsvp %d no", n)},
+	}
+}
+
+func (a *App) meetingArgs(ctx context.Context, st *store.Station, mt *store.Meeting) i18n.Args {
+	return i18n.Args{"Station": st.Name, "N": mt.N, "When": formatWhen(ctx, mt.At), "Place": mt.Place,
+		"Topic": mt.Topic, "Who": mt.ByName}
+}
+
+// scheduleMeetingReminders sets the evening-before and hour-before
+// reminders, skipping one whose time has already passed. Neither is sent
+// once the meeting has started.
+func (a *App) scheduleMeetingReminders(ctx context.Context, mt *store.Meeting) error {
+	local := mt.At.In(bot.Shanghai)
+	evening := time.Date(local.Year(), local.Month(), local.Day()-1, meetingEveningHour, 0, 0, 0, bot.Shanghai)
+	for which, at := range map[string]time.Time{"eve": evening, "hour": mt.At.Add(-meetingLeadTime)} {
+		if !at.After(a.now()) {
+			continue
+		}
+		id := meetingJobID(mt.Station, mt.N, which)
+		if err := a.sched.Schedule(ctx, scheduler.Reminder{ID: id, At: at, StaleAfter: mt.At.Sub(at),
+			Job: jobMeeting, Payload: id}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func meetingJobID(st, n int64, which string) string {
+	return fmt.Sprintf("meeting:%d:%d:%s", st, n, which)
+}
+
+// fireMeeting is the scheduler job that reminds every group of a meeting,
+// with how many said they come.
+func (a *App) fireMeeting(ctx context.Context, rem scheduler.Reminder) error {
+	var st, n int64
+	var which string
+	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "meeting %d %d %s", &st, &n, &which); err != nil {
+		return fmt.Errorf("meeting job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	mt, err := a.store.Meeting(ctx, st, n)
+	if err != nil || mt.Cancelled {
+		return err
+	}
+	att, err := a.store.Attendance(ctx, st, n)
+	if err != nil {
+		return err
+	}
+	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
+	args := a.meetingArgs(ctx, station, mt)
+	args["Coming"] = len(att.Coming)
+	a.broadcast(ctx, station, tr(ctx, "meeting_reminder_"+which, args), rsvpButtons(ctx, n))
+	return nil
+}
+
+func (a *App) listMeetings(ctx context.Context, r bot.Responder) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := a.store.UpcomingMeetings(ctx, st.ID, a.now())
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return r.Reply(ctx, tr(ctx, "meetings_empty"))
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "meetings_header"))
+	for _, mt := range list {
+		b.WriteString("\n" + tr(ctx, "meeting_line", a.meetingArgs(ctx, st, mt)))
+	}
+	return r.Reply(ctx, b.String())
+}
+
+func (a *App) findMeeting(ctx context.Context, st, n int64) (*store.Meeting, error) {
+	mt, err := a.store.Meeting(ctx, st, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, say("meeting_not_found", i18n.Args{"N": n})
+	}
+	return mt, err
+}
+
+// showMeeting answers /meeting N: the meeting and how many come; the head
+// and deputy also get the names, privately.
+func (a *App) showMeeting(ctx context.Context, r bot.Responder, m *bot.Message, n int64) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	mt, err := a.findMeeting(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	att, err := a.store.Attendance(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	args := a.meetingArgs(ctx, st, mt)
+	args["Coming"], args["NotComing"], args["Cancelled"] = len(att.Coming), len(att.NotComing), mt.Cancelled
+	if err := r.Reply(ctx, tr(ctx, "meeting_card", args)); err != nil {
+		return err
+	}
+	if !sessionFrom(ctx).member().IsStaff() {
+		return nil
+	}
+	sep := tr(ctx, "list_sep")
+	return r.ReplyPrivately(ctx, tr(ctx, "meeting_attendance", i18n.Args{"N": n,
+		"Coming": strings.Join(att.Coming, sep), "NotComing": strings.Join(att.NotComing, sep)}))
+}
+
+func (a *App) cancelMeeting(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(args, "usage_meeting_cancel")
+	if err != nil {
+		return err
+	}
+	mt, err := a.findMeeting(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	if mt.Cancelled {
+		return say("meeting_already_cancelled", i18n.Args{"N": n})
+	}
+	if err := a.store.CancelMeeting(ctx, st.ID, n); err != nil {
+		return err
+	}
+	for _, which := range []string{"eve", "hour"} {
+		if err := a.sched.Cancel(ctx, meetingJobID(st.ID, n, which)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	a.broadcast(ctx, st, tr(ctx, "meeting_cancelled_notice", a.meetingArgs(ctx, st, mt)))
+	if m.IsPrivate() {
+		return r.Reply(ctx, tr(ctx, "meeting_cancelled", i18n.Args{"N": n}))
+	}
+	return nil
+}
+
+// rsvp serves /rsvp N yes|no, 参加 N and 不参加 N.
+func (a *App) rsvp(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	fields := strings.Fields(m.Args)
+	var answer string
+	var ref string
+	switch len(fields) {
+	case 2:
+		// Either "N yes" as typed after /rsvp, or "yes N" from 参加 N.
+		if _, err := bot.ParseRef(fields[0]); err == nil {
+			ref, answer = fields[0], fields[1]
+		} else {
+			answer, ref = fields[0], fields[1]
+		}
+	case 1:
+		return badForm("usage_rsvp", "rsvp_needs_answer")
+	default:
+		return badForm("usage_rsvp", "needs_number")
+	}
+	coming, ok := parseYesNo(answer)
+	if !ok {
+		return badForm("usage_rsvp", "rsvp_needs_answer")
+	}
+	n, err := bot.ParseRef(ref)
+	if err != nil {
+		return badForm("usage_rsvp", "bad_number", i18n.Args{"Text": clip(ref)})
+	}
+	mt, err := a.findMeeting(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	if mt.Cancelled {
+		return say("meeting_already_cancelled", i18n.Args{"N": n})
+	}
+	if !mt.At.After(a.now()) {
+		return say("meeting_over", i18n.Args{"N": n})
+	}
+	if err := a.store.RSVP(ctx, st.ID, n, m.Sender, coming); err != nil {
+		return err
+	}
+	att, err := a.store.Attendance(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	key := "rsvp_no"
+	if coming {
+		key = "rsvp_yes"
+	}
+	return r.Reply(ctx, tr(ctx, key, i18n.Args{"N": n, "Who": m.Sender.Name, "Coming": len(att.Coming)}))
+}
+
+func parseYesNo(s string) (bool, bool) {
+	switch strings.ToLower(s) {
+	case "yes", "y", "参加", "来", "去", "是":
+		return true, true
+	case "no", "n", "不参加", "不来", "不去", "否":
+		return false, true
+	}
+	return false, false
+}

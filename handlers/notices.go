@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// maxNoticeRunes bounds a notice's text.
+const maxNoticeRunes = 1000
+
+// jobNotice is the scheduler job that posts a scheduled notice.
+const jobNotice = "notice"
+
+// notice serves /notice TEXT, /notice at TIME TEXT, /notice every SPEC TEXT,
+// /notice list and /notice cancel N.
+func (a *App) notice(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	sub, rest, _ := strings.Cut(m.Args, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(sub) {
+	case "list", "列表", "查看":
+		return a.listNotices(ctx, r)
+	case "cancel", "取消":
+		return a.cancelNotice(ctx, r, m, rest)
+	case "at", "定时":
+		return a.scheduleNotice(ctx, r, m, rest, false)
+	case "every":
+		return a.scheduleNotice(ctx, r, m, rest, true)
+	}
+	if strings.HasPrefix(m.Args, "每") || strings.HasPrefix(m.Args, "工作日") {
+		return a.scheduleNotice(ctx, r, m, m.Args, true)
+	}
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	if err := checkNoticeText(m.Args); err != nil {
+		return err
+	}
+	sent := a.broadcast(ctx, st, tr(ctx, "notice_text", i18n.Args{"Station": st.Name, "Text": m.Args, "Who": m.Sender.Name}))
+	if m.IsPrivate() || sent > 1 {
+		return r.Reply(ctx, tr(ctx, "notice_sent", i18n.Args{"Groups": sent}))
+	}
+	return nil
+}
+
+func checkNoticeText(text string) error {
+	if text == "" {
+		return badForm("usage_notice", "notice_needs_text")
+	}
+	if n := utf8.RuneCountInString(text); n > maxNoticeRunes {
+		return badForm("usage_notice", "report_too_long", i18n.Args{"Max": maxNoticeRunes, "Len": n})
+	}
+	return nil
+}
+
+// broadcast posts text in every group of station st and returns how many
+// groups it reached.
+func (a *App) broadcast(ctx context.Context, st *store.Station, text string, buttons ...[]bot.Button) int {
+	chats, err := a.store.StationChats(ctx, st.ID)
+	if err != nil {
+		a.log.Warn("broadcast: station groups unknown", "station", st.ID, "err", err)
+		return 0
+	}
+	sent := 0
+	for _, c := range chats {
+		if err := a.sender.Send(ctx, bot.Outgoing{Chat: chatFromKey(c, bot.Group), Text: text, Buttons: buttons}); err != nil {
+			a.log.Warn("broadcast not delivered", "chat", c, "err", err)
+			continue
+		}
+		sent++
+	}
+	return sent
+}
+
+func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Message, args string, recurring bool) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	n := store.Notice{By: m.Sender.Key(), ByName: m.Sender.Name}
+	var text string
+	if recurring {
+		n.Spec, text, err = bot.ParseRecurrence(args)
+		if err != nil {
+			return whenError(ctx, err, "usage_notice_every")
+		}
+	} else {
+		n.At, text, err = bot.ParseWhen(args, a.now())
+		if err != nil {
+			return whenError(ctx, err, "usage_notice_at")
+		}
+	}
+	if err := checkNoticeText(text); err != nil {
+		return err
+	}
+	n.Text = text
+	saved, err := a.store.CreateNotice(ctx, st.ID, n, a.now())
+	if err != nil {
+		return err
+	}
+	rem := scheduler.Reminder{ID: noticeJobID(st.ID, saved.N), At: saved.At, Spec: saved.Spec,
+		Job: jobNotice, Payload: noticeJobID(st.ID, saved.N)}
+	if err := a.sched.Schedule(ctx, rem); err != nil {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "notice_scheduled", i18n.Args{"N": saved.N, "When": a.describeNotice(ctx, saved)}))
+}
+
+func noticeJobID(st, n int64) string { return fmt.Sprintf("notice:%d:%d", st, n) }
+
+// describeNotice says when a notice goes out: once at a time, or its next
+// time and that it repeats.
+func (a *App) describeNotice(ctx context.Context, n *store.Notice) string {
+	if !n.Recurring() {
+		return formatWhen(ctx, n.At)
+	}
+	next, err := bot.NextFire(n.Spec, a.now())
+	if err != nil {
+		return n.Spec
+	}
+	return tr(ctx, "notice_repeats", i18n.Args{"Spec": n.Spec, "Next": formatWhen(ctx, next)})
+}
+
+func (a *App) listNotices(ctx context.Context, r bot.Responder) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	list, err := a.store.ActiveNotices(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return r.Reply(ctx, tr(ctx, "notices_empty"))
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "notices_header", i18n.Args{"Count": len(list)}))
+	for _, n := range list {
+		b.WriteString("\n" + tr(ctx, "notice_line", i18n.Args{"N": n.N, "When": a.describeNotice(ctx, n), "Text": clipN(n.Text, 24)}))
+	}
+	b.WriteString("\n" + tr(ctx, "notices_footer"))
+	return r.Reply(ctx, b.String())
+}
+
+func (a *App) cancelNotice(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(args, "usage_notice_cancel")
+	if err != nil {
+		return err
+	}
+	active, err := a.store.EndNotice(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	if !active {
+		return say("notice_not_found", i18n.Args{"N": n})
+	}
+	if err := a.sched.Cancel(ctx, noticeJobID(st.ID, n)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "notice_cancelled", i18n.Args{"N": n}))
+}
+
+// fireNotice is the scheduler job that posts notice st:n in every group.
+func (a *App) fireNotice(ctx context.Context, rem scheduler.Reminder) error {
+	var st, n int64
+	if _, err := fmt.Sscanf(rem.Payload, "notice:%d:%d", &st, &n); err != nil {
+		return fmt.Errorf("notice job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	notice, err := a.store.Notice(ctx, st, n)
+	if err != nil {
+		return err
+	}
+	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
+	a.broadcast(ctx, station, tr(ctx, "notice_text", i18n.Args{"Station": station.Name, "Text": notice.Text, "Who": notice.ByName}))
+	if !notice.Recurring() {
+		_, err = a.store.EndNotice(ctx, st, n)
+	}
+	return err
+}
+
+// stationLocaleOrDefault is the language messages to a whole station are
+// written in.
+func stationLocaleOrDefault(st *store.Station) string {
+	if st.Locale != "" {
+		return st.Locale
+	}
+	return bot.DefaultLocale
+}

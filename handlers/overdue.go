@@ -1,0 +1,115 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// jobOverdue is the scheduler job that reminds staff of an untouched
+// problem.
+const jobOverdue = "overdue"
+
+// Overdue levels: duty staff first, the head later.
+const (
+	overdueStaff = "staff"
+	overdueHead  = "head"
+)
+
+func overdueJobID(st, n int64, level string) string {
+	return fmt.Sprintf("overdue:%d:%d:%s", st, n, level)
+}
+
+// scheduleOverdue (re)starts the clocks of an open problem from its last
+// step, so "untouched for 3 days" counts from the last time anyone did
+// anything; a problem no longer open has its reminders cancelled.
+func (a *App) scheduleOverdue(ctx context.Context, st *store.Station, is *store.Issue) {
+	levels := []struct {
+		name string
+		days int
+	}{{overdueStaff, st.StaffOverdueDays}, {overdueHead, st.HeadOverdueDays}}
+	var due []scheduler.Reminder
+	var ids []string
+	for _, l := range levels {
+		id := overdueJobID(st.ID, is.N, l.name)
+		ids = append(ids, id)
+		if is.Status.IsOpen() && l.days > 0 {
+			due = append(due, scheduler.Reminder{ID: id, At: is.Updated.Add(time.Duration(l.days) * 24 * time.Hour),
+				Job: jobOverdue, Payload: id})
+		}
+	}
+	var err error
+	if len(due) > 0 {
+		err = a.sched.ScheduleAll(ctx, due...) // replaces the earlier clocks
+	} else {
+		err = a.sched.CancelAll(ctx, ids...)
+	}
+	if err != nil {
+		// The problem itself is recorded; a missing reminder is logged, not
+		// a reason to fail the resident's command.
+		a.log.Warn("overdue reminders not scheduled", "problem", is.N, "err", err)
+	}
+}
+
+// fireOverdue reminds duty staff (or the head) of a problem nobody touched.
+func (a *App) fireOverdue(ctx context.Context, rem scheduler.Reminder) error {
+	var st, n int64
+	var level string
+	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "overdue %d %d %s", &st, &n, &level); err != nil {
+		return fmt.Errorf("overdue job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	is, err := a.store.Issue(ctx, st, n)
+	if err != nil || !is.Status.IsOpen() {
+		return err
+	}
+	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
+	days := int(a.now().Sub(is.Updated).Hours() / 24)
+	text := tr(ctx, "overdue_"+level, i18n.Args{"N": n, "Days": days, "Text": clipN(is.Text, 24),
+		"Status": tr(ctx, "status_"+string(is.Status)), "Station": station.Name})
+	var people []*store.Member
+	if level == overdueStaff {
+		if people, err = a.store.MembersWithRole(ctx, st, store.RoleDuty); err != nil {
+			return err
+		}
+	}
+	if len(people) == 0 {
+		a.notifyPerson(ctx, station.Head, station.HeadName, is.ReportChat, text)
+		return nil
+	}
+	for _, p := range people {
+		a.notifyPerson(ctx, p.UserKey, p.Name, is.ReportChat, text)
+	}
+	return nil
+}
+
+// setOverdue serves /station overdue STAFF HEAD: when untouched problems
+// remind duty staff and the head, in days.
+func (a *App) setOverdue(ctx context.Context, r bot.Responder, args string) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	fields := strings.Fields(args)
+	if len(fields) != 2 {
+		return badForm("usage_overdue", "overdue_needs_days")
+	}
+	staff, err1 := bot.ParseChineseInt(strings.TrimSuffix(fields[0], "天"))
+	head, err2 := bot.ParseChineseInt(strings.TrimSuffix(fields[1], "天"))
+	if err1 != nil || err2 != nil || staff < 1 || head < staff || head > 90 {
+		return badForm("usage_overdue", "overdue_bad_days")
+	}
+	if err := a.store.SetOverdueDays(ctx, st.ID, int(staff), int(head)); err != nil {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "overdue_set", i18n.Args{"Staff": staff, "Head": head}))
+}

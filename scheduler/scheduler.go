@@ -1,0 +1,476 @@
+package scheduler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// ErrBadReminder is returned by Schedule for a reminder it cannot keep: no
+// ID, no chat, no time, a cron spec that does not parse or never fires, a
+// negative StaleAfter.
+var ErrBadReminder = errors.New("bad reminder")
+
+// maxIDLen bounds a reminder ID, which is part of several keys.
+const maxIDLen = 200
+
+// Defaults for the options.
+const (
+	defaultPollInterval = time.Second
+	defaultLeaseTTL     = 30 * time.Second
+	defaultBatch        = 100
+)
+
+// doneTTL is how long a delivered occurrence is remembered. A claim that read
+// the queue before the ack is refused well within it.
+const doneTTL = 24 * time.Hour
+
+// busyWait bounds how long Schedule and Cancel wait for a lease held by a
+// delivery in progress before they give up with store.ErrBusy.
+const busyWait = 3 * time.Second
+
+// Reminder is a message to send at a time, once or on a schedule.
+type Reminder struct {
+	// ID is chosen by the caller and names the reminder for Cancel and for
+	// moving it (Schedule again), such as "meeting:3:7:dayBefore". It is at
+	// most 200 bytes of printable text.
+	ID string
+	// At is when a one-off reminder fires. For a recurring one it is the
+	// first occurrence, or when zero the first time Spec fires after now.
+	// Pending reports the next occurrence here. Times are kept to the
+	// millisecond.
+	At time.Time
+	// Spec, when set, makes the reminder recurring: a standard 5-field cron
+	// spec run in Shanghai (bot.NextFire).
+	Spec string
+	// StaleAfter, when more than 0, is how late an occurrence may still be
+	// sent; later than At plus StaleAfter it is dropped with a log line.
+	StaleAfter time.Duration
+	// Message is what is sent, unless Job is set.
+	Message bot.Outgoing
+	// Job, when set, names a JobFunc registered with Handle that is run
+	// instead of sending Message: for reminders whose text depends on the
+	// moment they fire (how many signed up, whether a problem is still
+	// untouched). Payload is handed to it as it was scheduled.
+	Job     string
+	Payload string
+	// Created is when the reminder was last scheduled; Schedule sets it.
+	Created time.Time
+}
+
+// Recurring reports whether r repeats.
+func (r Reminder) Recurring() bool { return r.Spec != "" }
+
+// record is a Reminder as stored, with the queue member of its pending
+// occurrence so Cancel and a move can remove it.
+type record struct {
+	ID           string       `json:"id"`
+	Member       string       `json:"member"`
+	AtMs         int64        `json:"at"`
+	Spec         string       `json:"spec,omitempty"`
+	StaleAfterMs int64        `json:"staleAfterMs,omitempty"`
+	Message      bot.Outgoing `json:"message"`
+	Job          string       `json:"job,omitempty"`
+	Payload      string       `json:"payload,omitempty"`
+	CreatedMs    int64        `json:"created"`
+}
+
+func (rec *record) reminder() Reminder {
+	return Reminder{
+		ID:         rec.ID,
+		At:         time.UnixMilli(rec.AtMs).In(bot.Shanghai),
+		Spec:       rec.Spec,
+		StaleAfter: time.Duration(rec.StaleAfterMs) * time.Millisecond,
+		Message:    rec.Message,
+		Job:        rec.Job,
+		Payload:    rec.Payload,
+		Created:    time.UnixMilli(rec.CreatedMs).In(bot.Shanghai),
+	}
+}
+
+func decodeRecord(data string) (*record, error) {
+	var rec record
+	if err := json.Unmarshal([]byte(data), &rec); err != nil {
+		return nil, fmt.Errorf("decode reminder record: %w", err)
+	}
+	return &rec, nil
+}
+
+// Scheduler keeps reminders in Redis and delivers them when due. Any number
+// of Schedulers, in any number of processes, may share one Redis; each
+// occurrence is delivered by one of them. It is safe for concurrent use.
+type Scheduler struct {
+	rdb      redis.UniversalClient
+	sender   bot.Sender
+	clock    bot.Clock
+	log      *slog.Logger
+	k        keys
+	interval time.Duration
+	leaseTTL time.Duration
+	batch    int64
+
+	jobsMu sync.RWMutex
+	jobs   map[string]JobFunc
+}
+
+// JobFunc runs a reminder whose Job names it. An error leaves the
+// occurrence to be retried when its lease expires, like a failed send.
+type JobFunc func(ctx context.Context, r Reminder) error
+
+// Handle registers fn to run reminders whose Job is name. Jobs are
+// registered at start-up; registering a name twice panics.
+func (s *Scheduler) Handle(name string, fn JobFunc) {
+	s.jobsMu.Lock()
+	defer s.jobsMu.Unlock()
+	if _, dup := s.jobs[name]; dup || name == "" || fn == nil {
+		panic(fmt.Sprintf("scheduler: job %q registered twice or empty", name))
+	}
+	s.jobs[name] = fn
+}
+
+// run delivers one occurrence: runs its job, or sends its message.
+func (s *Scheduler) run(ctx context.Context, rec *record) error {
+	if rec.Job == "" {
+		return s.sender.Send(ctx, rec.Message)
+	}
+	s.jobsMu.RLock()
+	fn, ok := s.jobs[rec.Job]
+	s.jobsMu.RUnlock()
+	if !ok {
+		return fmt.Errorf("%w: no job %q registered", ErrBadReminder, rec.Job)
+	}
+	return fn(ctx, rec.reminder())
+}
+
+// Option configures a Scheduler.
+type Option func(*Scheduler)
+
+// WithKeyPrefix puts prefix in front of every key, so tests sharing one
+// Redis never see each other's data.
+func WithKeyPrefix(prefix string) Option {
+	return func(s *Scheduler) { s.k.prefix = prefix }
+}
+
+// WithPollInterval sets how often Run looks for due reminders (default 1s).
+func WithPollInterval(d time.Duration) Option {
+	return func(s *Scheduler) {
+		if d > 0 {
+			s.interval = d
+		}
+	}
+}
+
+// WithLeaseTTL sets how long a claim on an occurrence lasts (default 30s):
+// how long an instance that dies while delivering delays it. A send is given
+// four fifths of it, so it should exceed the longest wait the Sender's pacing
+// can impose.
+func WithLeaseTTL(d time.Duration) Option {
+	return func(s *Scheduler) {
+		if d > 0 {
+			s.leaseTTL = d
+		}
+	}
+}
+
+// WithBatchSize sets how many due occurrences one query reads (default 100).
+func WithBatchSize(n int) Option {
+	return func(s *Scheduler) {
+		if n > 0 {
+			s.batch = int64(n)
+		}
+	}
+}
+
+// New returns a Scheduler keeping reminders in rdb and sending them through
+// sender, with time from clock. A nil log discards.
+func New(rdb redis.UniversalClient, sender bot.Sender, clock bot.Clock, log *slog.Logger, opts ...Option) *Scheduler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Scheduler{
+		rdb:      rdb,
+		sender:   sender,
+		clock:    clock,
+		log:      log.With("component", "scheduler"),
+		interval: defaultPollInterval,
+		leaseTTL: defaultLeaseTTL,
+		batch:    defaultBatch,
+		jobs:     map[string]JobFunc{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Schedule stores r and queues its first occurrence, replacing any reminder
+// with the same ID: moving a reminder is scheduling it again. An At in the
+// past is due at once. An occurrence already delivered in the last day (the
+// same ID and fire time) is not sent again, so callers may re-schedule
+// idempotently.
+func (s *Scheduler) Schedule(ctx context.Context, r Reminder) error {
+	now := s.clock.Now()
+	at, err := firstFire(r, now)
+	if err != nil {
+		return err
+	}
+	m := occurrence(r.ID, at)
+	data, err := json.Marshal(newRecord(r, m, at, now))
+	if err != nil {
+		return fmt.Errorf("encode reminder %q: %w", r.ID, err)
+	}
+	return s.withLease(ctx, r.ID, func(string) error {
+		old, err := s.getRecord(ctx, r.ID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			if old != nil && old.Member != m {
+				p.ZRem(ctx, s.k.due(), old.Member)
+			}
+			p.ZAdd(ctx, s.k.due(), redis.Z{Score: float64(at.UnixMilli()), Member: m})
+			p.Set(ctx, s.k.reminder(r.ID), data, 0)
+			p.Del(ctx, s.k.lease(r.ID))
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("schedule reminder %q: %w", r.ID, err)
+		}
+		return nil
+	})
+}
+
+// newRecord is r as stored, with member as its pending occurrence.
+func newRecord(r Reminder, member string, at, now time.Time) record {
+	return record{
+		ID:           r.ID,
+		Member:       member,
+		AtMs:         at.UnixMilli(),
+		Spec:         strings.TrimSpace(r.Spec),
+		StaleAfterMs: r.StaleAfter.Milliseconds(),
+		Message:      r.Message,
+		Job:          r.Job,
+		Payload:      r.Payload,
+		CreatedMs:    now.UnixMilli(),
+	}
+}
+
+// isNotFound reports whether err says the reminder does not exist.
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// firstFire validates r and returns when it first fires.
+func firstFire(r Reminder, now time.Time) (time.Time, error) {
+	if err := validID(r.ID); err != nil {
+		return time.Time{}, err
+	}
+	if r.Job == "" && (r.Message.Chat.Platform == "" || r.Message.Chat.ID == "") {
+		return time.Time{}, fmt.Errorf("%w: %q: the message has no chat", ErrBadReminder, r.ID)
+	}
+	if r.StaleAfter < 0 {
+		return time.Time{}, fmt.Errorf("%w: %q: negative StaleAfter %v", ErrBadReminder, r.ID, r.StaleAfter)
+	}
+	if r.Spec == "" {
+		if r.At.IsZero() {
+			return time.Time{}, fmt.Errorf("%w: %q: a one-off reminder needs At", ErrBadReminder, r.ID)
+		}
+		return r.At, nil
+	}
+	next, err := bot.NextFire(r.Spec, now)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: %q: %w", ErrBadReminder, r.ID, err)
+	}
+	if r.At.IsZero() {
+		return next, nil
+	}
+	return r.At, nil
+}
+
+func validID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("%w: empty ID", ErrBadReminder)
+	case len(id) > maxIDLen:
+		return fmt.Errorf("%w: ID %.40q… is longer than %d bytes", ErrBadReminder, id, maxIDLen)
+	case !utf8.ValidString(id) || strings.ContainsFunc(id, unicode.IsControl):
+		return fmt.Errorf("%w: ID %q has control characters or invalid UTF-8", ErrBadReminder, id)
+	}
+	return nil
+}
+
+// Cancel removes the reminder id and its pending occurrence. It returns an
+// error wrapping store.ErrNotFound when there is none.
+func (s *Scheduler) Cancel(ctx context.Context, id string) error {
+	return s.withLease(ctx, id, func(string) error {
+		rec, err := s.getRecord(ctx, id)
+		if err != nil {
+			return err
+		}
+		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.ZRem(ctx, s.k.due(), rec.Member)
+			p.Del(ctx, s.k.reminder(id), s.k.lease(id))
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("cancel reminder %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// Get returns the pending reminder id, with At its next occurrence, or an
+// error wrapping store.ErrNotFound.
+func (s *Scheduler) Get(ctx context.Context, id string) (Reminder, error) {
+	rec, err := s.getRecord(ctx, id)
+	if err != nil {
+		return Reminder{}, err
+	}
+	return rec.reminder(), nil
+}
+
+// Pending returns the pending reminders whose ID starts with prefix, soonest
+// first, each with At its next occurrence. It reads the whole queue, which is
+// fine for the thousands of reminders a deployment holds.
+func (s *Scheduler) Pending(ctx context.Context, prefix string) ([]Reminder, error) {
+	const page = 1000
+	var out []Reminder
+	seen := map[string]bool{}
+	for offset := int64(0); ; offset += page {
+		members, err := s.rdb.ZRangeByScore(ctx, s.k.due(), &redis.ZRangeBy{
+			Min: "-inf", Max: "+inf", Offset: offset, Count: page,
+		}).Result()
+		if err != nil {
+			return nil, fmt.Errorf("list reminders: %w", err)
+		}
+		var want []string
+		for _, m := range members {
+			if id, _, ok := parseOccurrence(m); ok && strings.HasPrefix(id, prefix) && !seen[id] {
+				want = append(want, m)
+			}
+		}
+		if len(want) > 0 {
+			ks := make([]string, len(want))
+			for i, m := range want {
+				id, _, _ := parseOccurrence(m)
+				ks[i] = s.k.reminder(id)
+			}
+			vals, err := s.rdb.MGet(ctx, ks...).Result()
+			if err != nil {
+				return nil, fmt.Errorf("list reminders: %w", err)
+			}
+			for i, v := range vals {
+				data, ok := v.(string)
+				if !ok {
+					continue // cancelled since the range was read
+				}
+				rec, err := decodeRecord(data)
+				if err != nil {
+					return nil, err
+				}
+				// A member its record does not name is left over from a
+				// move; the reminder is listed at its own occurrence.
+				if rec.Member == want[i] && !seen[rec.ID] {
+					seen[rec.ID] = true
+					out = append(out, rec.reminder())
+				}
+			}
+		}
+		if len(members) < page {
+			return out, nil
+		}
+	}
+}
+
+func (s *Scheduler) getRecord(ctx context.Context, id string) (*record, error) {
+	data, err := s.rdb.Get(ctx, s.k.reminder(id)).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("%w: reminder %q", store.ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read reminder %q: %w", id, err)
+	}
+	return decodeRecord(data)
+}
+
+// withLease runs fn holding the lease on reminder id, waiting up to busyWait
+// for a delivery in progress to finish. Redka has neither WATCH nor Lua, so
+// the lease is what keeps a move from crossing an ack. fn must release the
+// lease, normally by deleting it in its MULTI; withLease releases it when fn
+// fails.
+func (s *Scheduler) withLease(ctx context.Context, id string, fn func(token string) error) error {
+	if err := validID(id); err != nil {
+		return err
+	}
+	token := newToken()
+	deadline := time.Now().Add(busyWait)
+	var taken time.Time
+	for wait := 2 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
+		taken = time.Now()
+		ok, err := s.rdb.SetNX(ctx, s.k.lease(id), token, s.leaseTTL).Result()
+		if err != nil {
+			return fmt.Errorf("lease reminder %q: %w", id, err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%w: reminder %q is being delivered", store.ErrBusy, id)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+	if err := fn(token); err != nil {
+		s.release(context.WithoutCancel(ctx), id, token, taken)
+		return err
+	}
+	return nil
+}
+
+// release deletes the lease on id if it is still ours. While less than half
+// the TTL has passed since it was taken it cannot have expired, and one DEL
+// does; otherwise, without Lua, the check and the delete are two commands.
+func (s *Scheduler) release(ctx context.Context, id, token string, taken time.Time) {
+	if !taken.IsZero() && time.Since(taken) < s.leaseTTL/2 {
+		s.rdb.Del(ctx, s.k.lease(id))
+		return
+	}
+	if v, err := s.rdb.Get(ctx, s.k.lease(id)).Result(); err == nil && v == token {
+		s.rdb.Del(ctx, s.k.lease(id))
+	}
+}
+
+func newToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// NextDue returns when the earliest pending occurrence falls due, and false
+// when nothing is pending. The console's fake clock uses it to stop at each
+// due time.
+func (s *Scheduler) NextDue(ctx context.Context) (time.Time, bool, error) {
+	first, err := s.rdb.ZRangeWithScores(ctx, s.k.due(), 0, 0).Result()
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("next due reminder: %w", err)
+	}
+	if len(first) == 0 {
+		return time.Time{}, false, nil
+	}
+	return time.UnixMilli(int64(first[0].Score)).In(bot.Shanghai), true, nil
+}
