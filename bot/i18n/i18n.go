@@ -6,6 +6,8 @@ package i18n
 import (
 	"embed"
 	"fmt"
+	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -16,7 +18,10 @@ import (
 	"github.com/huzhu-station/huzhu/bot"
 )
 
-//go:embed locales/*.toml
+// files holds one folder per locale, one TOML file per domain in it
+// (core.toml, funds.toml, …), so each domain keeps its sentences together.
+//
+//go:embed locales
 var files embed.FS
 
 // Args are the named values a sentence's template refers to as {{.Name}}.
@@ -32,9 +37,17 @@ func load() (*goi18n.Bundle, map[string]*goi18n.Localizer) {
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	ls := map[string]*goi18n.Localizer{}
 	for _, l := range Locales {
-		if _, err := b.LoadMessageFileFS(files, "locales/"+l+".toml"); err != nil {
-			// The catalogues are compiled in, so this is caught by any test.
-			panic(fmt.Sprintf("i18n: %s: %v", l, err))
+		for _, f := range localeFiles(l) {
+			// go-i18n takes the language from the file name, so each file
+			// is parsed under its locale explicitly.
+			raw, err := files.ReadFile(f)
+			if err == nil {
+				_, err = b.ParseMessageFileBytes(raw, l+"/"+path.Base(f[:len(f)-len(".toml")])+"."+l+".toml")
+			}
+			if err != nil {
+				// The catalogues are compiled in, so this is caught by any test.
+				panic(fmt.Sprintf("i18n: %s: %v", f, err))
+			}
 		}
 		ls[l] = goi18n.NewLocalizer(b, l, bot.DefaultLocale)
 	}
@@ -65,19 +78,27 @@ func Has(locale, key string) bool {
 	return slices.Contains(Keys(locale), key)
 }
 
+// localeFiles returns the catalogue files of locale, sorted.
+func localeFiles(locale string) []string {
+	names, _ := fs.Glob(files, "locales/"+locale+"/*.toml")
+	return names
+}
+
 // Keys returns every key of locale's catalogue, sorted.
 func Keys(locale string) []string {
-	raw, err := files.ReadFile("locales/" + locale + ".toml")
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	if _, err := toml.Decode(string(raw), &m); err != nil {
-		return nil
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	var keys []string
+	for _, f := range localeFiles(locale) {
+		raw, err := files.ReadFile(f)
+		if err != nil {
+			return nil
+		}
+		var m map[string]any
+		if _, err := toml.Decode(string(raw), &m); err != nil {
+			return nil
+		}
+		for k := range m {
+			keys = append(keys, k)
+		}
 	}
 	slices.Sort(keys)
 	return keys

@@ -36,7 +36,11 @@ var fieldRE = regexp.MustCompile(`\{\{[^}]*?\.(\w+)`)
 // field its template names, in every locale.
 func TestEverySentenceRenders(t *testing.T) {
 	for _, l := range Locales {
-		raw, _ := files.ReadFile("locales/" + l + ".toml")
+		var raw []byte
+		for _, f := range localeFiles(l) {
+			b, _ := files.ReadFile(f)
+			raw = append(raw, b...)
+		}
 		for _, k := range Keys(l) {
 			args := Args{}
 			for _, m := range fieldRE.FindAllStringSubmatch(string(raw), -1) {
@@ -76,4 +80,36 @@ func FuzzParseLocale(f *testing.F) {
 			t.Fatalf("ParseLocale(%q) = unsupported %q", s, l)
 		}
 	})
+}
+
+// TestNoKeyTwice fails when two files of one locale define the same key:
+// the later would silently win.
+func TestNoKeyTwice(t *testing.T) {
+	for _, l := range Locales {
+		seen := map[string]bool{}
+		for _, k := range Keys(l) {
+			if seen[k] {
+				t.Errorf("%s: key %q defined twice", l, k)
+			}
+			seen[k] = true
+		}
+	}
+}
+
+// TestLocalesHaveTheSameFiles keeps each domain's sentences in the same
+// file name in every locale.
+func TestLocalesHaveTheSameFiles(t *testing.T) {
+	base := func(l string) []string {
+		var out []string
+		for _, f := range localeFiles(l) {
+			out = append(out, f[len("locales/"+l+"/"):])
+		}
+		return out
+	}
+	want := base(Locales[0])
+	for _, l := range Locales[1:] {
+		if got := base(l); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s has files %v, %s has %v", l, got, Locales[0], want)
+		}
+	}
 }
