@@ -46,9 +46,7 @@ func New(d Deps) *App {
 	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, sched: d.Scheduler, admins: d.Admins}
 	a.router = bot.NewRouter(d.BotNames...)
 	a.registerRoutes()
-	a.sched.Handle(jobNotice, a.fireNotice)
-	a.sched.Handle(jobMeeting, a.fireMeeting)
-	a.sched.Handle(jobOverdue, a.fireOverdue)
+	a.registerJobs()
 	return a
 }
 

@@ -34,3 +34,11 @@ func (a *App) registerRoutes() {
 
 	r.NotFound(bot.HandlerFunc(a.notFound))
 }
+
+// registerJobs is the one place every scheduler job is registered: the
+// reminders whose words are written when they fire.
+func (a *App) registerJobs() {
+	a.sched.Handle(jobNotice, a.fireNotice)
+	a.sched.Handle(jobMeeting, a.fireMeeting)
+	a.sched.Handle(jobOverdue, a.fireOverdue)
+}
