@@ -148,12 +148,9 @@ func (s *Store) appendEvent(ctx context.Context, p redis.Pipeliner, st, n int64,
 
 // Issue returns problem n of station st.
 func (s *Store) Issue(ctx context.Context, st, n int64) (*Issue, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.issue(st, n)).Result()
+	h, err := s.record(ctx, s.k.issue(st, n), fmt.Sprintf("problem %d", n))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: problem %d", ErrNotFound, n)
 	}
 	return issueFromHash(st, h), nil
 }

@@ -47,12 +47,9 @@ func (s *Store) CreateMeeting(ctx context.Context, st int64, in Meeting, now tim
 
 // Meeting returns meeting n.
 func (s *Store) Meeting(ctx context.Context, st, n int64) (*Meeting, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.meeting(st, n)).Result()
+	h, err := s.record(ctx, s.k.meeting(st, n), fmt.Sprintf("meeting %d", n))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: meeting %d", ErrNotFound, n)
 	}
 	return meetingFromHash(st, h), nil
 }

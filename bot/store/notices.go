@@ -53,12 +53,9 @@ func msOrZero(t time.Time) int64 {
 
 // Notice returns scheduled notice n.
 func (s *Store) Notice(ctx context.Context, st, n int64) (*Notice, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.notice(st, n)).Result()
+	h, err := s.record(ctx, s.k.notice(st, n), fmt.Sprintf("notice %d", n))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: notice %d", ErrNotFound, n)
 	}
 	return noticeFromHash(st, h), nil
 }

@@ -137,12 +137,9 @@ func (s *Store) claimCode(ctx context.Context, id int64) (string, error) {
 
 // Station returns station id.
 func (s *Store) Station(ctx context.Context, id int64) (*Station, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.stationInfo(id)).Result()
+	h, err := s.record(ctx, s.k.stationInfo(id), fmt.Sprintf("station %d", id))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: station %d", ErrNotFound, id)
 	}
 	return stationFromHash(id, h), nil
 }

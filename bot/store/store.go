@@ -124,6 +124,19 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
+// record reads the hash at key; a missing one is ErrNotFound wrapped with
+// what, so every "X n does not exist" reads the same.
+func (s *Store) record(ctx context.Context, key, what string) (map[string]string, error) {
+	h, err := s.rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, err
+	}
+	if len(h) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, what)
+	}
+	return h, nil
+}
+
 // notFound turns redis.Nil into ErrNotFound wrapped with what was missing.
 func notFound(err error, what string) error {
 	if errors.Is(err, redis.Nil) {
