@@ -88,3 +88,104 @@ func (k keys) meetingRSVP(st, n int64) string {
 	return k.station(st, "meeting", strconv.FormatInt(n, 10), "rsvp")
 }
 func (k keys) meetings(st int64) string { return k.station(st, "meetings") }
+
+// Dogs, lending and patrol log (文明养犬) keys.
+func (k keys) dogSeq(st int64) string { return k.station(st, "dog", "seq") }
+func (k keys) dog(st, n int64) string {
+	return k.station(st, "dog", strconv.FormatInt(n, 10))
+}
+func (k keys) dogs(st int64) string        { return k.station(st, "dogs") }
+func (k keys) dogsDue(st int64) string     { return k.station(st, "dogs", "due") }
+func (k keys) dogIndex(st int64) string    { return k.station(st, "dogs", "index") }
+func (k keys) dogSettings(st int64) string { return k.station(st, "dogs", "settings") }
+func (k keys) items(st int64) string       { return k.station(st, "items") }
+func (k keys) item(st int64, name string) string {
+	return k.station(st, "item", name)
+}
+func (k keys) itemLoans(st int64, name string) string {
+	return k.station(st, "item", name, "loans")
+}
+func (k keys) incidentSeq(st int64) string { return k.station(st, "incident", "seq") }
+func (k keys) incident(st, n int64) string {
+	return k.station(st, "incident", strconv.FormatInt(n, 10))
+}
+func (k keys) incidents(st int64) string { return k.station(st, "incidents") }
+
+// Roster, crowdfunding (众筹) and poll (众议) keys.
+func (k keys) householdNames(st int64) string { return k.station(st, "households", "names") }
+func (k keys) fundSeq(st int64) string        { return k.station(st, "fund", "seq") }
+func (k keys) fund(st, n int64) string {
+	return k.station(st, "fund", strconv.FormatInt(n, 10))
+}
+func (k keys) fundHouseholds(st, n int64) string {
+	return k.station(st, "fund", strconv.FormatInt(n, 10), "households")
+}
+func (k keys) fundLedger(st, n int64) string {
+	return k.station(st, "fund", strconv.FormatInt(n, 10), "ledger")
+}
+func (k keys) fundsOpen(st int64) string { return k.station(st, "funds", "open") }
+func (k keys) fundsAll(st int64) string  { return k.station(st, "funds", "all") }
+func (k keys) pollSeq(st int64) string   { return k.station(st, "poll", "seq") }
+func (k keys) poll(st, n int64) string {
+	return k.station(st, "poll", strconv.FormatInt(n, 10))
+}
+func (k keys) pollVotes(st, n int64) string {
+	return k.station(st, "poll", strconv.FormatInt(n, 10), "votes")
+}
+func (k keys) pollsOpen(st int64) string { return k.station(st, "polls", "open") }
+func (k keys) pollsAll(st int64) string  { return k.station(st, "polls", "all") }
+
+// Chat adapter keys (migrate.go): whether a chat can be sent to, and which
+// user a platform handle (a Telegram @username) last named. Both are global:
+// they belong to a platform's chats and people, not to a station.
+func (k keys) reach(chatKey string) string { return k.global("reach", chatKey) }
+func (k keys) handle(platform, handle string) string {
+	return k.global("handle", platform, handle)
+}
+
+// WeChat keys (wechat.go): one hash tag per bot account, so a MULTI over an
+// account's identities works on Redis Cluster; the id sequence is global so
+// stable ids are unique across accounts.
+func (k keys) wechat(account string, parts ...string) string {
+	return k.prefix + KeyVersion + "{wx:" + account + "}:" + strings.Join(parts, ":")
+}
+func (k keys) wxSeq() string                   { return k.global("wx", "seq") }
+func (k keys) wxSession(account string) string { return k.wechat(account, "session") }
+func (k keys) wxLease(account string) string   { return k.wechat(account, "lease") }
+func (k keys) wxIdentity(account, id string) string {
+	return k.wechat(account, "id", id)
+}
+func (k keys) wxFingerprint(account, fp string) string {
+	return k.wechat(account, "fp", fp)
+}
+func (k keys) wxAliases(account, session string) string {
+	return k.wechat(account, "alias", session)
+}
+
+// Team and shift (众行) keys. An occurrence of a shift is named by its
+// slot's number and its Shanghai date ("20261126").
+func (k keys) teamSeq(st int64) string   { return k.station(st, "team", "seq") }
+func (k keys) teamNames(st int64) string { return k.station(st, "teams") }
+func (k keys) team(st, id int64) string {
+	return k.station(st, "team", strconv.FormatInt(id, 10))
+}
+func (k keys) teamMembers(st, id int64) string {
+	return k.station(st, "team", strconv.FormatInt(id, 10), "members")
+}
+func (k keys) teamHours(st, id int64, month string) string {
+	return k.station(st, "team", strconv.FormatInt(id, 10), "hours", month)
+}
+func (k keys) shiftSeq(st int64) string     { return k.station(st, "shift", "seq") }
+func (k keys) shiftsActive(st int64) string { return k.station(st, "shifts") }
+func (k keys) shift(st, n int64) string {
+	return k.station(st, "shift", strconv.FormatInt(n, 10))
+}
+func (k keys) shiftOccs(st, n int64) string {
+	return k.station(st, "shift", strconv.FormatInt(n, 10), "occs")
+}
+func (k keys) shiftOcc(st, n int64, day string) string {
+	return k.station(st, "shift", strconv.FormatInt(n, 10), "occ", day)
+}
+func (k keys) shiftsOf(st int64, userKey string) string {
+	return k.station(st, "shifts", "of", userKey)
+}

@@ -16,7 +16,7 @@ import (
 // Config is everything huzhu reads from its flags and environment. Only
 // package main reads either.
 type Config struct {
-	Command  string // run, console, version
+	Command  string // run, console, version, bench
 	Store    store.Config
 	LogLevel slog.Level
 	Admins   []string
@@ -27,6 +27,15 @@ type Config struct {
 	// RateBurst is how many commands one person may send at once; zero
 	// keeps the default.
 	RateBurst int
+	// Telegram turns the Telegram platform on when it has a token.
+	Telegram TelegramConfig
+	// WeChat turns the WeChat platform on.
+	WeChat WeChatConfig
+	// AlertChat is where operators are told what needs a person (a WeChat
+	// login to scan): HUZHU_ALERT_CHAT, "platform:chatid".
+	AlertChat *bot.Chat
+	// Bench is what `huzhu bench` measures (bench.go); nil for the others.
+	Bench *benchOptions
 }
 
 // errUsage is returned for flags that do not parse; the flag package has
@@ -44,11 +53,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&cfg.Store.DataDir, "data", envOr(getenv, "HUZHU_DATA", store.DefaultDataDir),
 		"directory of the embedded store, used when no Redis is configured (env HUZHU_DATA)")
 	fake := fs.String("fake-clock", "", `console only: start a fake clock at this time ("2026-12-01 09:00", Asia/Shanghai) that moves only with :advance`)
+	if cfg.Command == "bench" {
+		cfg.Bench, args = benchFlags(fs, args)
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (commands: run, console, version)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (commands: run, console, version, bench)", fs.Arg(0))
 	}
 	cfg.Store.URL = getenv("REDIS_URL")
 	cfg.Store.Addrs = splitList(getenv("REDIS_ADDRS"))
@@ -56,6 +68,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	cfg.Store.SentinelAddrs = splitList(getenv("REDIS_SENTINEL_ADDRS"))
 	cfg.Store.Password = getenv("REDIS_PASSWORD")
 	cfg.Admins = splitList(getenv("HUZHU_ADMINS"))
+	cfg.Telegram = telegramConfig(getenv)
+	cfg.WeChat = wechatConfig(getenv)
+	if a := getenv("HUZHU_ALERT_CHAT"); a != "" {
+		platform, id, ok := strings.Cut(a, ":")
+		if !ok || platform == "" || id == "" {
+			return nil, fmt.Errorf(`HUZHU_ALERT_CHAT %q should be "platform:chatid", e.g. "telegram:-100123456"`, a)
+		}
+		cfg.AlertChat = &bot.Chat{Platform: platform, ID: id, Kind: bot.Group}
+	}
 	if n := getenv("HUZHU_BOT_NAME"); n != "" {
 		cfg.BotName = n
 	}
@@ -75,9 +96,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 // Validate reports a configuration that cannot work.
 func (c *Config) Validate() error {
 	switch c.Command {
-	case "run", "console", "version":
+	case "run", "console", "version", "bench":
 	default:
-		return fmt.Errorf("unknown command %q (commands: run, console, version)", c.Command)
+		return fmt.Errorf("unknown command %q (commands: run, console, version, bench)", c.Command)
 	}
 	if !c.FakeClock.IsZero() && c.Command == "run" {
 		c.Command = "console" // a fake clock only makes sense in the console
@@ -86,6 +107,9 @@ func (c *Config) Validate() error {
 		if !strings.Contains(a, ":") {
 			return fmt.Errorf(`HUZHU_ADMINS: %q should be "platform:id", e.g. "telegram:123456"`, a)
 		}
+	}
+	if err := c.Telegram.Validate(); err != nil {
+		return err
 	}
 	return c.Store.Validate()
 }

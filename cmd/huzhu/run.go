@@ -16,8 +16,6 @@ import (
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/console"
 	"github.com/huzhu-station/huzhu/bot/store"
-	"github.com/huzhu-station/huzhu/handlers"
-	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -35,6 +33,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfg.Command == "bench" {
+		return runBench(ctx, cfg, stdout, log)
+	}
 
 	backend, err := store.Open(ctx, cfg.Store, log.With("component", "store"))
 	if err != nil {
@@ -43,7 +44,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer backend.Close()
 	log.Info("store ready", "store", backend.Describe())
 
-	err = serveConsole(ctx, cfg, store.New(backend.Client), stdin, stdout, log)
+	st := store.New(backend.Client)
+	alerts := &relay{}
+	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
+	if err != nil {
+		return err
+	}
+	if cfg.Command == "console" || len(platforms) == 0 {
+		err = serveConsole(ctx, cfg, st, stdin, stdout, log)
+	} else {
+		err = servePlatforms(ctx, cfg, st, platforms, alerts, log)
+	}
 	if errors.Is(err, context.Canceled) {
 		return nil
 	}
@@ -59,20 +70,8 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 		fake = bot.NewFakeClock(cfg.FakeClock)
 		clock = fake
 	}
-	disp := bot.NewDispatcher(log.With("component", "dispatch"))
-	sched := scheduler.New(st.Client(), disp, clock, log, scheduler.WithKeyPrefix(st.KeyPrefix()))
-	deps := handlers.Deps{
-		Store:     st,
-		Sender:    disp,
-		Clock:     clock,
-		Scheduler: sched,
-		Log:       log.With("component", "handlers"),
-		Admins:    cfg.Admins,
-		BotNames:  []string{cfg.BotName},
-		RateBurst: cfg.RateBurst,
-	}
-	app := handlers.New(deps)
-	receiver := &bot.Bot{Handler: app.Handler(deps), Sender: disp, Log: log}
+	c := newCore(cfg, st, clock, log)
+	disp, sched, receiver := c.disp, c.sched, c.receiver
 
 	// Reminders fire when they fall due: on the real clock a poll loop finds
 	// them; on a fake clock they fire as :advance moves time, before the

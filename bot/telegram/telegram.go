@@ -1,0 +1,466 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+// PlatformName is Telegram's platform name, used in its chat and user keys
+// ("telegram:123456789").
+const PlatformName = "telegram"
+
+// DefaultListen is where the webhook is served when Options.Listen is empty.
+const DefaultListen = ":8443"
+
+// DefaultParallel is how many chats are served at once by default.
+const DefaultParallel = 32
+
+// maxPending is how many updates may wait to be served in all before
+// reading more waits (see chatQueues).
+const maxPending = 1024
+
+// drainGrace is how long Run lets the messages already read finish after
+// ctx is done, before their handlers are cancelled too.
+const drainGrace = 10 * time.Second
+
+// allowedUpdates are the updates huzhu reads: messages, button presses,
+// and changes to the bot's own membership (removed from a group, blocked).
+var allowedUpdates = []string{
+	models.AllowedUpdateMessage,
+	models.AllowedUpdateCallbackQuery,
+	models.AllowedUpdateMyChatMember,
+}
+
+var (
+	_ bot.Platform       = (*Telegram)(nil)
+	_ bot.PrivateReacher = (*Telegram)(nil)
+	_ bot.ButtonSender   = (*Telegram)(nil)
+)
+
+// Options configures a Telegram platform.
+type Options struct {
+	// Token is the bot's token from BotFather. Required; never logged.
+	Token string
+	// APIURL is the Bot API server; empty means Telegram's own. Set it for
+	// a self-hosted telegram-bot-api server (or a test's fake).
+	APIURL string
+	// WebhookURL, when set, switches from long polling to a webhook: Run
+	// registers this public HTTPS address with Telegram and serves updates
+	// on Listen, at the URL's path. Several instances may serve one
+	// webhook behind a load balancer.
+	WebhookURL string
+	// WebhookSecret is the secret Telegram sends in the
+	// X-Telegram-Bot-Api-Secret-Token header; requests without it are
+	// refused. Required with WebhookURL.
+	WebhookSecret string
+	// Listen is the address the webhook is served on; DefaultListen when
+	// empty.
+	Listen string
+	// Listener, when set, is used instead of listening on Listen (tests
+	// pass one on a free loopback port). Run closes it, so it serves one
+	// Run only.
+	Listener net.Listener
+	// Records keeps what the adapter learns (who started the bot, which
+	// chats refused it, usernames, migrations) for every instance; nil keeps
+	// it in this process only, and a migration then moves nothing stored.
+	Records Records
+	// Log receives the adapter's log lines; nil discards them.
+	Log *slog.Logger
+	// Clock stamps button presses; nil means the system clock.
+	Clock bot.Clock
+	// Parallel is how many chats are served at once; DefaultParallel when
+	// zero.
+	Parallel int
+}
+
+// Telegram is the Telegram platform. Send is safe for concurrent use, also
+// before and between Runs; Run must not be called twice at once.
+type Telegram struct {
+	opts        Options
+	api         *tgbot.Bot
+	log         *slog.Logger
+	clock       bot.Clock
+	rec         *cachedRecords
+	webhookPath string
+
+	me  atomic.Pointer[models.User]
+	run atomic.Pointer[runState]
+
+	aliasMu sync.Mutex
+	aliases map[int64]int64 // old group id → supergroup id
+
+	answerSlots chan struct{} // callback answers in flight on their own
+	apiErrs     throttle      // the library's polling errors
+	badSecrets  throttle      // webhook requests without the secret
+}
+
+// runState is one Run's: where messages go and how they are ordered.
+type runState struct {
+	// ctx is the handlers' context. It outlives the intake by drainGrace,
+	// so messages already read are served while Run stops.
+	ctx     context.Context
+	stopped <-chan struct{} // closed when intake stops
+	in      bot.Receiver
+	queues  *chatQueues
+	fail    context.CancelCauseFunc
+}
+
+// ErrNoToken is returned by New without a token.
+var ErrNoToken = errors.New("telegram: no bot token")
+
+// New returns a Telegram platform. It does not reach Telegram: Run does.
+func New(opts Options) (*Telegram, error) {
+	if strings.TrimSpace(opts.Token) == "" {
+		return nil, ErrNoToken
+	}
+	t := &Telegram{
+		opts:        opts,
+		log:         opts.Log,
+		clock:       opts.Clock,
+		aliases:     map[int64]int64{},
+		answerSlots: make(chan struct{}, 16),
+		webhookPath: "/",
+	}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
+	}
+	if t.clock == nil {
+		t.clock = bot.SystemClock{}
+	}
+	if t.opts.Listen == "" {
+		t.opts.Listen = DefaultListen
+	}
+	if t.opts.Parallel <= 0 {
+		t.opts.Parallel = DefaultParallel
+	}
+	records := opts.Records
+	if records == nil {
+		records = newMemoryRecords()
+	}
+	t.rec = newCachedRecords(records, t.log, t.clock.Now)
+	if opts.WebhookURL != "" {
+		u, err := url.Parse(opts.WebhookURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("telegram: webhook URL %q is not an absolute URL", opts.WebhookURL)
+		}
+		if opts.WebhookSecret == "" {
+			return nil, errors.New("telegram: a webhook needs a secret token")
+		}
+		if u.Path != "" {
+			t.webhookPath = u.Path
+		}
+	}
+	libOpts := []tgbot.Option{
+		tgbot.WithSkipGetMe(), // Run asks, so a network failure is Run's to retry
+		tgbot.WithDefaultHandler(t.onUpdate),
+		// The library's worker hands updates over in order; chatQueues
+		// decides what runs in parallel.
+		tgbot.WithNotAsyncHandlers(),
+		tgbot.WithWorkers(1),
+		tgbot.WithErrorsHandler(t.onLibError),
+		tgbot.WithAllowedUpdates(allowedUpdates),
+	}
+	if opts.APIURL != "" {
+		libOpts = append(libOpts, tgbot.WithServerURL(strings.TrimRight(opts.APIURL, "/")))
+	}
+	api, err := tgbot.New(opts.Token, libOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	t.api = api
+	return t, nil
+}
+
+// Name returns "telegram".
+func (t *Telegram) Name() string { return PlatformName }
+
+// SupportsButtons reports true: Outgoing.Buttons become an inline keyboard.
+func (t *Telegram) SupportsButtons() bool { return true }
+
+// CanReachPrivately reports whether u can be sent a private message: false
+// once Telegram refused one (the person never started the bot, or blocked
+// it), true again once they write to the bot. A person nothing is known
+// about is tried; a refusal then makes the Dispatcher fall back to the group
+// and is remembered, so each person costs at most one refused send.
+func (t *Telegram) CanReachPrivately(ctx context.Context, u bot.User) bool {
+	if u.Platform != PlatformName {
+		return false
+	}
+	if _, err := strconv.ParseInt(u.ID, 10, 64); err != nil {
+		return false
+	}
+	ok, known := t.rec.reachable(ctx, PlatformName+":"+u.ID)
+	return ok || !known
+}
+
+// Run reads updates, by long polling or from the webhook, and hands every
+// message to in, until ctx is done or Telegram refuses the token. Messages
+// already read are served for up to drainGrace after ctx is done. It returns
+// ctx's error after a clean stop.
+func (t *Telegram) Run(ctx context.Context, in bot.Receiver) error {
+	me, err := t.api.GetMe(ctx)
+	if err != nil {
+		return fmt.Errorf("telegram: getMe: %w", err)
+	}
+	t.me.Store(me)
+
+	intake, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
+	handlers, stopHandlers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHandlers()
+	rs := &runState{ctx: handlers, stopped: intake.Done(), in: in,
+		queues: newChatQueues(t.opts.Parallel, maxPending), fail: fail}
+	if !t.run.CompareAndSwap(nil, rs) {
+		return errors.New("telegram: Run called twice at once")
+	}
+	defer t.run.Store(nil)
+
+	if t.opts.WebhookURL != "" {
+		t.log.Info("telegram ready", "bot", "@"+me.Username, "mode", "webhook", "listen", t.listenAddr(), "path", t.webhookPath)
+		err = t.serveWebhook(intake, rs)
+	} else {
+		t.log.Info("telegram ready", "bot", "@"+me.Username, "mode", "polling")
+		err = t.poll(intake)
+	}
+	fail(nil)
+	if !rs.queues.wait(drainGrace) {
+		t.log.Warn("messages still being served after the grace period; cancelling them")
+		stopHandlers()
+		rs.queues.wait(drainGrace)
+	}
+	if err != nil {
+		return err
+	}
+	return context.Cause(intake)
+}
+
+// poll reads updates by long polling until ctx is done.
+func (t *Telegram) poll(ctx context.Context) error {
+	// getUpdates is refused while a webhook is set; someone who switched
+	// from webhook to polling expects polling to work.
+	info, err := t.api.GetWebhookInfo(ctx)
+	if err != nil {
+		return fmt.Errorf("telegram: getWebhookInfo: %w", err)
+	}
+	if info.URL != "" {
+		t.log.Warn("removing the webhook to poll for updates; unset TELEGRAM_WEBHOOK_URL only when no instance serves it", "webhook", info.URL)
+		if _, err := t.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+			return fmt.Errorf("telegram: deleteWebhook: %w", err)
+		}
+	}
+	t.api.Start(ctx) // returns when ctx is done
+	return nil
+}
+
+// onLibError receives the errors the library does not return, mostly from
+// polling. A refused token ends Run; the rest the library retries itself.
+func (t *Telegram) onLibError(err error) {
+	if errors.Is(err, tgbot.ErrorUnauthorized) {
+		if rs := t.run.Load(); rs != nil {
+			rs.fail(fmt.Errorf("telegram: token refused: %w", err))
+		}
+		return
+	}
+	hint := ""
+	if errors.Is(err, tgbot.ErrorConflict) {
+		hint = "another process polls with this token, or a webhook was set"
+	}
+	t.apiErrs.do(t.clock.Now(), func(suppressed int) {
+		t.log.Warn("telegram api error, retrying", "err", err, "hint", hint, "suppressed", suppressed)
+	})
+}
+
+// onUpdate is the library's handler for every polled update, called in
+// order on one goroutine.
+func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
+	rs := t.run.Load()
+	if rs == nil {
+		return
+	}
+	if _, err := t.dispatch(ctx, rs, upd); err != nil && ctx.Err() == nil {
+		t.log.Warn("update dropped", "update", upd.ID, "err", err)
+	}
+}
+
+// dispatch queues upd behind its chat's earlier updates and returns a
+// channel closed once it has been served.
+func (t *Telegram) dispatch(ctx context.Context, rs *runState, upd *models.Update) (<-chan struct{}, error) {
+	done := make(chan struct{})
+	chat, ok := updateChat(upd)
+	if !ok {
+		close(done)
+		return done, nil
+	}
+	if cq := upd.CallbackQuery; cq != nil {
+		// Answered at once, not in turn: the presser's button spins until
+		// it is, and the chat's queue may be waiting on a send limit.
+		t.answer(rs.ctx, cq.ID)
+	}
+	err := rs.queues.submit(ctx, chat, func() {
+		defer close(done)
+		t.serve(rs, upd)
+	})
+	return done, err
+}
+
+// serve handles one update; a panic is logged, not allowed to stop the
+// other chats.
+func (t *Telegram) serve(rs *runState, upd *models.Update) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.log.Error("panic serving update", "update", upd.ID, "panic", r)
+		}
+	}()
+	ctx := rs.ctx
+	switch {
+	case upd.Message != nil:
+		t.serveMessage(ctx, rs.in, upd.Message)
+	case upd.CallbackQuery != nil:
+		t.learn(ctx, upd.CallbackQuery.From)
+		if m := convertCallback(upd.CallbackQuery, t.clock.Now()); m != nil {
+			rs.in.Receive(ctx, m)
+		}
+	case upd.MyChatMember != nil:
+		t.membershipChanged(ctx, upd.MyChatMember)
+	}
+}
+
+func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *models.Message) {
+	if msg.From != nil {
+		t.learn(ctx, *msg.From)
+	}
+	for _, u := range msg.NewChatMembers {
+		t.learn(ctx, u)
+	}
+	if r := msg.ReplyToMessage; r != nil && r.From != nil {
+		t.learn(ctx, *r.From)
+	}
+	switch {
+	case msg.MigrateToChatID != 0:
+		t.migrate(ctx, msg.Chat.ID, msg.MigrateToChatID, msg.Chat.Title)
+		return
+	case msg.MigrateFromChatID != 0:
+		t.migrate(ctx, msg.MigrateFromChatID, msg.Chat.ID, msg.Chat.Title)
+		return
+	}
+	if msg.From != nil && !msg.From.IsBot {
+		// Whoever writes in a chat shows the bot can write there: a private
+		// message means the person started the bot.
+		t.rec.setReachable(ctx, chatKey(msg.Chat.ID), true)
+	}
+	resolve := func(handle string) (bot.User, bool) { return t.rec.userByHandle(ctx, handle) }
+	if m := convertMessage(msg, t.me.Load(), resolve); m != nil {
+		in.Receive(ctx, m)
+	}
+}
+
+// learn remembers u's username, so "@username" can be resolved later.
+func (t *Telegram) learn(ctx context.Context, u models.User) {
+	if u.Username == "" || u.IsBot {
+		return
+	}
+	t.rec.rememberHandle(ctx, u.Username, userOf(u))
+}
+
+// membershipChanged records whether the bot can still write in a chat: it
+// was removed from a group, or a person blocked or unblocked it.
+func (t *Telegram) membershipChanged(ctx context.Context, cm *models.ChatMemberUpdated) {
+	key := chatKey(cm.Chat.ID)
+	switch cm.NewChatMember.Type {
+	case models.ChatMemberTypeLeft, models.ChatMemberTypeBanned:
+		if t.rec.setReachable(ctx, key, false) {
+			t.log.Info("bot removed from the chat or blocked", "chat", key)
+		}
+	default:
+		t.rec.setReachable(ctx, key, true)
+	}
+}
+
+// migrate follows a group that became a supergroup: sends to the old id go
+// to the new one from now on, and the station's binding moves.
+func (t *Telegram) migrate(ctx context.Context, from, to int64, title string) {
+	t.aliasMu.Lock()
+	t.aliases[from] = to
+	t.aliasMu.Unlock()
+	f := bot.Chat{Platform: PlatformName, ID: strconv.FormatInt(from, 10), Kind: bot.Group, Title: title}
+	d := bot.Chat{Platform: PlatformName, ID: strconv.FormatInt(to, 10), Kind: bot.Group, Title: title}
+	if err := t.rec.next.MigrateChat(ctx, f, d); err != nil {
+		t.log.Error("group became a supergroup; its station binding did not move", "from", f.Key(), "to", d.Key(), "err", err)
+		return
+	}
+	t.log.Info("group became a supergroup", "from", f.Key(), "to", d.Key())
+}
+
+// alias returns the id a chat moved to, or id.
+func (t *Telegram) alias(id int64) int64 {
+	t.aliasMu.Lock()
+	defer t.aliasMu.Unlock()
+	if to, ok := t.aliases[id]; ok {
+		return to
+	}
+	return id
+}
+
+// answer answers a button press, on its own goroutine unless too many
+// answers are in flight.
+func (t *Telegram) answer(ctx context.Context, id string) {
+	do := func() {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if _, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id}); err != nil {
+			t.log.Debug("button press not answered", "err", err)
+		}
+	}
+	select {
+	case t.answerSlots <- struct{}{}:
+		go func() {
+			defer func() { <-t.answerSlots }()
+			do()
+		}()
+	default:
+		do()
+	}
+}
+
+func (t *Telegram) listenAddr() string {
+	if t.opts.Listener != nil {
+		return t.opts.Listener.Addr().String()
+	}
+	return t.opts.Listen
+}
+
+// throttle lets a repeated log line through at most once a minute.
+type throttle struct {
+	mu         sync.Mutex
+	last       time.Time
+	suppressed int
+}
+
+// do calls f unless it was called less than a minute ago, passing how many
+// calls were skipped since.
+func (th *throttle) do(now time.Time, f func(suppressed int)) {
+	th.mu.Lock()
+	if !th.last.IsZero() && now.Sub(th.last) < time.Minute {
+		th.suppressed++
+		th.mu.Unlock()
+		return
+	}
+	n := th.suppressed
+	th.last, th.suppressed = now, 0
+	th.mu.Unlock()
+	f(n)
+}
