@@ -32,6 +32,36 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("meeting", []string{"开会", "会议", "取消会议=cancel"}, a.meeting)
 	r.HandleFunc("rsvp", []string{"参加=yes", "不参加=no"}, a.rsvp)
 
+	// Dogs, lending and the patrol log (文明养犬).
+	r.HandleFunc("dog", []string{"登记犬只=add", "犬只登记=add", "打疫苗=vaccinated", "已绝育=sterilised",
+		"注销犬只=remove", "绝育提醒=nudge"}, a.dog)
+	r.HandleFunc("dogs", []string{"犬只", "犬只名单", "疫苗到期=due"}, a.dogs)
+	r.HandleFunc("lend", []string{"借", "借用", "领取", "借牵引绳=牵引绳", "借夹便器=夹便器", "借清理袋=清理袋",
+		"领清理袋=清理袋"}, a.lend)
+	r.HandleFunc("return", []string{"还", "归还", "还牵引绳=牵引绳", "还夹便器=夹便器"}, a.returnItem)
+	r.HandleFunc("items", []string{"物品", "库存"}, a.items)
+	r.HandleFunc("incident", []string{"劝导", "劝导转报事=report"}, a.incident)
+	r.HandleFunc("incidents", []string{"劝导记录"}, a.incidents)
+
+	// Crowdfunding (众筹) and polls (众议).
+	r.HandleFunc("fund", []string{"众筹", "发起众筹=new", "结束众筹=close", "众筹列表=list"}, a.fund)
+	r.HandleFunc("pledge", []string{"认捐"}, a.pledge)
+	r.HandleFunc("paid", []string{"已收", "收款"}, a.paid)
+	r.HandleFunc("unpaid", []string{"未缴", "未交", "催缴"}, a.unpaid)
+	r.HandleFunc("spend", []string{"支出"}, a.spend)
+	r.HandleFunc("ledger", []string{"账目", "账本"}, a.ledger)
+	r.HandleFunc("poll", []string{"投票", "发起投票", "投票结果", "投票提醒=remind", "结束投票=close"}, a.poll)
+	r.HandleFunc("vote", []string{"投"}, a.vote)
+
+	// Volunteer teams and shifts (众行).
+	r.HandleFunc("team", []string{"队伍", "志愿队", "建队=new", "入队=join", "退队=leave", "队员=members", "设队长=lead"}, a.team)
+	r.HandleFunc("shift", []string{"排班"}, a.shift)
+	r.HandleFunc("shifts", []string{"班表", "值班表"}, a.shifts)
+	r.HandleFunc("signup", []string{"报名"}, a.signup)
+	r.HandleFunc("cancel", []string{"取消", "取消报名"}, a.cancelSignup)
+	r.HandleFunc("checkin", []string{"签到", "打卡"}, a.checkin)
+	r.HandleFunc("hours", []string{"时长", "志愿时长"}, a.hours)
+
 	r.NotFound(bot.HandlerFunc(a.notFound))
 }
 
@@ -41,4 +71,13 @@ func (a *App) registerJobs() {
 	a.sched.Handle(jobNotice, a.fireNotice)
 	a.sched.Handle(jobMeeting, a.fireMeeting)
 	a.sched.Handle(jobOverdue, a.fireOverdue)
+	a.sched.Handle(jobDogShot, a.fireDogShot)
+	a.sched.Handle(jobDogNudge, a.fireDogNudge)
+	a.sched.Handle(jobLendChase, a.fireLendChase)
+	a.sched.Handle(jobFundChase, a.fireFundChase)
+	a.sched.Handle(jobPollClose, a.firePollClose)
+	a.sched.Handle(jobShiftEve, a.fireShiftEve)
+	a.sched.Handle(jobShiftHour, a.fireShiftHour)
+	a.sched.Handle(jobShiftEnd, a.fireShiftEnd)
+	a.sched.Handle(jobShiftGaps, a.fireShiftGaps)
 }

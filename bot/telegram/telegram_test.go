@@ -22,12 +22,21 @@ import (
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/telegram"
+	"github.com/huzhu-station/huzhu/bot/telegram/telegramtest"
 	"github.com/huzhu-station/huzhu/handlers"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // testTimeout bounds every test that runs the platform.
 const testTimeout = 20 * time.Second
+
+// The people and the group the tests' updates come from.
+var (
+	alice = models.User{ID: 1001, FirstName: "Alice", LastName: "Wang", Username: "alice_w"}
+	bob   = models.User{ID: 3003, FirstName: "Bob", Username: "bob_w"}
+	zhang = models.User{ID: 4004, FirstName: "张阿姨"} // no username
+	group = telegramtest.Group(-100, "阳光小区")
+)
 
 func testLog(t testing.TB) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -62,9 +71,9 @@ func (r *recorder) next(t *testing.T) *bot.Message {
 
 // start runs a Telegram platform against f until the test ends, and checks
 // that Run then stops cleanly.
-func start(t *testing.T, f *fakeAPI, opts telegram.Options, in bot.Receiver) *telegram.Telegram {
+func start(t *testing.T, f *telegramtest.Server, opts telegram.Options, in bot.Receiver) *telegram.Telegram {
 	t.Helper()
-	opts.Token, opts.APIURL = testToken, f.URL()
+	opts.Token, opts.APIURL = telegramtest.Token, f.URL()
 	if opts.Log == nil {
 		opts.Log = testLog(t)
 	}
@@ -90,21 +99,19 @@ func start(t *testing.T, f *fakeAPI, opts telegram.Options, in bot.Receiver) *te
 }
 
 func TestInboundMessages(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	rec := newRecorder()
 	start(t, f, telegram.Options{}, rec)
-	f.push(message(group, bob, "大家好")) // Bob is seen, so @bob_w resolves
+	f.Push(telegramtest.Message(group, bob, "大家好")) // Bob is seen, so @bob_w resolves
 	if m := rec.next(t); m.Text != "大家好" {
 		t.Fatalf("first message = %q", m.Text)
 	}
 
 	aliceU := bot.User{Platform: "telegram", ID: "1001", Name: "Alice Wang"}
 	groupC := bot.Chat{Platform: "telegram", ID: "-100", Kind: bot.Group, Title: "阳光小区"}
-	replyToBot := message(group, alice, "好的")
-	replyToBot.Message.ReplyToMessage = &models.Message{ID: 1, Chat: group, From: &botUser, Text: "请回复"}
-	photo := message(group, alice, "")
-	photo.Message.Caption = "报事 楼道漏水"
-	photo.Message.Photo = []models.PhotoSize{{FileID: "small", Width: 90, Height: 90}, {FileID: "large", Width: 1280, Height: 960}}
+	replyToBot := telegramtest.Message(group, alice, "好的")
+	replyToBot.Message.ReplyToMessage = &models.Message{ID: 1, Chat: group, From: &telegramtest.BotUser, Text: "请回复"}
+	photo := telegramtest.Photo(group, alice, "large", "报事 楼道漏水")
 
 	tests := []struct {
 		name string
@@ -112,21 +119,21 @@ func TestInboundMessages(t *testing.T) {
 		want *bot.Message // nil: the update is not handed on
 	}{{
 		name: "slash command with the bot's name",
-		upd: message(group, alice, "/report@huzhu_test_bot 3幢灯坏了",
-			entity("/report@huzhu_test_bot 3幢灯坏了", "/report@huzhu_test_bot", models.MessageEntityTypeBotCommand)),
+		upd: telegramtest.Message(group, alice, "/report@huzhu_test_bot 3幢灯坏了",
+			telegramtest.Entity("/report@huzhu_test_bot 3幢灯坏了", "/report@huzhu_test_bot", models.MessageEntityTypeBotCommand)),
 		want: &bot.Message{Chat: groupC, Sender: aliceU, Text: "/report 3幢灯坏了"},
 	}, {
 		name: "slash command for another bot",
-		upd: message(group, alice, "/help@other_bot",
-			entity("/help@other_bot", "/help@other_bot", models.MessageEntityTypeBotCommand)),
+		upd: telegramtest.Message(group, alice, "/help@other_bot",
+			telegramtest.Entity("/help@other_bot", "/help@other_bot", models.MessageEntityTypeBotCommand)),
 	}, {
 		name: "plain Chinese keyword",
-		upd:  message(group, alice, "报事 楼道漏水"),
+		upd:  telegramtest.Message(group, alice, "报事 楼道漏水"),
 		want: &bot.Message{Chat: groupC, Sender: aliceU, Text: "报事 楼道漏水"},
 	}, {
 		name: "mention of the bot",
-		upd: message(group, alice, "@huzhu_test_bot 清单",
-			entity("@huzhu_test_bot 清单", "@huzhu_test_bot", models.MessageEntityTypeMention)),
+		upd: telegramtest.Message(group, alice, "@huzhu_test_bot 清单",
+			telegramtest.Entity("@huzhu_test_bot 清单", "@huzhu_test_bot", models.MessageEntityTypeMention)),
 		want: &bot.Message{Chat: groupC, Sender: aliceU, Text: "清单", AddressedToBot: true},
 	}, {
 		name: "reply to the bot",
@@ -139,40 +146,36 @@ func TestInboundMessages(t *testing.T) {
 			Attachments: []bot.Attachment{{Kind: bot.AttachmentPhoto, Ref: "large"}}},
 	}, {
 		name: "text mention of someone without a username",
-		upd: func() models.Update {
-			u := message(group, alice, "任命 张阿姨 值班 😀", entity("任命 张阿姨 值班 😀", "张阿姨", models.MessageEntityTypeTextMention))
-			u.Message.Entities[0].User = &zhang
-			return u
-		}(),
+		upd:  telegramtest.Message(group, alice, "任命 张阿姨 值班 😀", telegramtest.TextMention("任命 张阿姨 值班 😀", "张阿姨", zhang)),
 		want: &bot.Message{Chat: groupC, Sender: aliceU, Text: "任命 @张阿姨 值班 😀",
 			Mentions: []bot.User{{Platform: "telegram", ID: "4004", Name: "张阿姨"}}},
 	}, {
 		name: "username mention of someone seen, after an emoji",
-		upd: message(group, alice, "👍 /role @bob_w 值班",
-			entity("👍 /role @bob_w 值班", "@bob_w", models.MessageEntityTypeMention)),
+		upd: telegramtest.Message(group, alice, "👍 /role @bob_w 值班",
+			telegramtest.Entity("👍 /role @bob_w 值班", "@bob_w", models.MessageEntityTypeMention)),
 		want: &bot.Message{Chat: groupC, Sender: aliceU, Text: "👍 /role @bob_w 值班",
 			Mentions: []bot.User{{Platform: "telegram", ID: "3003", Name: "bob_w"}}},
 	}, {
 		name: "username mention of someone never seen",
-		upd: message(group, alice, "/role @stranger 值班",
-			entity("/role @stranger 值班", "@stranger", models.MessageEntityTypeMention)),
+		upd: telegramtest.Message(group, alice, "/role @stranger 值班",
+			telegramtest.Entity("/role @stranger 值班", "@stranger", models.MessageEntityTypeMention)),
 		want: &bot.Message{Chat: groupC, Sender: aliceU, Text: "/role @stranger 值班"},
 	}, {
 		name: "private message",
-		upd:  message(privateChat(alice), alice, "帮助"),
+		upd:  telegramtest.Message(telegramtest.PrivateChat(alice), alice, "帮助"),
 		want: &bot.Message{Chat: bot.Chat{Platform: "telegram", ID: "1001", Kind: bot.Private, Title: "Alice Wang"},
 			Sender: aliceU, Text: "帮助"},
 	}, {
 		name: "message from another bot",
-		upd:  message(group, models.User{ID: 9, IsBot: true, Username: "other_bot"}, "报事 x"),
+		upd:  telegramtest.Message(group, models.User{ID: 9, IsBot: true, Username: "other_bot"}, "报事 x"),
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f.push(tt.upd)
+			f.Push(tt.upd)
 			if tt.want == nil {
 				// Ordered in the chat: the next message arrives first only
 				// if the update was dropped.
-				f.push(message(tt.upd.Message.Chat, alice, "哨兵"))
+				f.Push(telegramtest.Message(tt.upd.Message.Chat, alice, "哨兵"))
 				if m := rec.next(t); m.Text != "哨兵" {
 					t.Fatalf("dropped update was handed on as %+v", m)
 				}
@@ -193,7 +196,7 @@ func TestInboundMessages(t *testing.T) {
 // TestChatOrder checks that one chat's messages are served in order and
 // different chats' in parallel.
 func TestChatOrder(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	var mu sync.Mutex
 	seen := map[string][]string{}
 	var running, most atomic.Int32
@@ -218,8 +221,8 @@ func TestChatOrder(t *testing.T) {
 	for i := range 20 {
 		text := "报事 " + string(rune('a'+i))
 		want = append(want, text)
-		f.push(message(group, alice, text))
-		f.push(message(other, bob, text))
+		f.Push(telegramtest.Message(group, alice, text))
+		f.Push(telegramtest.Message(other, bob, text))
 	}
 	for range 40 {
 		select {
@@ -271,12 +274,12 @@ func TestRedeliveredUpdate(t *testing.T) {
 	const secret = "s3cret_token-1"
 	for _, mode := range []string{"polling", "webhook"} {
 		t.Run(mode, func(t *testing.T) {
-			f := newFakeAPI(t)
+			f := telegramtest.NewServer(t)
 			late := &lateReceiver{}
 			opts := telegram.Options{}
 			var deliver func(u models.Update)
 			if mode == "polling" {
-				deliver = func(u models.Update) { f.redeliver(u) }
+				deliver = func(u models.Update) { f.Redeliver(u) }
 			} else {
 				ln, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
@@ -293,7 +296,7 @@ func TestRedeliveredUpdate(t *testing.T) {
 
 			send := func(u models.Update) models.Update {
 				if mode == "polling" {
-					u.ID = f.push(u)
+					u.ID = f.Push(u)
 				} else {
 					u.ID = int64(u.Message.ID)
 					deliver(u)
@@ -302,18 +305,18 @@ func TestRedeliveredUpdate(t *testing.T) {
 			}
 			// 建站 answers in the group and tells the head the station code
 			// privately; every other command answers once in the group.
-			send(message(group, alice, "建站 阳光互助站"))
-			f.waitSent(2)
-			report := send(message(group, alice, "报事 3幢楼道灯坏了"))
-			f.waitSent(3)
+			send(telegramtest.Message(group, alice, "建站 阳光互助站"))
+			f.WaitSent(2)
+			report := send(telegramtest.Message(group, alice, "报事 3幢楼道灯坏了"))
+			f.WaitSent(3)
 			deliver(report) // the same update again
-			send(message(group, alice, "清单"))
-			sent := f.waitSent(4)
+			send(telegramtest.Message(group, alice, "清单"))
+			sent := f.WaitSent(4)
 			time.Sleep(50 * time.Millisecond)
-			if got := f.sentMessages(); len(got) != 4 {
+			if got := f.Sent(); len(got) != 4 {
 				t.Errorf("sent %d messages, want 4 (none for the redelivery): %+v", len(got), got)
 			}
-			if n := f.redeliveriesPending(); n != 0 {
+			if n := f.RedeliveriesPending(); n != 0 {
 				t.Errorf("%d redeliveries never handed out", n)
 			}
 			if !strings.Contains(sent[3].Text, "3幢楼道灯坏了") {
@@ -357,7 +360,7 @@ func postUpdate(t *testing.T, url, secret string, u models.Update, want int) {
 
 func TestWebhook(t *testing.T) {
 	const secret = "another_secret"
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	rec := newRecorder()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -368,22 +371,22 @@ func TestWebhook(t *testing.T) {
 
 	// Run listens before it registers, so once registered, it is served.
 	deadline := time.Now().Add(5 * time.Second)
-	for f.webhookFields()["url"] == "" {
+	for f.WebhookFields()["url"] == "" {
 		if time.Now().After(deadline) {
 			t.Fatal("webhook never registered")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	fields := f.webhookFields()
+	fields := f.WebhookFields()
 	if fields["url"] != "https://bot.example.org/tg/hook" || fields["secret_token"] != secret ||
 		!strings.Contains(fields["allowed_updates"], "callback_query") {
 		t.Errorf("setWebhook sent %v", fields)
 	}
-	if n := f.callCount("getUpdates"); n != 0 {
+	if n := f.CallCount("getUpdates"); n != 0 {
 		t.Errorf("getUpdates called %d times in webhook mode", n)
 	}
 
-	u := message(group, alice, "报事 没有密钥")
+	u := telegramtest.Message(group, alice, "报事 没有密钥")
 	u.ID = 1
 	postUpdate(t, hook, "", u, http.StatusUnauthorized)
 	postUpdate(t, hook, "wrong", u, http.StatusUnauthorized)
@@ -397,7 +400,7 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("health check: %d", resp.StatusCode)
 	}
 
-	ok := message(group, alice, "报事 有密钥")
+	ok := telegramtest.Message(group, alice, "报事 有密钥")
 	ok.ID = 2
 	postUpdate(t, hook, secret, ok, http.StatusOK)
 	// The request is answered after the update was served.
@@ -412,7 +415,7 @@ func TestWebhook(t *testing.T) {
 }
 
 func TestButtons(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	rec := newRecorder()
 	tg := start(t, f, telegram.Options{}, rec)
 	if !tg.SupportsButtons() {
@@ -431,7 +434,7 @@ func TestButtons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := f.waitSent(1)[0]
+	sent := f.WaitSent(1)[0]
 	want := &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{
 		{{Text: "参加", CallbackData: "/rsvp 3 yes"}, {Text: "不参加", CallbackData: "/rsvp 3 no"}},
 	}}
@@ -439,19 +442,16 @@ func TestButtons(t *testing.T) {
 		t.Errorf("keyboard = %+v, want %+v", sent.Markup, want)
 	}
 
-	press := models.Update{CallbackQuery: &models.CallbackQuery{
-		ID: "cq-1", From: bob, Data: "/rsvp 3 yes",
-		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage,
-			Message: &models.Message{ID: 55, Date: int(time.Now().Unix()), Chat: group, From: &botUser, Text: sent.Text}},
-	}}
-	f.push(press)
+	press := telegramtest.Press(group, bob, "/rsvp 3 yes")
+	f.Push(press)
 	m := rec.next(t)
+	id := press.CallbackQuery.ID
 	if m.Text != "/rsvp 3 yes" || m.Sender.Key() != "telegram:3003" || m.Chat.Key() != "telegram:-100" ||
-		m.Chat.Kind != bot.Group || m.ID != "cbcq-1" {
+		m.Chat.Kind != bot.Group || m.ID != "cb"+id {
 		t.Errorf("press served as %+v", m)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !slices.Contains(f.answeredIDs(), "cq-1") {
+	for !slices.Contains(f.Answered(), id) {
 		if time.Now().After(deadline) {
 			t.Fatal("the button press was not answered")
 		}
@@ -460,8 +460,8 @@ func TestButtons(t *testing.T) {
 }
 
 func TestMentionsAndLongText(t *testing.T) {
-	f := newFakeAPI(t)
-	tg, err := telegram.New(telegram.Options{Token: testToken, APIURL: f.URL(), Log: testLog(t)})
+	f := telegramtest.NewServer(t)
+	tg, err := telegram.New(telegram.Options{Token: telegramtest.Token, APIURL: f.URL(), Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestMentionsAndLongText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent := f.sentMessages()
+	sent := f.Sent()
 	if len(sent) != 2 {
 		t.Fatalf("sent %d parts, want 2", len(sent))
 	}
@@ -489,7 +489,7 @@ func TestMentionsAndLongText(t *testing.T) {
 		t.Errorf("first part starts %q with entities %+v", sent[0].Text[:20], sent[0].Entities)
 	}
 	for i, s := range sent {
-		if n := utf16Units(s.Text); n > 4096 {
+		if n := telegramtest.UTF16Units(s.Text); n > 4096 {
 			t.Errorf("part %d has %d UTF-16 units", i, n)
 		}
 	}
@@ -502,15 +502,15 @@ func TestMentionsAndLongText(t *testing.T) {
 }
 
 func TestRetryAfter(t *testing.T) {
-	f := newFakeAPI(t)
-	tg, err := telegram.New(telegram.Options{Token: testToken, APIURL: f.URL(), Log: testLog(t)})
+	f := telegramtest.NewServer(t)
+	tg, err := telegram.New(telegram.Options{Token: telegramtest.Token, APIURL: f.URL(), Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := bot.Outgoing{Chat: bot.Chat{Platform: "telegram", ID: "-300", Kind: bot.Group}, Text: "通知"}
-	tooMany := apiFailure{code: 429, description: "Too Many Requests: retry after 7", retryAfter: 7}
+	tooMany := telegramtest.TooManyRequests(7)
 
-	f.fail(-300, tooMany)
+	f.Fail(-300, tooMany)
 	err = tg.Send(context.Background(), out)
 	var ra *bot.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 7*time.Second || ra.Global {
@@ -521,20 +521,20 @@ func TestRetryAfter(t *testing.T) {
 	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
 	begin := clock.Now()
 	sleep := func(_ context.Context, d time.Duration) error { clock.Advance(d); return nil }
-	f.fail(-300, tooMany)
+	f.Fail(-300, tooMany)
 	if err := bot.NewPacer(tg, bot.TelegramLimits, clock, sleep).Send(context.Background(), out); err != nil {
 		t.Fatalf("paced Send = %v", err)
 	}
 	if waited := clock.Now().Sub(begin); waited < 7*time.Second {
 		t.Errorf("the pacer waited %v, want at least 7s", waited)
 	}
-	if sent := f.sentMessages(); len(sent) != 1 || sent[0].ChatID != -300 {
+	if sent := f.Sent(); len(sent) != 1 || sent[0].ChatID != -300 {
 		t.Errorf("sent %+v, want the notice once", sent)
 	}
 }
 
 func TestUnreachable(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	rec := newRecorder()
 	tg := start(t, f, telegram.Options{}, rec)
 	ctx := context.Background()
@@ -549,31 +549,31 @@ func TestUnreachable(t *testing.T) {
 
 	// Carol never started the bot: the private message falls back to the
 	// group, mentioning her, and she is not tried again.
-	f.fail(5005, apiFailure{code: 403, description: "Forbidden: bot can't initiate conversation with a user"})
+	f.Fail(5005, telegramtest.Forbidden("bot can't initiate conversation with a user"))
 	disp := bot.NewDispatcher(testLog(t))
 	disp.Add(tg.Name(), tg, tg)
 	out := bot.Outgoing{Chat: carol.PrivateChat(), Text: "明早8点值班", Mentions: []bot.User{carol}, Fallback: &groupC}
 	if err := disp.Send(ctx, out); err != nil {
 		t.Fatalf("Dispatcher.Send = %v", err)
 	}
-	sent := f.waitSent(1)
+	sent := f.WaitSent(1)
 	if sent[0].ChatID != -100 || sent[0].Text != "@Carol 明早8点值班" || len(sent[0].Entities) != 1 || sent[0].Entities[0].User.ID != 5005 {
 		t.Errorf("fallback sent %+v", sent[0])
 	}
 	if tg.CanReachPrivately(ctx, carol) {
 		t.Error("CanReachPrivately after a 403 = true")
 	}
-	calls := f.callCount("sendMessage")
+	calls := f.CallCount("sendMessage")
 	if err := tg.Send(ctx, bot.Outgoing{Chat: carol.PrivateChat(), Text: "again"}); !errors.Is(err, bot.ErrUnreachable) {
 		t.Errorf("Send to a refused chat = %v, want ErrUnreachable", err)
 	}
-	if f.callCount("sendMessage") != calls {
+	if f.CallCount("sendMessage") != calls {
 		t.Error("a chat that refused the bot was sent to again")
 	}
 
 	// Once she writes to the bot, she can be reached.
 	carolM := models.User{ID: 5005, FirstName: "Carol"}
-	f.push(message(privateChat(carolM), carolM, "/start"))
+	f.Push(telegramtest.Message(telegramtest.PrivateChat(carolM), carolM, "/start"))
 	rec.next(t)
 	if !tg.CanReachPrivately(ctx, carol) {
 		t.Error("CanReachPrivately after she wrote = false")
@@ -581,18 +581,18 @@ func TestUnreachable(t *testing.T) {
 
 	// A group that removed the bot is unreachable too, until it is added
 	// back.
-	f.fail(-600, apiFailure{code: 403, description: "Forbidden: bot was kicked from the group chat"})
+	f.Fail(-600, telegramtest.Forbidden("bot was kicked from the group chat"))
 	gone := bot.Outgoing{Chat: bot.Chat{Platform: "telegram", ID: "-600", Kind: bot.Group}, Text: "通知"}
 	if err := tg.Send(ctx, gone); !errors.Is(err, bot.ErrUnreachable) {
 		t.Errorf("Send to a group that removed the bot = %v, want ErrUnreachable", err)
 	}
 	back := models.Chat{ID: -600, Type: models.ChatTypeGroup, Title: "回来了"}
-	f.push(models.Update{MyChatMember: &models.ChatMemberUpdated{
+	f.Push(models.Update{MyChatMember: &models.ChatMemberUpdated{
 		Chat: back, From: alice, Date: int(time.Now().Unix()),
-		OldChatMember: models.ChatMember{Type: models.ChatMemberTypeLeft, Left: &models.ChatMemberLeft{User: &botUser}},
-		NewChatMember: models.ChatMember{Type: models.ChatMemberTypeMember, Member: &models.ChatMemberMember{User: &botUser}},
+		OldChatMember: models.ChatMember{Type: models.ChatMemberTypeLeft, Left: &models.ChatMemberLeft{User: &telegramtest.BotUser}},
+		NewChatMember: models.ChatMember{Type: models.ChatMemberTypeMember, Member: &models.ChatMemberMember{User: &telegramtest.BotUser}},
 	}})
-	f.push(message(back, alice, "哨兵")) // served after the membership change
+	f.Push(telegramtest.Message(back, alice, "哨兵")) // served after the membership change
 	rec.next(t)
 	if err := tg.Send(ctx, gone); err != nil {
 		t.Errorf("Send after the bot was added back = %v", err)
@@ -614,16 +614,16 @@ func TestMigration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	rec := newRecorder()
 	tg := start(t, f, telegram.Options{Records: st}, rec)
 
 	// Telegram reports the upgrade in the old group.
 	oldChat := models.Chat{ID: -400, Type: models.ChatTypeGroup, Title: "一群"}
-	up := message(oldChat, alice, "")
+	up := telegramtest.Message(oldChat, alice, "")
 	up.Message.MigrateToChatID = -1004000
-	f.push(up)
-	f.push(message(oldChat, alice, "哨兵")) // served after the migration
+	f.Push(up)
+	f.Push(telegramtest.Message(oldChat, alice, "哨兵")) // served after the migration
 	rec.next(t)
 	if rec, _ := st.Chat(ctx, "telegram:-1004000"); rec.Station != stA.ID {
 		t.Errorf("supergroup bound to station %d, want %d", rec.Station, stA.ID)
@@ -635,16 +635,16 @@ func TestMigration(t *testing.T) {
 	if err := tg.Send(ctx, bot.Outgoing{Chat: oldA, Text: "提醒"}); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.waitSent(1); s[0].ChatID != -1004000 {
+	if s := f.WaitSent(1); s[0].ChatID != -1004000 {
 		t.Errorf("sent to %d, want the supergroup", s[0].ChatID)
 	}
 
 	// A migration missed while down shows up as a 400 on send.
-	f.fail(-500, apiFailure{code: 400, description: "Bad Request: group chat was upgraded to a supergroup chat", migrateTo: -1005000})
+	f.Fail(-500, telegramtest.Failure{Code: 400, Description: "Bad Request: group chat was upgraded to a supergroup chat", MigrateTo: -1005000})
 	if err := tg.Send(ctx, bot.Outgoing{Chat: oldB, Text: "提醒"}); err != nil {
 		t.Fatal(err)
 	}
-	if s := f.waitSent(2); s[1].ChatID != -1005000 {
+	if s := f.WaitSent(2); s[1].ChatID != -1005000 {
 		t.Errorf("sent to %d, want the supergroup", s[1].ChatID)
 	}
 	if rec, _ := st.Chat(ctx, "telegram:-1005000"); rec.Station != stB.ID {
@@ -653,7 +653,7 @@ func TestMigration(t *testing.T) {
 }
 
 func TestRefusedToken(t *testing.T) {
-	f := newFakeAPI(t)
+	f := telegramtest.NewServer(t)
 	tg, err := telegram.New(telegram.Options{Token: "777:wrong", APIURL: f.URL(), Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -666,16 +666,16 @@ func TestRefusedToken(t *testing.T) {
 	}
 
 	// A token revoked while polling ends Run, so the supervisor says so.
-	tg, err = telegram.New(telegram.Options{Token: testToken, APIURL: f.URL(), Log: testLog(t)})
+	tg, err = telegram.New(telegram.Options{Token: telegramtest.Token, APIURL: f.URL(), Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- tg.Run(ctx, newRecorder()) }()
-	for f.callCount("getUpdates") == 0 {
+	for f.CallCount("getUpdates") == 0 {
 		time.Sleep(5 * time.Millisecond)
 	}
-	f.revoke()
+	f.Revoke()
 	select {
 	case err := <-done:
 		if err == nil || !strings.Contains(err.Error(), "token refused") {
@@ -688,7 +688,7 @@ func TestRefusedToken(t *testing.T) {
 	if _, err := telegram.New(telegram.Options{}); !errors.Is(err, telegram.ErrNoToken) {
 		t.Errorf("New without a token = %v", err)
 	}
-	if _, err := telegram.New(telegram.Options{Token: testToken, WebhookURL: "https://x.example/hook"}); err == nil {
+	if _, err := telegram.New(telegram.Options{Token: telegramtest.Token, WebhookURL: "https://x.example/hook"}); err == nil {
 		t.Error("New accepted a webhook without a secret")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/wechat"
+	"github.com/huzhu-station/huzhu/bot/wechat/wechattest"
 )
 
 var _ wechat.Store = (*store.Store)(nil)
@@ -25,7 +26,7 @@ var adminChat = bot.Chat{Platform: "telegram", ID: "-100", Kind: bot.Group, Titl
 // restarts of huzhu would.
 type harness struct {
 	t      *testing.T
-	f      *fakeWeChat
+	f      *wechattest.Server
 	st     *store.Store
 	qr     syncBuffer
 	in     chan *bot.Message
@@ -43,7 +44,7 @@ func newHarness(t *testing.T) *harness {
 	// for a moment after Run returned, and t.Log panics once t is done.
 	t.Cleanup(func() { h.quiet.Store(true) })
 	b := storetest.Miniredis(t)
-	h.f, h.st = newFakeWeChat(t), store.New(b.Client, store.WithKeyPrefix(b.Prefix))
+	h.f, h.st = wechattest.NewServer(t), store.New(b.Client, store.WithKeyPrefix(b.Prefix))
 	return h
 }
 
@@ -69,7 +70,7 @@ func (h *harness) start() (p *wechat.Platform, stop func()) {
 		AlertChat: &adminChat,
 		Log:       slog.New(slog.NewTextHandler(testWriter{h}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Limits:    bot.Limits{MinGap: time.Millisecond},
-		Transport: h.f.transport(),
+		Transport: h.f.Transport(),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -120,9 +121,9 @@ func echo(ctx context.Context, p *wechat.Platform, m *bot.Message) {
 func TestLoginGroupMessageReplyAndHotLogin(t *testing.T) {
 	h := newHarness(t)
 	f := h.f
-	li := f.person(&fakePerson{Nick: "李阿姨", Attr: 101})
-	wang := f.person(&fakePerson{Nick: "老王", Attr: 102})
-	g := f.group(&fakeGroup{Name: "阳光小区1幢", Members: []fakeMember{{li, "1-1-101 李"}, {wang, ""}}})
+	li := f.AddPerson(&wechattest.Person{Nick: "李阿姨", Attr: 101})
+	wang := f.AddPerson(&wechattest.Person{Nick: "老王", Attr: 102})
+	g := f.AddGroup(&wechattest.Group{Name: "阳光小区1幢", Members: []wechattest.Member{{Person: li, Display: "1-1-101 李"}, {Person: wang}}})
 	h.reply = echo
 
 	_, stop := h.start()
@@ -133,7 +134,7 @@ func TestLoginGroupMessageReplyAndHotLogin(t *testing.T) {
 
 	// Not bound yet: chatter is ignored, setting up a station is served.
 	f.Say(g, wang, "今天天气不错")
-	f.Say(g, li, "@"+fakeSelfDisplay+"\u2005建站 阳光站")
+	f.Say(g, li, "@"+wechattest.SelfDisplay+"\u2005建站 阳光站")
 	m := h.next()
 	if m.Text != "建站 阳光站" || !m.AddressedToBot || m.Chat.Kind != bot.Group || m.Chat.Platform != "wechat" ||
 		m.Sender.Name != "1-1-101 李" || m.Chat.Title != "阳光小区1幢" || m.ID == "" {
@@ -186,10 +187,10 @@ func TestLoginGroupMessageReplyAndHotLogin(t *testing.T) {
 func TestReloginAfterLogoutKeepsIdentities(t *testing.T) {
 	h := newHarness(t)
 	f := h.f
-	li := f.person(&fakePerson{Nick: "李阿姨", Attr: 101})
-	zhang1 := f.person(&fakePerson{Nick: "张阿姨", Attr: 303})
-	zhang2 := f.person(&fakePerson{Nick: "张阿姨", Attr: 303}) // a namesake with the same AttrStatus
-	g := f.group(&fakeGroup{Name: "阳光小区1幢", Members: []fakeMember{{li, "1-1-101 李"}, {zhang1, "3-2-301 张"}, {zhang2, "5-1-102 张"}}})
+	li := f.AddPerson(&wechattest.Person{Nick: "李阿姨", Attr: 101})
+	zhang1 := f.AddPerson(&wechattest.Person{Nick: "张阿姨", Attr: 303})
+	zhang2 := f.AddPerson(&wechattest.Person{Nick: "张阿姨", Attr: 303}) // a namesake with the same AttrStatus
+	g := f.AddGroup(&wechattest.Group{Name: "阳光小区1幢", Members: []wechattest.Member{{Person: li, Display: "1-1-101 李"}, {Person: zhang1, Display: "3-2-301 张"}, {Person: zhang2, Display: "5-1-102 张"}}})
 	h.reply = echo
 
 	_, stop := h.start()
@@ -258,9 +259,9 @@ func TestReloginAfterLogoutKeepsIdentities(t *testing.T) {
 func TestPrivateMessagesAndFallback(t *testing.T) {
 	h := newHarness(t)
 	f := h.f
-	friend := f.person(&fakePerson{Nick: "赵大爷", Attr: 404, Remark: "2-1-201 赵", Friend: true})
-	stranger := f.person(&fakePerson{Nick: "钱阿姨", Attr: 505})
-	g := f.group(&fakeGroup{Name: "阳光小区2幢", Saved: true, Members: []fakeMember{{friend, ""}, {stranger, "2-3-302 钱"}}})
+	friend := f.AddPerson(&wechattest.Person{Nick: "赵大爷", Attr: 404, Remark: "2-1-201 赵", Friend: true})
+	stranger := f.AddPerson(&wechattest.Person{Nick: "钱阿姨", Attr: 505})
+	g := f.AddGroup(&wechattest.Group{Name: "阳光小区2幢", Saved: true, Members: []wechattest.Member{{Person: friend}, {Person: stranger, Display: "2-3-302 钱"}}})
 
 	p, stop := h.start()
 	defer stop()
@@ -303,9 +304,9 @@ func TestPrivateMessagesAndFallback(t *testing.T) {
 func TestSendToSavedGroupBeforeItSpeaks(t *testing.T) {
 	h := newHarness(t)
 	f := h.f
-	li := f.person(&fakePerson{Nick: "李阿姨", Attr: 101})
-	g := f.group(&fakeGroup{Name: "阳光小区3幢", Saved: true, Members: []fakeMember{{li, ""}}})
-	quiet := f.group(&fakeGroup{Name: "未保存的群", Members: []fakeMember{{li, ""}}})
+	li := f.AddPerson(&wechattest.Person{Nick: "李阿姨", Attr: 101})
+	g := f.AddGroup(&wechattest.Group{Name: "阳光小区3幢", Saved: true, Members: []wechattest.Member{{Person: li}}})
+	quiet := f.AddGroup(&wechattest.Group{Name: "未保存的群", Members: []wechattest.Member{{Person: li}}})
 
 	p, stop := h.start()
 	defer stop()
@@ -352,4 +353,16 @@ func (w testWriter) Write(p []byte) (int, error) {
 		w.h.t.Log(strings.TrimRight(string(p), "\n"))
 	}
 	return len(p), nil
+}
+
+// waitFor polls cond until it holds, failing the test after a few seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(4 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	AlertChat *bot.Chat
 	// Bench is what `huzhu bench` measures (bench.go); nil for the others.
 	Bench *benchOptions
+	// Data is what `huzhu import` and `huzhu export` read and write
+	// (roster.go, export.go); nil for the others.
+	Data *dataOptions
 }
 
 // errUsage is returned for flags that do not parse; the flag package has
@@ -55,6 +58,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fake := fs.String("fake-clock", "", `console only: start a fake clock at this time ("2026-12-01 09:00", Asia/Shanghai) that moves only with :advance`)
 	if cfg.Command == "bench" {
 		cfg.Bench, args = benchFlags(fs, args)
+	}
+	if cfg.Command == "import" || cfg.Command == "export" {
+		cfg.Data, args = dataFlags(fs, cfg.Command, args)
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, errUsage
@@ -96,9 +102,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 // Validate reports a configuration that cannot work.
 func (c *Config) Validate() error {
 	switch c.Command {
-	case "run", "console", "version", "bench":
+	case "run", "console", "version", "bench", "import", "export":
 	default:
-		return fmt.Errorf("unknown command %q (commands: run, console, version, bench)", c.Command)
+		return fmt.Errorf("unknown command %q (commands: run, console, version, bench, import, export)", c.Command)
 	}
 	if !c.FakeClock.IsZero() && c.Command == "run" {
 		c.Command = "console" // a fake clock only makes sense in the console

@@ -36,6 +36,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.Command == "bench" {
 		return runBench(ctx, cfg, stdout, log)
 	}
+	if cfg.Data != nil {
+		return runData(ctx, cfg, stdout, log)
+	}
 
 	backend, err := store.Open(ctx, cfg.Store, log.With("component", "store"))
 	if err != nil {

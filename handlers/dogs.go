@@ -1,0 +1,873 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// The scheduler jobs of the dog registry.
+//
+// Rabies shots: each dog with a known last shot has up to three one-off
+// reminders, "dogshot:ST:N:30", ":7" and ":1", at 09:00 Shanghai 30, 7 and
+// 1 days before the shot falls due (a year after the last). They go to the
+// owner privately, falling back to the group the dog was registered in with
+// a mention. Recording a shot (/dog vaccinated) schedules the same ids
+// again for the new due day, which moves them; one whose time has passed is
+// cancelled, so nothing of the old cycle is left. A reminder that fires for
+// a due day that is no longer the dog's, or after downtime when a nearer
+// one is also due, says nothing.
+//
+// Sterilisation: off by default. /dog nudge on [DAY] (绝育提醒 开 3月1日)
+// stores a yearly cron spec for the station ("0 9 1 3 *", 1 March unless a
+// day is given) and schedules "dognudge:ST" on it; when it fires, every
+// owner of a dog not recorded as sterilised gets one private note naming
+// their dogs. /dog nudge off cancels it; /dog nudge shows the setting.
+const (
+	// jobDogShot reminds an owner that a rabies shot falls due.
+	jobDogShot = "dogshot"
+	// jobDogNudge is a station's yearly nudge to owners of dogs not
+	// sterilised.
+	jobDogNudge = "dognudge"
+)
+
+// dogShotLeads are how many days before a rabies shot is due its owner is
+// reminded, longest first.
+var dogShotLeads = []int{30, 7, 1}
+
+// dogReminderHour is when dog reminders go out: 09:00, after the morning
+// walk, when older owners read their phones and a clinic visit fits the day.
+const dogReminderHour = 9
+
+// dogDueDays is how far ahead /dogs due looks.
+const dogDueDays = 30
+
+// maxDogNameRunes bounds a dog's name and breed.
+const maxDogNameRunes = 10
+
+// oldestShotYears is how far back a last rabies shot may be; older is a
+// typo.
+const oldestShotYears = 20
+
+// dogListLimit is how many dogs one list reply shows.
+const dogListLimit = 100
+
+// defaultNudgeMonth and defaultNudgeDay are when the yearly sterilisation
+// nudge goes out unless the station picks a day: early spring, before the
+// season when unplanned litters happen.
+const (
+	defaultNudgeMonth = time.March
+	defaultNudgeDay   = 1
+)
+
+// Who else may use dog and patrol commands, named when someone may not:
+// the dog's owner, and a volunteer of one of the station's teams.
+const (
+	roleDogOwner store.Role = "dogs_owner"
+	rolePatrol   store.Role = "dogs_team"
+)
+
+// dog serves /dog add|vaccinated|sterilised|remove|nudge.
+func (a *App) dog(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	sub, rest, _ := strings.Cut(strings.TrimSpace(m.Args), " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(sub) {
+	case "add", "登记", "新增", "添加":
+		return a.addDog(ctx, r, m, rest)
+	case "vaccinated", "vaccine", "shot", "打疫苗", "疫苗":
+		return a.dogVaccinated(ctx, r, m, rest)
+	case "sterilised", "sterilized", "neutered", "已绝育", "绝育":
+		return a.dogSterilised(ctx, r, m, rest)
+	case "remove", "注销", "删除":
+		return a.removeDog(ctx, r, m, rest)
+	case "nudge", "绝育提醒":
+		return a.dogNudge(ctx, r, rest)
+	case "":
+		return badForm("usage_dog", "dog_needs_subcommand")
+	}
+	return badForm("usage_dog", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
+}
+
+// onPatrol reports whether the sender may do a patrol volunteer's work: the
+// head, a deputy or a team lead, or a member of any of the station's
+// volunteer teams.
+func (a *App) onPatrol(ctx context.Context, st *store.Station) (bool, error) {
+	s := sessionFrom(ctx)
+	me := s.member()
+	if me.IsStaff() || me.Has(store.RoleTeamLead) {
+		return true, nil
+	}
+	return a.inAnyTeam(ctx, st.ID, s.user.Key())
+}
+
+// inAnyTeam reports whether userKey belongs to any volunteer team of
+// station st.
+func (a *App) inAnyTeam(ctx context.Context, st int64, userKey string) (bool, error) {
+	teams, err := a.store.Teams(ctx, st)
+	if err != nil {
+		return false, err
+	}
+	for _, t := range teams {
+		in, err := a.store.InTeam(ctx, st, t.ID, userKey)
+		if err != nil || in {
+			return in, err
+		}
+	}
+	return false, nil
+}
+
+// requirePatrol returns the station if the sender may do a patrol
+// volunteer's work, else the error that names who may.
+func (a *App) requirePatrol(ctx context.Context) (*store.Station, error) {
+	st, err := needStation(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := a.onPatrol(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, needRole(store.RoleHead, store.RoleTeamLead, rolePatrol)
+	}
+	return st, nil
+}
+
+// dogForm is what /dog add says about a dog.
+type dogForm struct {
+	Name, Breed string
+	Room        bot.Room
+	Shot        time.Time
+	Sterilised  store.Sterilised
+}
+
+// parseDogForm reads NAME [BREED] ROOM [疫苗 DATE] [绝育 是|否]; the
+// clauses after the room come in any order. A last shot in the future is
+// refused. Errors are the replies to send.
+func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, error) {
+	const usage = "usage_dog_add"
+	var f dogForm
+	fields := strings.Fields(bot.Normalize(args))
+	if len(fields) < 2 {
+		return f, badForm(usage, "dog_needs_fields")
+	}
+	f.Name = fields[0]
+	rest := strings.Join(fields[1:], " ")
+	if _, _, err := bot.CutRoom(rest); err != nil {
+		// Not a room straight after the name, so the breed comes first.
+		f.Breed = fields[1]
+		if len(fields) < 3 {
+			return f, badForm(usage, "dog_needs_room")
+		}
+		rest = strings.Join(fields[2:], " ")
+	}
+	for _, s := range []string{f.Name, f.Breed} {
+		if utf8.RuneCountInString(s) > maxDogNameRunes {
+			return f, badForm(usage, "dog_name_too_long", i18n.Args{"Max": maxDogNameRunes})
+		}
+	}
+	room, after, err := bot.CutRoom(rest)
+	if err != nil {
+		first, _, _ := strings.Cut(rest, " ")
+		return f, badForm(usage, "bad_room", i18n.Args{"Text": clip(first)})
+	}
+	f.Room, rest = room, after
+	for rest != "" {
+		if after, ok := cutLead(rest, "狂犬疫苗", "打疫苗", "疫苗", "vaccinated", "vaccine", "shot"); ok {
+			day, more, err := parseShotDay(ctx, after, now, usage)
+			if err != nil {
+				return f, err
+			}
+			f.Shot, rest = day, more
+			continue
+		}
+		if v, more, ok := cutSterilised(rest); ok {
+			f.Sterilised, rest = v, more
+			continue
+		}
+		if _, ok := cutLead(rest, "绝育", "sterilised", "sterilized", "neutered"); ok {
+			return f, badForm(usage, "dog_sterilised_word")
+		}
+		return f, badForm(usage, "dog_unknown_words", i18n.Args{"Text": clip(rest)})
+	}
+	return f, nil
+}
+
+// parseShotDay reads the day of a rabies shot at the start of text: today
+// or earlier, within the last oldestShotYears years.
+func parseShotDay(ctx context.Context, text string, now time.Time, usage string) (time.Time, string, error) {
+	day, rest, err := bot.ParseDate(text, now)
+	if err != nil {
+		return time.Time{}, text, whenError(ctx, err, usage)
+	}
+	if day.After(now) {
+		return time.Time{}, text, badForm(usage, "dog_shot_future", i18n.Args{"Date": formatDay(ctx, day)})
+	}
+	if day.Before(now.AddDate(-oldestShotYears, 0, 0)) {
+		return time.Time{}, text, badForm(usage, "dog_shot_too_old", i18n.Args{"Date": formatDay(ctx, day)})
+	}
+	return day, strings.TrimLeft(rest, " ,;、"), nil
+}
+
+// cutLead removes a leading word that is one of words (ASCII case
+// ignored), with the separators after it.
+func cutLead(s string, words ...string) (string, bool) {
+	for _, w := range words {
+		if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
+			return strings.TrimLeft(s[len(w):], " :,;、"), true
+		}
+	}
+	return s, false
+}
+
+// cutSterilised reads a sterilisation clause at the start of s: 已绝育,
+// 未绝育, 绝育 是, 绝育:否, sterilised yes…
+func cutSterilised(s string) (store.Sterilised, string, bool) {
+	for _, c := range []struct {
+		words []string
+		v     store.Sterilised
+	}{
+		{[]string{"已绝育", "绝育了", "已经绝育"}, store.SterilisedYes},
+		{[]string{"未绝育", "没绝育", "没有绝育", "不绝育"}, store.SterilisedNo},
+	} {
+		if rest, ok := cutLead(s, c.words...); ok {
+			return c.v, rest, true
+		}
+	}
+	after, ok := cutLead(s, "绝育", "sterilised", "sterilized", "neutered")
+	if !ok {
+		return "", s, false
+	}
+	word, rest, _ := strings.Cut(after, " ")
+	if v, ok := parseSterilised(word); ok {
+		return v, strings.TrimSpace(rest), true
+	}
+	return "", s, false
+}
+
+// parseSterilised reads the answer to "sterilised?".
+func parseSterilised(s string) (store.Sterilised, bool) {
+	switch strings.ToLower(strings.Trim(s, " ,;、")) {
+	case "是", "已", "有", "做了", "已经", "yes", "y", "true":
+		return store.SterilisedYes, true
+	case "否", "未", "没", "没有", "不", "还没", "no", "n", "false":
+		return store.SterilisedNo, true
+	}
+	return "", false
+}
+
+// addDog serves /dog add NAME [BREED] ROOM [疫苗 DATE] [绝育 是|否] [@owner].
+// Anyone registers their own dog; a patrol volunteer may register one for
+// an owner they mention.
+func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	args, who := cutMentions(m, args)
+	f, err := parseDogForm(ctx, args, a.now())
+	if err != nil {
+		return err
+	}
+	owner := m.Sender
+	if len(who) > 0 {
+		ok, err := a.onPatrol(ctx, st)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return needRole(store.RoleHead, store.RoleTeamLead, rolePatrol)
+		}
+		owner = who[0]
+	}
+	ownerChat := ""
+	if !m.IsPrivate() {
+		ownerChat = m.Chat.Key()
+	}
+	d, err := a.store.RegisterDog(ctx, st.ID, store.Dog{
+		Name: f.Name, Breed: f.Breed, Room: f.Room.Key(), Owner: owner.Key(), OwnerName: owner.Name,
+		OwnerChat: ownerChat, LastShot: f.Shot, Sterilised: f.Sterilised, By: m.Sender.Key(), ByName: m.Sender.Name,
+	}, a.now())
+	if errors.Is(err, store.ErrDogExists) && d != nil {
+		return say("dog_exists", i18n.Args{"N": d.N, "Name": d.Name, "Room": roomText(d.Room)})
+	}
+	if err != nil {
+		return err
+	}
+	reminders := a.scheduleDogShots(ctx, d)
+	text := tr(ctx, "dog_added", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomText(d.Room),
+		"Owner": d.OwnerName, "Sterilised": tr(ctx, sterilisedKey(d.Sterilised))})
+	return r.Reply(ctx, text+"\n"+a.shotOutlook(ctx, d, reminders))
+}
+
+// shotOutlook says when a dog's next shot is due and when its owner will
+// be reminded.
+func (a *App) shotOutlook(ctx context.Context, d *store.Dog, reminders []time.Time) string {
+	due := d.ShotDue()
+	args := i18n.Args{"Name": d.Name, "Owner": d.OwnerName, "Due": formatDay(ctx, due)}
+	switch {
+	case due.IsZero():
+		return tr(ctx, "dog_no_shot", args)
+	case !due.After(a.now()):
+		return tr(ctx, "dog_shot_overdue", args)
+	}
+	var leads []string
+	for _, days := range dogShotLeads {
+		for _, t := range reminders {
+			switch {
+			case !t.Equal(dogShotTime(due, days)):
+			case days == 1:
+				leads = append(leads, tr(ctx, "dog_lead_day"))
+			default:
+				leads = append(leads, tr(ctx, "dog_lead", i18n.Args{"Days": days}))
+			}
+		}
+	}
+	args["Leads"] = strings.Join(leads, tr(ctx, "list_sep"))
+	args["Hour"] = dogReminderHour
+	return tr(ctx, "dog_shot_due", args)
+}
+
+// sterilisedKey is the catalogue key that says whether a dog is
+// sterilised.
+func sterilisedKey(v store.Sterilised) string {
+	switch v {
+	case store.SterilisedYes:
+		return "dog_sterilised_yes"
+	case store.SterilisedNo:
+		return "dog_sterilised_no"
+	}
+	return "dog_sterilised_unknown"
+}
+
+// roomText shows a stored household key the way residents write it.
+func roomText(key string) string {
+	if room, err := bot.ParseRoom(key); err == nil {
+		return room.String()
+	}
+	return key
+}
+
+// findDog finds the dog a person names: by name, preferring their own when
+// several share it, else by number (#3).
+func (a *App) findDog(ctx context.Context, st int64, word, me string) (*store.Dog, error) {
+	dogs, err := a.store.DogsNamed(ctx, st, word)
+	if err != nil {
+		return nil, err
+	}
+	if len(dogs) == 0 {
+		if n, err := bot.ParseRef(word); err == nil {
+			d, err := a.store.Dog(ctx, st, n)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, say("dog_not_found", i18n.Args{"Name": clip(word)})
+			}
+			return d, err
+		}
+		return nil, say("dog_not_found", i18n.Args{"Name": clip(word)})
+	}
+	if len(dogs) == 1 {
+		return dogs[0], nil
+	}
+	var mine []*store.Dog
+	for _, d := range dogs {
+		if d.Owner == me {
+			mine = append(mine, d)
+		}
+	}
+	if len(mine) == 1 {
+		return mine[0], nil
+	}
+	refs := make([]string, len(dogs))
+	for i, d := range dogs {
+		refs[i] = tr(ctx, "dog_ref", i18n.Args{"N": d.N, "Breed": d.Breed})
+	}
+	return nil, say("dog_ambiguous", i18n.Args{"Name": dogs[0].Name, "Count": len(dogs),
+		"Dogs": strings.Join(refs, tr(ctx, "list_sep")), "N": dogs[0].N})
+}
+
+// mayChangeDog returns nil if the sender may change d's record: its owner
+// or a patrol volunteer.
+func (a *App) mayChangeDog(ctx context.Context, st *store.Station, d *store.Dog) error {
+	if d.Owner == sessionFrom(ctx).user.Key() {
+		return nil
+	}
+	ok, err := a.onPatrol(ctx, st)
+	if err != nil || ok {
+		return err
+	}
+	return needRole(store.RoleHead, store.RoleTeamLead, rolePatrol, roleDogOwner)
+}
+
+// dogVaccinated serves /dog vaccinated NAME [DATE]: records a rabies shot
+// (today when no day is given) and moves the reminders to the next one.
+func (a *App) dogVaccinated(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	const usage = "usage_dog_vaccinated"
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	name, rest, _ := strings.Cut(bot.Normalize(args), " ")
+	if name == "" {
+		return badForm(usage, "dog_needs_name")
+	}
+	now := a.now().In(bot.Shanghai)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, bot.Shanghai)
+	if rest = strings.TrimSpace(rest); rest != "" {
+		var more string
+		if day, more, err = parseShotDay(ctx, rest, now, usage); err != nil {
+			return err
+		}
+		if more != "" {
+			return badForm(usage, "dog_unknown_words", i18n.Args{"Text": clip(more)})
+		}
+	}
+	d, err := a.findDog(ctx, st.ID, name, m.Sender.Key())
+	if err != nil {
+		return err
+	}
+	if err := a.mayChangeDog(ctx, st, d); err != nil {
+		return err
+	}
+	d, err = a.store.RecordShot(ctx, st.ID, d.N, day)
+	if errors.Is(err, store.ErrShotOlder) {
+		last, _ := a.store.Dog(ctx, st.ID, d.N)
+		return say("dog_shot_older", i18n.Args{"Name": name, "Last": formatDay(ctx, last.LastShot)})
+	}
+	if err != nil {
+		return err
+	}
+	reminders := a.scheduleDogShots(ctx, d)
+	text := tr(ctx, "dog_vaccinated", i18n.Args{"N": d.N, "Name": d.Name, "Shot": formatDay(ctx, d.LastShot)})
+	return r.Reply(ctx, text+"\n"+a.shotOutlook(ctx, d, reminders))
+}
+
+// dogSterilised serves /dog sterilised NAME [是|否].
+func (a *App) dogSterilised(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	const usage = "usage_dog_sterilised"
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	fields := strings.Fields(bot.Normalize(args))
+	if len(fields) == 0 || len(fields) > 2 {
+		return badForm(usage, "dog_needs_name")
+	}
+	v := store.SterilisedYes
+	if len(fields) == 2 {
+		var ok bool
+		if v, ok = parseSterilised(fields[1]); !ok {
+			return badForm(usage, "dog_sterilised_word")
+		}
+	}
+	d, err := a.findDog(ctx, st.ID, fields[0], m.Sender.Key())
+	if err != nil {
+		return err
+	}
+	if err := a.mayChangeDog(ctx, st, d); err != nil {
+		return err
+	}
+	if d, err = a.store.SetSterilised(ctx, st.ID, d.N, v); err != nil {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "dog_sterilised_set", i18n.Args{"N": d.N, "Name": d.Name,
+		"Sterilised": tr(ctx, sterilisedKey(d.Sterilised))}))
+}
+
+// removeDog serves /dog remove NAME: the dog died or moved away; its
+// reminders stop.
+func (a *App) removeDog(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	fields := strings.Fields(bot.Normalize(args))
+	if len(fields) != 1 {
+		return badForm("usage_dog_remove", "dog_needs_name")
+	}
+	d, err := a.findDog(ctx, st.ID, fields[0], m.Sender.Key())
+	if err != nil {
+		return err
+	}
+	if err := a.mayChangeDog(ctx, st, d); err != nil {
+		return err
+	}
+	if err := a.store.RemoveDog(ctx, st.ID, d.N); err != nil {
+		return err
+	}
+	if err := a.sched.CancelAll(ctx, dogShotJobIDs(st.ID, d.N)...); err != nil {
+		a.log.Warn("dog reminders not cancelled", "dog", d.N, "err", err)
+	}
+	return r.Reply(ctx, tr(ctx, "dog_removed", i18n.Args{"N": d.N, "Name": d.Name}))
+}
+
+func dogShotJobID(st, n int64, days int) string { return fmt.Sprintf("dogshot:%d:%d:%d", st, n, days) }
+
+func dogShotJobIDs(st, n int64) []string {
+	ids := make([]string, len(dogShotLeads))
+	for i, days := range dogShotLeads {
+		ids[i] = dogShotJobID(st, n, days)
+	}
+	return ids
+}
+
+// dogShotTime is when the reminder days before due goes out.
+func dogShotTime(due time.Time, days int) time.Time {
+	due = due.In(bot.Shanghai)
+	return time.Date(due.Year(), due.Month(), due.Day()-days, dogReminderHour, 0, 0, 0, bot.Shanghai)
+}
+
+// scheduleDogShots (re)sets the reminders of d's next rabies shot, 30, 7
+// and 1 days before it is due at 09:00, and returns their times. A reminder
+// whose time has passed is cancelled rather than sent late, so a new shot
+// recorded moves every reminder to the next year and none of the old ones
+// is left.
+func (a *App) scheduleDogShots(ctx context.Context, d *store.Dog) []time.Time {
+	due := d.ShotDue()
+	var rems []scheduler.Reminder
+	var times []time.Time
+	var gone []string
+	for _, days := range dogShotLeads {
+		id := dogShotJobID(d.Station, d.N, days)
+		at := dogShotTime(due, days)
+		if due.IsZero() || !at.After(a.now()) {
+			gone = append(gone, id)
+			continue
+		}
+		rems = append(rems, scheduler.Reminder{ID: id, At: at, Job: jobDogShot, Payload: id})
+		times = append(times, at)
+	}
+	var err error
+	if len(rems) > 0 {
+		err = a.sched.ScheduleAll(ctx, rems...)
+	}
+	if len(gone) > 0 {
+		err = errors.Join(err, a.sched.CancelAll(ctx, gone...))
+	}
+	if err != nil {
+		// The dog is recorded; a missing reminder is logged, not a reason to
+		// fail the owner's command.
+		a.log.Warn("dog reminders not scheduled", "dog", d.N, "err", err)
+	}
+	return times
+}
+
+// fireDogShot reminds an owner, privately where possible, that their dog's
+// rabies shot falls due. A reminder left over from an earlier due day, or
+// overtaken by a nearer one after downtime, is dropped.
+func (a *App) fireDogShot(ctx context.Context, rem scheduler.Reminder) error {
+	var st, n int64
+	var days int
+	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "dogshot %d %d %d", &st, &n, &days); err != nil {
+		return fmt.Errorf("dog shot job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	d, err := a.store.Dog(ctx, st, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // taken off the registry
+	}
+	if err != nil {
+		return err
+	}
+	due := d.ShotDue()
+	if due.IsZero() || !dogShotTime(due, days).Equal(rem.At) {
+		return nil // a shot was recorded since
+	}
+	for _, shorter := range dogShotLeads {
+		if shorter < days && !a.now().Before(dogShotTime(due, shorter)) {
+			return nil // a nearer reminder is due as well; that one speaks
+		}
+	}
+	ctx = bot.WithLocale(ctx, a.personLocale(ctx, d.Owner, station))
+	left := daysBetween(a.now(), due)
+	key := "dog_shot_reminder"
+	switch {
+	case left <= 0:
+		key = "dog_shot_reminder_overdue"
+	case left == 1:
+		key = "dog_shot_reminder_tomorrow"
+	}
+	a.notifyPerson(ctx, d.Owner, d.OwnerName, d.OwnerChat, tr(ctx, key, i18n.Args{
+		"Owner": d.OwnerName, "Name": d.Name, "Due": formatDay(ctx, due), "Days": left, "Station": station.Name,
+	}))
+	return nil
+}
+
+// personLocale is the language a message to one person is written in: their
+// own choice, else the station's.
+func (a *App) personLocale(ctx context.Context, userKey string, st *store.Station) string {
+	if u, err := a.store.User(ctx, userKey); err == nil && u.Locale != "" {
+		return u.Locale
+	}
+	return stationLocaleOrDefault(st)
+}
+
+// daysBetween counts calendar days in Shanghai from now's day to day's.
+func daysBetween(now, day time.Time) int {
+	a, b := now.In(bot.Shanghai), day.In(bot.Shanghai)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
+}
+
+// formatDay shows a calendar day the way the reader's language writes it:
+// 2026年12月10日, or 10 Dec 2026.
+func formatDay(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if bot.LocaleFrom(ctx) == "en" {
+		return t.Format("2 Jan 2006")
+	}
+	return t.Format("2006年1月2日")
+}
+
+// formatMonthDay shows a day of the year: 12月3日, or 3 Dec.
+func formatMonthDay(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if bot.LocaleFrom(ctx) == "en" {
+		return t.Format("2 Jan")
+	}
+	return t.Format("1月2日")
+}
+
+// dogs serves /dogs [due]: the registry, or the shots due in the next 30
+// days, sent privately because it names owners.
+func (a *App) dogs(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := a.requirePatrol(ctx)
+	if err != nil {
+		return err
+	}
+	var text string
+	switch strings.ToLower(strings.TrimSpace(m.Args)) {
+	case "", "all", "全部", "所有", "名单":
+		text, err = a.dogRegistry(ctx, st)
+	case "due", "到期", "快到期", "疫苗", "疫苗到期":
+		text, err = a.dogsDue(ctx, st)
+	default:
+		return badForm("usage_dogs", "unknown_filter", i18n.Args{"Word": clip(m.Args)})
+	}
+	if err != nil {
+		return err
+	}
+	if !m.IsPrivate() {
+		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
+			return err
+		}
+	}
+	return r.ReplyPrivately(ctx, text)
+}
+
+func (a *App) dogRegistry(ctx context.Context, st *store.Station) (string, error) {
+	all, err := a.store.Dogs(ctx, st.ID)
+	if err != nil {
+		return "", err
+	}
+	if len(all) == 0 {
+		return tr(ctx, "dogs_empty"), nil
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "dogs_header", i18n.Args{"Station": st.Name, "Count": len(all)}))
+	for i, d := range all {
+		if i == dogListLimit {
+			b.WriteString("\n" + tr(ctx, "dogs_more", i18n.Args{"Shown": dogListLimit, "Count": len(all)}))
+			break
+		}
+		b.WriteString("\n" + a.dogLine(ctx, d))
+	}
+	b.WriteString("\n" + tr(ctx, "dogs_footer"))
+	return b.String(), nil
+}
+
+// dogLine is one dog in a list: number, name, breed, room, owner, shot,
+// sterilisation.
+func (a *App) dogLine(ctx context.Context, d *store.Dog) string {
+	return tr(ctx, "dog_line", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomText(d.Room),
+		"Owner": d.OwnerName, "Shot": a.shotState(ctx, d),
+		"Sterilised": tr(ctx, sterilisedKey(d.Sterilised))})
+}
+
+// shotState says where a dog stands with its rabies shot.
+func (a *App) shotState(ctx context.Context, d *store.Dog) string {
+	due := d.ShotDue()
+	if due.IsZero() {
+		return tr(ctx, "dog_state_no_shot")
+	}
+	left := daysBetween(a.now(), due)
+	args := i18n.Args{"Due": formatDay(ctx, due), "Days": left, "Late": -left}
+	switch {
+	case left < 0:
+		return tr(ctx, "dog_state_overdue", args)
+	case left == 0:
+		return tr(ctx, "dog_state_today", args)
+	case left <= dogDueDays:
+		return tr(ctx, "dog_state_soon", args)
+	}
+	return tr(ctx, "dog_state_due", args)
+}
+
+func (a *App) dogsDue(ctx context.Context, st *store.Station) (string, error) {
+	now := a.now().In(bot.Shanghai)
+	until := time.Date(now.Year(), now.Month(), now.Day()+dogDueDays, 23, 59, 59, 0, bot.Shanghai)
+	due, err := a.store.DogsDue(ctx, st.ID, until)
+	if err != nil {
+		return "", err
+	}
+	all, err := a.store.Dogs(ctx, st.ID)
+	if err != nil {
+		return "", err
+	}
+	var unknown []*store.Dog
+	for _, d := range all {
+		if d.LastShot.IsZero() {
+			unknown = append(unknown, d)
+		}
+	}
+	if len(due) == 0 && len(unknown) == 0 {
+		return tr(ctx, "dogs_due_empty", i18n.Args{"Days": dogDueDays}), nil
+	}
+	var b strings.Builder
+	if len(due) == 0 {
+		b.WriteString(tr(ctx, "dogs_due_none", i18n.Args{"Days": dogDueDays}))
+	} else {
+		b.WriteString(tr(ctx, "dogs_due_header", i18n.Args{"Station": st.Name, "Days": dogDueDays, "Count": len(due)}))
+	}
+	for i, d := range due {
+		if i == dogListLimit {
+			b.WriteString("\n" + tr(ctx, "dogs_more", i18n.Args{"Shown": dogListLimit, "Count": len(due)}))
+			break
+		}
+		b.WriteString("\n" + a.dogLine(ctx, d))
+	}
+	if len(unknown) > 0 {
+		b.WriteString("\n" + tr(ctx, "dogs_unknown_header", i18n.Args{"Count": len(unknown)}))
+		for i, d := range unknown {
+			if i == dogListLimit {
+				break
+			}
+			b.WriteString("\n" + a.dogLine(ctx, d))
+		}
+	}
+	return b.String(), nil
+}
+
+func dogNudgeJobID(st int64) string { return fmt.Sprintf("dognudge:%d", st) }
+
+// dogNudge serves /dog nudge [on [DAY]|off]: the station's yearly nudge to
+// owners of dogs not known to be sterilised, at 09:00 on DAY (3月1日 unless
+// given).
+func (a *App) dogNudge(ctx context.Context, r bot.Responder, args string) error {
+	const usage = "usage_dog_nudge"
+	st, _, err := requireAny(ctx, store.RoleDeputy, store.RoleTeamLead)
+	if err != nil {
+		return err
+	}
+	word, rest, _ := strings.Cut(bot.Normalize(args), " ")
+	rest = strings.TrimSpace(rest)
+	id := dogNudgeJobID(st.ID)
+	switch strings.ToLower(word) {
+	case "":
+		spec, err := a.store.SterilisationNudge(ctx, st.ID)
+		if err != nil {
+			return err
+		}
+		if spec == "" {
+			return r.Reply(ctx, tr(ctx, "dog_nudge_is_off"))
+		}
+		return r.Reply(ctx, tr(ctx, "dog_nudge_is_on", a.nudgeArgs(ctx, spec)))
+	case "off", "关", "关闭", "停", "停止", "否":
+		if err := a.store.SetSterilisationNudge(ctx, st.ID, ""); err != nil {
+			return err
+		}
+		if err := a.sched.Cancel(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return r.Reply(ctx, tr(ctx, "dog_nudge_off"))
+	case "on", "开", "开启", "打开", "是":
+	default:
+		return badForm(usage, "dog_nudge_word", i18n.Args{"Word": clip(word)})
+	}
+	month, day := defaultNudgeMonth, defaultNudgeDay
+	if rest != "" {
+		d, more, err := bot.ParseDate(strings.TrimPrefix(rest, "每年"), a.now())
+		if err != nil {
+			return whenError(ctx, err, usage)
+		}
+		if more != "" {
+			return badForm(usage, "dog_unknown_words", i18n.Args{"Text": clip(more)})
+		}
+		month, day = d.Month(), min(d.Day(), 28) // every year, so never 29 Feb
+	}
+	spec := fmt.Sprintf("0 %d %d %d *", dogReminderHour, day, int(month))
+	if err := a.store.SetSterilisationNudge(ctx, st.ID, spec); err != nil {
+		return err
+	}
+	if err := a.sched.Schedule(ctx, scheduler.Reminder{ID: id, Spec: spec, Job: jobDogNudge, Payload: id}); err != nil {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "dog_nudge_on", a.nudgeArgs(ctx, spec)))
+}
+
+// nudgeArgs describes a nudge spec: its day of the year and next time.
+func (a *App) nudgeArgs(ctx context.Context, spec string) i18n.Args {
+	var month, day int
+	fmt.Sscanf(spec, "0 %d %d %d *", new(int), &day, &month)
+	args := i18n.Args{"Day": formatMonthDay(ctx, time.Date(2000, time.Month(month), day, 0, 0, 0, 0, bot.Shanghai)),
+		"Hour": dogReminderHour}
+	if next, err := bot.NextFire(spec, a.now()); err == nil {
+		args["Next"] = formatDay(ctx, next)
+	}
+	return args
+}
+
+// fireDogNudge is the yearly nudge: each owner of a dog not known to be
+// sterilised hears about it privately, once for all their dogs.
+func (a *App) fireDogNudge(ctx context.Context, rem scheduler.Reminder) error {
+	var st int64
+	if _, err := fmt.Sscanf(rem.Payload, "dognudge:%d", &st); err != nil {
+		return fmt.Errorf("dog nudge job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	if spec, err := a.store.SterilisationNudge(ctx, st); err != nil || spec == "" {
+		return err
+	}
+	all, err := a.store.Dogs(ctx, st)
+	if err != nil {
+		return err
+	}
+	var owners []string
+	byOwner := map[string][]*store.Dog{}
+	for _, d := range all {
+		if d.Sterilised == store.SterilisedYes {
+			continue
+		}
+		if _, ok := byOwner[d.Owner]; !ok {
+			owners = append(owners, d.Owner)
+		}
+		byOwner[d.Owner] = append(byOwner[d.Owner], d)
+	}
+	for _, o := range owners {
+		dogs := byOwner[o]
+		lctx := bot.WithLocale(ctx, a.personLocale(ctx, o, station))
+		names := make([]string, len(dogs))
+		for i, d := range dogs {
+			names[i] = d.Name
+		}
+		a.notifyPerson(lctx, o, dogs[0].OwnerName, dogs[0].OwnerChat, tr(lctx, "dog_nudge", i18n.Args{
+			"Owner": dogs[0].OwnerName, "Dogs": strings.Join(names, tr(lctx, "list_sep")), "Name": dogs[0].Name,
+			"Station": station.Name,
+		}))
+	}
+	return nil
+}

@@ -1,0 +1,1300 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// jobFundChase is the scheduler job that sends each building leader the
+// households of their building that have not paid.
+const jobFundChase = "fundchase"
+
+// Chasing: weekly on the weekday the campaign opened, and once three days
+// before the deadline, at this hour.
+const (
+	fundChaseHour      = 9
+	fundChaseDaysAhead = 3
+)
+
+// Limits on what a campaign's words may be.
+const (
+	maxFundTitleRunes = 30
+	maxSpendRunes     = 100
+	// ledgerDetailLimit is how many of the latest ledger entries 账目 N 明细
+	// shows; the export has them all.
+	ledgerDetailLimit = 60
+)
+
+// fund serves /fund [N], /fund new …, /fund close N and /fund list.
+func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	args := strings.TrimSpace(m.Args)
+	sub, rest, _ := strings.Cut(args, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(sub) {
+	case "new", "新建", "发起", "开":
+		return a.openFund(ctx, r, m, rest)
+	case "close", "结束", "关闭":
+		return a.closeFund(ctx, r, m, rest)
+	case "list", "列表", "全部":
+		return a.listFunds(ctx, r)
+	case "":
+		return a.fundProgress(ctx, r, 0)
+	}
+	n, err := bot.ParseRef(args)
+	if err != nil {
+		return badForm("usage_fund", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
+	}
+	return a.fundProgress(ctx, r, n)
+}
+
+// fundForm is what /fund new was given.
+type fundForm struct {
+	Title     string
+	Goal      int64
+	Per       int64
+	Deadline  time.Time
+	Buildings []string
+}
+
+// dateArgError carries a date parser's error to the handler, which words it
+// with whenError.
+type dateArgError struct{ err error }
+
+func (e *dateArgError) Error() string { return e.err.Error() }
+func (e *dateArgError) Unwrap() error { return e.err }
+
+// fundKeywords start the parts of /fund new after the title. English words
+// must stand alone; Chinese ones may be glued to their value (目标10200元).
+var fundKeywords = []struct {
+	word, part string
+}{
+	{"目标", "goal"}, {"goal", "goal"}, {"target", "goal"},
+	{"每户", "per"}, {"per", "per"}, {"each", "per"},
+	{"截止", "deadline"}, {"截至", "deadline"}, {"until", "deadline"}, {"deadline", "deadline"}, {"by", "deadline"},
+	{"楼栋", "buildings"}, {"范围", "buildings"}, {"buildings", "buildings"}, {"building", "buildings"},
+}
+
+// cutFundKeyword reports which part a field starts, and what of the field
+// is already its value.
+func cutFundKeyword(field string) (part, value string, ok bool) {
+	for _, k := range fundKeywords {
+		if isFundASCIIWord(k.word) {
+			if strings.EqualFold(field, k.word) {
+				return k.part, "", true
+			}
+			continue
+		}
+		if rest, found := strings.CutPrefix(field, k.word); found {
+			return k.part, strings.TrimLeft(rest, ":"), true
+		}
+	}
+	return "", "", false
+}
+
+func isFundASCIIWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// parseFundForm reads "TITLE 目标 AMOUNT [每户 AMOUNT] [截止 DATE] [楼栋
+// 3幢、5幢]". Errors are replies, except a date that does not parse, which
+// is a *dateArgError.
+func parseFundForm(args string, now time.Time) (fundForm, error) {
+	const usage = "usage_fund_new"
+	var form fundForm
+	parts := map[string][]string{}
+	var title []string
+	current := ""
+	for _, f := range strings.Fields(args) {
+		if part, value, ok := cutFundKeyword(f); ok {
+			if _, dup := parts[part]; dup {
+				return form, badForm(usage, "fund_part_twice", i18n.Args{"Word": clip(f)})
+			}
+			current = part
+			parts[part] = nil
+			if value != "" {
+				parts[part] = append(parts[part], value)
+			}
+			continue
+		}
+		if current == "" {
+			title = append(title, f)
+		} else {
+			parts[current] = append(parts[current], f)
+		}
+	}
+	form.Title = strings.Join(title, " ")
+	if form.Title == "" {
+		return form, badForm(usage, "fund_needs_title")
+	}
+	if utf8.RuneCountInString(form.Title) > maxFundTitleRunes {
+		return form, badForm(usage, "fund_title_too_long", i18n.Args{"Max": maxFundTitleRunes})
+	}
+	goal, ok := parts["goal"]
+	if !ok || len(goal) == 0 {
+		return form, badForm(usage, "fund_needs_goal")
+	}
+	var err error
+	if form.Goal, err = parseFundAmount(usage, strings.Join(goal, " ")); err != nil {
+		return form, err
+	}
+	if per, ok := parts["per"]; ok {
+		if form.Per, err = parseFundAmount(usage, strings.Join(per, " ")); err != nil {
+			return form, err
+		}
+	}
+	if d, ok := parts["deadline"]; ok {
+		text := strings.Join(d, " ")
+		day, rest, err := bot.ParseFutureDate(text, now)
+		if err != nil {
+			return form, &dateArgError{err}
+		}
+		if rest != "" {
+			return form, badForm(usage, "fund_bad_deadline", i18n.Args{"Text": clip(text)})
+		}
+		form.Deadline = day
+	}
+	if b, ok := parts["buildings"]; ok {
+		if form.Buildings, err = parseFundBuildings(usage, strings.Join(b, " ")); err != nil {
+			return form, err
+		}
+	}
+	return form, nil
+}
+
+// parseFundBuildings reads "3幢、5幢" or "3幢 5幢" into sorted building values.
+func parseFundBuildings(usage, text string) ([]string, error) {
+	words := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' || r == '、' || r == ';' })
+	if len(words) == 0 {
+		return nil, badForm(usage, "fund_needs_building")
+	}
+	var out []string
+	for _, w := range words {
+		b, err := bot.ParseBuilding(w)
+		if err != nil {
+			return nil, badForm(usage, "bad_building", i18n.Args{"Text": clip(w)})
+		}
+		if !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	slices.SortFunc(out, compareFundBuildings)
+	return out, nil
+}
+
+// compareFundBuildings orders buildings numerically where they are numbers.
+func compareFundBuildings(a, b string) int {
+	ai, aerr := strconv.Atoi(a)
+	bi, berr := strconv.Atoi(b)
+	switch {
+	case aerr == nil && berr == nil:
+		return ai - bi
+	case aerr == nil:
+		return -1
+	case berr == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// parseFundAmount parses a sum of money a person typed, or returns the reply
+// that says what was wrong with it.
+func parseFundAmount(usage, text string) (int64, error) {
+	fen, err := bot.ParseAmount(text)
+	switch {
+	case err == nil:
+		return fen, nil
+	case errors.Is(err, bot.ErrAmountNotPositive):
+		return 0, badForm(usage, "fund_amount_not_positive", i18n.Args{"Text": clip(text)})
+	case errors.Is(err, bot.ErrAmountTooLarge):
+		return 0, badForm(usage, "fund_amount_too_large", i18n.Args{"Text": clip(text)})
+	}
+	return 0, badForm(usage, "fund_amount_bad", i18n.Args{"Text": clip(text)})
+}
+
+func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	form, err := parseFundForm(args, a.now())
+	var de *dateArgError
+	if errors.As(err, &de) {
+		return whenError(ctx, de.err, "usage_fund_new")
+	}
+	if err != nil {
+		return err
+	}
+	chat := m.Chat.Key()
+	if m.IsPrivate() {
+		chat = ""
+	}
+	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: form.Title, Goal: form.Goal, PerHousehold: form.Per,
+		Deadline: form.Deadline, Buildings: form.Buildings, By: m.Sender, Chat: chat}, a.now())
+	if err != nil {
+		return err
+	}
+	if err := a.scheduleFundChase(ctx, f); err != nil {
+		a.log.Warn("chasing reminders not scheduled", "campaign", f.N, "err", err)
+	}
+	open, err := a.store.OpenFunds(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	args2 := a.fundArgs(ctx, f)
+	args2["Example"] = pledgeExample(f, len(open))
+	example := bot.Room{Building: "3", Unit: "2", Number: "301"}
+	if len(f.Buildings) > 0 {
+		example.Building = f.Buildings[0]
+	}
+	args2["ExampleRoom"], args2["ExampleRoomKey"] = example.String(), example.Key()
+	args2["Weekday"] = weekdayName(ctx, f.Created)
+	a.broadcast(ctx, st, tr(ctx, "fund_notice", args2))
+	return r.ReplyPrivately(ctx, tr(ctx, "fund_opened", args2))
+}
+
+// pledgeExample is what a resident types to pledge the suggested amount:
+// the campaign's number is needed only when several are open.
+func pledgeExample(f *store.Fund, open int) string {
+	amount := f.PerHousehold
+	if amount == 0 {
+		amount = 100_00
+	}
+	if open > 1 {
+		return strconv.FormatInt(f.N, 10) + " " + yuanNumber(amount)
+	}
+	return yuanNumber(amount)
+}
+
+// fundArgs are the template arguments every sentence about f may use.
+func (a *App) fundArgs(ctx context.Context, f *store.Fund) i18n.Args {
+	args := i18n.Args{"N": f.N, "Title": f.Title, "Goal": fundMoney(ctx, f.Goal), "Per": "", "Deadline": "",
+		"Buildings": "", "Pledged": fundMoney(ctx, f.Pledged), "Paid": fundMoney(ctx, f.Paid),
+		"Spent": fundMoney(ctx, f.Spent), "Balance": fundMoney(ctx, f.Balance()),
+		"Closed": f.Status == store.FundClosed, "HasSpent": f.Spent > 0}
+	if f.PerHousehold > 0 {
+		args["Per"] = fundMoney(ctx, f.PerHousehold)
+	}
+	if !f.Deadline.IsZero() {
+		args["Deadline"] = fundFormatDay(ctx, f.Deadline)
+	}
+	if len(f.Buildings) > 0 {
+		args["Buildings"] = buildingNames(ctx, f.Buildings)
+	}
+	return args
+}
+
+// weekdayName names t's day of the week in the reader's language: 周三, Wed.
+func weekdayName(ctx context.Context, t time.Time) string {
+	days, ok := weekdays[bot.LocaleFrom(ctx)]
+	if !ok {
+		days = weekdays[bot.DefaultLocale]
+	}
+	return days[t.In(bot.Shanghai).Weekday()]
+}
+
+// fundMoney writes fen as the reader's language writes money: 300元, or
+// ¥300.50.
+func fundMoney(ctx context.Context, fen int64) string {
+	if bot.LocaleFrom(ctx) == "en" {
+		return "¥" + yuanNumber(fen)
+	}
+	return bot.FormatAmount(fen)
+}
+
+// yuanNumber writes fen as a number of yuan, as typed in a command: 300,
+// 300.50.
+func yuanNumber(fen int64) string { return strings.TrimSuffix(bot.FormatAmount(fen), "元") }
+
+// buildingNames writes buildings as residents read them: 3幢、5幢.
+func buildingNames(ctx context.Context, bs []string) string {
+	names := make([]string, len(bs))
+	for i, b := range bs {
+		names[i] = tr(ctx, "fund_building", i18n.Args{"Building": b})
+	}
+	return strings.Join(names, tr(ctx, "list_sep"))
+}
+
+// fundFormatDay shows a day the way the reader's language writes it:
+// 12月20日（周日）, or Sun 20 Dec.
+func fundFormatDay(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	loc := bot.LocaleFrom(ctx)
+	days, ok := weekdays[loc]
+	if !ok {
+		days = weekdays[bot.DefaultLocale]
+	}
+	if loc == "en" {
+		return days[t.Weekday()] + " " + t.Format("2 Jan")
+	}
+	return t.Format("1月2日") + "（" + days[t.Weekday()] + "）"
+}
+
+func fundChaseJobID(st, n int64, which string) string {
+	return fmt.Sprintf("fundchase:%d:%d:%s", st, n, which)
+}
+
+// scheduleFundChase sets the weekly chase, on the weekday the campaign
+// opened starting a week later, and the one three days before the deadline
+// when that is still ahead.
+func (a *App) scheduleFundChase(ctx context.Context, f *store.Fund) error {
+	c := f.Created.In(bot.Shanghai)
+	first := time.Date(c.Year(), c.Month(), c.Day()+7, fundChaseHour, 0, 0, 0, bot.Shanghai)
+	weekly := fundChaseJobID(f.Station, f.N, "weekly")
+	rems := []scheduler.Reminder{{ID: weekly, At: first, Spec: fmt.Sprintf("0 %d * * %d", fundChaseHour, int(c.Weekday())),
+		StaleAfter: 24 * time.Hour, Job: jobFundChase, Payload: weekly}}
+	if !f.Deadline.IsZero() {
+		d := f.Deadline.In(bot.Shanghai)
+		at := time.Date(d.Year(), d.Month(), d.Day()-fundChaseDaysAhead, fundChaseHour, 0, 0, 0, bot.Shanghai)
+		if at.After(a.now()) {
+			id := fundChaseJobID(f.Station, f.N, "deadline")
+			rems = append(rems, scheduler.Reminder{ID: id, At: at, StaleAfter: 48 * time.Hour, Job: jobFundChase, Payload: id})
+		}
+	}
+	return a.sched.ScheduleAll(ctx, rems...)
+}
+
+// pickFund returns campaign n, or with n = 0 the one open campaign; the
+// error is the reply that says why there is none. With open set, a closed
+// campaign is refused.
+func (a *App) pickFund(ctx context.Context, st, n int64, open bool) (*store.Fund, error) {
+	if n == 0 {
+		list, err := a.store.OpenFunds(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		switch len(list) {
+		case 0:
+			return nil, say("fund_none_open")
+		case 1:
+			return list[0], nil
+		}
+		return nil, say("fund_which", i18n.Args{"List": fundList(ctx, list)})
+	}
+	f, err := a.store.Fund(ctx, st, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, say("fund_not_found", i18n.Args{"N": n})
+	}
+	if err != nil {
+		return nil, err
+	}
+	if open && f.Status != store.FundOpen {
+		return nil, say("fund_closed", i18n.Args{"N": n, "Title": f.Title})
+	}
+	return f, nil
+}
+
+func fundList(ctx context.Context, list []*store.Fund) string {
+	names := make([]string, len(list))
+	for i, f := range list {
+		names[i] = tr(ctx, "fund_ref", i18n.Args{"N": f.N, "Title": f.Title})
+	}
+	return strings.Join(names, tr(ctx, "list_sep"))
+}
+
+// fundError words the store's refusals of a change to a campaign.
+func fundError(err error, f *store.Fund, room bot.Room) error {
+	switch {
+	case errors.Is(err, store.ErrFundClosed):
+		return say("fund_closed", i18n.Args{"N": f.N, "Title": f.Title})
+	case errors.Is(err, store.ErrRoomUnknown):
+		return say("room_not_in_roster", i18n.Args{"Room": room.String()})
+	}
+	return err
+}
+
+// moneyArgs is what /pledge and /paid were given: a campaign number (0 when
+// left out), an amount in fen and a room (nil when left out).
+type moneyArgs struct {
+	N      int64
+	Amount int64
+	Room   *bot.Room
+}
+
+// parseMoneyArgs reads a campaign number, an amount and a room in any order
+// residents write them: "300", "1 300", "300 3幢2单元301", "1 300元 3-2-301",
+// "3-2-301 300 1". nFirst says which of two bare numbers is the campaign
+// when that is all there is to go by: the first (认捐 1 300) or the last
+// (已收 3-2-301 300 1). A number written as #1 or 第1 is always the
+// campaign.
+func parseMoneyArgs(args string, nFirst bool, usage string) (moneyArgs, error) {
+	var out moneyArgs
+	fields := strings.Fields(args)
+	if len(fields) == 0 {
+		return out, badForm(usage, "fund_needs_amount")
+	}
+	rest := fields
+	// The room at the end (it may have spaces: 3幢 2单元 301) or at the start.
+	for i := range fields {
+		room, after, err := bot.CutRoom(strings.Join(fields[i:], " "))
+		if err == nil && after == "" {
+			out.Room, rest = &room, fields[:i]
+			break
+		}
+	}
+	if out.Room == nil {
+		if room, after, err := bot.CutRoom(args); err == nil && after != "" {
+			out.Room, rest = &room, strings.Fields(after)
+		}
+	}
+	if len(rest) == 0 {
+		return out, badForm(usage, "fund_needs_amount")
+	}
+	// A campaign number marked as one.
+	for i, f := range rest {
+		if isMarkedFundRef(f) {
+			n, err := bot.ParseRef(f)
+			if err != nil {
+				return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(f)})
+			}
+			others := slices.Delete(slices.Clone(rest), i, i+1)
+			if len(others) == 0 {
+				return out, badForm(usage, "fund_needs_amount")
+			}
+			amount, err := parseFundAmount(usage, strings.Join(others, " "))
+			out.N, out.Amount = n, amount
+			return out, err
+		}
+	}
+	whole := strings.Join(rest, " ")
+	amount, wholeErr := parseFundAmount(usage, whole)
+	if wholeErr == nil || len(rest) == 1 {
+		out.Amount = amount
+		return out, wholeErr
+	}
+	first := [2]string{rest[0], strings.Join(rest[1:], " ")}                    // N, amount
+	last := [2]string{rest[len(rest)-1], strings.Join(rest[:len(rest)-1], " ")} // N, amount
+	tries := [][2]string{first, last}
+	if !nFirst {
+		tries = [][2]string{last, first}
+	}
+	var amountErr error
+	for _, t := range tries {
+		n, err := bot.ParseRef(t[0])
+		if err != nil {
+			continue
+		}
+		amount, err := parseFundAmount(usage, t[1])
+		if err == nil {
+			out.N, out.Amount = n, amount
+			return out, nil
+		}
+		if amountErr == nil {
+			amountErr = err
+		}
+	}
+	for _, f := range rest {
+		if looksLikeRoom(f) {
+			return out, badForm(usage, "bad_room", i18n.Args{"Text": clip(f)})
+		}
+	}
+	if amountErr != nil {
+		return out, amountErr
+	}
+	return out, wholeErr
+}
+
+// looksLikeRoom reports a word that was meant as a room (3幢, 3-2) even
+// though it is not a whole one, so the reply can say the room is wrong
+// rather than the amount.
+func looksLikeRoom(s string) bool {
+	if strings.ContainsAny(s, "幢栋室") || strings.Contains(s, "单元") || strings.Contains(s, "号楼") {
+		return true
+	}
+	i := strings.IndexByte(s, '-')
+	return i > 0 && i < len(s)-1 && s[i-1] >= '0' && s[i-1] <= '9' && s[i+1] >= '0' && s[i+1] <= '9'
+}
+
+// isFundAmountUnit reports a word that only says the number before it is money.
+func isFundAmountUnit(s string) bool {
+	switch strings.ToLower(s) {
+	case "元", "块", "块钱", "圆", "rmb", "yuan":
+		return true
+	}
+	return false
+}
+
+// isMarkedFundRef reports a word written as a number of something: #1, ＃1, 第1.
+func isMarkedFundRef(s string) bool {
+	return strings.HasPrefix(s, "#") || strings.HasPrefix(s, "第") || strings.HasPrefix(strings.ToLower(s), "no.")
+}
+
+// pledge serves /pledge [N] AMOUNT [ROOM]: a resident for their own
+// household, a building leader for any household of their building, the
+// head for any. Pledging again changes the pledge.
+func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	args, err := parseMoneyArgs(m.Args, true, "usage_pledge")
+	if err != nil {
+		return err
+	}
+	f, err := a.pickFund(ctx, st.ID, args.N, true)
+	if err != nil {
+		return err
+	}
+	me := sessionFrom(ctx).member()
+	room, bindFirst, err := pledgeRoom(me, args.Room)
+	if err != nil {
+		return err
+	}
+	if !f.Covers(room.Building) {
+		return say("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
+			"Buildings": buildingNames(ctx, f.Buildings)})
+	}
+	bound := ""
+	if bindFirst {
+		// A resident who never said where they live names their room by
+		// pledging for it: that is their household from now on.
+		err := a.store.BindRoom(ctx, st.ID, m.Sender, room, a.now())
+		if errors.Is(err, store.ErrRoomUnknown) {
+			return say("room_not_in_roster", i18n.Args{"Room": room.String()})
+		}
+		if err != nil {
+			return err
+		}
+		bound = tr(ctx, "bound", i18n.Args{"Name": m.Sender.Name, "Room": room.String()}) + "\n"
+	}
+	ch, err := a.store.Pledge(ctx, st.ID, f.N, room, args.Amount, m.Sender, a.now())
+	if err != nil {
+		return fundError(err, f, room)
+	}
+	progress, err := a.fundProgressLine(ctx, ch.Fund)
+	if err != nil {
+		return err
+	}
+	reply := a.contributionArgs(ctx, ch)
+	key := "fund_pledged"
+	switch {
+	case ch.PrevPledged == args.Amount:
+		key = "fund_pledge_same"
+	case ch.PrevPledged > 0:
+		key = "fund_pledge_changed"
+	}
+	return r.Reply(ctx, bound+tr(ctx, key, reply)+"\n"+progress)
+}
+
+// pledgeRoom decides whose household a pledge is for: the one named, if the
+// sender may pledge for it, or else the sender's own. bindFirst is set when
+// a resident with no household names one: it becomes theirs.
+func pledgeRoom(me *store.Member, named *bot.Room) (room bot.Room, bindFirst bool, err error) {
+	if named == nil {
+		if me.Room == "" {
+			return room, false, badForm("usage_pledge", "fund_pledge_needs_room")
+		}
+		room, err = bot.ParseRoom(me.Room)
+		return room, false, err
+	}
+	room = *named
+	switch {
+	case room.Key() == me.Room, me.IsStaff(), me.LeadsBuilding(room.Building):
+		return room, false, nil
+	case me.Room == "":
+		return room, true, nil
+	}
+	own, _ := bot.ParseRoom(me.Room)
+	return room, false, say("fund_pledge_not_yours", i18n.Args{"Room": room.String(), "Own": own.String()})
+}
+
+// contributionArgs are the arguments of a reply about one household's part.
+func (a *App) contributionArgs(ctx context.Context, ch *store.ContributionChange) i18n.Args {
+	h := ch.Household
+	args := a.fundArgs(ctx, ch.Fund)
+	args["Room"] = h.Room.String()
+	args["Amount"] = fundMoney(ctx, h.Pledged)
+	args["Prev"] = fundMoney(ctx, ch.PrevPledged)
+	args["HouseholdPaid"] = ""
+	if h.Paid > 0 {
+		args["HouseholdPaid"] = fundMoney(ctx, h.Paid)
+	}
+	args["Short"], args["Over"] = "", ""
+	if owed := h.Owed(); owed > 0 && h.Paid > 0 {
+		args["Short"] = fundMoney(ctx, owed)
+	} else if owed < 0 {
+		args["Over"] = fundMoney(ctx, -owed)
+	}
+	return args
+}
+
+// fundProgressLine is the one line after a pledge or payment that says
+// where the campaign stands.
+func (a *App) fundProgressLine(ctx context.Context, f *store.Fund) (string, error) {
+	cs, err := a.store.Contributions(ctx, f.Station, f.N)
+	if err != nil {
+		return "", err
+	}
+	pledged, _ := countContributions(cs)
+	return tr(ctx, "fund_progress_line", i18n.Args{"N": f.N, "Households": pledged,
+		"Pledged": fundMoney(ctx, f.Pledged), "Paid": fundMoney(ctx, f.Paid), "Goal": fundMoney(ctx, f.Goal),
+		"Percent": fundPercent(f.Paid, f.Goal)}), nil
+}
+
+// countContributions returns how many households pledged and how many of
+// them have paid in full.
+func countContributions(cs []store.Contribution) (pledged, paidUp int) {
+	for _, c := range cs {
+		if c.Pledged > 0 {
+			pledged++
+			if c.Owed() <= 0 {
+				paidUp++
+			}
+		}
+	}
+	return pledged, paidUp
+}
+
+func fundPercent(part, whole int64) int64 {
+	if whole <= 0 {
+		return 0
+	}
+	return part * 100 / whole
+}
+
+// shareBar draws part of whole in ten cells: ███████░░░.
+func shareBar(part, whole int64) string {
+	const cells = 10
+	filled := int64(cells)
+	if whole > 0 && part < whole {
+		filled = part * cells / whole
+	}
+	if filled < 0 {
+		filled = 0
+	}
+	return strings.Repeat("█", int(filled)) + strings.Repeat("░", cells-int(filled))
+}
+
+// paid serves /paid ROOM AMOUNT [N]: cash a building leader (or the head)
+// collected from a household. Payments add up; more or less than pledged is
+// shown and kept.
+func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, me, err := requireAny(ctx, store.RoleLeader)
+	if err != nil {
+		return err
+	}
+	args, err := parseMoneyArgs(m.Args, false, "usage_paid")
+	if err != nil {
+		return err
+	}
+	if args.Room == nil {
+		return badForm("usage_paid", "fund_paid_needs_room")
+	}
+	room := *args.Room
+	if !me.Has(store.RoleHead) && !me.LeadsBuilding(room.Building) {
+		return say("fund_not_your_building", i18n.Args{"Room": room.String(), "Buildings": buildingNames(ctx, me.Buildings)})
+	}
+	f, err := a.pickFund(ctx, st.ID, args.N, true)
+	if err != nil {
+		return err
+	}
+	if !f.Covers(room.Building) {
+		return say("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
+			"Buildings": buildingNames(ctx, f.Buildings)})
+	}
+	ch, err := a.store.RecordPayment(ctx, st.ID, f.N, room, args.Amount, m.Sender, a.now())
+	if err != nil {
+		return fundError(err, f, room)
+	}
+	progress, err := a.fundProgressLine(ctx, ch.Fund)
+	if err != nil {
+		return err
+	}
+	reply := a.contributionArgs(ctx, ch)
+	reply["Received"] = fundMoney(ctx, args.Amount)
+	key := "fund_paid_full"
+	switch owed := ch.Household.Owed(); {
+	case ch.PledgedByPayment:
+		key = "fund_paid_as_pledge"
+	case owed > 0:
+		key = "fund_paid_short"
+	case owed < 0:
+		key = "fund_paid_over"
+	}
+	return r.Reply(ctx, tr(ctx, key, reply)+"\n"+progress)
+}
+
+// fundProgress answers /fund [N]: goal, pledged, paid, households, a bar.
+func (a *App) fundProgress(ctx context.Context, r bot.Responder, n int64) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		list, err := a.store.OpenFunds(ctx, st.ID)
+		if err != nil {
+			return err
+		}
+		if len(list) != 1 {
+			return a.listFunds(ctx, r)
+		}
+		n = list[0].N
+	}
+	f, err := a.pickFund(ctx, st.ID, n, false)
+	if err != nil {
+		return err
+	}
+	cs, err := a.store.Contributions(ctx, st.ID, f.N)
+	if err != nil {
+		return err
+	}
+	total, err := a.householdsInScope(ctx, f)
+	if err != nil {
+		return err
+	}
+	pledged, paidUp := countContributions(cs)
+	args := a.fundArgs(ctx, f)
+	args["Households"], args["PaidUp"] = pledged, paidUp
+	args["Total"] = 0
+	if len(total) > pledged {
+		args["Total"] = len(total)
+	}
+	args["Bar"], args["Percent"] = shareBar(f.Paid, f.Goal), fundPercent(f.Paid, f.Goal)
+	return r.Reply(ctx, tr(ctx, "fund_card", args))
+}
+
+// householdsInScope returns the households the station knows that belong to
+// campaign f.
+func (a *App) householdsInScope(ctx context.Context, f *store.Fund) ([]store.Household, error) {
+	hs, err := a.store.Households(ctx, f.Station)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(hs, func(h store.Household) bool { return !f.Covers(h.Room.Building) }), nil
+}
+
+// listFunds answers /fund list: every open campaign, and the last closed.
+func (a *App) listFunds(ctx context.Context, r bot.Responder) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	all, err := a.store.Funds(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	if len(all) == 0 {
+		return r.Reply(ctx, tr(ctx, "fund_none"))
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}))
+	for _, f := range all {
+		args := a.fundArgs(ctx, f)
+		args["Percent"] = fundPercent(f.Paid, f.Goal)
+		b.WriteString("\n" + tr(ctx, "fund_list_line", args))
+	}
+	b.WriteString("\n" + tr(ctx, "fund_list_footer"))
+	return r.Reply(ctx, b.String())
+}
+
+// unpaidArgs is what /unpaid was given.
+type unpaidArgs struct {
+	N        int64
+	Building string
+}
+
+// parseUnpaidArgs reads "[N] [BUILDING]". A bare number is the campaign; a
+// building is written with 幢, 栋 or 号楼 unless it follows the campaign
+// (未缴 1 3).
+func parseUnpaidArgs(args string) (unpaidArgs, error) {
+	const usage = "usage_unpaid"
+	var out unpaidArgs
+	fields := strings.Fields(args)
+	switch len(fields) {
+	case 0:
+		return out, nil
+	case 1:
+		if n, err := bot.ParseRef(fields[0]); err == nil {
+			out.N = n
+			return out, nil
+		}
+		b, err := bot.ParseBuilding(fields[0])
+		if err != nil {
+			return out, badForm(usage, "fund_bad_unpaid_word", i18n.Args{"Text": clip(fields[0])})
+		}
+		out.Building = b
+		return out, nil
+	case 2:
+		n, err := bot.ParseRef(fields[0])
+		if err != nil {
+			return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(fields[0])})
+		}
+		b, err := bot.ParseBuilding(fields[1])
+		if err != nil {
+			return out, badForm(usage, "bad_building", i18n.Args{"Text": clip(fields[1])})
+		}
+		out.N, out.Building = n, b
+		return out, nil
+	}
+	return out, badForm(usage, "fund_bad_unpaid_word", i18n.Args{"Text": clip(args)})
+}
+
+// unpaid serves /unpaid [N] [BUILDING]: privately, per building, the
+// households that pledged but have not paid in full and those that have not
+// pledged. A building leader sees their own buildings.
+func (a *App) unpaid(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, me, err := requireAny(ctx, store.RoleLeader)
+	if err != nil {
+		return err
+	}
+	args, err := parseUnpaidArgs(m.Args)
+	if err != nil {
+		return err
+	}
+	f, err := a.pickFund(ctx, st.ID, args.N, false)
+	if err != nil {
+		return err
+	}
+	buildings, err := a.fundBuildings(ctx, f)
+	if err != nil {
+		return err
+	}
+	if !me.Has(store.RoleHead) {
+		buildings = slices.DeleteFunc(buildings, func(b string) bool { return !me.LeadsBuilding(b) })
+	}
+	if args.Building != "" {
+		if !me.Has(store.RoleHead) && !me.LeadsBuilding(args.Building) {
+			return say("fund_not_your_building_list", i18n.Args{"Building": tr(ctx, "fund_building", i18n.Args{"Building": args.Building}),
+				"Buildings": buildingNames(ctx, me.Buildings)})
+		}
+		buildings = []string{args.Building}
+	}
+	lists, err := a.unpaidLists(ctx, f, buildings)
+	if err != nil {
+		return err
+	}
+	text := tr(ctx, "fund_unpaid_none", i18n.Args{"N": f.N, "Title": f.Title})
+	if len(lists) > 0 {
+		text = tr(ctx, "fund_unpaid_header", i18n.Args{"N": f.N, "Title": f.Title}) + "\n" + strings.Join(lists, "\n")
+	}
+	if !m.IsPrivate() {
+		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
+			return err
+		}
+	}
+	return r.ReplyPrivately(ctx, text)
+}
+
+// fundBuildings returns the buildings campaign f concerns: its own, or
+// every building the station knows.
+func (a *App) fundBuildings(ctx context.Context, f *store.Fund) ([]string, error) {
+	if len(f.Buildings) > 0 {
+		return f.Buildings, nil
+	}
+	hs, err := a.store.Households(ctx, f.Station)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, h := range hs {
+		if !slices.Contains(out, h.Room.Building) {
+			out = append(out, h.Room.Building)
+		}
+	}
+	slices.SortFunc(out, compareFundBuildings)
+	return out, nil
+}
+
+// unpaidLists writes, for each of buildings with anything outstanding, the
+// households that owe money and those that have not pledged, with the names
+// the roster gives them.
+func (a *App) unpaidLists(ctx context.Context, f *store.Fund, buildings []string) ([]string, error) {
+	hs, err := a.store.Households(ctx, f.Station)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := a.store.Contributions(ctx, f.Station, f.N)
+	if err != nil {
+		return nil, err
+	}
+	names, err := a.store.HouseholdNames(ctx, f.Station)
+	if err != nil {
+		return nil, err
+	}
+	byRoom := map[string]store.Contribution{}
+	for _, c := range cs {
+		byRoom[c.Room.Key()] = c
+	}
+	label := func(room bot.Room) string {
+		if n := names[room.Key()]; n != "" {
+			return room.String() + "（" + n + "）"
+		}
+		return room.String()
+	}
+	var out []string
+	for _, b := range buildings {
+		var owing, notPledged []string
+		for _, c := range cs {
+			if c.Room.Building == b && c.Pledged > 0 && c.Owed() > 0 {
+				owing = append(owing, "  "+tr(ctx, "fund_unpaid_owing_line", i18n.Args{"Room": label(c.Room),
+					"Pledged": fundMoney(ctx, c.Pledged), "Paid": fundMoney(ctx, c.Paid), "Owed": fundMoney(ctx, c.Owed())}))
+			}
+		}
+		for _, h := range hs {
+			if h.Room.Building == b && byRoom[h.Room.Key()].Pledged == 0 {
+				notPledged = append(notPledged, "  "+label(h.Room))
+			}
+		}
+		if len(owing) == 0 && len(notPledged) == 0 {
+			continue
+		}
+		var sb strings.Builder
+		sb.WriteString(tr(ctx, "fund_unpaid_building", i18n.Args{"Building": b}))
+		if len(owing) > 0 {
+			sb.WriteString("\n" + tr(ctx, "fund_unpaid_owing", i18n.Args{"Count": len(owing)}) + "\n" + strings.Join(owing, "\n"))
+		}
+		if len(notPledged) > 0 {
+			sb.WriteString("\n" + tr(ctx, "fund_unpaid_not_pledged", i18n.Args{"Count": len(notPledged)}) + "\n" + strings.Join(notPledged, "\n"))
+		}
+		out = append(out, sb.String())
+	}
+	return out, nil
+}
+
+// fireFundChase is the scheduler job that sends each building leader,
+// privately, their building's households that have not paid. Buildings
+// without a leader go to the head. Nothing is posted in a group.
+func (a *App) fireFundChase(ctx context.Context, rem scheduler.Reminder) error {
+	var st, n int64
+	var which string
+	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "fundchase %d %d %s", &st, &n, &which); err != nil {
+		return fmt.Errorf("fund chase job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	f, err := a.store.Fund(ctx, st, n)
+	if err != nil || f.Status != store.FundOpen {
+		return err
+	}
+	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
+	buildings, err := a.fundBuildings(ctx, f)
+	if err != nil {
+		return err
+	}
+	leaders, err := a.store.MembersWithRole(ctx, st, store.RoleLeader)
+	if err != nil {
+		return err
+	}
+	header := tr(ctx, "fund_chase_weekly", a.fundArgs(ctx, f))
+	if which == "deadline" {
+		header = tr(ctx, "fund_chase_deadline", a.fundArgs(ctx, f))
+	}
+	// One message per leader, with every building they lead; buildings
+	// nobody leads go to the head.
+	perLeader := map[string][]string{}
+	var orphans []string
+	for _, b := range buildings {
+		lists, err := a.unpaidLists(ctx, f, []string{b})
+		if err != nil {
+			return err
+		}
+		if len(lists) == 0 {
+			continue
+		}
+		led := false
+		for _, l := range leaders {
+			if l.LeadsBuilding(b) {
+				perLeader[l.UserKey] = append(perLeader[l.UserKey], lists[0])
+				led = true
+			}
+		}
+		if !led {
+			orphans = append(orphans, lists[0])
+		}
+	}
+	for _, l := range leaders {
+		if lists := perLeader[l.UserKey]; len(lists) > 0 {
+			a.notifyPerson(ctx, l.UserKey, l.Name, "", header+"\n"+strings.Join(lists, "\n")+"\n"+tr(ctx, "fund_chase_footer"))
+		}
+	}
+	if len(orphans) > 0 {
+		a.notifyPerson(ctx, station.Head, station.HeadName, "",
+			header+"\n"+strings.Join(orphans, "\n")+"\n"+tr(ctx, "fund_chase_no_leader"))
+	}
+	return nil
+}
+
+// spendArgs is what /spend was given.
+type spendArgs struct {
+	N      int64
+	Amount int64
+	Text   string
+}
+
+// parseSpendArgs reads "[N] AMOUNT TEXT": 支出 1 8000 安全门首付款, or
+// without the campaign 支出 8000元 安全门首付款. The amount may be two words
+// (8000 元).
+func parseSpendArgs(args string) (spendArgs, error) {
+	const usage = "usage_spend"
+	var out spendArgs
+	fields := strings.Fields(args)
+	if len(fields) == 0 {
+		return out, badForm(usage, "fund_needs_amount")
+	}
+	start := 0
+	if n, err := bot.ParseRef(fields[0]); err == nil && len(fields) >= 2 {
+		// "1 8000 安全门" names the campaign; "8000 安全门" and "8000 元 安全门"
+		// do not.
+		if _, aerr := bot.ParseAmount(fields[1]); isMarkedFundRef(fields[0]) || !errors.Is(aerr, bot.ErrAmountMalformed) {
+			out.N, start = n, 1
+		}
+	}
+	if start >= len(fields) {
+		return out, badForm(usage, "fund_needs_amount")
+	}
+	amountText, end := fields[start], start+1
+	if end < len(fields) && isFundAmountUnit(fields[end]) {
+		amountText, end = amountText+fields[end], end+1 // 8000 元
+	}
+	amount, err := parseFundAmount(usage, amountText)
+	if err != nil {
+		return out, err
+	}
+	out.Amount = amount
+	out.Text = strings.Join(fields[end:], " ")
+	if out.Text == "" {
+		return out, badForm(usage, "fund_spend_needs_text")
+	}
+	if n := utf8.RuneCountInString(out.Text); n > maxSpendRunes {
+		return out, badForm(usage, "report_too_long", i18n.Args{"Max": maxSpendRunes, "Len": n})
+	}
+	return out, nil
+}
+
+// spend serves /spend N AMOUNT TEXT: an expense, by the head.
+func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	args, err := parseSpendArgs(m.Args)
+	if err != nil {
+		return err
+	}
+	f, err := a.pickFund(ctx, st.ID, args.N, true)
+	if err != nil {
+		return err
+	}
+	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, args.Text, m.Sender, a.now())
+	if err != nil {
+		return fundError(err, f, bot.Room{})
+	}
+	reply := a.fundArgs(ctx, f)
+	reply["Amount"], reply["Text"] = fundMoney(ctx, args.Amount), args.Text
+	reply["Negative"] = f.Balance() < 0
+	return r.Reply(ctx, tr(ctx, "fund_spent", reply))
+}
+
+// ledger serves /ledger N, the public ledger: what each household paid,
+// every expense, the balance. /ledger N 明细 sends staff and building
+// leaders the latest entries of the audit trail, privately.
+func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	args := strings.TrimSpace(m.Args)
+	var n int64
+	detail := false
+	for _, f := range strings.Fields(args) {
+		switch strings.ToLower(f) {
+		case "明细", "流水", "detail", "log", "all":
+			detail = true
+			continue
+		}
+		v, err := bot.ParseRef(f)
+		if err != nil || n != 0 {
+			return badForm("usage_ledger", "bad_number", i18n.Args{"Text": clip(f)})
+		}
+		n = v
+	}
+	f, err := a.pickFund(ctx, st.ID, n, false)
+	if n == 0 && err != nil {
+		// With no campaign open, the ledger people ask for is the last one.
+		all, lerr := a.store.Funds(ctx, st.ID)
+		if lerr != nil {
+			return lerr
+		}
+		if len(all) > 0 {
+			f, err = all[len(all)-1], nil
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if detail {
+		return a.ledgerDetail(ctx, r, m, f)
+	}
+	cs, err := a.store.Contributions(ctx, st.ID, f.N)
+	if err != nil {
+		return err
+	}
+	entries, err := a.store.FundLedger(ctx, st.ID, f.N)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "fund_ledger_header", a.fundArgs(ctx, f)))
+	var paying []string
+	for _, c := range cs {
+		if c.Paid > 0 {
+			paying = append(paying, "  "+tr(ctx, "fund_ledger_income_line", i18n.Args{"Room": c.Room.String(), "Amount": fundMoney(ctx, c.Paid)}))
+		}
+	}
+	b.WriteString("\n" + tr(ctx, "fund_ledger_income", i18n.Args{"Paid": fundMoney(ctx, f.Paid), "Count": len(paying)}))
+	for _, l := range paying {
+		b.WriteString("\n" + l)
+	}
+	var spending []string
+	for _, e := range entries {
+		if e.Kind == store.LedgerSpent {
+			spending = append(spending, "  "+tr(ctx, "fund_ledger_spend_line", i18n.Args{
+				"When": fundShortDay(ctx, e.At), "Text": e.Text, "Amount": fundMoney(ctx, e.Amount), "Who": e.ByName}))
+		}
+	}
+	b.WriteString("\n" + tr(ctx, "fund_ledger_spending", i18n.Args{"Spent": fundMoney(ctx, f.Spent), "Count": len(spending)}))
+	for _, l := range spending {
+		b.WriteString("\n" + l)
+	}
+	b.WriteString("\n" + tr(ctx, "fund_ledger_balance", i18n.Args{"Balance": fundMoney(ctx, f.Balance()), "N": f.N}))
+	return r.Reply(ctx, b.String())
+}
+
+// fundShortDay writes a day without the weekday: 12月5日, or 5 Dec.
+func fundShortDay(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if bot.LocaleFrom(ctx) == "en" {
+		return t.Format("2 Jan")
+	}
+	return t.Format("1月2日")
+}
+
+// ledgerDetail sends the latest entries of campaign f's audit trail to
+// staff or a building leader, privately: it names who pledged what.
+func (a *App) ledgerDetail(ctx context.Context, r bot.Responder, m *bot.Message, f *store.Fund) error {
+	me := sessionFrom(ctx).member()
+	if !me.IsStaff() && !me.Has(store.RoleLeader) {
+		return needRole(store.RoleHead, store.RoleDeputy, store.RoleLeader)
+	}
+	entries, err := a.store.FundLedger(ctx, f.Station, f.N)
+	if err != nil {
+		return err
+	}
+	shown := entries
+	if len(shown) > ledgerDetailLimit {
+		shown = shown[len(shown)-ledgerDetailLimit:]
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "fund_log_header", i18n.Args{"N": f.N, "Title": f.Title, "Count": len(entries), "Shown": len(shown)}))
+	for _, e := range shown {
+		b.WriteString("\n  " + ledgerEntryText(ctx, e))
+	}
+	if !m.IsPrivate() {
+		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
+			return err
+		}
+	}
+	return r.ReplyPrivately(ctx, b.String())
+}
+
+// ledgerEntryText is one ledger entry as a line: when, who, what.
+func ledgerEntryText(ctx context.Context, e store.LedgerEntry) string {
+	args := i18n.Args{"When": e.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": e.ByName, "Room": fundRoomText(e.Room),
+		"Amount": fundMoney(ctx, e.Amount), "Prev": fundMoney(ctx, e.Prev), "Text": e.Text}
+	switch e.Kind {
+	case store.LedgerOpened:
+		return tr(ctx, "fund_log_opened", args)
+	case store.LedgerPledged:
+		if e.Prev > 0 {
+			return tr(ctx, "fund_log_pledge_changed", args)
+		}
+		return tr(ctx, "fund_log_pledged", args)
+	case store.LedgerPaid:
+		return tr(ctx, "fund_log_paid", args)
+	case store.LedgerSpent:
+		return tr(ctx, "fund_log_spent", args)
+	case store.LedgerClosed:
+		return tr(ctx, "fund_log_closed", args)
+	}
+	return string(e.Kind)
+}
+
+// fundRoomText turns a stored household key back into 3幢2单元301.
+func fundRoomText(key string) string {
+	room, err := bot.ParseRoom(key)
+	if err != nil {
+		return key
+	}
+	return room.String()
+}
+
+// closeFund serves /fund close N: no more pledges or payments, and the
+// final report goes to every group of the station.
+func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(args, "usage_fund_close")
+	if err != nil {
+		return err
+	}
+	f, err := a.pickFund(ctx, st.ID, n, true)
+	if err != nil {
+		return err
+	}
+	f, err = a.store.CloseFund(ctx, st.ID, f.N, m.Sender, a.now())
+	if err != nil {
+		return fundError(err, f, bot.Room{})
+	}
+	if err := a.sched.CancelAll(ctx, fundChaseJobID(st.ID, f.N, "weekly"), fundChaseJobID(st.ID, f.N, "deadline")); err != nil {
+		a.log.Warn("chasing reminders not cancelled", "campaign", f.N, "err", err)
+	}
+	cs, err := a.store.Contributions(ctx, st.ID, f.N)
+	if err != nil {
+		return err
+	}
+	report := a.fundArgs(ctx, f)
+	pledged, paidUp := countContributions(cs)
+	var overCount, shortCount int
+	var over, short, paying int64
+	for _, c := range cs {
+		if c.Paid > 0 {
+			paying++
+		}
+		switch owed := c.Owed(); {
+		case owed < 0:
+			overCount++
+			over -= owed
+		case owed > 0:
+			shortCount++
+			short += owed
+		}
+	}
+	report["Households"], report["PaidUp"], report["Paying"] = pledged, paidUp, paying
+	report["OverCount"], report["Over"] = overCount, fundMoney(ctx, over)
+	report["ShortCount"], report["Short"] = shortCount, fundMoney(ctx, short)
+	report["Negative"] = f.Balance() < 0
+	sent := a.broadcast(ctx, st, tr(ctx, "fund_final_report", report))
+	if m.IsPrivate() || sent == 0 {
+		return r.Reply(ctx, tr(ctx, "fund_closed_done", report))
+	}
+	return nil
+}

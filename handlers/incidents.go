@@ -1,0 +1,187 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// incidentListLimit is how many patrol log entries one list shows.
+const incidentListLimit = 20
+
+// incident serves /incident TEXT (劝导 TEXT), /incident list and
+// /incident report N (劝导 转报事 N, also /incident N report).
+func (a *App) incident(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	switch action, rest := parseIncidentArgs(m.Args); action {
+	case incidentList:
+		return a.listIncidents(ctx, r, m)
+	case incidentReport:
+		return a.reportIncident(ctx, r, m, rest)
+	default:
+		return a.logIncident(ctx, r, m, rest)
+	}
+}
+
+// What /incident is asked to do.
+const (
+	incidentLog = iota
+	incidentList
+	incidentReport
+)
+
+// reportWords turn a patrol log entry into a problem.
+var reportWords = []string{"report", "转报事", "报事", "转为报事"}
+
+// parseIncidentArgs tells the patrol log's subcommands from an entry's
+// text: "list", "report N" and "N report" (劝导 转报事 3, 劝导 3 转报事);
+// anything else is the text of a new entry. rest is the text, or the
+// number to report.
+func parseIncidentArgs(args string) (action int, rest string) {
+	args = strings.TrimSpace(args)
+	if rest, ok := cutWord(args, "list", "列表", "记录"); ok && rest == "" {
+		return incidentList, ""
+	}
+	if rest, ok := cutWord(args, reportWords...); ok {
+		return incidentReport, rest
+	}
+	if first, after, _ := strings.Cut(args, " "); after != "" {
+		if _, err := bot.ParseRef(first); err == nil {
+			if more, ok := cutWord(strings.TrimSpace(after), reportWords...); ok && more == "" {
+				return incidentReport, first
+			}
+		}
+	}
+	return incidentLog, args
+}
+
+// incidents serves /incidents: the patrol log, for the team lead and the
+// head.
+func (a *App) incidents(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	if strings.TrimSpace(m.Args) != "" {
+		return badForm("usage_incidents", "unknown_filter", i18n.Args{"Word": clip(m.Args)})
+	}
+	return a.listIncidents(ctx, r, m)
+}
+
+// logIncident records what a patrol volunteer saw, with any photo sent
+// with it.
+func (a *App) logIncident(ctx context.Context, r bot.Responder, m *bot.Message, text string) error {
+	st, err := a.requirePatrol(ctx)
+	if err != nil {
+		return err
+	}
+	if text == "" {
+		return badForm("usage_incident", "incident_needs_text")
+	}
+	if n := utf8.RuneCountInString(text); n > maxReportRunes {
+		return badForm("usage_incident", "report_too_long", i18n.Args{"Max": maxReportRunes, "Len": n})
+	}
+	var photos []string
+	for _, at := range m.Attachments {
+		if at.Kind == bot.AttachmentPhoto {
+			photos = append(photos, at.Ref)
+		}
+	}
+	chat := m.Chat.Key()
+	if m.IsPrivate() {
+		chat = "" // told about it privately, with no group to fall back to
+	}
+	in, err := a.store.LogIncident(ctx, st.ID, store.Incident{Text: text, Author: m.Sender.Key(),
+		AuthorName: m.Sender.Name, Chat: chat, Photos: photos}, a.now())
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, tr(ctx, "incident_logged", i18n.Args{"N": in.N, "When": formatWhen(ctx, in.Created),
+		"Who": in.AuthorName, "Photos": len(in.Photos)}))
+}
+
+// listIncidents sends the newest patrol log entries privately: they name
+// neighbours.
+func (a *App) listIncidents(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy, store.RoleTeamLead, store.RoleDuty)
+	if err != nil {
+		return err
+	}
+	list, total, err := a.store.Incidents(ctx, st.ID, incidentListLimit)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return r.Reply(ctx, tr(ctx, "incidents_empty"))
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "incidents_header", i18n.Args{"Station": st.Name, "Total": total}))
+	for _, in := range list {
+		b.WriteString("\n" + tr(ctx, "incident_line", i18n.Args{"N": in.N, "When": formatWhen(ctx, in.Created),
+			"Who": in.AuthorName, "Text": clipN(in.Text, 40), "Photos": len(in.Photos), "Issue": in.Issue}))
+	}
+	if total > int64(len(list)) {
+		b.WriteString("\n" + tr(ctx, "incidents_more", i18n.Args{"Shown": len(list), "Total": total}))
+	}
+	b.WriteString("\n" + tr(ctx, "incidents_footer"))
+	if !m.IsPrivate() {
+		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
+			return err
+		}
+	}
+	return r.ReplyPrivately(ctx, b.String())
+}
+
+// reportIncident turns patrol log entry N into a problem (报事) in the
+// dogs category, so it joins the governance list and its reminders.
+func (a *App) reportIncident(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy, store.RoleTeamLead, store.RoleDuty)
+	if err != nil {
+		return err
+	}
+	n, rest, err := parseRefArg(args, "usage_incident_report")
+	if err != nil {
+		return err
+	}
+	if rest != "" {
+		return badForm("usage_incident_report", "bad_number", i18n.Args{"Text": clip(args)})
+	}
+	in, err := a.store.Incident(ctx, st.ID, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return say("incident_not_found", i18n.Args{"N": n})
+	}
+	if err != nil {
+		return err
+	}
+	reportChat := m.Chat.Key()
+	if m.IsPrivate() {
+		reportChat = ""
+	}
+	text := tr(ctx, "incident_issue_text", i18n.Args{"Text": in.Text, "N": in.N, "Who": in.AuthorName,
+		"When": formatShortWhen(ctx, in.Created)})
+	in, is, err := a.store.ReportIncident(ctx, st.ID, n, m.Sender, reportChat, "dogs", text, a.now())
+	if errors.Is(err, store.ErrIncidentReported) && in != nil {
+		return say("incident_already_reported", i18n.Args{"N": n, "Issue": in.Issue})
+	}
+	if err != nil {
+		return err
+	}
+	a.scheduleOverdue(ctx, st, is)
+	if in.Author != m.Sender.Key() {
+		a.notifyPerson(ctx, in.Author, in.AuthorName, in.Chat,
+			tr(ctx, "incident_author_told", i18n.Args{"N": n, "Issue": is.N, "Who": m.Sender.Name}))
+	}
+	return r.Reply(ctx, tr(ctx, "incident_reported", i18n.Args{"N": n, "Issue": is.N,
+		"Category": tr(ctx, "cat_"+is.Category)}))
+}
+
+// formatShortWhen shows a moment without its weekday, for text that is
+// quoted inside other text: 11月25日 09:00, or 25 Nov 09:00.
+func formatShortWhen(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if bot.LocaleFrom(ctx) == "en" {
+		return t.Format("2 Jan 15:04")
+	}
+	return t.Format("1月2日 15:04")
+}

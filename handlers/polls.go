@@ -1,0 +1,649 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// jobPollClose is the scheduler job that closes a poll at its deadline and
+// posts the result.
+const jobPollClose = "pollclose"
+
+// Limits on a poll's words.
+const (
+	maxPollQuestionRunes = 100
+	maxPollOptionRunes   = 30
+	maxPollOptions       = 10
+	// maxNonVotersShown bounds the names in one private list of who has not
+	// voted.
+	maxNonVotersShown = 100
+)
+
+// poll serves /poll QUESTION | A | B …, /poll [list], /poll N, /poll remind
+// N and /poll close N.
+func (a *App) poll(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	args := strings.TrimSpace(m.Args)
+	sub, rest, _ := strings.Cut(args, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(sub) {
+	case "", "list", "列表":
+		return a.listPolls(ctx, r)
+	case "remind", "提醒", "催":
+		return a.remindPoll(ctx, r, m, rest)
+	case "close", "结束", "关闭":
+		return a.closePollNow(ctx, r, m, rest)
+	}
+	if n, err := bot.ParseRef(args); err == nil {
+		return a.pollResults(ctx, r, m, n)
+	}
+	return a.openPoll(ctx, r, m, args)
+}
+
+// pollForm is what /poll QUESTION | A | B … was given.
+type pollForm struct {
+	Question     string
+	Options      []string
+	Deadline     time.Time
+	PerHousehold bool
+}
+
+// pollFlag reads the words that make a poll per household or per person.
+// It returns the number of fields used (English takes two: per household).
+func pollFlag(fields []string, i int) (perHousehold bool, used int) {
+	switch strings.ToLower(fields[i]) {
+	case "每户一票", "一户一票", "按户", "按户投票", "per-household", "household":
+		return true, 1
+	case "每人一票", "一人一票", "按人", "per-person":
+		return false, 1
+	case "per":
+		if i+1 < len(fields) {
+			switch strings.ToLower(fields[i+1]) {
+			case "household":
+				return true, 2
+			case "person":
+				return false, 2
+			}
+		}
+	}
+	return false, 0
+}
+
+// cutPollDeadlineWord reports whether field starts the deadline, and what
+// of the field is already its value (截止周五).
+func cutPollDeadlineWord(field string) (string, bool) {
+	for _, w := range []string{"截止", "截至"} {
+		if rest, ok := strings.CutPrefix(field, w); ok {
+			return strings.TrimLeft(rest, ":"), true
+		}
+	}
+	switch strings.ToLower(field) {
+	case "until", "deadline":
+		return "", true
+	}
+	return "", false
+}
+
+// parsePollForm reads "QUESTION | A | B [| C…] [截止 TIME] [每户一票]". The
+// deadline and 每户一票 may stand after the last option or in a part of
+// their own. Errors are replies, except a time that does not parse, which is
+// a *dateArgError.
+func parsePollForm(args string, now time.Time) (pollForm, error) {
+	const usage = "usage_poll"
+	var form pollForm
+	parts := strings.Split(args, "|")
+	var deadlineText []string
+	hasDeadline := false
+	for i, part := range parts {
+		fields := strings.Fields(part)
+		var text []string
+		inDeadline, flagged := false, false
+		for j := 0; j < len(fields); j++ {
+			if per, used := pollFlag(fields, j); used > 0 {
+				form.PerHousehold = form.PerHousehold || per
+				flagged = true
+				j += used - 1
+				continue
+			}
+			if i > 0 {
+				if value, ok := cutPollDeadlineWord(fields[j]); ok {
+					if hasDeadline {
+						return form, badForm(usage, "poll_deadline_twice")
+					}
+					hasDeadline, inDeadline = true, true
+					if value != "" {
+						deadlineText = append(deadlineText, value)
+					}
+					continue
+				}
+			}
+			if inDeadline {
+				deadlineText = append(deadlineText, fields[j])
+			} else {
+				text = append(text, fields[j])
+			}
+		}
+		joined := strings.Join(text, " ")
+		switch {
+		case i == 0:
+			form.Question = joined
+		case joined != "":
+			form.Options = append(form.Options, joined)
+		case !inDeadline && !flagged:
+			return form, badForm(usage, "poll_empty_option")
+		}
+	}
+	if form.Question == "" {
+		return form, badForm(usage, "poll_needs_question")
+	}
+	if n := utf8.RuneCountInString(form.Question); n > maxPollQuestionRunes {
+		return form, badForm(usage, "report_too_long", i18n.Args{"Max": maxPollQuestionRunes, "Len": n})
+	}
+	if len(form.Options) < 2 {
+		return form, badForm(usage, "poll_needs_options")
+	}
+	if len(form.Options) > maxPollOptions {
+		return form, badForm(usage, "poll_too_many_options", i18n.Args{"Max": maxPollOptions})
+	}
+	for i, o := range form.Options {
+		if utf8.RuneCountInString(o) > maxPollOptionRunes {
+			return form, badForm(usage, "poll_option_too_long", i18n.Args{"Max": maxPollOptionRunes, "Text": clip(o)})
+		}
+		for _, earlier := range form.Options[:i] {
+			if strings.EqualFold(earlier, o) {
+				return form, badForm(usage, "poll_option_twice", i18n.Args{"Text": clip(o)})
+			}
+		}
+	}
+	if hasDeadline {
+		text := strings.Join(deadlineText, " ")
+		at, rest, err := bot.ParseWhen(text, now)
+		if err != nil {
+			return form, &dateArgError{err}
+		}
+		if rest != "" {
+			return form, badForm(usage, "poll_bad_deadline", i18n.Args{"Text": clip(text)})
+		}
+		form.Deadline = at
+	}
+	return form, nil
+}
+
+func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	form, err := parsePollForm(args, a.now())
+	var de *dateArgError
+	if errors.As(err, &de) {
+		return whenError(ctx, de.err, "usage_poll")
+	}
+	if err != nil {
+		return err
+	}
+	chat := m.Chat.Key()
+	if m.IsPrivate() {
+		chat = ""
+	}
+	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: form.Question, Options: form.Options,
+		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat}, a.now())
+	if err != nil {
+		return err
+	}
+	if !p.Deadline.IsZero() {
+		id := pollCloseJobID(st.ID, p.N)
+		if err := a.sched.Schedule(ctx, scheduler.Reminder{ID: id, At: p.Deadline, Job: jobPollClose, Payload: id}); err != nil {
+			return err
+		}
+	}
+	a.broadcast(ctx, st, tr(ctx, "poll_notice", a.pollArgs(ctx, p)), voteButtons(p)...)
+	return r.ReplyPrivately(ctx, tr(ctx, "poll_opened", a.pollArgs(ctx, p)))
+}
+
+func pollCloseJobID(st, n int64) string { return fmt.Sprintf("pollclose:%d:%d", st, n) }
+
+// voteButtons offer each option on a row of its own; pressing one sends
+// /vote N K.
+func voteButtons(p *store.Poll) [][]bot.Button {
+	out := make([][]bot.Button, len(p.Options))
+	for i, o := range p.Options {
+		out[i] = []bot.Button{{Label: o, Data: fmt.Sprintf("/vote %d %d", p.N, i+1)}}
+	}
+	return out
+}
+
+// pollArgs are the template arguments every sentence about p may use.
+func (a *App) pollArgs(ctx context.Context, p *store.Poll) i18n.Args {
+	lines := make([]string, len(p.Options))
+	for i, o := range p.Options {
+		lines[i] = fmt.Sprintf("%d. %s", i+1, o)
+	}
+	args := i18n.Args{"N": p.N, "Question": p.Question, "Options": strings.Join(lines, "\n"),
+		"OptionsInline": strings.Join(lines, "  "), "PerHousehold": p.PerHousehold, "Deadline": "",
+		"Closed": p.Closed || !p.Open(a.now())}
+	if !p.Deadline.IsZero() {
+		args["Deadline"] = formatWhen(ctx, p.Deadline)
+	}
+	return args
+}
+
+// findPoll returns poll n, or the reply that it does not exist.
+func (a *App) findPoll(ctx context.Context, st, n int64) (*store.Poll, error) {
+	p, err := a.store.Poll(ctx, st, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, say("poll_not_found", i18n.Args{"N": n})
+	}
+	return p, err
+}
+
+// listPolls answers /poll with no number: the polls still open.
+func (a *App) listPolls(ctx context.Context, r bot.Responder) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	list, err := a.store.OpenPolls(ctx, st.ID)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		return r.Reply(ctx, tr(ctx, "poll_none_open"))
+	}
+	var b strings.Builder
+	b.WriteString(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}))
+	for _, p := range list {
+		b.WriteString("\n" + tr(ctx, "poll_list_line", a.pollArgs(ctx, p)))
+	}
+	b.WriteString("\n" + tr(ctx, "poll_list_footer"))
+	return r.Reply(ctx, b.String())
+}
+
+// voteArgs is what /vote was given.
+type voteArgs struct {
+	N      int64 // 0 when left out
+	Option string
+}
+
+// parseVoteArgs reads "N OPTION", or "OPTION" alone for the one open poll.
+func parseVoteArgs(args string) (voteArgs, error) {
+	fields := strings.Fields(args)
+	if len(fields) == 0 {
+		return voteArgs{}, badForm("usage_vote", "poll_needs_option")
+	}
+	if len(fields) >= 2 {
+		if n, err := bot.ParseRef(fields[0]); err == nil {
+			return voteArgs{N: n, Option: strings.Join(fields[1:], " ")}, nil
+		}
+	}
+	return voteArgs{Option: strings.Join(fields, " ")}, nil
+}
+
+// matchOption finds the option a voter means: its text, its number (2, 第2,
+// 二), its letter (B), or a part of its text that fits only one option.
+func matchOption(options []string, word string) (int, bool) {
+	w := strings.ToLower(strings.TrimSpace(bot.Normalize(word)))
+	if w == "" {
+		return 0, false
+	}
+	for i, o := range options {
+		if strings.ToLower(bot.Normalize(o)) == w {
+			return i, true
+		}
+	}
+	if n, err := bot.ParseRef(strings.TrimSuffix(strings.TrimPrefix(w, "选项"), "个")); err == nil && n <= int64(len(options)) {
+		return int(n - 1), true
+	}
+	if len(w) == 1 && w[0] >= 'a' && int(w[0]-'a') < len(options) {
+		return int(w[0] - 'a'), true
+	}
+	found := -1
+	for i, o := range options {
+		if strings.Contains(strings.ToLower(bot.Normalize(o)), w) {
+			if found >= 0 {
+				return 0, false
+			}
+			found = i
+		}
+	}
+	return found, found >= 0
+}
+
+// vote serves /vote N OPTION: voting again replaces the vote; in a
+// per-household poll the household's last vote counts, whoever cast it.
+func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	args, err := parseVoteArgs(m.Args)
+	if err != nil {
+		return err
+	}
+	p, err := a.pickPoll(ctx, st.ID, args.N)
+	if err != nil {
+		return err
+	}
+	if !p.Open(a.now()) {
+		return say("poll_closed", i18n.Args{"N": p.N})
+	}
+	opt, ok := matchOption(p.Options, args.Option)
+	if !ok {
+		pa := a.pollArgs(ctx, p)
+		pa["Word"] = clip(args.Option)
+		return say("poll_unknown_option", pa)
+	}
+	me := sessionFrom(ctx).member()
+	if p.PerHousehold && me.Room == "" {
+		return say("poll_needs_room", i18n.Args{"N": p.N})
+	}
+	prev, err := a.store.CastVote(ctx, st.ID, p.N, store.Ballot{User: m.Sender, Room: me.Room, Option: opt}, a.now())
+	if errors.Is(err, store.ErrPollClosed) {
+		return say("poll_closed", i18n.Args{"N": p.N})
+	}
+	if err != nil {
+		return err
+	}
+	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Who": m.Sender.Name, "Room": fundRoomText(me.Room),
+		"Prev": "", "PrevWho": ""}
+	key := "poll_voted"
+	if p.PerHousehold {
+		key = "poll_voted_household"
+	}
+	if prev != nil && prev.Option >= 0 && prev.Option < len(p.Options) {
+		reply["Prev"], reply["PrevWho"] = p.Options[prev.Option], prev.Name
+		switch {
+		case prev.Option == opt && prev.UserKey == m.Sender.Key():
+			key = "poll_vote_same"
+		case prev.Option == opt:
+			key = "poll_vote_same_household"
+		case prev.UserKey != m.Sender.Key():
+			key = "poll_vote_replaced_household"
+		default:
+			key = "poll_vote_changed"
+		}
+	}
+	return r.Reply(ctx, tr(ctx, key, reply))
+}
+
+// pickPoll returns poll n, or with n = 0 the one open poll.
+func (a *App) pickPoll(ctx context.Context, st, n int64) (*store.Poll, error) {
+	if n != 0 {
+		return a.findPoll(ctx, st, n)
+	}
+	list, err := a.store.OpenPolls(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	switch len(list) {
+	case 0:
+		return nil, say("poll_none_open")
+	case 1:
+		return list[0], nil
+	}
+	refs := make([]string, len(list))
+	for i, p := range list {
+		refs[i] = tr(ctx, "poll_ref", i18n.Args{"N": p.N, "Question": clipN(p.Question, 12)})
+	}
+	return nil, say("poll_which", i18n.Args{"List": strings.Join(refs, tr(ctx, "list_sep"))})
+}
+
+// pollResultText writes the count for each option and what came first.
+func (a *App) pollResultText(ctx context.Context, p *store.Poll, votes []store.Vote) string {
+	counts := p.Tally(votes)
+	total := len(votes)
+	var b strings.Builder
+	for i, o := range p.Options {
+		pct := 0
+		if total > 0 {
+			pct = (counts[i]*200 + total) / (2 * total) // rounded: 2 of 3 is 67%
+		}
+		b.WriteString("\n" + tr(ctx, "poll_result_line", i18n.Args{"K": i + 1, "Option": o, "Count": counts[i], "Percent": pct,
+			"Bar": shareBar(int64(counts[i]), int64(total))}))
+	}
+	b.WriteString("\n" + tr(ctx, "poll_result_total", i18n.Args{"Count": total, "PerHousehold": p.PerHousehold}))
+	best, top := 0, []string{}
+	for i, c := range counts {
+		switch {
+		case c > best:
+			best, top = c, []string{p.Options[i]}
+		case c == best && c > 0:
+			top = append(top, p.Options[i])
+		}
+	}
+	switch {
+	case len(top) == 1:
+		b.WriteString("\n" + tr(ctx, "poll_result_leader", i18n.Args{"Option": top[0], "Count": best, "Closed": p.Closed}))
+	case len(top) > 1:
+		b.WriteString("\n" + tr(ctx, "poll_result_tie", i18n.Args{"Options": quoteOptions(ctx, top), "Count": best, "Closed": p.Closed}))
+	}
+	return b.String()
+}
+
+// quoteOptions writes options as the reader's language quotes them:
+// 「王力」、「步阳」.
+func quoteOptions(ctx context.Context, options []string) string {
+	quoted := make([]string, len(options))
+	for i, o := range options {
+		quoted[i] = tr(ctx, "poll_quoted", i18n.Args{"Option": o})
+	}
+	return strings.Join(quoted, tr(ctx, "list_sep"))
+}
+
+// pollResults answers /poll N: the count so far; staff also get, privately,
+// who has not voted.
+func (a *App) pollResults(ctx context.Context, r bot.Responder, m *bot.Message, n int64) error {
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := a.findPoll(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	votes, err := a.store.Votes(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	text := tr(ctx, "poll_results_header", a.pollArgs(ctx, p)) + a.pollResultText(ctx, p, votes)
+	if err := r.Reply(ctx, text); err != nil {
+		return err
+	}
+	if !sessionFrom(ctx).member().IsStaff() || !p.Open(a.now()) {
+		return nil
+	}
+	missing, err := a.nonVoters(ctx, p, votes)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return r.ReplyPrivately(ctx, tr(ctx, "poll_all_voted", i18n.Args{"N": p.N}))
+	}
+	labels := make([]string, 0, len(missing))
+	for _, nv := range missing {
+		labels = append(labels, nv.label)
+	}
+	if len(labels) > maxNonVotersShown {
+		labels = append(labels[:maxNonVotersShown], "…")
+	}
+	return r.ReplyPrivately(ctx, tr(ctx, "poll_non_voters", i18n.Args{"N": p.N, "Count": len(missing),
+		"PerHousehold": p.PerHousehold, "List": strings.Join(labels, tr(ctx, "list_sep"))}))
+}
+
+// nonVoter is a person, or a household with the people bound to it, that
+// has not voted.
+type nonVoter struct {
+	label  string
+	people []*store.Member
+}
+
+// nonVoters returns who has not voted on p: the station's households for a
+// per-household poll, its members otherwise.
+func (a *App) nonVoters(ctx context.Context, p *store.Poll, votes []store.Vote) ([]nonVoter, error) {
+	voted := map[string]bool{}
+	for _, v := range votes {
+		voted[v.Voter] = true
+	}
+	members, err := a.store.Members(ctx, p.Station)
+	if err != nil {
+		return nil, err
+	}
+	var out []nonVoter
+	if !p.PerHousehold {
+		for _, mb := range members {
+			if !voted[mb.UserKey] {
+				out = append(out, nonVoter{label: mb.Name, people: []*store.Member{mb}})
+			}
+		}
+		slices.SortStableFunc(out, func(x, y nonVoter) int { return strings.Compare(x.label, y.label) })
+		return out, nil
+	}
+	hs, err := a.store.Households(ctx, p.Station)
+	if err != nil {
+		return nil, err
+	}
+	byRoom := map[string][]*store.Member{}
+	for _, mb := range members {
+		if mb.Room != "" {
+			byRoom[mb.Room] = append(byRoom[mb.Room], mb)
+		}
+	}
+	for _, h := range hs {
+		if !voted[h.Room.Key()] {
+			out = append(out, nonVoter{label: h.Room.String(), people: byRoom[h.Room.Key()]})
+		}
+	}
+	return out, nil
+}
+
+// remindPoll serves /poll remind N: privately reminds only those who have
+// not voted. Households nobody is bound to are listed for the building
+// leaders to visit.
+func (a *App) remindPoll(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(args, "usage_poll_remind")
+	if err != nil {
+		return err
+	}
+	p, err := a.findPoll(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	if !p.Open(a.now()) {
+		return say("poll_closed", i18n.Args{"N": n})
+	}
+	votes, err := a.store.Votes(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	missing, err := a.nonVoters(ctx, p, votes)
+	if err != nil {
+		return err
+	}
+	if len(missing) == 0 {
+		return say("poll_all_voted", i18n.Args{"N": n})
+	}
+	text := tr(ctx, "poll_reminder", a.pollArgs(ctx, p))
+	people := 0
+	var unreachable []string
+	for _, nv := range missing {
+		if len(nv.people) == 0 {
+			unreachable = append(unreachable, nv.label)
+			continue
+		}
+		for _, mb := range nv.people {
+			u := userFromKey(mb.UserKey, mb.Name)
+			// No group fallback: a reminder that names a neighbour in the
+			// group would be a public reproach.
+			a.send(ctx, bot.Outgoing{Chat: u.PrivateChat(), Text: text, Buttons: voteButtons(p)})
+			people++
+		}
+	}
+	if err := r.Reply(ctx, tr(ctx, "poll_reminded", i18n.Args{"N": n, "People": people})); err != nil {
+		return err
+	}
+	if len(unreachable) == 0 {
+		return nil
+	}
+	if len(unreachable) > maxNonVotersShown {
+		unreachable = append(unreachable[:maxNonVotersShown], "…")
+	}
+	return r.ReplyPrivately(ctx, tr(ctx, "poll_unreachable", i18n.Args{"N": n, "Count": len(unreachable),
+		"List": strings.Join(unreachable, tr(ctx, "list_sep"))}))
+}
+
+// closePollNow serves /poll close N: the poll ends now and the result is
+// posted in every group.
+func (a *App) closePollNow(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
+	st, _, err := requireAny(ctx, store.RoleDeputy)
+	if err != nil {
+		return err
+	}
+	n, _, err := parseRefArg(args, "usage_poll_close")
+	if err != nil {
+		return err
+	}
+	if _, err := a.findPoll(ctx, st.ID, n); err != nil {
+		return err
+	}
+	p, closedNow, err := a.store.ClosePoll(ctx, st.ID, n, a.now())
+	if err != nil {
+		return err
+	}
+	if !closedNow {
+		return say("poll_closed", i18n.Args{"N": n})
+	}
+	if err := a.sched.Cancel(ctx, pollCloseJobID(st.ID, n)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	sent, err := a.announcePollResult(ctx, st, p)
+	if err != nil {
+		return err
+	}
+	if m.IsPrivate() || sent == 0 {
+		return r.Reply(ctx, tr(ctx, "poll_closed_done", i18n.Args{"N": n}))
+	}
+	return nil
+}
+
+// announcePollResult posts the final result of p in every group.
+func (a *App) announcePollResult(ctx context.Context, st *store.Station, p *store.Poll) (int, error) {
+	votes, err := a.store.Votes(ctx, st.ID, p.N)
+	if err != nil {
+		return 0, err
+	}
+	text := tr(ctx, "poll_final_header", a.pollArgs(ctx, p)) + a.pollResultText(ctx, p, votes)
+	return a.broadcast(ctx, st, text), nil
+}
+
+// firePollClose is the scheduler job that closes a poll at its deadline and
+// posts the result, once.
+func (a *App) firePollClose(ctx context.Context, rem scheduler.Reminder) error {
+	var st, n int64
+	if _, err := fmt.Sscanf(rem.Payload, "pollclose:%d:%d", &st, &n); err != nil {
+		return fmt.Errorf("poll close job %q: %w", rem.Payload, err)
+	}
+	station, err := a.store.Station(ctx, st)
+	if err != nil {
+		return err
+	}
+	p, closedNow, err := a.store.ClosePoll(ctx, st, n, a.now())
+	if err != nil || !closedNow {
+		return err
+	}
+	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
+	_, err = a.announcePollResult(ctx, station, p)
+	return err
+}
