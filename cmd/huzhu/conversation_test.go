@@ -23,8 +23,8 @@ import (
 	"github.com/huzhu-station/huzhu/bot/wechat/wechattest"
 )
 
-// A step is one thing a person says in the conversation.
-type step struct {
+// A convStep is one thing a person says in the conversation.
+type convStep struct {
 	who     string
 	private bool // to the bot privately, not in the group
 	// text is what the person types, as in a console transcript: "@NAME "
@@ -39,8 +39,9 @@ type step struct {
 // conversation is the script every platform plays: a head sets up a
 // station and appoints duty staff, a resident reports a problem and a
 // neighbour says 同问, the duty staff accepts and resolves it, the reporter
-// rates it, the head looks at the timeline with a slash command, and a
-// command in the wrong form gets its usage.
+// rates it 满意, the head looks at its timeline with a slash command, the
+// neighbour reports a problem of his own, which is accepted, and sends a
+// command in the wrong form, which gets its usage.
 //
 // The two people the bot writes to privately first start it: on Telegram a
 // bot may only write to someone who has, and on WeChat only to the
@@ -48,7 +49,7 @@ type step struct {
 // platforms comparable without a prologue of their own. 李伯伯 does neither,
 // so on Telegram and WeChat his notice about #2 is posted in the group with
 // a mention (see unreachedAsInGroup).
-var conversation = []step{
+var conversation = []convStep{
 	{who: "张站长", private: true, text: "/start"},
 	{who: "王阿姨", private: true, text: "/start"},
 	{who: "张站长", text: "建站 阳光互助站"},
@@ -64,11 +65,12 @@ var conversation = []step{
 	{who: "李伯伯", text: "同问"},
 }
 
-// residents are everyone in the conversation's group; started are the ones
-// who started the Telegram bot and are the WeChat account's friends.
+// convResidents are everyone in the conversation's group; convStarted are
+// the ones who started the Telegram bot and are the WeChat account's
+// friends.
 var (
-	residents = []string{"张站长", "王阿姨", "李伯伯", "值班老赵"}
-	started   = []string{"张站长", "王阿姨"}
+	convResidents = []string{"张站长", "王阿姨", "李伯伯", "值班老赵"}
+	convStarted   = []string{"张站长", "王阿姨"}
 )
 
 const conversationGroup = "阳光小区群"
@@ -76,17 +78,19 @@ const conversationGroup = "阳光小区群"
 // conversationStart is the fake clock's time for every platform's run.
 var conversationStart = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
 
-// conversationTimeout bounds one platform's run; each takes about a second.
+// conversationTimeout bounds one platform's run; each takes well under a
+// second.
 const conversationTimeout = 15 * time.Second
 
-// A reply is one message the bot sent, in a form every platform can be
+// A convReply is one message the bot sent, in a form every platform can be
 // brought to: the chat ("group", or "private-to-NAME") and the text, its
 // lines trimmed, blank lines and buttons dropped, a mention spelt "@NAME ".
-type reply struct {
+type convReply struct {
 	Chat, Text string
 }
 
-func (r reply) String() string { return "[" + r.Chat + "] " + strings.ReplaceAll(r.Text, "\n", "⏎") }
+// String shows r on one line, quoted, so that unusual spaces show.
+func (r convReply) String() string { return fmt.Sprintf("[%s] %q", r.Chat, r.Text) }
 
 // TestConversationSamePlatforms plays one conversation through the console,
 // through the Telegram adapter against a fake Bot API and through the
@@ -114,12 +118,12 @@ func (r reply) String() string { return "[" + r.Chat + "] " + strings.ReplaceAll
 // Photos are left out: web WeChat's photos are not read (only text is).
 func TestConversationSamePlatforms(t *testing.T) {
 	console := unreachedAsInGroup(playConsole(t))
-	if !slices.ContainsFunc(console, func(r reply) bool { return r.Chat == "group" && strings.HasPrefix(r.Text, "@李伯伯 ") }) {
+	if !slices.ContainsFunc(console, func(r convReply) bool { return r.Chat == "group" && strings.HasPrefix(r.Text, "@李伯伯 ") }) {
 		t.Fatalf("the conversation no longer mentions anyone in the group, so mentions go untested:\n%v", console)
 	}
 	for _, p := range []struct {
 		name string
-		play func(t *testing.T) []reply
+		play func(t *testing.T) []convReply
 	}{
 		{"telegram", playTelegram},
 		{"wechat", playWeChat},
@@ -137,11 +141,11 @@ func TestConversationSamePlatforms(t *testing.T) {
 // neither started the Telegram bot nor are the WeChat account's friends to
 // the group, mentioning them, as the Dispatcher's fallback posts them on
 // those platforms.
-func unreachedAsInGroup(replies []reply) []reply {
-	out := make([]reply, 0, len(replies))
+func unreachedAsInGroup(replies []convReply) []convReply {
+	out := make([]convReply, 0, len(replies))
 	for _, r := range replies {
-		if name, ok := strings.CutPrefix(r.Chat, "private-to-"); ok && !slices.Contains(started, name) {
-			r = reply{Chat: "group", Text: "@" + name + " " + r.Text}
+		if name, ok := strings.CutPrefix(r.Chat, "private-to-"); ok && !slices.Contains(convStarted, name) {
+			r = convReply{Chat: "group", Text: "@" + name + " " + r.Text}
 		}
 		out = append(out, r)
 	}
@@ -177,7 +181,7 @@ func conversationLog(t *testing.T) *slog.Logger {
 
 // playConsole plays the conversation through serveConsole, as `huzhu
 // console --fake-clock` runs it, and reads the replies from what it prints.
-func playConsole(t *testing.T) []reply {
+func playConsole(t *testing.T) []convReply {
 	var in strings.Builder
 	in.WriteString(":chat " + conversationGroup + "\n")
 	for _, s := range conversation {
@@ -205,14 +209,14 @@ var (
 
 // consoleReplies parses the console's output. A message's continuation
 // lines are indented by two spaces; its buttons, if any, are its last line.
-func consoleReplies(t *testing.T, out string) []reply {
+func consoleReplies(t *testing.T, out string) []convReply {
 	t.Helper()
-	var replies []reply
+	var replies []convReply
 	var lines []string
 	var chat string
 	flush := func() {
 		if chat != "" {
-			replies = append(replies, reply{Chat: chat, Text: neutralText(strings.Join(lines, "\n"))})
+			replies = append(replies, convReply{Chat: chat, Text: neutralText(strings.Join(lines, "\n"))})
 		}
 		chat, lines = "", nil
 	}
@@ -249,23 +253,24 @@ func neutralText(text string) string {
 	return strings.Join(out, "\n")
 }
 
-// skipWait is the pacers' sleep: the clock is frozen, so a wait would never
+// convSkipWait is the pacers' sleep: the clock is frozen, so a wait would never
 // end on it, and in real time it would only slow the test. The Pacers still
 // run with the platforms' own limits, so what they do with a message (and
 // the order of sends) is what production does.
-func skipWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+func convSkipWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
-// served counts the messages the handler chain has finished with: every
+// servedCounter counts the messages the handler chain has finished with: every
 // reply to a message is sent before Receive returns, so once the count
 // moves, the message's replies are at the fake.
-type served struct {
+type servedCounter struct {
 	next bot.Receiver
 	mu   sync.Mutex
 	n    int
 	more chan struct{} // closed and replaced when n grows
 }
 
-func (s *served) Receive(ctx context.Context, m *bot.Message) {
+// Receive serves m through the handler chain, then counts it.
+func (s *servedCounter) Receive(ctx context.Context, m *bot.Message) {
 	s.next.Receive(ctx, m)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -275,7 +280,7 @@ func (s *served) Receive(ctx context.Context, m *bot.Message) {
 }
 
 // wait waits until n messages were served.
-func (s *served) wait(t *testing.T, n int, what string) {
+func (s *servedCounter) wait(t *testing.T, n int, what string) {
 	t.Helper()
 	deadline := time.After(5 * time.Second)
 	for {
@@ -301,7 +306,7 @@ func (s *served) wait(t *testing.T, n int, what string) {
 // falls due (the console's transcripts do not run it either). It returns
 // the counter of served messages and a function that stops the platforms
 // and waits for them.
-func servePlatformsAt(t *testing.T, cfg *Config, st *store.Store, clock bot.Clock, platforms []platform, alerts *relay, log *slog.Logger) (*served, func()) {
+func servePlatformsAt(t *testing.T, cfg *Config, st *store.Store, clock bot.Clock, platforms []platform, alerts *relay, log *slog.Logger) (*servedCounter, func()) {
 	t.Helper()
 	c := newCore(cfg, st, clock, log)
 	alerts.to = c.disp
@@ -309,11 +314,11 @@ func servePlatformsAt(t *testing.T, cfg *Config, st *store.Store, clock bot.Cloc
 		reach, _ := p.Platform.(bot.PrivateReacher)
 		var send bot.Sender = p.Platform
 		if !p.selfPaced {
-			send = bot.NewPacer(p.Platform, p.limits, clock, skipWait)
+			send = bot.NewPacer(p.Platform, p.limits, clock, convSkipWait)
 		}
 		c.disp.Add(p.Name(), send, reach)
 	}
-	in := &served{next: c.receiver, more: make(chan struct{})}
+	in := &servedCounter{next: c.receiver, more: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(context.Background(), conversationTimeout)
 	var wg sync.WaitGroup
 	for _, p := range platforms {
@@ -331,14 +336,14 @@ func servePlatformsAt(t *testing.T, cfg *Config, st *store.Store, clock bot.Cloc
 
 // playTelegram plays the conversation through the Telegram adapter that
 // configuredPlatforms builds for a token, polling a fake Bot API.
-func playTelegram(t *testing.T) []reply {
+func playTelegram(t *testing.T) []convReply {
 	api := telegramtest.NewServer(t)
 	users := map[string]models.User{}
 	names := map[int64]string{}
-	for i, name := range residents {
+	for i, name := range convResidents {
 		u := models.User{ID: int64(2001 + i), FirstName: name}
 		users[name], names[u.ID] = u, name
-		if !slices.Contains(started, name) {
+		if !slices.Contains(convStarted, name) {
 			api.Fail(u.ID, telegramtest.Forbidden("bot can't initiate conversation with a user"))
 		}
 	}
@@ -373,9 +378,9 @@ func playTelegram(t *testing.T) []reply {
 	}
 	stop()
 
-	var replies []reply
+	var replies []convReply
 	for _, m := range api.Sent() {
-		r := reply{Chat: "group", Text: neutralText(m.Text)}
+		r := convReply{Chat: "group", Text: neutralText(m.Text)}
 		if m.ChatID > 0 {
 			r.Chat = "private-to-" + names[m.ChatID]
 		} else if m.ChatID != group.ID {
@@ -392,7 +397,7 @@ func playTelegram(t *testing.T) []reply {
 // is marked as one, with the bot's name in a group.
 func telegramText(chat models.Chat, from models.User, text string, users map[string]models.User) models.Update {
 	var mentioned []models.User
-	for _, name := range residents {
+	for _, name := range convResidents {
 		if strings.Contains(text, "@"+name+" ") {
 			text = strings.Replace(text, "@"+name+" ", name+" ", 1)
 			mentioned = append(mentioned, users[name])
@@ -440,12 +445,12 @@ func buttonData(t *testing.T, sent []telegramtest.SentMessage, chat int64, label
 
 // playWeChat plays the conversation through the WeChat adapter against a
 // fake web WeChat, after a first login by QR code.
-func playWeChat(t *testing.T) []reply {
+func playWeChat(t *testing.T) []convReply {
 	wx := wechattest.NewServer(t)
 	people := map[string]*wechattest.Person{}
 	var members []wechattest.Member
-	for i, name := range residents {
-		p := wx.AddPerson(&wechattest.Person{Nick: name, Attr: int64(301 + i), Friend: slices.Contains(started, name)})
+	for i, name := range convResidents {
+		p := wx.AddPerson(&wechattest.Person{Nick: name, Attr: int64(301 + i), Friend: slices.Contains(convStarted, name)})
 		people[name] = p
 		members = append(members, wechattest.Member{Person: p})
 	}
@@ -474,7 +479,7 @@ func playWeChat(t *testing.T) []reply {
 		Log:       log.With("component", "wechat"),
 		Clock:     clock,
 		Limits:    bot.WeChatLimits,
-		Sleep:     skipWait,
+		Sleep:     convSkipWait,
 		Transport: wx.Transport(),
 	})
 	in, stop := servePlatformsAt(t, cfg, st, clock, []platform{{Platform: p, selfPaced: true}}, alerts, log)
@@ -483,7 +488,7 @@ func playWeChat(t *testing.T) []reply {
 	for i, s := range conversation {
 		// A mention picked from the member list ends in U+2005.
 		text := s.text
-		for _, name := range residents {
+		for _, name := range convResidents {
 			text = strings.ReplaceAll(text, "@"+name+" ", "@"+name+"\u2005")
 		}
 		if s.private {
@@ -499,20 +504,20 @@ func playWeChat(t *testing.T) []reply {
 	for name, p := range people {
 		chats[wx.PersonUserName(p)] = "private-to-" + name
 	}
-	var replies []reply
+	var replies []convReply
 	for _, m := range wx.Sent() {
 		chat, ok := chats[m.To]
 		if !ok {
 			t.Errorf("sent to %s, neither the group nor a person", m.To)
 		}
-		replies = append(replies, reply{Chat: chat, Text: neutralText(m.Content)})
+		replies = append(replies, convReply{Chat: chat, Text: neutralText(strings.ReplaceAll(m.Content, "\u2005", " "))})
 	}
 	return replies
 }
 
 // replyDiff lists want and got side by side from the first reply where they
 // part.
-func replyDiff(want, got []reply) string {
+func replyDiff(want, got []convReply) string {
 	var b strings.Builder
 	i := 0
 	for i < len(want) && i < len(got) && want[i] == got[i] {
