@@ -60,7 +60,9 @@ func (s *Scheduler) RunDue(ctx context.Context) (sent int, err error) {
 		}
 		// Instances reading the same head of the queue spread out instead of
 		// racing for the same leases.
-		rand.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+		if !s.inOrder {
+			rand.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+		}
 		for _, m := range members {
 			out, err := s.deliver(ctx, m)
 			switch out {

@@ -123,6 +123,9 @@ type Scheduler struct {
 	leaseTTL time.Duration
 	batch    int64
 
+	// inOrder delivers due occurrences in queue order instead of shuffled.
+	inOrder bool
+
 	jobsMu sync.RWMutex
 	jobs   map[string]JobFunc
 }
@@ -158,6 +161,14 @@ func (s *Scheduler) run(ctx context.Context, rec *record) error {
 
 // Option configures a Scheduler.
 type Option func(*Scheduler)
+
+// WithInOrder makes RunDue deliver what is due in the order it fell due
+// (ties by id) rather than shuffled. Shuffling spreads instances competing
+// for one queue; a single instance on a fake clock (the console, transcript
+// tests) wants repeatable output instead.
+func WithInOrder() Option {
+	return func(s *Scheduler) { s.inOrder = true }
+}
 
 // WithKeyPrefix puts prefix in front of every key, so tests sharing one
 // Redis never see each other's data.

@@ -166,7 +166,11 @@ type core struct {
 
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
-	sched := scheduler.New(st.Client(), disp, clock, log, scheduler.WithKeyPrefix(st.KeyPrefix()))
+	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix())}
+	if _, fake := clock.(*bot.FakeClock); fake {
+		opts = append(opts, scheduler.WithInOrder()) // repeatable console output
+	}
+	sched := scheduler.New(st.Client(), disp, clock, log, opts...)
 	deps := handlers.Deps{
 		Store:     st,
 		Sender:    disp,
