@@ -256,16 +256,16 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
-	args2 := a.fundArgs(ctx, f)
-	args2["Example"] = pledgeExample(f, len(open))
+	notice := a.fundArgs(ctx, f)
+	notice["Example"] = pledgeExample(f, len(open))
 	example := bot.Room{Building: "3", Unit: "2", Number: "301"}
 	if len(f.Buildings) > 0 {
 		example.Building = f.Buildings[0]
 	}
-	args2["ExampleRoom"], args2["ExampleRoomKey"] = example.String(), example.Key()
-	args2["Weekday"] = weekdayName(ctx, f.Created)
-	a.broadcast(ctx, st, tr(ctx, "fund_notice", args2))
-	return r.ReplyPrivately(ctx, tr(ctx, "fund_opened", args2))
+	notice["ExampleRoom"], notice["ExampleRoomKey"] = example.String(), example.Key()
+	notice["Weekday"] = weekdayName(ctx, f.Created)
+	a.broadcast(ctx, st, tr(ctx, "fund_notice", notice))
+	return r.ReplyPrivately(ctx, tr(ctx, "fund_opened", notice))
 }
 
 // pledgeExample is what a resident types to pledge the suggested amount:

@@ -14,6 +14,10 @@ var helpTopics = map[string]string{
 	"报事": "issues", "问题": "issues", "issues": "issues", "report": "issues", "清单": "issues",
 	"站": "station", "本站": "station", "station": "station", "登记": "station", "任命": "station",
 	"语言": "lang", "lang": "lang", "language": "lang",
+	"众筹": "funds", "认捐": "funds", "投票": "funds", "funds": "funds", "fund": "funds", "polls": "funds",
+	"志愿": "teams", "队伍": "teams", "排班": "teams", "报名": "teams", "teams": "teams", "shifts": "teams",
+	"养犬": "dogs", "犬只": "dogs", "借还": "dogs", "物品": "dogs", "dogs": "dogs", "lending": "dogs",
+	"通知": "notices", "开会": "notices", "会议": "notices", "notices": "notices", "meetings": "notices",
 }
 
 // help serves /help [TOPIC]: the commands the sender's role may use, with

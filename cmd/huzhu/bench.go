@@ -54,6 +54,11 @@ const singleSchedules = 1000
 // benchIdle is how long a bench instance pauses when a pass sent nothing.
 const benchIdle = 5 * time.Millisecond
 
+// benchTimeout replaces go-redis's 3-second read and write timeouts: a
+// ScheduleAll of 100 is a MULTI of 300 commands, which redka on a loaded
+// machine (or under -race) can take longer than that to run.
+const benchTimeout = 30 * time.Second
+
 // runBench runs `huzhu bench reminders` on backend: everything it writes is
 // under a key prefix of its own, deleted at the end, so real data is never
 // touched.
@@ -70,7 +75,9 @@ func runBench(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logg
 		return err
 	}
 	defer func() { err = errors.Join(err, backend.Close()) }()
-	b := &bench{o: o, backend: backend, out: stdout, log: log, dataDir: cfg.Store.DataDir}
+	rdb, closeRdb := ownClient(backend.Client)
+	defer closeRdb()
+	b := &bench{o: o, backend: backend, rdb: rdb, out: stdout, log: log, dataDir: cfg.Store.DataDir}
 	if b.dataDir == "" {
 		b.dataDir = store.DefaultDataDir
 	}
@@ -92,6 +99,7 @@ func runBench(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logg
 type bench struct {
 	o       *benchOptions
 	backend *store.Backend
+	rdb     redis.UniversalClient // backend's server, with benchTimeout
 	out     io.Writer
 	log     *slog.Logger
 	dataDir string
@@ -139,7 +147,7 @@ func (b *bench) enqueue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s := b.scheduler(b.backend.Client, bot.SenderFunc(func(context.Context, bot.Outgoing) error {
+	s := b.scheduler(b.rdb, bot.SenderFunc(func(context.Context, bot.Outgoing) error {
 		return errors.New("bench: a pending reminder fell due")
 	}))
 	now := time.Now()
@@ -206,7 +214,7 @@ func (b *bench) memory(ctx context.Context) (int64, string, error) {
 		}
 		return total, "huzhu.db + huzhu.db-wal", nil
 	}
-	info, err := b.backend.Client.Info(ctx, "memory").Result()
+	info, err := b.rdb.Info(ctx, "memory").Result()
 	if err != nil {
 		return 0, "", fmt.Errorf("bench: INFO memory: %w", err)
 	}
@@ -267,7 +275,7 @@ func (b *bench) delivery(ctx context.Context) error {
 		lead += time.Duration(m) * time.Millisecond
 	}
 	d := &deliveries{due: time.UnixMilli(time.Now().Add(lead).UnixMilli()), count: make([]atomic.Int32, m)}
-	s := b.scheduler(b.backend.Client, d)
+	s := b.scheduler(b.rdb, d)
 	start := time.Now()
 	batch := make([]scheduler.Reminder, 0, b.o.batch)
 	for i := 0; i < m; i += b.o.batch {
@@ -290,7 +298,7 @@ func (b *bench) delivery(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, k)
 	for range k {
-		rdb, closeClient := ownClient(b.backend.Client)
+		rdb, closeClient := ownClient(b.rdb)
 		inst := b.scheduler(rdb, d)
 		wg.Go(func() {
 			defer closeClient()
@@ -361,13 +369,15 @@ func (b *bench) delivery(ctx context.Context) error {
 }
 
 // ownClient returns a client with connections of its own to rdb's server,
-// as another process would have, and a func closing it.
+// as another process would have, with benchTimeout, and a func closing it.
+// A cluster or Sentinel client is shared as it is.
 func ownClient(rdb redis.UniversalClient) (redis.UniversalClient, func()) {
 	c, ok := rdb.(*redis.Client)
 	if !ok {
 		return rdb, func() {}
 	}
 	opt := *c.Options()
+	opt.ReadTimeout, opt.WriteTimeout = benchTimeout, benchTimeout
 	// Filled in by c's NewClient and holding c's handlers: a second client
 	// sharing them logs that it cannot register its own.
 	opt.MaintNotificationsConfig, opt.PushNotificationProcessor = nil, nil
@@ -401,10 +411,10 @@ func (b *bench) cleanup(ctx context.Context) error {
 		}
 	}
 	var err error
-	if cc, ok := b.backend.Client.(*redis.ClusterClient); ok {
+	if cc, ok := b.rdb.(*redis.ClusterClient); ok {
 		err = cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error { return del(ctx, c) })
 	} else {
-		err = del(ctx, b.backend.Client)
+		err = del(ctx, b.rdb)
 	}
 	if err != nil {
 		return fmt.Errorf("bench: delete keys under %s: %w", b.prefix, err)
