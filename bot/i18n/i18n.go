@@ -75,33 +75,44 @@ func T(locale, key string, args ...Args) string {
 
 // Has reports whether key exists in locale's catalogue.
 func Has(locale, key string) bool {
-	return slices.Contains(Keys(locale), key)
+	_, found := slices.BinarySearch(keyIndex[locale], key)
+	return found
+}
+
+// Keys returns every key of locale's catalogue, sorted.
+func Keys(locale string) []string { return slices.Clone(keyIndex[locale]) }
+
+// keyIndex holds each locale's keys, sorted, read once from the embedded
+// files.
+var keyIndex = indexKeys()
+
+func indexKeys() map[string][]string {
+	idx := map[string][]string{}
+	for _, l := range Locales {
+		var keys []string
+		for _, f := range localeFiles(l) {
+			raw, err := files.ReadFile(f)
+			if err != nil {
+				panic(fmt.Sprintf("i18n: %s: %v", f, err))
+			}
+			var m map[string]any
+			if _, err := toml.Decode(string(raw), &m); err != nil {
+				panic(fmt.Sprintf("i18n: %s: %v", f, err))
+			}
+			for k := range m {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		idx[l] = keys
+	}
+	return idx
 }
 
 // localeFiles returns the catalogue files of locale, sorted.
 func localeFiles(locale string) []string {
 	names, _ := fs.Glob(files, "locales/"+locale+"/*.toml")
 	return names
-}
-
-// Keys returns every key of locale's catalogue, sorted.
-func Keys(locale string) []string {
-	var keys []string
-	for _, f := range localeFiles(locale) {
-		raw, err := files.ReadFile(f)
-		if err != nil {
-			return nil
-		}
-		var m map[string]any
-		if _, err := toml.Decode(string(raw), &m); err != nil {
-			return nil
-		}
-		for k := range m {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // ParseLocale reads the language a person asks for (/lang en, 语言 中文) and
