@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -508,7 +509,7 @@ func (a *App) removeDog(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	return r.Reply(ctx, tr(ctx, "dog_removed", i18n.Args{"N": d.N, "Name": d.Name}))
 }
 
-func dogShotJobID(st, n int64, days int) string { return fmt.Sprintf("dogshot:%d:%d:%d", st, n, days) }
+func dogShotJobID(st, n int64, days int) string { return jobPayload("dogshot", st, n, days) }
 
 func dogShotJobIDs(st, n int64) []string {
 	ids := make([]string, len(dogShotLeads))
@@ -563,16 +564,15 @@ func (a *App) scheduleDogShots(ctx context.Context, d *store.Dog) []time.Time {
 // rabies shot falls due. A reminder left over from an earlier due day, or
 // overtaken by a nearer one after downtime, is dropped.
 func (a *App) fireDogShot(ctx context.Context, rem scheduler.Reminder) error {
-	var st, n int64
-	var days int
-	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "dogshot %d %d %d", &st, &n, &days); err != nil {
-		return fmt.Errorf("dog shot job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, n, which, err := a.jobRecord(ctx, rem.Payload, "dogshot")
 	if err != nil {
 		return err
 	}
-	d, err := a.store.Dog(ctx, st, n)
+	days, err := strconv.Atoi(which)
+	if err != nil {
+		return fmt.Errorf("dog shot job %q: %w", rem.Payload, err)
+	}
+	d, err := a.store.Dog(ctx, station.ID, n)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // taken off the registry
 	}
@@ -759,7 +759,7 @@ func (a *App) dogsDue(ctx context.Context, st *store.Station) (string, error) {
 	return b.String(), nil
 }
 
-func dogNudgeJobID(st int64) string { return fmt.Sprintf("dognudge:%d", st) }
+func dogNudgeJobID(st int64) string { return jobPayload("dognudge", st) }
 
 // dogNudge serves /dog nudge [on [DAY]|off]: the station's yearly nudge to
 // owners of dogs not known to be sterilised, at 09:00 on DAY (3月1日 unless
@@ -831,14 +831,11 @@ func (a *App) nudgeArgs(ctx context.Context, spec string) i18n.Args {
 // fireDogNudge is the yearly nudge: each owner of a dog not known to be
 // sterilised hears about it privately, once for all their dogs.
 func (a *App) fireDogNudge(ctx context.Context, rem scheduler.Reminder) error {
-	var st int64
-	if _, err := fmt.Sscanf(rem.Payload, "dognudge:%d", &st); err != nil {
-		return fmt.Errorf("dog nudge job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, _, err := a.jobStation(ctx, rem.Payload, "dognudge")
 	if err != nil {
 		return err
 	}
+	st := station.ID
 	if spec, err := a.store.SterilisationNudge(ctx, st); err != nil || spec == "" {
 		return err
 	}

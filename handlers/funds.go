@@ -346,7 +346,7 @@ func fundFormatDay(ctx context.Context, t time.Time) string {
 }
 
 func fundChaseJobID(st, n int64, which string) string {
-	return fmt.Sprintf("fundchase:%d:%d:%s", st, n, which)
+	return jobPayload("fundchase", st, n, which)
 }
 
 // scheduleFundChase sets the weekly chase, on the weekday the campaign
@@ -791,15 +791,11 @@ func (a *App) listFunds(ctx context.Context, r bot.Responder) error {
 	if len(all) == 0 {
 		return r.Reply(ctx, tr(ctx, "fund_none"))
 	}
-	var b strings.Builder
-	b.WriteString(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}))
-	for _, f := range all {
+	return r.Reply(ctx, listText(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}), all, func(f *store.Fund) string {
 		args := a.fundArgs(ctx, f)
 		args["Percent"] = fundPercent(f.Paid, f.Goal)
-		b.WriteString("\n" + tr(ctx, "fund_list_line", args))
-	}
-	b.WriteString("\n" + tr(ctx, "fund_list_footer"))
-	return r.Reply(ctx, b.String())
+		return tr(ctx, "fund_list_line", args)
+	}, tr(ctx, "fund_list_footer")))
 }
 
 // unpaidArgs is what /unpaid was given.
@@ -970,20 +966,15 @@ func (a *App) unpaidLists(ctx context.Context, f *store.Fund, buildings []string
 // privately, their building's households that have not paid. Buildings
 // without a leader go to the head. Nothing is posted in a group.
 func (a *App) fireFundChase(ctx context.Context, rem scheduler.Reminder) error {
-	var st, n int64
-	var which string
-	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "fundchase %d %d %s", &st, &n, &which); err != nil {
-		return fmt.Errorf("fund chase job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, n, which, err := a.jobRecord(ctx, rem.Payload, "fundchase")
 	if err != nil {
 		return err
 	}
+	st := station.ID
 	f, err := a.store.Fund(ctx, st, n)
 	if err != nil || f.Status != store.FundOpen {
 		return err
 	}
-	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
 	buildings, err := a.fundBuildings(ctx, f)
 	if err != nil {
 		return err

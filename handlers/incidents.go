@@ -115,22 +115,16 @@ func (a *App) listIncidents(ctx context.Context, r bot.Responder, m *bot.Message
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "incidents_empty"))
 	}
-	var b strings.Builder
-	b.WriteString(tr(ctx, "incidents_header", i18n.Args{"Station": st.Name, "Total": total}))
-	for _, in := range list {
-		b.WriteString("\n" + tr(ctx, "incident_line", i18n.Args{"N": in.N, "When": formatWhen(ctx, in.Created),
-			"Who": in.AuthorName, "Text": clipN(in.Text, 40), "Photos": len(in.Photos), "Issue": in.Issue}))
-	}
-	if total > int64(len(list)) {
-		b.WriteString("\n" + tr(ctx, "incidents_more", i18n.Args{"Shown": len(list), "Total": total}))
-	}
-	b.WriteString("\n" + tr(ctx, "incidents_footer"))
+	text := listText(tr(ctx, "incidents_header", i18n.Args{"Station": st.Name, "Total": total}), list, func(in *store.Incident) string {
+		return tr(ctx, "incident_line", i18n.Args{"N": in.N, "When": formatWhen(ctx, in.Created),
+			"Who": in.AuthorName, "Text": clipN(in.Text, 40), "Photos": len(in.Photos), "Issue": in.Issue})
+	}, moreLine(ctx, "incidents_more", len(list), total), tr(ctx, "incidents_footer"))
 	if !m.IsPrivate() {
 		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
 			return err
 		}
 	}
-	return r.ReplyPrivately(ctx, b.String())
+	return r.ReplyPrivately(ctx, text)
 }
 
 // reportIncident turns patrol log entry N into a problem (报事) in the

@@ -71,16 +71,9 @@ func (a *App) issues(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "issues_empty_"+string(filter)))
 	}
-	var b strings.Builder
-	b.WriteString(tr(ctx, "issues_header_"+string(filter), i18n.Args{"Station": st.Name, "Total": total}))
-	for _, is := range list {
-		b.WriteString("\n" + issueLine(ctx, is))
-	}
-	if total > int64(len(list)) {
-		b.WriteString("\n" + tr(ctx, "issues_more", i18n.Args{"Shown": len(list), "Total": total}))
-	}
-	b.WriteString("\n" + tr(ctx, "issues_footer"))
-	return r.Reply(ctx, b.String())
+	header := tr(ctx, "issues_header_"+string(filter), i18n.Args{"Station": st.Name, "Total": total})
+	return r.Reply(ctx, listText(header, list, func(is *store.Issue) string { return issueLine(ctx, is) },
+		moreLine(ctx, "issues_more", len(list), total), tr(ctx, "issues_footer")))
 }
 
 func parseIssueFilter(s string) (store.IssueFilter, bool) {

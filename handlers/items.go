@@ -385,7 +385,7 @@ func (a *App) returnItem(ctx context.Context, r bot.Responder, m *bot.Message) e
 }
 
 func lendChaseJobID(st int64, item, userKey string) string {
-	return fmt.Sprintf("lend:%d:%s:%s", st, item, userKey)
+	return jobPayload("lend", st, item, userKey)
 }
 
 // lendChaseTime is when a loan since since is chased: the first
@@ -412,16 +412,15 @@ func (a *App) scheduleLendChase(ctx context.Context, st int64, loan *store.Loan)
 // fireLendChase asks a borrower, privately where possible, to bring back an
 // item out for a week.
 func (a *App) fireLendChase(ctx context.Context, rem scheduler.Reminder) error {
-	parts := strings.SplitN(rem.Payload, ":", 4)
-	if len(parts) != 4 || parts[0] != "lend" {
-		return fmt.Errorf("lend chase job %q: malformed", rem.Payload)
+	st, rest, err := splitJob(rem.Payload, "lend")
+	if err == nil && len(rest) != 2 {
+		err = fmt.Errorf("lend chase job %q: malformed", rem.Payload)
 	}
-	var st int64
-	if _, err := fmt.Sscan(parts[1], &st); err != nil {
-		return fmt.Errorf("lend chase job %q: %w", rem.Payload, err)
+	if err != nil {
+		return err
 	}
-	item, userKey := parts[2], parts[3]
-	station, err := a.store.Station(ctx, st)
+	item, userKey := rest[0], rest[1]
+	ctx, station, err := a.stationCtx(ctx, st)
 	if err != nil {
 		return err
 	}

@@ -100,21 +100,17 @@ func (a *App) scheduleMeetingReminders(ctx context.Context, mt *store.Meeting) e
 }
 
 func meetingJobID(st, n int64, which string) string {
-	return fmt.Sprintf("meeting:%d:%d:%s", st, n, which)
+	return jobPayload("meeting", st, n, which)
 }
 
 // fireMeeting is the scheduler job that reminds every group of a meeting,
 // with how many said they come.
 func (a *App) fireMeeting(ctx context.Context, rem scheduler.Reminder) error {
-	var st, n int64
-	var which string
-	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "meeting %d %d %s", &st, &n, &which); err != nil {
-		return fmt.Errorf("meeting job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, n, which, err := a.jobRecord(ctx, rem.Payload, "meeting")
 	if err != nil {
 		return err
 	}
+	st := station.ID
 	mt, err := a.store.Meeting(ctx, st, n)
 	if err != nil || mt.Cancelled {
 		return err
@@ -123,7 +119,6 @@ func (a *App) fireMeeting(ctx context.Context, rem scheduler.Reminder) error {
 	if err != nil {
 		return err
 	}
-	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
 	args := a.meetingArgs(ctx, station, mt)
 	args["Coming"] = len(att.Coming)
 	a.broadcast(ctx, station, tr(ctx, "meeting_reminder_"+which, args), rsvpButtons(ctx, n))
@@ -142,12 +137,9 @@ func (a *App) listMeetings(ctx context.Context, r bot.Responder) error {
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "meetings_empty"))
 	}
-	var b strings.Builder
-	b.WriteString(tr(ctx, "meetings_header"))
-	for _, mt := range list {
-		b.WriteString("\n" + tr(ctx, "meeting_line", a.meetingArgs(ctx, st, mt)))
-	}
-	return r.Reply(ctx, b.String())
+	return r.Reply(ctx, listText(tr(ctx, "meetings_header"), list, func(mt *store.Meeting) string {
+		return tr(ctx, "meeting_line", a.meetingArgs(ctx, st, mt))
+	}))
 }
 
 func (a *App) findMeeting(ctx context.Context, st, n int64) (*store.Meeting, error) {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -114,7 +113,7 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 	return r.Reply(ctx, tr(ctx, "notice_scheduled", i18n.Args{"N": saved.N, "When": a.describeNotice(ctx, saved)}))
 }
 
-func noticeJobID(st, n int64) string { return fmt.Sprintf("notice:%d:%d", st, n) }
+func noticeJobID(st, n int64) string { return jobPayload("notice", st, n) }
 
 // describeNotice says when a notice goes out: once at a time, or its next
 // time and that it repeats.
@@ -141,13 +140,9 @@ func (a *App) listNotices(ctx context.Context, r bot.Responder) error {
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "notices_empty"))
 	}
-	var b strings.Builder
-	b.WriteString(tr(ctx, "notices_header", i18n.Args{"Count": len(list)}))
-	for _, n := range list {
-		b.WriteString("\n" + tr(ctx, "notice_line", i18n.Args{"N": n.N, "When": a.describeNotice(ctx, n), "Text": clipN(n.Text, 24)}))
-	}
-	b.WriteString("\n" + tr(ctx, "notices_footer"))
-	return r.Reply(ctx, b.String())
+	return r.Reply(ctx, listText(tr(ctx, "notices_header", i18n.Args{"Count": len(list)}), list, func(n *store.Notice) string {
+		return tr(ctx, "notice_line", i18n.Args{"N": n.N, "When": a.describeNotice(ctx, n), "Text": clipN(n.Text, 24)})
+	}, tr(ctx, "notices_footer")))
 }
 
 func (a *App) cancelNotice(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
@@ -174,19 +169,15 @@ func (a *App) cancelNotice(ctx context.Context, r bot.Responder, m *bot.Message,
 
 // fireNotice is the scheduler job that posts notice st:n in every group.
 func (a *App) fireNotice(ctx context.Context, rem scheduler.Reminder) error {
-	var st, n int64
-	if _, err := fmt.Sscanf(rem.Payload, "notice:%d:%d", &st, &n); err != nil {
-		return fmt.Errorf("notice job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, n, _, err := a.jobRecord(ctx, rem.Payload, "notice")
 	if err != nil {
 		return err
 	}
+	st := station.ID
 	notice, err := a.store.Notice(ctx, st, n)
 	if err != nil {
 		return err
 	}
-	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
 	a.broadcast(ctx, station, tr(ctx, "notice_text", i18n.Args{"Station": station.Name, "Text": notice.Text, "Who": notice.ByName}))
 	if !notice.Recurring() {
 		_, err = a.store.EndNotice(ctx, st, n)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -23,7 +22,7 @@ const (
 )
 
 func overdueJobID(st, n int64, level string) string {
-	return fmt.Sprintf("overdue:%d:%d:%s", st, n, level)
+	return jobPayload("overdue", st, n, level)
 }
 
 // scheduleOverdue (re)starts the clocks of an open problem from its last
@@ -59,20 +58,15 @@ func (a *App) scheduleOverdue(ctx context.Context, st *store.Station, is *store.
 
 // fireOverdue reminds duty staff (or the head) of a problem nobody touched.
 func (a *App) fireOverdue(ctx context.Context, rem scheduler.Reminder) error {
-	var st, n int64
-	var level string
-	if _, err := fmt.Sscanf(strings.ReplaceAll(rem.Payload, ":", " "), "overdue %d %d %s", &st, &n, &level); err != nil {
-		return fmt.Errorf("overdue job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, n, level, err := a.jobRecord(ctx, rem.Payload, "overdue")
 	if err != nil {
 		return err
 	}
+	st := station.ID
 	is, err := a.store.Issue(ctx, st, n)
 	if err != nil || !is.Status.IsOpen() {
 		return err
 	}
-	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
 	days := int(a.now().Sub(is.Updated).Hours() / 24)
 	text := tr(ctx, "overdue_"+level, i18n.Args{"N": n, "Days": days, "Text": clipN(is.Text, 24),
 		"Status": tr(ctx, "status_"+string(is.Status)), "Station": station.Name})

@@ -210,7 +210,7 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	return r.ReplyPrivately(ctx, tr(ctx, "poll_opened", a.pollArgs(ctx, p)))
 }
 
-func pollCloseJobID(st, n int64) string { return fmt.Sprintf("pollclose:%d:%d", st, n) }
+func pollCloseJobID(st, n int64) string { return jobPayload("pollclose", st, n) }
 
 // voteButtons offer each option on a row of its own; pressing one sends
 // /vote N K.
@@ -259,13 +259,9 @@ func (a *App) listPolls(ctx context.Context, r bot.Responder) error {
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "poll_none_open"))
 	}
-	var b strings.Builder
-	b.WriteString(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}))
-	for _, p := range list {
-		b.WriteString("\n" + tr(ctx, "poll_list_line", a.pollArgs(ctx, p)))
-	}
-	b.WriteString("\n" + tr(ctx, "poll_list_footer"))
-	return r.Reply(ctx, b.String())
+	return r.Reply(ctx, listText(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}), list, func(p *store.Poll) string {
+		return tr(ctx, "poll_list_line", a.pollArgs(ctx, p))
+	}, tr(ctx, "poll_list_footer")))
 }
 
 // voteArgs is what /vote was given.
@@ -631,19 +627,14 @@ func (a *App) announcePollResult(ctx context.Context, st *store.Station, p *stor
 // firePollClose is the scheduler job that closes a poll at its deadline and
 // posts the result, once.
 func (a *App) firePollClose(ctx context.Context, rem scheduler.Reminder) error {
-	var st, n int64
-	if _, err := fmt.Sscanf(rem.Payload, "pollclose:%d:%d", &st, &n); err != nil {
-		return fmt.Errorf("poll close job %q: %w", rem.Payload, err)
-	}
-	station, err := a.store.Station(ctx, st)
+	ctx, station, n, _, err := a.jobRecord(ctx, rem.Payload, "pollclose")
 	if err != nil {
 		return err
 	}
-	p, closedNow, err := a.store.ClosePoll(ctx, st, n, a.now())
+	p, closedNow, err := a.store.ClosePoll(ctx, station.ID, n, a.now())
 	if err != nil || !closedNow {
 		return err
 	}
-	ctx = bot.WithLocale(ctx, stationLocaleOrDefault(station))
 	_, err = a.announcePollResult(ctx, station, p)
 	return err
 }

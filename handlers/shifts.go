@@ -900,17 +900,17 @@ func (a *App) hours(ctx context.Context, r bot.Responder, m *bot.Message) error 
 // station and moment, not one per volunteer or slot: the scheduler sends
 // what falls due at one moment in no fixed order, and one job per moment
 // speaks to everyone concerned in a fixed order.
-func shiftEveID(st int64, day string) string { return fmt.Sprintf("shift:%d:eve:%s", st, day) }
+func shiftEveID(st int64, day string) string { return jobPayload("shift", st, "eve", day) }
 
 func shiftHourID(st int64, start time.Time) string {
-	return fmt.Sprintf("shift:%d:hour:%s", st, start.In(bot.Shanghai).Format(instantLayout))
+	return jobPayload("shift", st, "hour", start.In(bot.Shanghai).Format(instantLayout))
 }
 
 func shiftEndID(st int64, end time.Time) string {
-	return fmt.Sprintf("shift:%d:end:%s", st, end.In(bot.Shanghai).Format(instantLayout))
+	return jobPayload("shift", st, "end", end.In(bot.Shanghai).Format(instantLayout))
 }
 
-func shiftGapsID(st int64) string { return fmt.Sprintf("shift:%d:gaps", st) }
+func shiftGapsID(st int64) string { return jobPayload("shift", st, "gaps") }
 
 // instantLayout names a moment in a reminder ID, to the minute, in Shanghai.
 const instantLayout = "200601021504"
@@ -1080,21 +1080,20 @@ func (a *App) tellLead(ctx context.Context, st *store.Station, team *store.Team,
 // shiftJob reads a shift reminder's payload, "shift:ST:KIND[:ARG]", and the
 // station it names.
 func (a *App) shiftJob(ctx context.Context, payload, kind string) (*store.Station, string, error) {
-	parts := strings.SplitN(payload, ":", 4)
-	if len(parts) < 3 || parts[0] != "shift" || parts[2] != kind {
-		return nil, "", fmt.Errorf("shift job: bad payload %q", payload)
+	id, rest, err := splitJob(payload, "shift")
+	if err == nil && (len(rest) == 0 || rest[0] != kind) {
+		err = fmt.Errorf("shift job: bad payload %q", payload)
 	}
-	id, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil {
-		return nil, "", fmt.Errorf("shift job %q: %w", payload, err)
+		return nil, "", err
 	}
-	st, err := a.store.Station(ctx, id)
+	_, st, err := a.stationCtx(ctx, id)
 	if err != nil {
 		return nil, "", err
 	}
 	arg := ""
-	if len(parts) == 4 {
-		arg = parts[3]
+	if len(rest) == 2 {
+		arg = rest[1]
 	}
 	return st, arg, nil
 }

@@ -133,12 +133,9 @@ func dogFromHash(st int64, h map[string]string) *Dog {
 
 // Dog returns dog n of station st.
 func (s *Store) Dog(ctx context.Context, st, n int64) (*Dog, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.dog(st, n)).Result()
+	h, err := s.record(ctx, s.k.dog(st, n), fmt.Sprintf("dog %d", n))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: dog %d", ErrNotFound, n)
 	}
 	return dogFromHash(st, h), nil
 }
@@ -182,23 +179,8 @@ func (s *Store) DogsNamed(ctx context.Context, st int64, name string) ([]*Dog, e
 
 // dogsByNumber reads several dogs in one round trip, in the order given.
 func (s *Store) dogsByNumber(ctx context.Context, st int64, nums []string) ([]*Dog, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.dog(st, atoi(n)))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Dog, 0, len(nums))
-	for _, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			out = append(out, dogFromHash(st, h))
-		}
-	}
-	return out, nil
+	return records(ctx, s, nums, func(n string) string { return s.k.dog(st, atoi(n)) },
+		func(h map[string]string) *Dog { return dogFromHash(st, h) })
 }
 
 // changeDog applies change to dog n under the dog's lease and writes the

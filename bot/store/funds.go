@@ -190,22 +190,8 @@ func (s *Store) fundsIn(ctx context.Context, st int64, set string) ([]*Fund, err
 	if err != nil {
 		return nil, err
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.fund(st, atoi(n)))
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]*Fund, 0, len(nums))
-	for _, c := range cmds {
-		if len(c.Val()) > 0 {
-			out = append(out, fundFromHash(st, c.Val()))
-		}
-	}
-	return out, nil
+	return records(ctx, s, nums, func(n string) string { return s.k.fund(st, atoi(n)) },
+		func(h map[string]string) *Fund { return fundFromHash(st, h) })
 }
 
 // contributionValue is how a household's pledge and payments are stored:

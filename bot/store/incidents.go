@@ -55,12 +55,9 @@ func (s *Store) LogIncident(ctx context.Context, st int64, in Incident, now time
 
 // Incident returns entry n of station st's patrol log.
 func (s *Store) Incident(ctx context.Context, st, n int64) (*Incident, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.incident(st, n)).Result()
+	h, err := s.record(ctx, s.k.incident(st, n), fmt.Sprintf("incident %d", n))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: incident %d", ErrNotFound, n)
 	}
 	return incidentFromHash(st, h), nil
 }
@@ -90,21 +87,10 @@ func (s *Store) Incidents(ctx context.Context, st int64, limit int) ([]*Incident
 	if err != nil {
 		return nil, 0, err
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.incident(st, atoi(n)))
-		}
-		return nil
-	})
+	out, err := records(ctx, s, nums, func(n string) string { return s.k.incident(st, atoi(n)) },
+		func(h map[string]string) *Incident { return incidentFromHash(st, h) })
 	if err != nil {
 		return nil, 0, err
-	}
-	out := make([]*Incident, 0, len(nums))
-	for _, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			out = append(out, incidentFromHash(st, h))
-		}
 	}
 	return out, total, nil
 }

@@ -241,23 +241,8 @@ func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey
 
 // issues reads several problems in one round trip.
 func (s *Store) issues(ctx context.Context, st int64, nums []int64) ([]*Issue, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.issue(st, n))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Issue, 0, len(nums))
-	for _, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			out = append(out, issueFromHash(st, h))
-		}
-	}
-	return out, nil
+	return records(ctx, s, nums, func(n int64) string { return s.k.issue(st, n) },
+		func(h map[string]string) *Issue { return issueFromHash(st, h) })
 }
 
 // IssueChange is what a lifecycle step did, for the handler to report.

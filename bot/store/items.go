@@ -151,12 +151,9 @@ func boolInt(b bool) int {
 
 // Item returns item name of station st.
 func (s *Store) Item(ctx context.Context, st int64, name string) (*Item, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.item(st, name)).Result()
+	h, err := s.record(ctx, s.k.item(st, name), fmt.Sprintf("item %q", name))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: item %q", ErrNotFound, name)
 	}
 	return itemFromHash(h), nil
 }

@@ -71,22 +71,8 @@ func (s *Store) ActiveNotices(ctx context.Context, st int64) ([]*Notice, error) 
 	if err != nil {
 		return nil, err
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.notice(st, atoi(n)))
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]*Notice, 0, len(nums))
-	for _, c := range cmds {
-		if len(c.Val()) > 0 {
-			out = append(out, noticeFromHash(st, c.Val()))
-		}
-	}
-	return out, nil
+	return records(ctx, s, nums, func(n string) string { return s.k.notice(st, atoi(n)) },
+		func(h map[string]string) *Notice { return noticeFromHash(st, h) })
 }
 
 // EndNotice takes notice n off the active list: cancelled, or a one-off

@@ -112,22 +112,8 @@ func (s *Store) OpenPolls(ctx context.Context, st int64) ([]*Poll, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.poll(st, atoi(n)))
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	out := make([]*Poll, 0, len(nums))
-	for _, c := range cmds {
-		if len(c.Val()) > 0 {
-			out = append(out, pollFromHash(st, c.Val()))
-		}
-	}
-	return out, nil
+	return records(ctx, s, nums, func(n string) string { return s.k.poll(st, atoi(n)) },
+		func(h map[string]string) *Poll { return pollFromHash(st, h) })
 }
 
 // Ballot is a vote as cast.

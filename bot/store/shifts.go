@@ -229,12 +229,9 @@ func (s *Store) CreateShift(ctx context.Context, st int64, in Shift, now time.Ti
 
 // Shift returns slot n, removed or not.
 func (s *Store) Shift(ctx context.Context, st, n int64) (*Shift, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.shift(st, n)).Result()
+	h, err := s.record(ctx, s.k.shift(st, n), fmt.Sprintf("shift %d", n))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: shift %d", ErrNotFound, n)
 	}
 	return shiftFromHash(st, h), nil
 }
@@ -251,22 +248,15 @@ func (s *Store) Shifts(ctx context.Context, st int64) ([]*Shift, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmds := make([]*redis.MapStringStringCmd, len(nums))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, n := range nums {
-			cmds[i] = p.HGetAll(ctx, s.k.shift(st, atoi(n)))
-		}
-		return nil
-	})
+	all, err := records(ctx, s, nums, func(n string) string { return s.k.shift(st, atoi(n)) },
+		func(h map[string]string) *Shift { return shiftFromHash(st, h) })
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*Shift, 0, len(nums))
-	for _, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			if sh := shiftFromHash(st, h); !sh.Removed {
-				out = append(out, sh)
-			}
+	out := make([]*Shift, 0, len(all))
+	for _, sh := range all {
+		if !sh.Removed {
+			out = append(out, sh)
 		}
 	}
 	return out, nil
@@ -344,15 +334,24 @@ func (s *Store) volunteerLease(st int64, userKey string) string {
 	return s.k.lease(st, "volunteer:"+userKey)
 }
 
+// liveShift returns slot n; a removed one is ErrNotFound.
+func (s *Store) liveShift(ctx context.Context, st, n int64) (*Shift, error) {
+	sh, err := s.Shift(ctx, st, n)
+	if err != nil {
+		return nil, err
+	}
+	if sh.Removed {
+		return nil, fmt.Errorf("%w: shift %d", ErrNotFound, n)
+	}
+	return sh, nil
+}
+
 // activeShift reads slot n for a change to one of its occurrences on day:
 // it must exist, not be removed, and fall on day.
 func (s *Store) activeShift(ctx context.Context, st, n int64, day string) (*Shift, time.Time, error) {
-	sh, err := s.Shift(ctx, st, n)
+	sh, err := s.liveShift(ctx, st, n)
 	if err != nil {
 		return nil, time.Time{}, err
-	}
-	if sh.Removed {
-		return nil, time.Time{}, fmt.Errorf("%w: shift %d", ErrNotFound, n)
 	}
 	d, err := ParseDayKey(day)
 	if err != nil {
@@ -628,12 +627,9 @@ type AffectedOccurrence struct {
 func (s *Store) RemoveShift(ctx context.Context, st, n int64, now time.Time) ([]AffectedOccurrence, error) {
 	var out []AffectedOccurrence
 	err := s.withLease(ctx, s.shiftLease(st, n), func() error {
-		sh, err := s.Shift(ctx, st, n)
+		_, err := s.liveShift(ctx, st, n)
 		if err != nil {
 			return err
-		}
-		if sh.Removed {
-			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
 		}
 		future, err := s.futureOccurrences(ctx, st, n, now)
 		if err != nil {
@@ -661,12 +657,9 @@ func (s *Store) RemoveShift(ctx context.Context, st, n int64, now time.Time) ([]
 func (s *Store) MoveShift(ctx context.Context, st, n int64, spec string, dur time.Duration, now time.Time) ([]AffectedOccurrence, error) {
 	var out []AffectedOccurrence
 	err := s.withLease(ctx, s.shiftLease(st, n), func() error {
-		sh, err := s.Shift(ctx, st, n)
+		_, err := s.liveShift(ctx, st, n)
 		if err != nil {
 			return err
-		}
-		if sh.Removed {
-			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
 		}
 		future, err := s.futureOccurrences(ctx, st, n, now)
 		if err != nil {

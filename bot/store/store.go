@@ -137,6 +137,29 @@ func (s *Store) record(ctx context.Context, key, what string) (map[string]string
 	return h, nil
 }
 
+// records reads the hash of each of nums, at key(n), in one round trip and
+// returns them made with from, in the order of nums; missing ones are left
+// out.
+func records[N, T any](ctx context.Context, s *Store, nums []N, key func(N) string, from func(map[string]string) T) ([]T, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(nums))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, n := range nums {
+			cmds[i] = p.HGetAll(ctx, key(n))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(nums))
+	for _, c := range cmds {
+		if h := c.Val(); len(h) > 0 {
+			out = append(out, from(h))
+		}
+	}
+	return out, nil
+}
+
 // notFound turns redis.Nil into ErrNotFound wrapped with what was missing.
 func notFound(err error, what string) error {
 	if errors.Is(err, redis.Nil) {

@@ -82,12 +82,9 @@ func memberValue(joined time.Time, name string) string {
 
 // Team returns team id of station st.
 func (s *Store) Team(ctx context.Context, st, id int64) (*Team, error) {
-	h, err := s.rdb.HGetAll(ctx, s.k.team(st, id)).Result()
+	h, err := s.record(ctx, s.k.team(st, id), fmt.Sprintf("team %d", id))
 	if err != nil {
 		return nil, err
-	}
-	if len(h) == 0 {
-		return nil, fmt.Errorf("%w: team %d", ErrNotFound, id)
 	}
 	return teamFromHash(st, h), nil
 }
@@ -108,23 +105,8 @@ func (s *Store) Teams(ctx context.Context, st int64) ([]*Team, error) {
 		ids = append(ids, atoi(v))
 	}
 	slices.Sort(ids)
-	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.HGetAll(ctx, s.k.team(st, id))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*Team, 0, len(ids))
-	for _, c := range cmds {
-		if h := c.Val(); len(h) > 0 {
-			out = append(out, teamFromHash(st, h))
-		}
-	}
-	return out, nil
+	return records(ctx, s, ids, func(id int64) string { return s.k.team(st, id) },
+		func(h map[string]string) *Team { return teamFromHash(st, h) })
 }
 
 // SetTeamLead makes user the lead of team id; the lead joins the team.

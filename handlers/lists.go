@@ -1,0 +1,33 @@
+package handlers
+
+import (
+	"context"
+	"strings"
+
+	"github.com/huzhu-station/huzhu/bot/i18n"
+)
+
+// listText is a list reply: header, then line(x) for each of items, then
+// each of tail that is not empty, one to a line.
+func listText[T any](header string, items []T, line func(T) string, tail ...string) string {
+	var b strings.Builder
+	b.WriteString(header)
+	for _, x := range items {
+		b.WriteString("\n" + line(x))
+	}
+	for _, t := range tail {
+		if t != "" {
+			b.WriteString("\n" + t)
+		}
+	}
+	return b.String()
+}
+
+// moreLine is the line under a list cut to shown of total entries, written
+// by key; "" when nothing was left out.
+func moreLine(ctx context.Context, key string, shown int, total int64) string {
+	if total <= int64(shown) {
+		return ""
+	}
+	return tr(ctx, key, i18n.Args{"Shown": shown, "Total": total})
+}
