@@ -231,20 +231,11 @@ const maxLedger = 10_000
 
 // FundLedger returns campaign n's ledger, oldest first.
 func (s *Store) FundLedger(ctx context.Context, st, n int64) ([]LedgerEntry, error) {
-	raw, err := s.rdb.LRange(ctx, s.k.fundLedger(st, n), 0, maxLedger-1).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]LedgerEntry, 0, len(raw))
-	for _, r := range raw {
-		var ev LedgerEntry
-		if json.Unmarshal([]byte(r), &ev) == nil {
-			ev.At = time.UnixMilli(ev.AtMS)
-			out = append(out, ev)
-		}
-	}
-	return out, nil
+	return readLog[LedgerEntry](ctx, s, s.k.fundLedger(st, n), maxLedger)
 }
+
+// stampTime fills At from the stored milliseconds.
+func (e *LedgerEntry) stampTime() { e.At = time.UnixMilli(e.AtMS) }
 
 // Pledge records that household room pledges amount fen to campaign n;
 // pledging again replaces the earlier pledge (the ledger keeps both). A

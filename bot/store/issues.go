@@ -173,20 +173,11 @@ const maxTimeline = 200
 
 // IssueTimeline returns problem n's timeline, oldest first.
 func (s *Store) IssueTimeline(ctx context.Context, st, n int64) ([]IssueEvent, error) {
-	raw, err := s.rdb.LRange(ctx, s.k.issueLog(st, n), 0, maxTimeline-1).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]IssueEvent, 0, len(raw))
-	for _, r := range raw {
-		var ev IssueEvent
-		if json.Unmarshal([]byte(r), &ev) == nil {
-			ev.At = time.UnixMilli(ev.AtMS)
-			out = append(out, ev)
-		}
-	}
-	return out, nil
+	return readLog[IssueEvent](ctx, s, s.k.issueLog(st, n), maxTimeline)
 }
+
+// stampTime fills At from the stored milliseconds.
+func (ev *IssueEvent) stampTime() { ev.At = time.UnixMilli(ev.AtMS) }
 
 // IssueFilter selects problems for the governance list.
 type IssueFilter string

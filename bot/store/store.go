@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -155,6 +156,31 @@ func records[N, T any](ctx context.Context, s *Store, nums []N, key func(N) stri
 	for _, c := range cmds {
 		if h := c.Val(); len(h) > 0 {
 			out = append(out, from(h))
+		}
+	}
+	return out, nil
+}
+
+// timedEntry is an entry of an append-only log (a problem's timeline, a
+// campaign's ledger) stored as JSON, whose time is kept in milliseconds.
+type timedEntry[T any] interface {
+	*T
+	stampTime()
+}
+
+// readLog reads up to max entries of the log at key, oldest first. An entry
+// that no longer decodes is skipped rather than hiding the rest.
+func readLog[T any, P timedEntry[T]](ctx context.Context, s *Store, key string, max int64) ([]T, error) {
+	raw, err := s.rdb.LRange(ctx, key, 0, max-1).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]T, 0, len(raw))
+	for _, r := range raw {
+		var e T
+		if json.Unmarshal([]byte(r), &e) == nil {
+			P(&e).stampTime()
+			out = append(out, e)
 		}
 	}
 	return out, nil
