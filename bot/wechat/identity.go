@@ -80,6 +80,7 @@ type identities struct {
 	account string
 	log     *slog.Logger
 	alert   func(ctx context.Context, text string)
+	say     func(key string, args map[string]any) string
 
 	resolve sync.Mutex // one resolution at a time, so none allocates twice
 
@@ -161,8 +162,7 @@ func (r *identities) person(ctx context.Context, o person) (string, error) {
 		if ambiguous {
 			r.log.Warn("wechat: cannot tell apart people with this nickname; treating as a new person",
 				"nick", o.Nick, "group", o.Group, "display", o.Display)
-			r.alert(ctx, fmt.Sprintf("微信成员身份无法自动确认：有多位成员都叫「%s」（群昵称「%s」）。已把其中一位当作新成员，请让其中一位修改群昵称，或在机器人的微信里给他们设置不同的备注。",
-				o.Nick, o.Display))
+			r.alert(ctx, r.say("wechat_alert_member_ambiguous", map[string]any{"Name": o.Nick, "Display": o.Display}))
 		}
 		if id = match; id == "" {
 			if id, err = r.store.NewWeChatID(ctx, "u"); err != nil {
@@ -335,7 +335,7 @@ func (r *identities) group(ctx context.Context, o group) (string, error) {
 		}
 		if ambiguous {
 			r.log.Warn("wechat: cannot tell apart groups with this name; treating as a new group", "name", o.Name)
-			r.alert(ctx, fmt.Sprintf("微信群身份无法自动确认：有多个群都叫「%s」。已把它当作新群，请在该群重新「关联」本站，或给这些群改成不同的群名。", o.Name))
+			r.alert(ctx, r.say("wechat_alert_group_ambiguous", map[string]any{"Name": o.Name}))
 		}
 		if id = match; id == "" {
 			if id, err = r.store.NewWeChatID(ctx, "g"); err != nil {

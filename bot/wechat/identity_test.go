@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -24,7 +26,8 @@ func newIDHarness(t *testing.T) *idHarness {
 	b := storetest.Miniredis(t)
 	h := &idHarness{t: t}
 	h.r = &identities{store: store.New(b.Client, store.WithKeyPrefix(b.Prefix)), account: "acct",
-		log: slog.New(slog.DiscardHandler), alert: func(_ context.Context, text string) { h.alerts = append(h.alerts, text) }}
+		log: slog.New(slog.DiscardHandler), alert: func(_ context.Context, text string) { h.alerts = append(h.alerts, text) },
+		say: func(key string, args map[string]any) string { return i18n.T(bot.DefaultLocale, key, args) }}
 	h.relogin()
 	return h
 }

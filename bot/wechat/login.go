@@ -87,7 +87,7 @@ func (p *Platform) login(ctx context.Context, lost error, deliver func(*bot.Mess
 	}
 	p.log.Info("wechat: logged in", "account", p.account, "as", s.nick, "hot", !fb.fresh)
 	if fb.stored && fb.fresh {
-		p.alert(ctx, "互助机器人的微信已重新登录。")
+		p.alert(ctx, p.say("wechat_alert_logged_in", nil))
 	}
 	return b, nil
 }
@@ -138,7 +138,7 @@ func (f *loginFallback) OnError(b *openwechat.Bot, err error) error {
 		p.log.Info("wechat: no stored session; first login", "account", p.account)
 	}
 	if f.stored && !f.relogin {
-		p.alert(f.ctx, "互助机器人的微信需要重新登录（保存的登录已失效）。请在机器人的手机微信上确认登录，或扫描随后发来的二维码。")
+		p.alert(f.ctx, p.say("wechat_alert_session_expired", nil))
 	}
 	if f.uin != 0 && !p.opts.NoPushLogin {
 		resp, perr := b.Caller.WebWxPushLogin(f.ctx, f.uin)
@@ -185,7 +185,7 @@ func (f *loginFallback) show(uuid string) {
 		QuietZone:      2,
 	})
 	if f.stored && f.shown < maxQRAlerts {
-		p.alert(f.ctx, "互助机器人微信登录二维码（约5分钟内有效，请用机器人的手机微信扫描）："+link)
+		p.alert(f.ctx, p.say("wechat_alert_qr", map[string]any{"Link": link}))
 	}
 	f.shown++
 }

@@ -89,8 +89,12 @@ type Options struct {
 	// platform; Alert is usually the bot.Dispatcher.
 	Alert     bot.Sender
 	AlertChat *bot.Chat
-	Log       *slog.Logger // discarded when nil
-	Clock     bot.Clock    // bot.SystemClock when nil
+	// Say renders an alert from the catalogue: cmd passes the i18n
+	// catalogue in the default language. Keys are the wechat_alert_* ones.
+	// When nil, the key and its arguments are sent as they are.
+	Say   func(key string, args map[string]any) string
+	Log   *slog.Logger // discarded when nil
+	Clock bot.Clock    // bot.SystemClock when nil
 	// Limits pace every send; bot.WeChatLimits when zero. Sleep is passed
 	// to bot.NewPacer (nil: a real timer).
 	Limits bot.Limits
@@ -162,7 +166,7 @@ func New(opts Options) *Platform {
 	if p.setup == nil {
 		p.setup = CouldSetUpStation
 	}
-	p.ids = &identities{store: opts.Store, account: opts.Account, log: opts.Log, alert: p.alert}
+	p.ids = &identities{store: opts.Store, account: opts.Account, log: opts.Log, alert: p.alert, say: p.say}
 	p.pacer = bot.NewPacer(bot.SenderFunc(p.deliver), opts.Limits, opts.Clock, opts.Sleep)
 	return p
 }
@@ -244,8 +248,7 @@ func (p *Platform) Run(ctx context.Context, in bot.Receiver) error {
 		lost = err
 		p.log.Warn("wechat: WeChat ended the session; logging in again: confirm on the phone or scan the QR code",
 			"account", p.account, "ret", int(code), "reason", retReason(code))
-		p.alert(ctx, fmt.Sprintf("互助机器人的微信已掉线（%d：%s），正在重新登录。请在机器人的手机微信上确认登录，或扫描随后发来的二维码。",
-			int(code), retReason(code)))
+		p.alert(ctx, p.say("wechat_alert_logged_out", map[string]any{"Code": int(code), "Reason": retReason(code)}))
 	}
 }
 
@@ -315,6 +318,17 @@ func (p *Platform) keepLease(ctx context.Context, cancel context.CancelCauseFunc
 }
 
 // alert tells the admin chat, if one is configured.
+// say renders an alert sentence through Options.Say.
+func (p *Platform) say(key string, args map[string]any) string {
+	if p.opts.Say != nil {
+		return p.opts.Say(key, args)
+	}
+	if len(args) == 0 {
+		return key
+	}
+	return fmt.Sprint(key, " ", args)
+}
+
 func (p *Platform) alert(ctx context.Context, text string) {
 	if p.opts.Alert == nil || p.opts.AlertChat == nil {
 		return

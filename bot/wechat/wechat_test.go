@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/wechat"
@@ -57,7 +58,8 @@ func (h *harness) start() (p *wechat.Platform, stop func()) {
 			rec, err := h.st.Chat(ctx, key)
 			return err == nil && (rec.Station != 0 || rec.Office != ""), err
 		}),
-		QR: &h.qr,
+		QR:  &h.qr,
+		Say: func(key string, args map[string]any) string { return i18n.T(bot.DefaultLocale, key, args) },
 		Alert: bot.SenderFunc(func(_ context.Context, out bot.Outgoing) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/telegram"
 	"github.com/huzhu-station/huzhu/bot/wechat"
@@ -148,7 +149,10 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 			}),
 			Alert:     alerts,
 			AlertChat: cfg.AlertChat,
-			Log:       log.With("component", "wechat"),
+			Say: func(key string, args map[string]any) string {
+				return i18n.T(bot.DefaultLocale, key, args)
+			},
+			Log: log.With("component", "wechat"),
 		})
 		out = append(out, platform{Platform: wx, selfPaced: true})
 	}
