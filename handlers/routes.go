@@ -62,6 +62,9 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("checkin", []string{"签到", "打卡"}, a.checkin)
 	r.HandleFunc("hours", []string{"时长", "志愿时长"}, a.hours)
 
+	// Figures.
+	r.HandleFunc("stats", []string{"统计", "月报"}, a.stats)
+
 	r.NotFound(bot.HandlerFunc(a.notFound))
 }
 
@@ -69,6 +72,7 @@ func (a *App) registerRoutes() {
 // reminders whose words are written when they fire.
 func (a *App) registerJobs() {
 	a.sched.Handle(jobNotice, a.fireNotice)
+	a.sched.Handle(jobMonthlyReport, a.fireMonthlyReport)
 	a.sched.Handle(jobMeeting, a.fireMeeting)
 	a.sched.Handle(jobOverdue, a.fireOverdue)
 	a.sched.Handle(jobDogShot, a.fireDogShot)

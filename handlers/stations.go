@@ -51,6 +51,9 @@ func (a *App) createStation(ctx context.Context, r bot.Responder, m *bot.Message
 	if err != nil {
 		return err
 	}
+	if err := a.scheduleMonthlyReport(ctx, st.ID); err != nil {
+		return err
+	}
 	if err := r.Reply(ctx, tr(ctx, "station_created", i18n.Args{"Name": st.Name, "Head": m.Sender.Name})); err != nil {
 		return err
 	}

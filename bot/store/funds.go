@@ -316,6 +316,7 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room bot.Ro
 			}
 			if c.Paid != before.Paid {
 				p.HIncrBy(ctx, s.k.fund(st, n), "paid", c.Paid-before.Paid)
+				p.HIncrBy(ctx, s.k.monthStats(st, statMonth(now)), "collected_fen", c.Paid-before.Paid)
 			}
 			for _, ev := range evs {
 				ev.By, ev.ByName, ev.Room = by.Key(), by.Name, room.Key()

@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
+
+// jobMonthlyReport posts last month's figures in every group of a station
+// on the 1st at 09:00.
+const jobMonthlyReport = "monthly"
+
+// monthlyReportSpec is when the monthly report goes out (Asia/Shanghai).
+const monthlyReportSpec = "0 9 1 * *"
+
+// scheduleMonthlyReport starts station st's monthly report; scheduling it
+// again is harmless.
+func (a *App) scheduleMonthlyReport(ctx context.Context, st int64) error {
+	id := jobPayload(jobMonthlyReport, st)
+	return a.sched.Schedule(ctx, scheduler.Reminder{ID: id, Spec: monthlyReportSpec, Job: jobMonthlyReport, Payload: id})
+}
+
+// fireMonthlyReport posts the month that just ended.
+func (a *App) fireMonthlyReport(ctx context.Context, rem scheduler.Reminder) error {
+	ctx, station, _, err := a.jobStation(ctx, rem.Payload, jobMonthlyReport)
+	if err != nil {
+		return err
+	}
+	lastMonth := monthStart(a.now()).AddDate(0, -1, 0)
+	text, err := a.stationFigures(ctx, station, lastMonth)
+	if err != nil {
+		return err
+	}
+	a.broadcast(ctx, station, tr(ctx, "stats_monthly_header")+"\n"+text)
+	return nil
+}
+
+// stats serves /stats [上月|YYYY-MM|all]: a station's figures for a month,
+// or every station's side by side for the subdistrict's administrators.
+func (a *App) stats(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	arg := strings.TrimSpace(m.Args)
+	if rest, ok := cutWord(arg, "all", "全部", "街道", "所有"); ok {
+		if !a.isAdmin(m.Sender) {
+			return say("stats_all_admins_only")
+		}
+		return a.allStationsFigures(ctx, r, rest)
+	}
+	st, err := needStation(ctx)
+	if err != nil {
+		return err
+	}
+	month, err := parseMonth(arg, a.now())
+	if err != nil {
+		return err
+	}
+	text, err := a.stationFigures(ctx, st, month)
+	if err != nil {
+		return err
+	}
+	return r.Reply(ctx, text)
+}
+
+// stationFigures renders one station's month.
+func (a *App) stationFigures(ctx context.Context, st *store.Station, month time.Time) (string, error) {
+	s, err := a.store.MonthStats(ctx, st.ID, month)
+	if err != nil {
+		return "", err
+	}
+	return tr(ctx, "stats_card", figureArgs(ctx, st, s, month)), nil
+}
+
+func figureArgs(ctx context.Context, st *store.Station, s store.MonthStats, month time.Time) i18n.Args {
+	return i18n.Args{
+		"Station": st.Name, "Month": formatMonth(ctx, month),
+		"Filed": s.Filed, "Solved": s.Solved, "Escalated": s.Escalated,
+		"Satisfaction": satisfaction(ctx, s), "Collected": bot.FormatAmount(s.CollectedFen),
+		"Hours": fmt.Sprintf("%.1f", float64(s.VolunteerMinutes)/60), "People": s.People,
+	}
+}
+
+// allStationsFigures answers /stats all: one line per station, for the
+// subdistrict, privately.
+func (a *App) allStationsFigures(ctx context.Context, r bot.Responder, arg string) error {
+	month, err := parseMonth(arg, a.now())
+	if err != nil {
+		return err
+	}
+	ids, err := a.store.StationIDs(ctx)
+	if err != nil {
+		return err
+	}
+	lines := make([]string, 0, len(ids))
+	var total store.MonthStats
+	for _, id := range ids {
+		st, err := a.store.Station(ctx, id)
+		if err != nil {
+			return err
+		}
+		s, err := a.store.MonthStats(ctx, id, month)
+		if err != nil {
+			return err
+		}
+		total.Filed += s.Filed
+		total.Solved += s.Solved
+		total.Escalated += s.Escalated
+		total.Rated += s.Rated
+		total.Satisfied += s.Satisfied
+		total.CollectedFen += s.CollectedFen
+		total.VolunteerMinutes += s.VolunteerMinutes
+		total.People += s.People
+		lines = append(lines, tr(ctx, "stats_all_line", figureArgs(ctx, st, s, month)))
+	}
+	header := tr(ctx, "stats_all_header", i18n.Args{"Month": formatMonth(ctx, month), "Stations": len(ids)})
+	footer := tr(ctx, "stats_all_total", figureArgs(ctx, &store.Station{}, total, month))
+	return r.ReplyPrivately(ctx, listText(header, lines, func(l string) string { return l }, footer))
+}
+
+// monthStart is midnight on the 1st of t's month in Shanghai.
+func monthStart(t time.Time) time.Time {
+	t = t.In(bot.Shanghai)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, bot.Shanghai)
+}
+
+// parseMonth reads the month a person asks about: nothing (this month),
+// 上月/last, 2026-11, 2026年11月 or 11月 (this year, or last year when
+// that month has not come yet).
+func parseMonth(s string, now time.Time) (time.Time, error) {
+	this := monthStart(now)
+	s = strings.TrimSpace(strings.ToLower(s))
+	switch s {
+	case "", "本月", "this", "month":
+		return this, nil
+	case "上月", "上个月", "last":
+		return this.AddDate(0, -1, 0), nil
+	}
+	var y, mo int
+	if _, err := fmt.Sscanf(strings.NewReplacer("年", "-", "月", "", "/", "-").Replace(s), "%d-%d", &y, &mo); err == nil {
+		if mo >= 1 && mo <= 12 && y >= 2000 && y <= 2100 {
+			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, bot.Shanghai), nil
+		}
+	} else if n, err := bot.ParseChineseInt(strings.TrimSuffix(s, "月")); err == nil && strings.HasSuffix(s, "月") && n >= 1 && n <= 12 {
+		m := time.Date(this.Year(), time.Month(n), 1, 0, 0, 0, 0, bot.Shanghai)
+		if m.After(this) {
+			m = m.AddDate(-1, 0, 0)
+		}
+		return m, nil
+	}
+	return time.Time{}, badForm("usage_stats", "stats_bad_month", i18n.Args{"Text": clip(s)})
+}
+
+// formatMonth shows a month in the reader's language.
+func formatMonth(ctx context.Context, month time.Time) string {
+	if bot.LocaleFrom(ctx) == "en" {
+		return month.Format("January 2006")
+	}
+	return month.Format("2006年1月")
+}
