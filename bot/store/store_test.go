@@ -358,14 +358,16 @@ func TestIssues(t *testing.T) {
 		if ns, _ := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 1}) {
 			t.Errorf("escalated problems stay open: %v", ns)
 		}
+		// People counts everyone the station has met, whatever the month:
+		// here, the head who created it.
 		stats, err := s.MonthStats(ctx, st1, t0)
-		if want := (store.MonthStats{Filed: 3, Solved: 1, Escalated: 1, Rated: 1, Satisfied: 1}); err != nil || stats != want {
+		if want := (store.MonthStats{Filed: 3, Solved: 1, Escalated: 1, Rated: 1, Satisfied: 1, People: 1}); err != nil || stats != want {
 			t.Errorf("MonthStats(st1) = %+v, %v; want %+v", stats, err, want)
 		}
-		if stats, _ := s.MonthStats(ctx, st2, t0); stats != (store.MonthStats{Filed: 1}) {
+		if stats, _ := s.MonthStats(ctx, st2, t0); stats != (store.MonthStats{Filed: 1, People: 1}) {
 			t.Errorf("MonthStats(st2) = %+v; want only the one filed", stats)
 		}
-		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{}) {
+		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{People: 1}) {
 			t.Errorf("next month's stats = %+v; want none", stats)
 		}
 
