@@ -87,6 +87,16 @@ func (a *App) send(ctx context.Context, out bot.Outgoing) {
 	}
 }
 
+// groupOf returns the key of the group m was written in, kept with what m
+// creates so that notices about it can fall back to that group; "" for a
+// private message, whose answers go to the person privately.
+func groupOf(m *bot.Message) string {
+	if m.IsPrivate() {
+		return ""
+	}
+	return m.Chat.Key()
+}
+
 // chatFromKey rebuilds a chat from its store key.
 func chatFromKey(key string, kind bot.ChatKind) bot.Chat {
 	platform, id := splitKey(key)

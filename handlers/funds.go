@@ -240,10 +240,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
-	chat := m.Chat.Key()
-	if m.IsPrivate() {
-		chat = ""
-	}
+	chat := groupOf(m)
 	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: form.Title, Goal: form.Goal, PerHousehold: form.Per,
 		Deadline: form.Deadline, Buildings: form.Buildings, By: m.Sender, Chat: chat}, a.now())
 	if err != nil {

@@ -88,10 +88,7 @@ func (a *App) logIncident(ctx context.Context, r bot.Responder, m *bot.Message, 
 			photos = append(photos, at.Ref)
 		}
 	}
-	chat := m.Chat.Key()
-	if m.IsPrivate() {
-		chat = "" // told about it privately, with no group to fall back to
-	}
+	chat := groupOf(m)
 	in, err := a.store.LogIncident(ctx, st.ID, store.Incident{Text: text, Author: m.Sender.Key(),
 		AuthorName: m.Sender.Name, Chat: chat, Photos: photos}, a.now())
 	if err != nil {
@@ -148,10 +145,7 @@ func (a *App) reportIncident(ctx context.Context, r bot.Responder, m *bot.Messag
 	if err != nil {
 		return err
 	}
-	reportChat := m.Chat.Key()
-	if m.IsPrivate() {
-		reportChat = ""
-	}
+	reportChat := groupOf(m)
 	text := tr(ctx, "incident_issue_text", i18n.Args{"Text": in.Text, "N": in.N, "Who": in.AuthorName,
 		"When": formatShortWhen(ctx, in.Created)})
 	in, is, err := a.store.ReportIncident(ctx, st.ID, n, m.Sender, reportChat, "dogs", text, a.now())

@@ -38,10 +38,7 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 			photos = append(photos, at.Ref)
 		}
 	}
-	reportChat := m.Chat.Key()
-	if m.IsPrivate() {
-		reportChat = "" // answers about it go to the reporter privately
-	}
+	reportChat := groupOf(m)
 	is, err := a.store.ReportIssue(ctx, st.ID, store.NewIssue{
 		Reporter: m.Sender, ReportChat: reportChat, Text: text, Category: category, Photos: photos,
 	}, a.now())

@@ -191,10 +191,7 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
-	chat := m.Chat.Key()
-	if m.IsPrivate() {
-		chat = ""
-	}
+	chat := groupOf(m)
 	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: form.Question, Options: form.Options,
 		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat}, a.now())
 	if err != nil {
