@@ -180,7 +180,7 @@ func (s *Store) DogsNamed(ctx context.Context, st int64, name string) ([]*Dog, e
 // dogsByNumber reads several dogs in one round trip, in the order given.
 func (s *Store) dogsByNumber(ctx context.Context, st int64, nums []string) ([]*Dog, error) {
 	return records(ctx, s, nums, func(n string) string { return s.k.dog(st, atoi(n)) },
-		func(h map[string]string) *Dog { return dogFromHash(st, h) })
+		func(_ string, h map[string]string) *Dog { return dogFromHash(st, h) })
 }
 
 // changeDog applies change to dog n under the dog's lease and writes the

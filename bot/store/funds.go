@@ -191,7 +191,7 @@ func (s *Store) fundsIn(ctx context.Context, st int64, set string) ([]*Fund, err
 		return nil, err
 	}
 	return records(ctx, s, nums, func(n string) string { return s.k.fund(st, atoi(n)) },
-		func(h map[string]string) *Fund { return fundFromHash(st, h) })
+		func(_ string, h map[string]string) *Fund { return fundFromHash(st, h) })
 }
 
 // contributionValue is how a household's pledge and payments are stored:

@@ -88,7 +88,7 @@ func (s *Store) Incidents(ctx context.Context, st int64, limit int) ([]*Incident
 		return nil, 0, err
 	}
 	out, err := records(ctx, s, nums, func(n string) string { return s.k.incident(st, atoi(n)) },
-		func(h map[string]string) *Incident { return incidentFromHash(st, h) })
+		func(_ string, h map[string]string) *Incident { return incidentFromHash(st, h) })
 	if err != nil {
 		return nil, 0, err
 	}

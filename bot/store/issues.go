@@ -233,7 +233,7 @@ func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey
 // issues reads several problems in one round trip.
 func (s *Store) issues(ctx context.Context, st int64, nums []int64) ([]*Issue, error) {
 	return records(ctx, s, nums, func(n int64) string { return s.k.issue(st, n) },
-		func(h map[string]string) *Issue { return issueFromHash(st, h) })
+		func(_ int64, h map[string]string) *Issue { return issueFromHash(st, h) })
 }
 
 // IssueChange is what a lifecycle step did, for the handler to report.

@@ -68,17 +68,12 @@ func (s *Store) UpcomingMeetings(ctx context.Context, st int64, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
-	var out []*Meeting
-	for _, n := range nums {
-		m, err := s.Meeting(ctx, st, atoi(n))
-		if err != nil {
-			return nil, err
-		}
-		if !m.Cancelled {
-			out = append(out, m)
-		}
+	all, err := records(ctx, s, nums, func(n string) string { return s.k.meeting(st, atoi(n)) },
+		func(_ string, h map[string]string) *Meeting { return meetingFromHash(st, h) })
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	return slices.DeleteFunc(all, func(m *Meeting) bool { return m.Cancelled }), nil
 }
 
 // CancelMeeting marks meeting n cancelled.

@@ -89,15 +89,13 @@ func (s *Store) Members(ctx context.Context, st int64) ([]*Member, error) {
 		return nil, err
 	}
 	slices.Sort(keys)
-	out := make([]*Member, 0, len(keys))
-	for _, k := range keys {
-		m, err := s.MemberByKey(ctx, st, k)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	// One round trip for all of them: the overdue and chasing jobs read a
+	// whole station's members.
+	return records(ctx, s, keys, func(k string) string { return s.k.member(st, k) },
+		func(k string, h map[string]string) *Member {
+			platform, id, _ := strings.Cut(k, ":")
+			return memberFromHash(st, bot.User{Platform: platform, ID: id}, h)
+		})
 }
 
 // Touch records that user was seen in station st, keeping their display

@@ -72,7 +72,7 @@ func (s *Store) ActiveNotices(ctx context.Context, st int64) ([]*Notice, error) 
 		return nil, err
 	}
 	return records(ctx, s, nums, func(n string) string { return s.k.notice(st, atoi(n)) },
-		func(h map[string]string) *Notice { return noticeFromHash(st, h) })
+		func(_ string, h map[string]string) *Notice { return noticeFromHash(st, h) })
 }
 
 // EndNotice takes notice n off the active list: cancelled, or a one-off

@@ -113,7 +113,7 @@ func (s *Store) OpenPolls(ctx context.Context, st int64) ([]*Poll, error) {
 		return nil, err
 	}
 	return records(ctx, s, nums, func(n string) string { return s.k.poll(st, atoi(n)) },
-		func(h map[string]string) *Poll { return pollFromHash(st, h) })
+		func(_ string, h map[string]string) *Poll { return pollFromHash(st, h) })
 }
 
 // Ballot is a vote as cast.

@@ -249,7 +249,7 @@ func (s *Store) Shifts(ctx context.Context, st int64) ([]*Shift, error) {
 		return nil, err
 	}
 	all, err := records(ctx, s, nums, func(n string) string { return s.k.shift(st, atoi(n)) },
-		func(h map[string]string) *Shift { return shiftFromHash(st, h) })
+		func(_ string, h map[string]string) *Shift { return shiftFromHash(st, h) })
 	if err != nil {
 		return nil, err
 	}

@@ -141,7 +141,7 @@ func (s *Store) record(ctx context.Context, key, what string) (map[string]string
 // records reads the hash of each of nums, at key(n), in one round trip and
 // returns them made with from, in the order of nums; missing ones are left
 // out.
-func records[N, T any](ctx context.Context, s *Store, nums []N, key func(N) string, from func(map[string]string) T) ([]T, error) {
+func records[N, T any](ctx context.Context, s *Store, nums []N, key func(N) string, from func(N, map[string]string) T) ([]T, error) {
 	cmds := make([]*redis.MapStringStringCmd, len(nums))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, n := range nums {
@@ -153,9 +153,9 @@ func records[N, T any](ctx context.Context, s *Store, nums []N, key func(N) stri
 		return nil, err
 	}
 	out := make([]T, 0, len(nums))
-	for _, c := range cmds {
+	for i, c := range cmds {
 		if h := c.Val(); len(h) > 0 {
-			out = append(out, from(h))
+			out = append(out, from(nums[i], h))
 		}
 	}
 	return out, nil

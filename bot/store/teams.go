@@ -106,7 +106,7 @@ func (s *Store) Teams(ctx context.Context, st int64) ([]*Team, error) {
 	}
 	slices.Sort(ids)
 	return records(ctx, s, ids, func(id int64) string { return s.k.team(st, id) },
-		func(h map[string]string) *Team { return teamFromHash(st, h) })
+		func(_ int64, h map[string]string) *Team { return teamFromHash(st, h) })
 }
 
 // SetTeamLead makes user the lead of team id; the lead joins the team.
