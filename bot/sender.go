@@ -25,10 +25,15 @@ type Outgoing struct {
 	Buttons [][]Button
 	// Mentions are people to notify by name in a group.
 	Mentions []User
-	// Fallback is the group to post in, mentioning the recipient, when a
-	// private message cannot reach them (they never started the bot, or the
-	// platform has no private chats).
+	// Fallback is the group a private message concerns: when the message
+	// cannot reach the person privately it is kept for them, and the group
+	// gets only a content-free pointer mentioning them (see the privacy
+	// rule in privacy.go). The message itself never goes to Fallback.
 	Fallback *Chat
+	// Ack asks for a content-free "sent to you privately" line in Fallback
+	// once a private message is delivered: the person asked in the group
+	// and is waiting for an answer there.
+	Ack bool
 }
 
 // Sender delivers outgoing messages. Every part of huzhu that speaks (replies,
@@ -48,9 +53,10 @@ type Responder interface {
 	Sender
 	// Reply posts text in the chat the message came from.
 	Reply(ctx context.Context, text string, buttons ...[]Button) error
-	// ReplyPrivately sends text to the sender alone; where that is not
-	// possible it is posted in the chat with a mention.
-	ReplyPrivately(ctx context.Context, text string) error
+	// ReplyPrivately sends text to the sender alone. Asked in a group, the
+	// group is told only that the answer went privately, or, when it cannot
+	// be delivered yet, how to open it; the text never goes to the group.
+	ReplyPrivately(ctx context.Context, text string, buttons ...[]Button) error
 }
 
 // NewResponder returns the Responder for m that speaks through s.
@@ -67,16 +73,18 @@ func (r responder) Reply(ctx context.Context, text string, buttons ...[]Button) 
 	return r.Send(ctx, Outgoing{Chat: r.msg.Chat, Text: text, Buttons: buttons})
 }
 
-func (r responder) ReplyPrivately(ctx context.Context, text string) error {
+func (r responder) ReplyPrivately(ctx context.Context, text string, buttons ...[]Button) error {
 	if r.msg.IsPrivate() {
-		return r.Reply(ctx, text)
+		return r.Reply(ctx, text, buttons...)
 	}
 	group := r.msg.Chat
 	return r.Send(ctx, Outgoing{
 		Chat:     r.msg.Sender.PrivateChat(),
 		Text:     text,
+		Buttons:  buttons,
 		Mentions: []User{r.msg.Sender},
 		Fallback: &group,
+		Ack:      true,
 	})
 }
 
@@ -89,25 +97,34 @@ var ErrUnknownPlatform = errors.New("unknown platform")
 var ErrUnreachable = errors.New("chat unreachable")
 
 // Dispatcher is the Sender that routes each message to the platform its chat
-// belongs to, and falls back from a private message to a group mention when
-// the platform cannot reach the person privately.
+// belongs to. Every message huzhu sends passes through it, so it is where the
+// privacy rule (privacy.go) is kept: a private message that cannot be
+// delivered is kept for its addressee, never posted in a group.
 type Dispatcher struct {
 	senders map[string]Sender
 	reach   map[string]PrivateReacher
+	links   map[string]PrivateLinker
 	log     *slog.Logger
+	keeper  Keeper
+	wording PrivacyWording
 }
 
 // NewDispatcher returns a Dispatcher with no platforms.
 func NewDispatcher(log *slog.Logger) *Dispatcher {
-	return &Dispatcher{senders: map[string]Sender{}, reach: map[string]PrivateReacher{}, log: log}
+	return &Dispatcher{senders: map[string]Sender{}, reach: map[string]PrivateReacher{},
+		links: map[string]PrivateLinker{}, log: log}
 }
 
 // Add routes messages for platform name through s. reach may be nil when the
-// platform can always deliver private messages.
+// platform can always deliver private messages; when it is also a
+// PrivateLinker, pointers posted in groups carry its link.
 func (d *Dispatcher) Add(name string, s Sender, reach PrivateReacher) {
 	d.senders[name] = s
 	if reach != nil {
 		d.reach[name] = reach
+	}
+	if l, ok := reach.(PrivateLinker); ok {
+		d.links[name] = l
 	}
 }
 
@@ -121,24 +138,15 @@ func (d *Dispatcher) Platforms() []string {
 	return names
 }
 
-// Send delivers out through its platform.
+// Send delivers out through its platform, under the privacy rule.
 func (d *Dispatcher) Send(ctx context.Context, out Outgoing) error {
 	s, ok := d.senders[out.Chat.Platform]
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownPlatform, out.Chat.Platform)
 	}
-	if out.Chat.Kind == Private && out.Fallback != nil {
-		if r, ok := d.reach[out.Chat.Platform]; ok && !r.CanReachPrivately(ctx, User{Platform: out.Chat.Platform, ID: out.Chat.ID}) {
-			out.Chat = *out.Fallback
-			out.Fallback = nil
-		}
+	if out.Chat.Kind == Private {
+		return d.sendPrivate(ctx, s, out)
 	}
-	err := s.Send(ctx, out)
-	if err != nil && out.Fallback != nil && errors.Is(err, ErrUnreachable) {
-		d.log.Info("private message unreachable, posting in group", "chat", out.Chat.Key())
-		out.Chat = *out.Fallback
-		out.Fallback = nil
-		return s.Send(ctx, out)
-	}
-	return err
+	out.Fallback, out.Ack = nil, false
+	return s.Send(ctx, out)
 }

@@ -83,74 +83,97 @@ func TestDispatcherRoutesByPlatform(t *testing.T) {
 	}
 }
 
-func TestDispatcherPrivateFallback(t *testing.T) {
+// wording marks the privacy rule's group lines so tests can tell them from
+// content.
+var wording = bot.FixedWording{PointerText: "POINTER", AckText: "ACK"}
+
+// TestDispatcherNeverPostsPrivateTextInAGroup is the privacy rule: a private
+// message that cannot be delivered is kept, and the group it concerns gets
+// only a content-free pointer (or an ack once delivered).
+func TestDispatcherNeverPostsPrivateTextInAGroup(t *testing.T) {
 	ctx := context.Background()
 	private := tgAlice.PrivateChat()
 	group := tgGroup
+	const secret = "未缴：3-1-201 还差100元"
+	type sent struct{ chat, text string }
 	tests := []struct {
 		name     string
 		platform *fakePlatform
 		reacher  bool // register the platform as a PrivateReacher
 		out      bot.Outgoing
-		want     []string // chat keys sent to
+		want     []sent
+		kept     int
 		wantErr  error
 	}{
 		{
 			name:     "reachable privately",
 			platform: &fakePlatform{private: map[string]bool{"telegram:42": true}},
 			reacher:  true,
-			out:      bot.Outgoing{Chat: private, Fallback: &group},
-			want:     []string{"telegram:42"},
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group},
+			want:     []sent{{"telegram:42", secret}},
+		},
+		{
+			name:     "reachable, asked in the group: ack there",
+			platform: &fakePlatform{private: map[string]bool{"telegram:42": true}},
+			reacher:  true,
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group, Ack: true},
+			want:     []sent{{"telegram:42", secret}, {"telegram:-100", "ACK"}},
 		},
 		{
 			name:     "PrivateReacher says no",
 			platform: &fakePlatform{},
 			reacher:  true,
-			out:      bot.Outgoing{Chat: private, Fallback: &group},
-			want:     []string{"telegram:-100"},
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group, Ack: true},
+			want:     []sent{{"telegram:-100", "POINTER"}},
+			kept:     1,
 		},
 		{
 			name:     "platform answers ErrUnreachable",
 			platform: &fakePlatform{unreachable: map[string]bool{"telegram:42": true}},
-			out:      bot.Outgoing{Chat: private, Fallback: &group},
-			want:     []string{"telegram:-100"},
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group},
+			want:     []sent{{"telegram:-100", "POINTER"}},
+			kept:     1,
 		},
 		{
 			name:     "reacher says yes but platform refuses",
 			platform: &fakePlatform{private: map[string]bool{"telegram:42": true}, unreachable: map[string]bool{"telegram:42": true}},
 			reacher:  true,
-			out:      bot.Outgoing{Chat: private, Fallback: &group},
-			want:     []string{"telegram:-100"},
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group},
+			want:     []sent{{"telegram:-100", "POINTER"}},
+			kept:     1,
 		},
 		{
-			name:     "unreachable without fallback",
+			name:     "unreachable without a group: kept quietly",
 			platform: &fakePlatform{unreachable: map[string]bool{"telegram:42": true}},
-			out:      bot.Outgoing{Chat: private},
-			wantErr:  bot.ErrUnreachable,
+			out:      bot.Outgoing{Chat: private, Text: secret},
+			kept:     1,
 		},
 		{
-			name:     "group and fallback both unreachable",
+			name:     "group and private both unreachable: kept, the pointer's failure returned",
 			platform: &fakePlatform{unreachable: map[string]bool{"telegram:42": true, "telegram:-100": true}},
-			out:      bot.Outgoing{Chat: private, Fallback: &group},
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group},
+			kept:     1,
 			wantErr:  bot.ErrUnreachable,
 		},
 		{
-			name:     "other errors do not fall back",
+			name:     "other errors are returned for a retry, nothing kept or posted",
 			platform: &fakePlatform{err: errors.New("network down")},
-			out:      bot.Outgoing{Chat: private, Fallback: &group},
+			out:      bot.Outgoing{Chat: private, Text: secret, Fallback: &group},
 			wantErr:  errors.New("network down"),
 		},
 		{
 			name:     "PrivateReacher is not asked about groups",
 			platform: &fakePlatform{},
 			reacher:  true,
-			out:      bot.Outgoing{Chat: group, Fallback: &wxGroup},
-			want:     []string{"telegram:-100"},
+			out:      bot.Outgoing{Chat: group, Text: "通知", Fallback: &wxGroup},
+			want:     []sent{{"telegram:-100", "通知"}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := bot.NewDispatcher(discards)
+			keeper := &bot.MemoryKeeper{}
+			d.UsePrivacy(keeper, wording)
 			var reach bot.PrivateReacher
 			if tt.reacher {
 				reach = tt.platform
@@ -163,15 +186,72 @@ func TestDispatcherPrivateFallback(t *testing.T) {
 			case tt.wantErr != nil && (err == nil || !errors.Is(err, tt.wantErr) && err.Error() != tt.wantErr.Error()):
 				t.Fatalf("Send: err = %v; want %v", err, tt.wantErr)
 			}
-			if got := tt.platform.chats(); !slices.Equal(got, tt.want) {
-				t.Errorf("sent to %v; want %v", got, tt.want)
-			}
+			var got []sent
 			for _, o := range tt.platform.sent {
-				if o.Chat.Key() != tt.out.Chat.Key() && o.Fallback != nil {
-					t.Errorf("fallback message to %s still carries a fallback", o.Chat.Key())
+				got = append(got, sent{o.Chat.Key(), o.Text})
+				if o.Chat.Kind == bot.Group && o.Text == secret {
+					t.Errorf("the private text was posted in %s", o.Chat.Key())
+				}
+				if o.Chat.Kind == bot.Group && o.Text != tt.out.Text && (len(o.Mentions) != 1 || o.Mentions[0].Key() != tgAlice.Key()) {
+					t.Errorf("group line %q does not mention the person it is for", o.Text)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("sent %v; want %v", got, tt.want)
+			}
+			kept, _ := keeper.Kept(ctx, tgAlice)
+			if len(kept) != tt.kept {
+				t.Fatalf("kept %d; want %d", len(kept), tt.kept)
+			}
+			for _, k := range kept {
+				if k.Text != secret || k.Chat != private || k.Fallback != nil {
+					t.Errorf("kept %+v; want the private message itself, without its group", k)
 				}
 			}
 		})
+	}
+}
+
+func TestDispatcherWithoutKeeperNeverFallsBackToTheGroup(t *testing.T) {
+	p := &fakePlatform{unreachable: map[string]bool{"telegram:42": true}}
+	d := bot.NewDispatcher(discards)
+	d.Add("telegram", p, nil)
+	group := tgGroup
+	err := d.Send(context.Background(), bot.Outgoing{Chat: tgAlice.PrivateChat(), Text: "名单", Fallback: &group})
+	if !errors.Is(err, bot.ErrNotKept) || !errors.Is(err, bot.ErrUnreachable) {
+		t.Errorf("Send = %v; want ErrNotKept wrapping ErrUnreachable", err)
+	}
+	if len(p.sent) != 0 {
+		t.Errorf("sent %+v; want nothing", p.sent)
+	}
+}
+
+// linkingPlatform is a fakePlatform that can link to its private chat.
+type linkingPlatform struct{ *fakePlatform }
+
+func (linkingPlatform) PrivateLink(context.Context) string { return "https://t.me/huzhu_bot?start=inbox" }
+
+func TestDispatcherPointsOncePerWaitingBatchWithTheLink(t *testing.T) {
+	ctx := context.Background()
+	p := linkingPlatform{&fakePlatform{}}
+	d := bot.NewDispatcher(discards)
+	d.UsePrivacy(&bot.MemoryKeeper{}, wording)
+	d.Add("telegram", p, p)
+	group := tgGroup
+	for _, text := range []string{"提醒一", "提醒二"} {
+		if err := d.Send(ctx, bot.Outgoing{Chat: tgAlice.PrivateChat(), Text: text, Fallback: &group}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(p.sent) != 1 || p.sent[0].Text != "POINTER https://t.me/huzhu_bot?start=inbox" {
+		t.Fatalf("sent %+v; want one pointer with the link for both reminders", p.sent)
+	}
+	// Someone waiting for an answer in the group is always told.
+	if err := d.Send(ctx, bot.Outgoing{Chat: tgAlice.PrivateChat(), Text: "名单", Fallback: &group, Ack: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.sent) != 2 {
+		t.Errorf("sent %d; want a second pointer for an answer asked for", len(p.sent))
 	}
 }
 
@@ -205,9 +285,9 @@ func TestResponder(t *testing.T) {
 			t.Fatalf("sent %d messages; want 1", len(sent))
 		}
 		o := sent[0]
-		if o.Chat != tgAlice.PrivateChat() || o.Fallback == nil || *o.Fallback != tgGroup ||
+		if o.Chat != tgAlice.PrivateChat() || o.Fallback == nil || *o.Fallback != tgGroup || !o.Ack ||
 			len(o.Mentions) != 1 || o.Mentions[0] != tgAlice {
-			t.Errorf("sent %+v; want a private message to Alice with the group as fallback", o)
+			t.Errorf("sent %+v; want a private message to Alice, acknowledged in the group", o)
 		}
 	})
 	t.Run("privately in a private chat", func(t *testing.T) {

@@ -52,7 +52,7 @@ func New(d Deps) *App {
 
 // Handler returns the full chain every inbound message goes through:
 // recover, log, drop redelivered messages, identify the sender and their
-// station, reply to errors, rate limit, attach late photos, route.
+// station, reply to errors, deliver kept private messages, rate limit, attach late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
 	if interval == 0 {
@@ -67,6 +67,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language
+		a.deliverKept,
 		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,
 	)

@@ -658,11 +658,6 @@ func (a *App) dogs(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	if !m.IsPrivate() {
-		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
-			return err
-		}
-	}
 	return r.ReplyPrivately(ctx, text)
 }
 

@@ -875,11 +875,6 @@ func (a *App) unpaid(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if len(lists) > 0 {
 		text = tr(ctx, "fund_unpaid_header", i18n.Args{"N": f.N, "Title": f.Title}) + "\n" + strings.Join(lists, "\n")
 	}
-	if !m.IsPrivate() {
-		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
-			return err
-		}
-	}
 	return r.ReplyPrivately(ctx, text)
 }
 
@@ -1193,11 +1188,6 @@ func (a *App) ledgerDetail(ctx context.Context, r bot.Responder, m *bot.Message,
 	b.WriteString(tr(ctx, "fund_log_header", i18n.Args{"N": f.N, "Title": f.Title, "Count": len(entries), "Shown": len(shown)}))
 	for _, e := range shown {
 		b.WriteString("\n  " + ledgerEntryText(ctx, e))
-	}
-	if !m.IsPrivate() {
-		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
-			return err
-		}
 	}
 	return r.ReplyPrivately(ctx, b.String())
 }

@@ -24,6 +24,9 @@ var helpTopics = map[string]string{
 // examples.
 func (a *App) help(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	topic := strings.ToLower(strings.TrimSpace(m.Args))
+	if topic == bot.InboxPayload { // Telegram's /start inbox, from a pointer's link
+		return a.inbox(ctx, r, m)
+	}
 	if topic != "" {
 		section, ok := helpTopics[topic]
 		if !ok {

@@ -116,11 +116,6 @@ func (a *App) listIncidents(ctx context.Context, r bot.Responder, m *bot.Message
 		return tr(ctx, "incident_line", i18n.Args{"N": in.N, "When": formatWhen(ctx, in.Created),
 			"Who": in.AuthorName, "Text": clipN(in.Text, 40), "Photos": len(in.Photos), "Issue": in.Issue})
 	}, moreLine(ctx, "incidents_more", len(list), total), tr(ctx, "incidents_footer"))
-	if !m.IsPrivate() {
-		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
-			return err
-		}
-	}
 	return r.ReplyPrivately(ctx, text)
 }
 

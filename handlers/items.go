@@ -571,9 +571,6 @@ func (a *App) listItems(ctx context.Context, r bot.Responder, m *bot.Message) er
 	if !ok || len(loans) == 0 {
 		return r.Reply(ctx, b.String())
 	}
-	if !m.IsPrivate() {
-		b.WriteString("\n" + tr(ctx, "sent_privately"))
-	}
 	if err := r.Reply(ctx, b.String()); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("role", []string{"任命", "免职=remove"}, a.role)
 	r.HandleFunc("roster", []string{"住户", "名册"}, a.roster)
 	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.help)
+	r.HandleFunc("inbox", []string{"取信", "收信"}, a.inbox)
 	r.HandleFunc("lang", []string{"language", "语言"}, a.lang)
 
 	// Problems (报事).

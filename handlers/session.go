@@ -14,6 +14,9 @@ type session struct {
 	user    bot.User
 	private bool // the message came in a private chat
 	id      *store.Identity
+	// delivered counts the kept private messages handed over on the way
+	// in (see deliverKept).
+	delivered int
 }
 
 type sessionKey struct{}

@@ -282,11 +282,6 @@ func (a *App) roster(ctx context.Context, r bot.Responder, m *bot.Message) error
 		}
 		b.WriteString("\n  " + tr(ctx, "roster_line", i18n.Args{"Room": h.Room.String(), "People": len(h.Members)}))
 	}
-	if !m.IsPrivate() {
-		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
-			return err
-		}
-	}
 	return r.ReplyPrivately(ctx, b.String())
 }
 

@@ -168,11 +168,6 @@ func (a *App) teamMembers(ctx context.Context, r bot.Responder, m *bot.Message, 
 	}
 	text := tr(ctx, "team_members", i18n.Args{"Name": team.Name, "Members": countOf(ctx, "shift_n_members", len(members)), "Lead": team.LeadName,
 		"Names": strings.Join(names, tr(ctx, "list_sep"))})
-	if !m.IsPrivate() {
-		if err := r.Reply(ctx, tr(ctx, "sent_privately")); err != nil {
-			return err
-		}
-	}
 	return r.ReplyPrivately(ctx, text)
 }
 

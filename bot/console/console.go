@@ -75,6 +75,10 @@ type Console struct {
 	mu        sync.Mutex
 	prompting bool // a "> " prompt is showing and waits for input
 
+	// unreachable are the people private messages cannot reach, as on
+	// Telegram before someone presses Start; guarded by mu.
+	unreachable map[string]bool
+
 	// Run's state, used only on Run's goroutine.
 	group   string
 	speaker string
@@ -234,6 +238,7 @@ func (c *Console) message(text string) *bot.Message {
 	chat := bot.Chat{Platform: PlatformName, ID: c.group, Kind: bot.Group, Title: c.group}
 	if c.private {
 		chat = sender.PrivateChat()
+		c.setReachable(c.speaker, true) // writing to the bot opens the private chat, as Start does
 	}
 	m := &bot.Message{
 		ID:             c.opts.RunID + "c" + strconv.FormatUint(messageSeq.Add(1), 10),
@@ -258,6 +263,8 @@ const help = `directives:
   :chat NAME      speak in group NAME from now on (created on first use)
   :now            print the bot's clock
   :advance 25h    move the fake clock (also 90m, 3d, 1d12h); what falls due is sent
+  :unreachable NAME  private messages to NAME fail, as on Telegram before
+                  Start, until NAME writes privately (NAME> …)
   :help           this list
   NAME: TEXT speaks in the group, NAME> TEXT privately to the bot,
   a line with neither continues the last speaker; // starts a comment`
@@ -324,6 +331,12 @@ func (c *Console) directive(ctx context.Context, l Line) error {
 			c.opts.AfterAdvance(ctx, target)
 		}
 		return nil
+	case "unreachable":
+		if l.Text == "" || strings.ContainsFunc(l.Text, unicode.IsSpace) {
+			return c.note("usage: :unreachable NAME, e.g. :unreachable 王阿姨")
+		}
+		c.setReachable(l.Text, false)
+		return nil
 	case "help":
 		return c.note(help)
 	default:
@@ -388,7 +401,28 @@ func (c *Console) Send(ctx context.Context, out bot.Outgoing) error {
 	if out.Chat.Platform != PlatformName {
 		return fmt.Errorf("console: %w: %q", bot.ErrUnknownPlatform, out.Chat.Platform)
 	}
+	if out.Chat.Kind == bot.Private && !c.CanReachPrivately(ctx, bot.User{ID: out.Chat.ID}) {
+		return fmt.Errorf("console: %s has not opened a private chat: %w", out.Chat.ID, bot.ErrUnreachable)
+	}
 	return c.print(format(out))
+}
+
+// CanReachPrivately reports whether u may be sent a private message: true
+// unless a :unreachable directive named them and they have not written to
+// the bot privately since. It implements bot.PrivateReacher.
+func (c *Console) CanReachPrivately(_ context.Context, u bot.User) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.unreachable[u.ID]
+}
+
+func (c *Console) setReachable(name string, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.unreachable == nil {
+		c.unreachable = map[string]bool{}
+	}
+	c.unreachable[name] = !ok
 }
 
 // format returns the lines Send prints for out, ending in a newline.

@@ -33,6 +33,7 @@ func (k keys) officeStations(chatKey string) string {
 	return k.global("chat", chatKey, "stations")
 }
 func (k keys) user(userKey string) string { return k.global("user", userKey) }
+func (k keys) kept(userKey string) string { return k.global("kept", userKey) }
 func (k keys) seen(msgKey string) string  { return k.global("seen", msgKey) }
 func (k keys) chatLease(chatKey string) string {
 	return k.global("lease", "chat", chatKey)

@@ -207,6 +207,18 @@ func (t *Telegram) CanReachPrivately(ctx context.Context, u bot.User) bool {
 	return ok || !known
 }
 
+// PrivateLink returns the link that opens a private chat with the bot and
+// sends it "/start inbox", which delivers the messages kept for the person;
+// "" before Run has learnt the bot's username. It implements
+// bot.PrivateLinker.
+func (t *Telegram) PrivateLink(context.Context) string {
+	me := t.me.Load()
+	if me == nil || me.Username == "" {
+		return ""
+	}
+	return "https://t.me/" + me.Username + "?start=" + bot.InboxPayload
+}
+
 // Run reads updates, by long polling or from the webhook, and hands every
 // message to in, until ctx is done or Telegram refuses the token. Messages
 // already read are served for up to drainGrace after ctx is done. It returns

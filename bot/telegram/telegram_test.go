@@ -547,18 +547,25 @@ func TestUnreachable(t *testing.T) {
 		t.Error("a handle is not a chat")
 	}
 
-	// Carol never started the bot: the private message falls back to the
-	// group, mentioning her, and she is not tried again.
+	// Carol never started the bot: the private message is kept for her and
+	// the group gets only a pointer, mentioning her, with the link that
+	// opens her private chat with the bot; she is not tried again.
 	f.Fail(5005, telegramtest.Forbidden("bot can't initiate conversation with a user"))
 	disp := bot.NewDispatcher(testLog(t))
+	keeper := &bot.MemoryKeeper{}
+	disp.UsePrivacy(keeper, bot.FixedWording{PointerText: "有一条私信等你："})
 	disp.Add(tg.Name(), tg, tg)
 	out := bot.Outgoing{Chat: carol.PrivateChat(), Text: "明早8点值班", Mentions: []bot.User{carol}, Fallback: &groupC}
 	if err := disp.Send(ctx, out); err != nil {
 		t.Fatalf("Dispatcher.Send = %v", err)
 	}
 	sent := f.WaitSent(1)
-	if sent[0].ChatID != -100 || sent[0].Text != "@Carol 明早8点值班" || len(sent[0].Entities) != 1 || sent[0].Entities[0].User.ID != 5005 {
-		t.Errorf("fallback sent %+v", sent[0])
+	wantPointer := "@Carol 有一条私信等你： https://t.me/" + telegramtest.BotUser.Username + "?start=inbox"
+	if sent[0].ChatID != -100 || sent[0].Text != wantPointer || len(sent[0].Entities) != 1 || sent[0].Entities[0].User.ID != 5005 {
+		t.Errorf("group got %+v; want only the pointer %q", sent[0], wantPointer)
+	}
+	if kept, _ := keeper.Kept(ctx, carol); len(kept) != 1 || kept[0].Text != "明早8点值班" {
+		t.Errorf("kept %+v; want the private message", kept)
 	}
 	if tg.CanReachPrivately(ctx, carol) {
 		t.Error("CanReachPrivately after a 403 = true")

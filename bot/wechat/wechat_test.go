@@ -287,14 +287,19 @@ func TestPrivateMessagesAndFallback(t *testing.T) {
 		t.Error("CanReachPrivately(a member who is not a friend) = true")
 	}
 	d := bot.NewDispatcher(slog.New(slog.DiscardHandler))
+	keeper := &bot.MemoryKeeper{}
+	d.UsePrivacy(keeper, bot.FixedWording{PointerText: "有一条私信等你，加我好友后私聊我「取信」"})
 	d.Add(p.Name(), p, p)
 	group := m.Chat
 	err := d.Send(ctx, bot.Outgoing{Chat: m.Sender.PrivateChat(), Text: "站码 ABC", Mentions: []bot.User{m.Sender}, Fallback: &group})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := f.Sent()[1]; s.To != f.GroupUserName(g) || s.Content != "@2-3-302 钱\u2005站码 ABC" {
-		t.Errorf("fallback sent %+v; want it in the group with a mention", s)
+	if s := f.Sent()[1]; s.To != f.GroupUserName(g) || s.Content != "@2-3-302 钱\u2005有一条私信等你，加我好友后私聊我「取信」" {
+		t.Errorf("group got %+v; want only a pointer, with a mention", s)
+	}
+	if kept, _ := keeper.Kept(ctx, m.Sender); len(kept) != 1 || kept[0].Text != "站码 ABC" {
+		t.Errorf("kept %+v; want the private message kept for a non-friend", kept)
 	}
 	if err := p.Send(ctx, bot.Outgoing{Chat: bot.Chat{Platform: "telegram", ID: "1"}}); !errors.Is(err, bot.ErrUnknownPlatform) {
 		t.Errorf("Send to telegram = %v", err)

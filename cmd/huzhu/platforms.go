@@ -170,6 +170,7 @@ type core struct {
 
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
+	disp.UsePrivacy(st, handlers.PrivacyWording{})
 	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix())}
 	if _, fake := clock.(*bot.FakeClock); fake {
 		opts = append(opts, scheduler.WithInOrder()) // repeatable console output

@@ -107,7 +107,7 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 		},
 		Drain: runDue,
 	})
-	disp.Add(con.Name(), con, nil)
+	disp.Add(con.Name(), con, con)
 	log.Info("console ready", "platform", con.Name())
 	return con.Run(ctx, receiver)
 }
