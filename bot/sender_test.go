@@ -229,7 +229,9 @@ func TestDispatcherWithoutKeeperNeverFallsBackToTheGroup(t *testing.T) {
 // linkingPlatform is a fakePlatform that can link to its private chat.
 type linkingPlatform struct{ *fakePlatform }
 
-func (linkingPlatform) PrivateLink(context.Context) string { return "https://t.me/huzhu_bot?start=inbox" }
+func (linkingPlatform) PrivateLink(context.Context) string {
+	return "https://t.me/huzhu_bot?start=inbox"
+}
 
 func TestDispatcherPointsOncePerWaitingBatchWithTheLink(t *testing.T) {
 	ctx := context.Background()
