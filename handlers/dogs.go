@@ -305,8 +305,11 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 	}
 	reminders := a.scheduleDogShots(ctx, d)
 	text := tr(ctx, "dog_added", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomText(d.Room),
-		"Owner": d.OwnerName, "Sterilised": tr(ctx, sterilisedKey(d.Sterilised))})
-	return r.Reply(ctx, text+"\n"+a.shotOutlook(ctx, d, reminders))
+		"Owner": d.OwnerName, "Sterilised": tr(ctx, sterilisedKey(d.Sterilised))}) + "\n" + a.shotOutlook(ctx, d, reminders)
+	if owner.Key() != m.Sender.Key() {
+		a.notifyPerson(ctx, owner.Key(), owner.Name, "", tr(ctx, "dog_added_for_you", i18n.Args{"Who": m.Sender.Name})+"\n"+text)
+	}
+	return replyPersonal(ctx, r, m, tr(ctx, "dog_added_public", i18n.Args{"N": d.N, "Name": d.Name}), text)
 }
 
 // shotOutlook says when a dog's next shot is due and when its owner will
@@ -447,7 +450,8 @@ func (a *App) dogVaccinated(ctx context.Context, r bot.Responder, m *bot.Message
 	}
 	reminders := a.scheduleDogShots(ctx, d)
 	text := tr(ctx, "dog_vaccinated", i18n.Args{"N": d.N, "Name": d.Name, "Shot": formatDay(ctx, d.LastShot)})
-	return r.Reply(ctx, text+"\n"+a.shotOutlook(ctx, d, reminders))
+	return replyPersonal(ctx, r, m, tr(ctx, "dog_updated_public", i18n.Args{"N": d.N, "Name": d.Name}),
+		text+"\n"+a.shotOutlook(ctx, d, reminders))
 }
 
 // dogSterilised serves /dog sterilised NAME [是|否].
@@ -478,8 +482,8 @@ func (a *App) dogSterilised(ctx context.Context, r bot.Responder, m *bot.Message
 	if d, err = a.store.SetSterilised(ctx, st.ID, d.N, v); err != nil {
 		return err
 	}
-	return r.Reply(ctx, tr(ctx, "dog_sterilised_set", i18n.Args{"N": d.N, "Name": d.Name,
-		"Sterilised": tr(ctx, sterilisedKey(d.Sterilised))}))
+	return replyPersonal(ctx, r, m, tr(ctx, "dog_updated_public", i18n.Args{"N": d.N, "Name": d.Name}),
+		tr(ctx, "dog_sterilised_set", i18n.Args{"N": d.N, "Name": d.Name, "Sterilised": tr(ctx, sterilisedKey(d.Sterilised))}))
 }
 
 // removeDog serves /dog remove NAME: the dog died or moved away; its

@@ -125,8 +125,9 @@ func TestDogShotReminders(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		d := newDogBench(t, b, sh(2026, 11, 1, 9))
 		out := d.say(dogWang, "登记犬只 旺财 泰迪 3幢2单元301 疫苗 2025-12-10 绝育 否")
-		if len(out) != 1 || !strings.Contains(out[0].Text, "已登记犬只 #1") || !strings.Contains(out[0].Text, "到期前30天、7天、1天") {
-			t.Fatalf("registration replied %+v", out)
+		if len(out) != 2 || out[0].Text != "已登记犬只 #1「旺财」。" || out[1].Chat.Kind != bot.Private ||
+			!strings.Contains(out[1].Text, "3幢2单元301") || !strings.Contains(out[1].Text, "到期前30天、7天、1天") {
+			t.Fatalf("registration replied %+v; want the group to read only the dog's number and name, the owner the rest privately", out)
 		}
 		want := []string{"2026-11-10 09:00", "2026-12-03 09:00", "2026-12-09 09:00"}
 		if got := d.pending(); strings.Join(got, ",") != strings.Join(want, ",") {
@@ -158,7 +159,7 @@ func TestDogShotReminders(t *testing.T) {
 		// next ones are a year on.
 		d.clock.Set(sh(2026, 12, 5, 15))
 		out = d.say(dogWang, "打疫苗 旺财 今天")
-		if len(out) != 1 || !strings.Contains(out[0].Text, "2026年12月5日打了狂犬疫苗") || !strings.Contains(out[0].Text, "2027年12月5日到期") {
+		if len(out) != 2 || out[1].Chat.Kind != bot.Private || !strings.Contains(out[1].Text, "2026年12月5日打了狂犬疫苗") || !strings.Contains(out[1].Text, "2027年12月5日到期") {
 			t.Fatalf("打疫苗 replied %+v", out)
 		}
 		want = []string{"2027-11-05 09:00", "2027-11-28 09:00", "2027-12-04 09:00"}
@@ -204,7 +205,7 @@ func TestDogRegistrationRefusals(t *testing.T) {
 	if got := d.pending(); len(got) != 0 {
 		t.Errorf("refused registrations scheduled %v", got)
 	}
-	if out := d.say(dogHead, "犬只"); len(out) != 2 || !strings.Contains(out[1].Text, "还没有登记的犬只") {
+	if out := d.say(dogHead, "犬只"); len(out) != 1 || !strings.Contains(out[0].Text, "还没有登记的犬只") {
 		t.Errorf("犬只 after refusals: %+v; want an empty registry", out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
@@ -25,7 +26,8 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	category, text := parseCategory(m.Args)
+	anonymous, args := parseAnonymous(m.Args)
+	category, text := parseCategory(args)
 	if text == "" {
 		return badForm("usage_report", "report_needs_text")
 	}
@@ -41,14 +43,97 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 	reportChat := groupOf(m)
 	is, err := a.store.ReportIssue(ctx, st.ID, store.NewIssue{
 		Reporter: m.Sender, ReportChat: reportChat, Text: text, Category: category, Photos: photos,
+		Anonymous: anonymous || m.IsPrivate(),
 	}, a.now())
 	if err != nil {
 		return err
 	}
 	a.scheduleOverdue(ctx, st, is)
 	return r.Reply(ctx, tr(ctx, "reported", i18n.Args{
-		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Photos": len(photos),
+		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Photos": len(photos), "Anonymous": is.Anonymous,
 	}))
+}
+
+// anonymousWords mark a report as anonymous when they come first:
+// 报事 匿名 楼上群租, 报事 【匿名】…, /report anonymous ….
+var anonymousWords = []string{"匿名", "[匿名]", "【匿名】", "(匿名)", "（匿名）", "anonymous", "anon"}
+
+// parseAnonymous reports whether args start with a word asking for an
+// anonymous report, and returns the rest. 匿名 may run straight into the
+// text, as people type it (报事 匿名楼上群租); an English word must end
+// there.
+func parseAnonymous(args string) (bool, string) {
+	rest := strings.TrimSpace(args)
+	for _, w := range anonymousWords {
+		after, ok := cutPrefixFold(rest, w)
+		if !ok {
+			continue
+		}
+		next, _ := utf8.DecodeRuneInString(after)
+		if after == "" || !isASCIIWord(w) || unicode.IsSpace(next) || unicode.IsPunct(next) {
+			return true, strings.TrimSpace(strings.TrimLeft(after, " \t:：,，"))
+		}
+	}
+	return false, rest
+}
+
+func isASCIIWord(w string) bool {
+	return w != "" && w[0] < utf8.RuneSelf && unicode.IsLetter(rune(w[0]))
+}
+
+// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// reporterName is who reported is, as the reader may see it: an anonymous
+// report names its reporter only to the reporter and, in a private chat, to
+// the station's staff; everyone else, and every group, reads "匿名居民".
+func reporterName(ctx context.Context, is *store.Issue) string {
+	switch {
+	case !is.Anonymous:
+		return is.ReporterName
+	case seesReporter(ctx, is):
+		return tr(ctx, "anonymous_reporter_named", i18n.Args{"Name": is.ReporterName})
+	}
+	return tr(ctx, "anonymous_reporter")
+}
+
+// seesReporter reports whether the reader may know who made is.
+func seesReporter(ctx context.Context, is *store.Issue) bool {
+	sess := sessionFrom(ctx)
+	return !is.Anonymous || sess.private && sess.user.Key() == is.Reporter || seesRestricted(ctx)
+}
+
+// issueText is what a problem says, as the reader may see it: a
+// confidential one (made from a patrol note) is summarised for everyone but
+// the station's staff in a private chat.
+func issueText(ctx context.Context, is *store.Issue) string {
+	if !is.Confidential || seesRestricted(ctx) {
+		return is.Text
+	}
+	return tr(ctx, "issue_text_confidential")
+}
+
+// inGroup is ctx as read by a group: for text the bot posts in a group
+// other than the one the message came from (an office's), whatever chat the
+// command was sent in.
+func inGroup(ctx context.Context) context.Context {
+	sess := *sessionFrom(ctx)
+	sess.private = false
+	return withSession(ctx, &sess)
+}
+
+// seesRestricted reports whether the reader may see who made an anonymous
+// report and what a confidential one says: the head, a deputy or duty
+// staff, in a private chat.
+func seesRestricted(ctx context.Context) bool {
+	sess := sessionFrom(ctx)
+	mem := sess.member()
+	return sess.private && (mem.IsStaff() || mem.Has(store.RoleDuty))
 }
 
 // issues serves /issues [open|mine|closed|all]: the governance list.
@@ -91,7 +176,7 @@ func parseIssueFilter(s string) (store.IssueFilter, bool) {
 func issueLine(ctx context.Context, is *store.Issue) string {
 	line := tr(ctx, "issue_line", i18n.Args{
 		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Status": tr(ctx, "status_"+string(is.Status)),
-		"Text": clipN(is.Text, 24),
+		"Text": clipN(issueText(ctx, is), 24),
 	})
 	if is.Supporters > 0 {
 		line += tr(ctx, "issue_line_supporters", i18n.Args{"Count": is.Supporters})
@@ -120,13 +205,17 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	var b strings.Builder
 	b.WriteString(tr(ctx, "issue_card", i18n.Args{
 		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Status": tr(ctx, "status_"+string(is.Status)),
-		"Text": is.Text, "Reporter": is.ReporterName, "Supporters": is.Supporters, "Photos": len(is.Photos),
+		"Text": issueText(ctx, is), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters, "Photos": len(is.Photos),
 		"Assignee": is.AssigneeName,
 	}))
 	b.WriteString("\n" + tr(ctx, "timeline_header"))
 	for _, ev := range events {
+		who := ev.ByName
+		if ev.By == is.Reporter && !seesReporter(ctx, is) {
+			who = tr(ctx, "anonymous_reporter")
+		}
 		b.WriteString("\n  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{
-			"When": ev.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": ev.ByName, "Text": eventText(ctx, ev),
+			"When": ev.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": who, "Text": eventText(ctx, ev),
 		}))
 	}
 	return r.Reply(ctx, b.String())
@@ -414,8 +503,8 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 	}
 	is := ch.Issue
 	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
-		"Station": st.Name, "N": n, "Category": tr(ctx, "cat_"+is.Category), "Text": is.Text,
-		"Reporter": is.ReporterName, "Supporters": is.Supporters, "Note": note, "Who": m.Sender.Name,
+		"Station": st.Name, "N": n, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is),
+		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": note, "Who": m.Sender.Name,
 		"Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
 	})})
 	a.tellReporter(ctx, is, m.Sender, tr(ctx, "reporter_escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))

@@ -76,3 +76,19 @@ func (a *App) inbox(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	}
 	return r.Reply(ctx, tr(ctx, "inbox_empty"))
 }
+
+// replyPersonal answers with text that ties a household or a person to
+// money, a vote, a dog or a complaint. In a private chat it is the reply;
+// asked in a group, the group reads only public (may be "", and must name no
+// one) and personal goes to the asker privately, acknowledged in the group.
+func replyPersonal(ctx context.Context, r bot.Responder, m *bot.Message, public, personal string) error {
+	if m.IsPrivate() {
+		return r.Reply(ctx, personal)
+	}
+	if public != "" {
+		if err := r.Reply(ctx, public); err != nil {
+			return err
+		}
+	}
+	return r.ReplyPrivately(ctx, personal)
+}

@@ -111,8 +111,10 @@ func (s *Store) ReportIncident(ctx context.Context, st, n int64, by bot.User, re
 		if in.Issue != 0 {
 			return fmt.Errorf("%w: incident %d is problem %d", ErrIncidentReported, n, in.Issue)
 		}
+		// A patrol note names neighbours and rooms: the problem made of it
+		// shows its text only to staff, in private.
 		is, err = s.ReportIssue(ctx, st, NewIssue{Reporter: by, ReportChat: reportChat, Text: text,
-			Category: category, Photos: in.Photos}, now)
+			Category: category, Photos: in.Photos, Confidential: true}, now)
 		if err != nil {
 			return err
 		}

@@ -53,6 +53,12 @@ type Issue struct {
 	Reporter     string // user key
 	ReporterName string
 	ReportChat   string // chat key it was reported in
+	// Anonymous reports (made privately, or marked 匿名) name the reporter
+	// only to the station's staff, in private.
+	Anonymous bool
+	// Confidential problems (made from a patrol note, which names
+	// neighbours) show their text only to the station's staff, in private.
+	Confidential bool
 	Assignee     string
 	AssigneeName string
 	EscalatedTo  OfficeLevel
@@ -96,7 +102,9 @@ type NewIssue struct {
 	ReportChat string
 	Text       string
 	Category   string
-	Photos     []string
+	Photos       []string
+	Anonymous    bool
+	Confidential bool
 }
 
 // photoWindow is how long after a report a photo sent on its own is taken as
@@ -113,7 +121,7 @@ func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time
 	}
 	is := &Issue{Station: st, N: n, Text: in.Text, Category: in.Category, Status: IssueOpen,
 		Reporter: in.Reporter.Key(), ReporterName: in.Reporter.Name, ReportChat: in.ReportChat,
-		Photos: in.Photos, Created: now, Updated: now}
+		Anonymous: in.Anonymous, Confidential: in.Confidential, Photos: in.Photos, Created: now, Updated: now}
 	ev := IssueEvent{By: is.Reporter, ByName: is.ReporterName, Kind: EventReported, Text: in.Text}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
@@ -134,6 +142,7 @@ func issueFields(is *Issue) []any {
 	return []any{
 		"n", is.N, "text", is.Text, "category", is.Category, "status", string(is.Status),
 		"reporter", is.Reporter, "reporter_name", is.ReporterName, "chat", is.ReportChat,
+		"anonymous", boolInt(is.Anonymous), "confidential", boolInt(is.Confidential),
 		"assignee", is.Assignee, "assignee_name", is.AssigneeName, "escalated_to", string(is.EscalatedTo),
 		"rating", string(is.Rating), "supporters", is.Supporters, "photos", strings.Join(is.Photos, "\n"),
 		"created", ms(is.Created), "updated", ms(is.Updated),
@@ -158,7 +167,7 @@ func (s *Store) Issue(ctx context.Context, st, n int64) (*Issue, error) {
 func issueFromHash(st int64, h map[string]string) *Issue {
 	is := &Issue{Station: st, N: atoi(h["n"]), Text: h["text"], Category: h["category"],
 		Status: IssueStatus(h["status"]), Reporter: h["reporter"], ReporterName: h["reporter_name"],
-		ReportChat: h["chat"], Assignee: h["assignee"], AssigneeName: h["assignee_name"],
+		ReportChat: h["chat"], Anonymous: h["anonymous"] == "1", Confidential: h["confidential"] == "1", Assignee: h["assignee"], AssigneeName: h["assignee_name"],
 		EscalatedTo: OfficeLevel(h["escalated_to"]), Rating: Rating(h["rating"]),
 		Supporters: atoi(h["supporters"]), Created: fromMS(h["created"]), Updated: fromMS(h["updated"])}
 	if h["photos"] != "" {
