@@ -89,23 +89,30 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return s[len(prefix):], true
 }
 
-// reporterName is who reported is, as the reader may see it: an anonymous
-// report names its reporter only to the reporter and, in a private chat, to
-// the station's staff; everyone else, and every group, reads "匿名居民".
+// reporterName is who reported is, as the reader may see it. A group never
+// reads who reported a problem: it reads "居民", or "匿名居民" for an
+// anonymous report. In a private chat a report is named, except an
+// anonymous one, which is named only to its reporter and the station's
+// staff.
 func reporterName(ctx context.Context, is *store.Issue) string {
 	switch {
-	case !is.Anonymous:
-		return is.ReporterName
-	case seesReporter(ctx, is):
+	case !seesReporter(ctx, is) && is.Anonymous:
+		return tr(ctx, "anonymous_reporter")
+	case !seesReporter(ctx, is):
+		return tr(ctx, "reporter_in_group")
+	case is.Anonymous:
 		return tr(ctx, "anonymous_reporter_named", i18n.Args{"Name": is.ReporterName})
 	}
-	return tr(ctx, "anonymous_reporter")
+	return is.ReporterName
 }
 
 // seesReporter reports whether the reader may know who made is.
 func seesReporter(ctx context.Context, is *store.Issue) bool {
 	sess := sessionFrom(ctx)
-	return !is.Anonymous || sess.private && sess.user.Key() == is.Reporter || seesRestricted(ctx)
+	if !sess.private {
+		return false
+	}
+	return !is.Anonymous || sess.user.Key() == is.Reporter || seesRestricted(ctx)
 }
 
 // issueText is what a problem says, as the reader may see it: a
@@ -212,7 +219,7 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	for _, ev := range events {
 		who := ev.ByName
 		if ev.By == is.Reporter && !seesReporter(ctx, is) {
-			who = tr(ctx, "anonymous_reporter")
+			who = reporterName(ctx, is)
 		}
 		b.WriteString("\n  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{
 			"When": ev.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": who, "Text": eventText(ctx, ev),
