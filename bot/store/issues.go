@@ -98,10 +98,10 @@ type IssueEvent struct {
 
 // NewIssue is what a resident's report holds.
 type NewIssue struct {
-	Reporter   bot.User
-	ReportChat string
-	Text       string
-	Category   string
+	Reporter     bot.User
+	ReportChat   string
+	Text         string
+	Category     string
 	Photos       []string
 	Anonymous    bool
 	Confidential bool
