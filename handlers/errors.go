@@ -17,6 +17,10 @@ type replyError struct {
 	key   string
 	args  i18n.Args
 	usage string // catalogue key of the command's form, "" for none
+	// private is set for a sentence that names a household or a person
+	// with money, a vote, a dog or a complaint: it goes to the sender
+	// alone, never into the group.
+	private bool
 }
 
 func (e *replyError) Error() string { return "reply: " + e.key }
@@ -27,6 +31,14 @@ func say(key string, args ...i18n.Args) error {
 	if len(args) > 0 {
 		e.args = args[0]
 	}
+	return e
+}
+
+// sayPrivately returns an error replied as the sentence key to the sender
+// alone: the sentence is personal (privacy.go).
+func sayPrivately(key string, args ...i18n.Args) error {
+	e := say(key, args...).(*replyError)
+	e.private = true
 	return e
 }
 
@@ -65,6 +77,9 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 			text := tr(ctx, re.key, re.args)
 			if re.usage != "" {
 				text += "\n" + tr(ctx, "right_form") + tr(ctx, re.usage)
+			}
+			if re.private {
+				return r.ReplyPrivately(ctx, text)
 			}
 			return r.Reply(ctx, text)
 		case errors.As(err, &role):
