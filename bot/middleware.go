@@ -15,6 +15,19 @@ import (
 // ErrPanic wraps a panic recovered while serving a message.
 var ErrPanic = errors.New("panic while serving message")
 
+// Only serves the messages wanted reports, and drops the rest before any
+// other middleware runs (see Router.Wants): put it first in the chain.
+func Only(wanted func(*Message) bool) Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
+			if !wanted(m) {
+				return nil
+			}
+			return next.ServeMessage(ctx, r, m)
+		})
+	}
+}
+
 // Recover turns a panic in a handler into an error, so one bad message never
 // takes the bot down.
 func Recover() Middleware {
@@ -31,7 +44,9 @@ func Recover() Middleware {
 }
 
 // Logging logs every message that reached a command, with how long it took
-// and its outcome. Message text is not logged: it may hold personal details.
+// and its outcome, and is the one place a failure is logged: the error it
+// passes on is marked as logged (see Logged). Message text is not logged: it
+// may hold personal details.
 func Logging(log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
@@ -43,12 +58,23 @@ func Logging(log *slog.Logger) Middleware {
 			attrs := []any{"chat", m.Chat.Key(), "user", m.Sender.Key(), "command", m.Command, "took", time.Since(start)}
 			if err != nil {
 				log.Error("message failed", append(attrs, "err", err)...)
-			} else {
-				log.Debug("message served", attrs...)
+				return loggedError{err}
 			}
-			return err
+			log.Debug("message served", attrs...)
+			return nil
 		})
 	}
+}
+
+// loggedError is an error Logging has already logged.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// Logged reports whether err was logged by Logging on its way out.
+func Logged(err error) bool {
+	var l loggedError
+	return errors.As(err, &l)
 }
 
 // ErrRateLimited is returned when a person sends commands faster than the
@@ -128,9 +154,9 @@ type Bot struct {
 	Log     *slog.Logger
 }
 
-// Receive serves m and logs an error that no middleware handled.
+// Receive serves m and logs an error that no middleware logged.
 func (b *Bot) Receive(ctx context.Context, m *Message) {
-	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil {
-		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "err", err)
+	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil && !Logged(err) {
+		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "command", m.Command, "err", err)
 	}
 }

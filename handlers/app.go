@@ -50,9 +50,11 @@ func New(d Deps) *App {
 	return a
 }
 
-// Handler returns the full chain every inbound message goes through:
-// recover, log, drop redelivered messages, identify the sender and their
-// station, reply to errors, deliver kept private messages, rate limit, attach late photos, route.
+// Handler returns the full chain every inbound message goes through: drop
+// what is not for the bot (ordinary chat never reaches the rest), log,
+// recover, drop redelivered messages, identify the sender and their
+// station, reply to errors (a handler's panic too), deliver kept private
+// messages, rate limit, attach late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
 	if interval == 0 {
@@ -62,11 +64,13 @@ func (a *App) Handler(d Deps) bot.Handler {
 		burst = 20
 	}
 	return bot.Chain(a.router,
-		bot.Recover(),
+		bot.Only(a.router.Wants),
 		bot.Logging(a.log),
+		bot.Recover(), // a panic before identify: logged, not answered
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language
+		bot.Recover(),   // a panic in a command: answered by replyToErrors
 		a.deliverKept,
 		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,
