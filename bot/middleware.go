@@ -56,7 +56,11 @@ func Logging(log *slog.Logger) Middleware {
 				return nil
 			}
 			attrs := []any{"chat", m.Chat.Key(), "user", m.Sender.Key(), "command", m.Command, "took", time.Since(start)}
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrInFlight):
+				log.Info("message redelivered while being served", attrs...)
+				return loggedError{err}
+			case err != nil:
 				log.Error("message failed", append(attrs, "err", err)...)
 				return loggedError{err}
 			}
@@ -119,29 +123,53 @@ func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
 	}
 }
 
-// Deduper remembers which messages were already served.
+// Deduper remembers which messages were served, so a redelivered message
+// is not served twice and one that failed is served again.
 type Deduper interface {
-	// FirstSeen records key and reports whether this is the first time it
-	// was seen.
-	FirstSeen(ctx context.Context, key string) (bool, error)
+	// ClaimMessage marks key as being served and returns the claim's
+	// token, or fails with ErrAlreadyServed or ErrInFlight.
+	ClaimMessage(ctx context.Context, key string) (token string, err error)
+	// FinishMessage ends the claim: served marks key done; otherwise a
+	// redelivery of key is served.
+	FinishMessage(ctx context.Context, key, token string, served bool) error
 }
 
-// Dedupe drops a message whose platform id was already served, so a
-// redelivered update never pledges or votes twice. Messages without an id
-// are always served.
+// ErrAlreadyServed is a Deduper's answer for a message served before.
+var ErrAlreadyServed = errors.New("message already served")
+
+// ErrInFlight is a Deduper's answer for a message being served right now,
+// by this instance or another: it is neither dropped nor served, so a
+// platform or queue that redelivers gets it once the claim is over.
+var ErrInFlight = errors.New("message being served")
+
+// Dedupe serves a message once per platform id, so a redelivered update
+// never pledges or votes twice. The message is marked served only after its
+// handler succeeded (a reply to bad input is a success); one that failed
+// is served again when it is redelivered. Messages without an id are
+// always served.
+//
+// What remains: an instance that dies after the handler's last write and
+// before the mark lets a redelivery run the command again.
 func Dedupe(d Deduper) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
-			if m.ID != "" {
-				first, err := d.FirstSeen(ctx, m.Chat.Key()+":"+m.ID)
-				if err != nil {
-					return fmt.Errorf("dedupe: %w", err)
-				}
-				if !first {
-					return nil
-				}
+			if m.ID == "" {
+				return next.ServeMessage(ctx, r, m)
 			}
-			return next.ServeMessage(ctx, r, m)
+			key := m.Chat.Key() + ":" + m.ID
+			token, err := d.ClaimMessage(ctx, key)
+			switch {
+			case errors.Is(err, ErrAlreadyServed):
+				return nil
+			case err != nil:
+				return fmt.Errorf("dedupe: %w", err)
+			}
+			err = next.ServeMessage(ctx, r, m)
+			// The mark is written even if the caller gave up waiting.
+			if ferr := d.FinishMessage(context.WithoutCancel(ctx), key, token, err == nil); ferr != nil {
+				return errors.Join(err, fmt.Errorf("dedupe: %w", ferr))
+			}
+			return err
 		})
 	}
 }

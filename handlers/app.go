@@ -52,7 +52,7 @@ func New(d Deps) *App {
 
 // Handler returns the full chain every inbound message goes through: drop
 // what is not for the bot (ordinary chat never reaches the rest), log,
-// recover, drop redelivered messages, identify the sender and their
+// answer a store outage, recover, drop redelivered messages, identify the sender and their
 // station, reply to errors (a handler's panic too), deliver kept private
 // messages, rate limit, attach late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
@@ -66,6 +66,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 	return bot.Chain(a.router,
 		bot.Only(a.router.Wants),
 		bot.Logging(a.log),
+		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered
 		bot.Dedupe(a.store),
 		a.identify,

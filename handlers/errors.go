@@ -89,10 +89,38 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 		case errors.Is(err, store.ErrBusy):
 			return r.Reply(ctx, tr(ctx, "busy"))
 		}
-		if rerr := r.Reply(ctx, tr(ctx, "internal_error")); rerr != nil {
+		key := "internal_error"
+		if store.Unavailable(err) {
+			key = "store_unavailable"
+		}
+		if rerr := r.Reply(ctx, tr(ctx, key)); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		return err
+		return answeredError{err}
+	})
+}
+
+// answeredError is a failure the person has been answered for; it still
+// goes on to be logged, and the message to be served again.
+type answeredError struct{ error }
+
+func (e answeredError) Unwrap() error { return e.error }
+
+// answerOutages tells the person the system is busy when the store could
+// not be reached before their message got as far as replyToErrors (the
+// dedupe mark or the identity lookup failed), in the chat's language as far
+// as it is known without the store.
+func (a *App) answerOutages(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		err := next.ServeMessage(ctx, r, m)
+		var answered answeredError
+		if err == nil || errors.As(err, &answered) || !store.Unavailable(err) {
+			return err
+		}
+		if rerr := r.Reply(ctx, tr(ctx, "store_unavailable")); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return answeredError{err}
 	})
 }
 
