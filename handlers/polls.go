@@ -312,7 +312,9 @@ func matchOption(options []string, word string) (int, bool) {
 }
 
 // vote serves /vote N OPTION: voting again replaces the vote; in a
-// per-household poll the household's last vote counts, whoever cast it.
+// per-household poll the household's last vote counts, whoever cast it, and
+// a change is told privately to the others bound to the household. Ballots
+// are secret: only the voter reads the confirmation.
 func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
 	if err != nil {
@@ -346,7 +348,7 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Who": m.Sender.Name, "Room": fundRoomText(me.Room),
+	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Room": fundRoomText(me.Room),
 		"Prev": "", "PrevWho": "", "Told": false}
 	key := "poll_voted"
 	if p.PerHousehold {
@@ -374,11 +376,11 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 }
 
 // tellHousehold privately tells everyone else bound to room that voter
-// changed the household's vote on p from option was to option now, and
+// changed the household's vote on p from option from to option to, and
 // returns how many were told. Never with a group fallback: who in a family
 // voted what is the family's business. The vote is already counted, so a
 // failure here is logged, not answered.
-func (a *App) tellHousehold(ctx context.Context, st *store.Station, p *store.Poll, room string, voter bot.User, was, now int) int {
+func (a *App) tellHousehold(ctx context.Context, st *store.Station, p *store.Poll, room string, voter bot.User, from, to int) int {
 	keys, err := a.store.HouseholdMembers(ctx, st.ID, room)
 	if err != nil {
 		a.log.Warn("household not told of a changed vote", "poll", p.N, "err", err)
@@ -397,7 +399,7 @@ func (a *App) tellHousehold(ctx context.Context, st *store.Station, p *store.Pol
 		lctx := bot.WithLocale(ctx, a.personLocale(ctx, k, st))
 		a.notifyPerson(lctx, k, mb.Name, "", tr(lctx, "poll_household_changed", i18n.Args{"N": p.N,
 			"Question": p.Question, "Room": fundRoomText(room), "Who": voter.Name,
-			"Option": p.Options[now], "Prev": p.Options[was]}))
+			"Option": p.Options[to], "Prev": p.Options[from]}))
 		told++
 	}
 	return told
