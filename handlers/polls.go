@@ -367,42 +367,17 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 			key = "poll_vote_changed"
 		}
 		if p.PerHousehold && prev.Option != opt {
-			reply["Told"] = a.tellHousehold(ctx, st, p, me.Room, m.Sender, prev.Option, opt) > 0
+			// The vote is already counted, so a failure to tell is logged,
+			// not answered.
+			reply["Told"] = a.tellHousehold(ctx, st, me.Room, m.Sender, func(ctx context.Context) string {
+				return tr(ctx, "poll_household_changed", i18n.Args{"N": p.N, "Question": p.Question,
+					"Room": fundRoomText(me.Room), "Who": m.Sender.Name, "Option": p.Options[opt], "Prev": p.Options[prev.Option]})
+			}) > 0
 		}
 	}
 	// The group reads only that the answer went privately: a ballot is
 	// secret, and so is who in a household voted what.
 	return replyPersonal(ctx, r, m, "", tr(ctx, key, reply))
-}
-
-// tellHousehold privately tells everyone else bound to room that voter
-// changed the household's vote on p from option from to option to, and
-// returns how many were told. Never with a group fallback: who in a family
-// voted what is the family's business. The vote is already counted, so a
-// failure here is logged, not answered.
-func (a *App) tellHousehold(ctx context.Context, st *store.Station, p *store.Poll, room string, voter bot.User, from, to int) int {
-	keys, err := a.store.HouseholdMembers(ctx, st.ID, room)
-	if err != nil {
-		a.log.Warn("household not told of a changed vote", "poll", p.N, "err", err)
-		return 0
-	}
-	told := 0
-	for _, k := range keys {
-		if k == voter.Key() {
-			continue
-		}
-		mb, err := a.store.Member(ctx, st.ID, userFromKey(k, ""))
-		if err != nil {
-			a.log.Warn("household member not told of a changed vote", "poll", p.N, "err", err)
-			continue
-		}
-		lctx := bot.WithLocale(ctx, a.personLocale(ctx, k, st))
-		a.notifyPerson(lctx, k, mb.Name, "", tr(lctx, "poll_household_changed", i18n.Args{"N": p.N,
-			"Question": p.Question, "Room": fundRoomText(room), "Who": voter.Name,
-			"Option": p.Options[to], "Prev": p.Options[from]}))
-		told++
-	}
-	return told
 }
 
 // pickPoll returns poll n, or with n = 0 the one open poll.
