@@ -47,7 +47,9 @@ func groupMessages(out string) []groupMessage {
 		switch {
 		case consoleMessage.MatchString(l):
 			m := consoleMessage.FindStringSubmatch(l)
-			inGroup = !strings.HasPrefix(m[1], "@")
+			// "[@NAME]" is a private message, "[toast @NAME]" a note only
+			// the presser of a button sees.
+			inGroup = !strings.HasPrefix(m[1], "@") && !strings.HasPrefix(m[1], "toast @")
 			if inGroup {
 				msgs = append(msgs, groupMessage{line: i + 1, text: m[2]})
 			}
