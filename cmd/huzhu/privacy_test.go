@@ -154,6 +154,7 @@ func TestPrivacyCheckCatchesLeaks(t *testing.T) {
 		"[群] bot: 「换防盗门」已筹 2400元 / 目标 3000元，8户认捐。",
 		"[群] bot: 已任命 李伯伯 为楼组长（3幢）。",
 		"[@王阿姨] bot: 你家 3幢2单元301 还差100元。",
+		"[toast @王阿姨] bot: 王阿姨 已经投过了（投的是不锈钢）。",
 	} {
 		if got := privacyLeaks(fine+"\n", people); len(got) != 0 {
 			t.Errorf("privacyLeaks(%q) = %v; want it allowed", fine, got)
