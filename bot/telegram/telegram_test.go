@@ -783,3 +783,31 @@ func TestPressAnswers(t *testing.T) {
 	}
 	f.WaitAnswer(private.CallbackQuery.ID)
 }
+
+// TestLateNote: a handler that takes longer than Telegram lets a button
+// spin finds the press answered already, so its note is posted in the chat
+// instead of being lost.
+func TestLateNote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a press to be answered without its note")
+	}
+	f := telegramtest.NewServer(t)
+	late := &lateReceiver{}
+	tg := start(t, f, telegram.Options{}, late)
+	disp := bot.NewDispatcher(testLog(t))
+	disp.Add(tg.Name(), tg, tg)
+	press := telegramtest.Press(group, bob, "slow")
+	id := press.CallbackQuery.ID
+	late.in.Store(&bot.Bot{Sender: disp, Log: testLog(t), Handler: bot.HandlerFunc(
+		func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+			f.WaitAnswer(id) // answered without a note while this handler works
+			return r.Toast(ctx, "投票 #1 已经结束了。")
+		})})
+	f.Push(press)
+	if got := f.WaitSent(1)[0]; got.ChatID != group.ID || got.Text != "投票 #1 已经结束了。" {
+		t.Errorf("late note sent as %+v; want it posted in the group", got)
+	}
+	if a := f.Answers(); len(a) != 1 || a[0].Text != "" {
+		t.Errorf("answers %+v; want one, without a note", a)
+	}
+}
