@@ -132,12 +132,13 @@ func (s *Store) JoinTeam(ctx context.Context, st, id int64, user bot.User, now t
 		if err != nil || in {
 			return err
 		}
+		var set *redis.BoolCmd
 		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.HSetNX(ctx, s.k.teamMembers(st, id), user.Key(), memberValue(now, user.Name))
+			set = p.HSetNX(ctx, s.k.teamMembers(st, id), user.Key(), memberValue(now, user.Name))
 			s.countPeople(ctx, p, st, now, user.Key())
 			return nil
 		})
-		added = err == nil
+		added = err == nil && set.Val()
 		return err
 	})
 	return added, err
