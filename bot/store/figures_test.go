@@ -29,7 +29,7 @@ import (
 // which gives people to the month before the station existed); counting
 // the leader who recorded a payment instead of the household that paid.
 func TestFiguresMatchHistory(t *testing.T) {
-	const histories, steps = 6, 70
+	const histories, steps = 5, 60
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		s := newStore(b)
 		for seed := uint64(1); seed <= histories; seed++ {
