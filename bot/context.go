@@ -20,3 +20,19 @@ func LocaleFrom(ctx context.Context) string {
 	}
 	return DefaultLocale
 }
+
+type messageKey struct{}
+
+// WithMessageKey returns ctx carrying the key of the message being served
+// (its chat and platform id), which Dedupe sets.
+func WithMessageKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, messageKey{}, key)
+}
+
+// MessageKey returns the key of the message being served, "" outside one.
+// The store remembers with it what a message created, so a message served
+// again after a failure finishes its work instead of repeating it.
+func MessageKey(ctx context.Context) string {
+	k, _ := ctx.Value(messageKey{}).(string)
+	return k
+}

@@ -164,7 +164,7 @@ func Dedupe(d Deduper) Middleware {
 			case err != nil:
 				return fmt.Errorf("dedupe: %w", err)
 			}
-			err = next.ServeMessage(ctx, r, m)
+			err = next.ServeMessage(WithMessageKey(ctx, key), r, m)
 			// The mark is written even if the caller gave up waiting.
 			if ferr := d.FinishMessage(context.WithoutCancel(ctx), key, token, err == nil); ferr != nil {
 				return errors.Join(err, fmt.Errorf("dedupe: %w", ferr))

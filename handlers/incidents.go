@@ -150,7 +150,9 @@ func (a *App) reportIncident(ctx context.Context, r bot.Responder, m *bot.Messag
 	if err != nil {
 		return err
 	}
-	a.scheduleOverdue(ctx, st, is)
+	if err := a.scheduleOverdue(ctx, st, is); err != nil {
+		a.log.Warn("overdue reminders not scheduled", "err", err)
+	}
 	if in.Author != m.Sender.Key() {
 		a.notifyPerson(ctx, in.Author, in.AuthorName, in.Chat,
 			tr(ctx, "incident_author_told", i18n.Args{"N": n, "Issue": is.N, "Who": m.Sender.Name}))

@@ -48,7 +48,12 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	a.scheduleOverdue(ctx, st, is)
+	// The problem and its overdue reminders are all or nothing: when the
+	// reminders fail, the message is served again and finds its problem
+	// (store.ReportIssue remembers it), so nothing is reported twice.
+	if err := a.scheduleOverdue(ctx, st, is); err != nil {
+		return err
+	}
 	return r.Reply(ctx, tr(ctx, "reported", i18n.Args{
 		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Photos": len(photos), "Anonymous": is.Anonymous,
 	}))
@@ -329,7 +334,11 @@ func (a *App) changeIssue(ctx context.Context, st, n int64, step func(*store.Iss
 	}
 	if err == nil {
 		if station := sessionFrom(ctx).station(); station != nil {
-			a.scheduleOverdue(ctx, station, ch.Issue)
+			if err := a.scheduleOverdue(ctx, station, ch.Issue); err != nil {
+				// The change is made and answered; the reminders follow
+				// the problem's next change.
+				a.log.Warn("overdue reminders not rescheduled", "err", err)
+			}
 		}
 	}
 	return ch, err

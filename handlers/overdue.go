@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ func overdueJobID(st, n int64, level string) string {
 // scheduleOverdue (re)starts the clocks of an open problem from its last
 // step, so "untouched for 3 days" counts from the last time anyone did
 // anything; a problem no longer open has its reminders cancelled.
-func (a *App) scheduleOverdue(ctx context.Context, st *store.Station, is *store.Issue) {
+func (a *App) scheduleOverdue(ctx context.Context, st *store.Station, is *store.Issue) error {
 	levels := []struct {
 		name string
 		days int
@@ -50,10 +51,9 @@ func (a *App) scheduleOverdue(ctx context.Context, st *store.Station, is *store.
 		err = a.sched.CancelAll(ctx, ids...)
 	}
 	if err != nil {
-		// The problem itself is recorded; a missing reminder is logged, not
-		// a reason to fail the resident's command.
-		a.log.Warn("overdue reminders not scheduled", "problem", is.N, "err", err)
+		return fmt.Errorf("overdue reminders of problem %d: %w", is.N, err)
 	}
+	return nil
 }
 
 // fireOverdue reminds duty staff (or the head) of a problem nobody touched.

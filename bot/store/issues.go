@@ -122,15 +122,12 @@ const photoWindow = 10 * time.Minute
 // number. It takes two round trips: one to number it, one transaction to
 // write it.
 func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time.Time) (*Issue, error) {
-	n, err := s.rdb.Incr(ctx, s.k.issueSeq(st)).Result()
-	if err != nil {
-		return nil, err
-	}
-	is := &Issue{Station: st, N: n, Text: in.Text, Category: in.Category, Status: IssueOpen,
+	is := &Issue{Station: st, Text: in.Text, Category: in.Category, Status: IssueOpen,
 		Reporter: in.Reporter.Key(), ReporterName: in.Reporter.Name, ReportChat: in.ReportChat,
 		Anonymous: in.Anonymous, Confidential: in.Confidential, Photos: in.Photos, Created: now, Updated: now}
 	ev := IssueEvent{By: is.Reporter, ByName: is.ReporterName, Kind: EventReported, Text: in.Text}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	n, existed, err := s.numbered(ctx, st, "issue", s.k.issueSeq(st), func(p redis.Pipeliner, n int64) {
+		is.N = n
 		p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
 		s.appendEvent(ctx, p, st, n, ev, now)
 		p.ZAdd(ctx, s.k.issuesOpen(st), redis.Z{Score: float64(n), Member: n})
@@ -138,10 +135,12 @@ func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time
 		p.Set(ctx, s.k.lastReport(st, is.Reporter), n, photoWindow)
 		p.HIncrBy(ctx, s.k.monthStats(st, statMonth(now)), "filed", 1)
 		s.countPeople(ctx, p, st, now, is.Reporter)
-		return nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case existed:
+		return s.Issue(ctx, st, n)
 	}
 	return is, nil
 }
@@ -324,17 +323,27 @@ func (s *Store) AddSupporter(ctx context.Context, st, n int64, user bot.User, no
 	if is.Reporter == user.Key() {
 		return is, false, nil // the reporter is not their own supporter
 	}
-	added, err := s.rdb.SAdd(ctx, s.k.issueSupporters(st, n), user.Key()).Result()
-	if err != nil || added == 0 {
-		return is, false, err
-	}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HIncrBy(ctx, s.k.issue(st, n), "supporters", 1)
-		s.appendEvent(ctx, p, st, n, IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventMeToo}, now)
-		return nil
+	// The set, the count and the timeline change together, under the
+	// problem's lease: a crash can leave none of them changed, never one.
+	added := false
+	err = s.withLease(ctx, s.k.lease(st, "issue:"+strconv.FormatInt(n, 10)), func() error {
+		known, err := s.rdb.SIsMember(ctx, s.k.issueSupporters(st, n), user.Key()).Result()
+		if err != nil || known {
+			return err
+		}
+		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.SAdd(ctx, s.k.issueSupporters(st, n), user.Key())
+			p.HIncrBy(ctx, s.k.issue(st, n), "supporters", 1)
+			s.appendEvent(ctx, p, st, n, IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventMeToo}, now)
+			return nil
+		})
+		added = err == nil
+		return err
 	})
-	is.Supporters++
-	return is, true, err
+	if added {
+		is.Supporters++
+	}
+	return is, added, err
 }
 
 // IssueSupporters returns the user keys who said "me too" to problem n.

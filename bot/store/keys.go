@@ -70,6 +70,9 @@ func (k keys) monthPeople(st int64, month string) string {
 
 // Problem (报事) keys.
 func (k keys) issueSeq(st int64) string { return k.station(st, "issue", "seq") }
+
+// made remembers which record of kind a message made (see numbered).
+func (k keys) made(st int64, kind, msg string) string { return k.station(st, "made", kind, msg) }
 func (k keys) issue(st, n int64) string {
 	return k.station(st, "issue", strconv.FormatInt(n, 10))
 }

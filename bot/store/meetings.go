@@ -28,19 +28,18 @@ type Meeting struct {
 
 // CreateMeeting records a meeting and returns it with its number.
 func (s *Store) CreateMeeting(ctx context.Context, st int64, in Meeting, now time.Time) (*Meeting, error) {
-	n, err := s.rdb.Incr(ctx, s.k.meetingSeq(st)).Result()
-	if err != nil {
-		return nil, err
-	}
-	in.Station, in.N, in.Created = st, n, now
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	in.Station, in.Created = st, now
+	n, existed, err := s.numbered(ctx, st, "meeting", s.k.meetingSeq(st), func(p redis.Pipeliner, n int64) {
+		in.N = n
 		p.HSet(ctx, s.k.meeting(st, n), "n", n, "at", ms(in.At), "place", in.Place, "topic", in.Topic,
 			"by", in.By, "by_name", in.ByName, "created", ms(now), "cancelled", 0)
 		p.ZAdd(ctx, s.k.meetings(st), redis.Z{Score: float64(ms(in.At)), Member: n})
-		return nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case existed:
+		return s.Meeting(ctx, st, n)
 	}
 	return &in, nil
 }

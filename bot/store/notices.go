@@ -27,19 +27,18 @@ func (n *Notice) Recurring() bool { return n.Spec != "" }
 
 // CreateNotice records a scheduled notice and returns it with its number.
 func (s *Store) CreateNotice(ctx context.Context, st int64, in Notice, now time.Time) (*Notice, error) {
-	n, err := s.rdb.Incr(ctx, s.k.noticeSeq(st)).Result()
-	if err != nil {
-		return nil, err
-	}
-	in.Station, in.N, in.Created = st, n, now
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	in.Station, in.Created = st, now
+	n, existed, err := s.numbered(ctx, st, "notice", s.k.noticeSeq(st), func(p redis.Pipeliner, n int64) {
+		in.N = n
 		p.HSet(ctx, s.k.notice(st, n), "n", n, "text", in.Text, "at", msOrZero(in.At), "spec", in.Spec,
 			"by", in.By, "by_name", in.ByName, "created", ms(now))
 		p.ZAdd(ctx, s.k.noticesActive(st), redis.Z{Score: float64(n), Member: n})
-		return nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case existed:
+		return s.Notice(ctx, st, n)
 	}
 	return &in, nil
 }

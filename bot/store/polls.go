@@ -65,26 +65,25 @@ type Vote struct {
 
 // CreatePoll opens a poll in station st and returns it with its number.
 func (s *Store) CreatePoll(ctx context.Context, st int64, in NewPoll, now time.Time) (*Poll, error) {
-	n, err := s.rdb.Incr(ctx, s.k.pollSeq(st)).Result()
-	if err != nil {
-		return nil, err
-	}
-	p := &Poll{Station: st, N: n, Question: in.Question, Options: in.Options, Deadline: in.Deadline,
+	p := &Poll{Station: st, Question: in.Question, Options: in.Options, Deadline: in.Deadline,
 		PerHousehold: in.PerHousehold, By: in.By.Key(), ByName: in.By.Name, Chat: in.Chat, Created: now}
 	perHousehold := 0
 	if p.PerHousehold {
 		perHousehold = 1
 	}
-	_, err = s.rdb.TxPipelined(ctx, func(pl redis.Pipeliner) error {
+	n, existed, err := s.numbered(ctx, st, "poll", s.k.pollSeq(st), func(pl redis.Pipeliner, n int64) {
+		p.N = n
 		pl.HSet(ctx, s.k.poll(st, n), "n", n, "question", p.Question, "options", strings.Join(p.Options, "\n"),
 			"deadline", msOrZero(p.Deadline), "per_household", perHousehold, "closed", 0, "closed_at", 0,
 			"by", p.By, "by_name", p.ByName, "chat", p.Chat, "created", ms(now))
 		pl.ZAdd(ctx, s.k.pollsOpen(st), redis.Z{Score: float64(n), Member: n})
 		pl.ZAdd(ctx, s.k.pollsAll(st), redis.Z{Score: float64(n), Member: n})
-		return nil
 	})
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case existed:
+		return s.Poll(ctx, st, n)
 	}
 	return p, nil
 }
