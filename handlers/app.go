@@ -51,7 +51,7 @@ func New(d Deps) *App {
 }
 
 // Handler returns the full chain every inbound message goes through:
-// recover, log, drop redelivered messages, identify the sender and their
+// recover, carry the clock, log, drop redelivered messages, identify the sender and their
 // station, reply to errors, deliver kept private messages, rate limit, attach late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
@@ -63,6 +63,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 	}
 	return bot.Chain(a.router,
 		bot.Recover(),
+		a.carryClock,
 		bot.Logging(a.log),
 		bot.Dedupe(a.store),
 		a.identify,
