@@ -10,7 +10,9 @@ import (
 )
 
 func TestDatesShowTheYearWhenNotThisOne(t *testing.T) {
-	at := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, bot.Shanghai) }
+	at := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, bot.Shanghai)
+	}
 	clock := bot.NewFakeClock(at(2026, 12, 31, 23, 0))
 	zh := withClock(bot.WithLocale(context.Background(), "zh-CN"), clock)
 	en := withClock(bot.WithLocale(context.Background(), "en"), clock)
