@@ -15,6 +15,19 @@ import (
 // ErrPanic wraps a panic recovered while serving a message.
 var ErrPanic = errors.New("panic while serving message")
 
+// Only serves the messages wanted reports, and drops the rest before any
+// other middleware runs (see Router.Wants): put it first in the chain.
+func Only(wanted func(*Message) bool) Middleware {
+	return func(next Handler) Handler {
+		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
+			if !wanted(m) {
+				return nil
+			}
+			return next.ServeMessage(ctx, r, m)
+		})
+	}
+}
+
 // Recover turns a panic in a handler into an error, so one bad message never
 // takes the bot down.
 func Recover() Middleware {
@@ -31,7 +44,9 @@ func Recover() Middleware {
 }
 
 // Logging logs every message that reached a command, with how long it took
-// and its outcome. Message text is not logged: it may hold personal details.
+// and its outcome, and is the one place a failure is logged: the error it
+// passes on is marked as logged (see Logged). Message text is not logged: it
+// may hold personal details.
 func Logging(log *slog.Logger) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
@@ -41,14 +56,29 @@ func Logging(log *slog.Logger) Middleware {
 				return nil
 			}
 			attrs := []any{"chat", m.Chat.Key(), "user", m.Sender.Key(), "command", m.Command, "took", time.Since(start)}
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrInFlight):
+				log.Info("message redelivered while being served", attrs...)
+				return loggedError{err}
+			case err != nil:
 				log.Error("message failed", append(attrs, "err", err)...)
-			} else {
-				log.Debug("message served", attrs...)
+				return loggedError{err}
 			}
-			return err
+			log.Debug("message served", attrs...)
+			return nil
 		})
 	}
+}
+
+// loggedError is an error Logging has already logged.
+type loggedError struct{ error }
+
+func (e loggedError) Unwrap() error { return e.error }
+
+// Logged reports whether err was logged by Logging on its way out.
+func Logged(err error) bool {
+	var l loggedError
+	return errors.As(err, &l)
 }
 
 // ErrRateLimited is returned when a person sends commands faster than the
@@ -93,29 +123,53 @@ func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
 	}
 }
 
-// Deduper remembers which messages were already served.
+// Deduper remembers which messages were served, so a redelivered message
+// is not served twice and one that failed is served again.
 type Deduper interface {
-	// FirstSeen records key and reports whether this is the first time it
-	// was seen.
-	FirstSeen(ctx context.Context, key string) (bool, error)
+	// ClaimMessage marks key as being served and returns the claim's
+	// token, or fails with ErrAlreadyServed or ErrInFlight.
+	ClaimMessage(ctx context.Context, key string) (token string, err error)
+	// FinishMessage ends the claim: served marks key done; otherwise a
+	// redelivery of key is served.
+	FinishMessage(ctx context.Context, key, token string, served bool) error
 }
 
-// Dedupe drops a message whose platform id was already served, so a
-// redelivered update never pledges or votes twice. Messages without an id
-// are always served.
+// ErrAlreadyServed is a Deduper's answer for a message served before.
+var ErrAlreadyServed = errors.New("message already served")
+
+// ErrInFlight is a Deduper's answer for a message being served right now,
+// by this instance or another: it is neither dropped nor served, so a
+// platform or queue that redelivers gets it once the claim is over.
+var ErrInFlight = errors.New("message being served")
+
+// Dedupe serves a message once per platform id, so a redelivered update
+// never pledges or votes twice. The message is marked served only after its
+// handler succeeded (a reply to bad input is a success); one that failed
+// is served again when it is redelivered. Messages without an id are
+// always served.
+//
+// What remains: an instance that dies after the handler's last write and
+// before the mark lets a redelivery run the command again.
 func Dedupe(d Deduper) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
-			if m.ID != "" {
-				first, err := d.FirstSeen(ctx, m.Chat.Key()+":"+m.ID)
-				if err != nil {
-					return fmt.Errorf("dedupe: %w", err)
-				}
-				if !first {
-					return nil
-				}
+			if m.ID == "" {
+				return next.ServeMessage(ctx, r, m)
 			}
-			return next.ServeMessage(ctx, r, m)
+			key := m.Chat.Key() + ":" + m.ID
+			token, err := d.ClaimMessage(ctx, key)
+			switch {
+			case errors.Is(err, ErrAlreadyServed):
+				return nil
+			case err != nil:
+				return fmt.Errorf("dedupe: %w", err)
+			}
+			err = next.ServeMessage(ctx, r, m)
+			// The mark is written even if the caller gave up waiting.
+			if ferr := d.FinishMessage(context.WithoutCancel(ctx), key, token, err == nil); ferr != nil {
+				return errors.Join(err, fmt.Errorf("dedupe: %w", ferr))
+			}
+			return err
 		})
 	}
 }
@@ -128,9 +182,9 @@ type Bot struct {
 	Log     *slog.Logger
 }
 
-// Receive serves m and logs an error that no middleware handled.
+// Receive serves m and logs an error that no middleware logged.
 func (b *Bot) Receive(ctx context.Context, m *Message) {
-	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil {
-		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "err", err)
+	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil && !Logged(err) {
+		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "command", m.Command, "err", err)
 	}
 }

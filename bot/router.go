@@ -104,6 +104,21 @@ func (r *Router) Commands() []Command {
 	return out
 }
 
+// Wants reports whether the router would do anything with m: it names a
+// command, it was meant for the bot (a private chat, a slash, a mention), or
+// it carries an attachment a command may take (a photo sent after a
+// report). It fills in m.Command, so whatever wraps the router can name the
+// command. Ordinary chat in a group is not wanted: the middleware is never
+// run for it, so it costs nothing and counts toward no limit.
+func (r *Router) Wants(m *Message) bool {
+	cmd, _, explicit := r.Match(m.Text)
+	if cmd != nil {
+		m.Command = cmd.Name
+		return true
+	}
+	return m.IsPrivate() || m.AddressedToBot || explicit || len(m.Attachments) > 0
+}
+
 // ServeMessage parses m.Text, fills in m.Command and m.Args, and calls the
 // command's handler.
 func (r *Router) ServeMessage(ctx context.Context, resp Responder, m *Message) error {

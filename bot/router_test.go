@@ -252,3 +252,34 @@ func FuzzRouterMatch(f *testing.F) {
 		}
 	})
 }
+
+// TestRouterWants: only what the router would serve passes, so ordinary
+// chat in a group never reaches the middleware.
+func TestRouterWants(t *testing.T) {
+	r := newTestRouter()
+	group := bot.Chat{Platform: "console", ID: "g", Kind: bot.Group}
+	private := bot.Chat{Platform: "console", ID: "u", Kind: bot.Private}
+	photo := []bot.Attachment{{Kind: bot.AttachmentPhoto, Ref: "p1"}}
+	for _, tc := range []struct {
+		name    string
+		m       bot.Message
+		want    bool
+		command string
+	}{
+		{"plain chat", bot.Message{Chat: group, Text: "今天天气真好"}, false, ""},
+		{"a keyword inside a sentence", bot.Message{Chat: group, Text: "报事的人多吗"}, false, ""},
+		{"a command", bot.Message{Chat: group, Text: "报事 楼道灯坏了"}, true, "report"},
+		{"a slash", bot.Message{Chat: group, Text: "/nosuch"}, true, ""},
+		{"a mention of the bot", bot.Message{Chat: group, Text: "@huzhu 你好"}, true, ""},
+		{"addressed by the platform", bot.Message{Chat: group, Text: "你好", AddressedToBot: true}, true, ""},
+		{"a private chat", bot.Message{Chat: private, Text: "你好"}, true, ""},
+		{"a photo after a report", bot.Message{Chat: group, Attachments: photo}, true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := tc.m
+			if got := r.Wants(&m); got != tc.want || m.Command != tc.command {
+				t.Errorf("Wants(%q) = %v, command %q; want %v, %q", m.Text, got, m.Command, tc.want, tc.command)
+			}
+		})
+	}
+}

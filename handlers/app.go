@@ -50,9 +50,12 @@ func New(d Deps) *App {
 	return a
 }
 
-// Handler returns the full chain every inbound message goes through:
-// recover, carry the clock, log, drop redelivered messages, identify the sender and their
-// station, reply to errors, deliver kept private messages, rate limit, attach late photos, route.
+// Handler returns the full chain every inbound message goes through: drop
+// what is not for the bot (ordinary chat never reaches the rest), log,
+// answer a store outage, recover, carry the clock, drop redelivered
+// messages, identify the sender and their station, reply to errors (a
+// handler's panic too), deliver kept private messages, rate limit, attach
+// late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
 	if interval == 0 {
@@ -62,12 +65,15 @@ func (a *App) Handler(d Deps) bot.Handler {
 		burst = 20
 	}
 	return bot.Chain(a.router,
-		bot.Recover(),
-		a.carryClock,
+		bot.Only(a.router.Wants),
 		bot.Logging(a.log),
+		a.answerOutages,
+		bot.Recover(), // a panic before identify: logged, not answered
+		a.carryClock,
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language
+		bot.Recover(),   // a panic in a command: answered by replyToErrors
 		a.deliverKept,
 		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,

@@ -440,14 +440,18 @@ func (a *App) dogVaccinated(ctx context.Context, r bot.Responder, m *bot.Message
 	if err := a.mayChangeDog(ctx, st, d); err != nil {
 		return err
 	}
-	d, err = a.store.RecordShot(ctx, st.ID, d.N, day)
+	shot, err := a.store.RecordShot(ctx, st.ID, d.N, day)
 	if errors.Is(err, store.ErrShotOlder) {
-		last, _ := a.store.Dog(ctx, st.ID, d.N)
+		last, err := a.store.Dog(ctx, st.ID, d.N)
+		if err != nil {
+			return err
+		}
 		return say("dog_shot_older", i18n.Args{"Name": name, "Last": formatDay(ctx, last.LastShot)})
 	}
 	if err != nil {
 		return err
 	}
+	d = shot
 	reminders := a.scheduleDogShots(ctx, d)
 	text := tr(ctx, "dog_vaccinated", i18n.Args{"N": d.N, "Name": d.Name, "Shot": formatDay(ctx, d.LastShot)})
 	return replyPersonal(ctx, r, m, tr(ctx, "dog_updated_public", i18n.Args{"N": d.N, "Name": d.Name}),

@@ -17,6 +17,10 @@ type replyError struct {
 	key   string
 	args  i18n.Args
 	usage string // catalogue key of the command's form, "" for none
+	// private is set for a sentence that names a household or a person
+	// with money, a vote, a dog or a complaint: it goes to the sender
+	// alone, never into the group.
+	private bool
 }
 
 func (e *replyError) Error() string { return "reply: " + e.key }
@@ -27,6 +31,14 @@ func say(key string, args ...i18n.Args) error {
 	if len(args) > 0 {
 		e.args = args[0]
 	}
+	return e
+}
+
+// sayPrivately returns an error replied as the sentence key to the sender
+// alone: the sentence is personal (privacy.go).
+func sayPrivately(key string, args ...i18n.Args) error {
+	e := say(key, args...).(*replyError)
+	e.private = true
 	return e
 }
 
@@ -66,6 +78,9 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 			if re.usage != "" {
 				text += "\n" + tr(ctx, "right_form") + tr(ctx, re.usage)
 			}
+			if re.private {
+				return r.ReplyPrivately(ctx, text)
+			}
 			return r.Reply(ctx, text)
 		case errors.As(err, &role):
 			return r.Reply(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
@@ -74,10 +89,38 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 		case errors.Is(err, store.ErrBusy):
 			return r.Reply(ctx, tr(ctx, "busy"))
 		}
-		if rerr := r.Reply(ctx, tr(ctx, "internal_error")); rerr != nil {
+		key := "internal_error"
+		if store.Unavailable(err) {
+			key = "store_unavailable"
+		}
+		if rerr := r.Reply(ctx, tr(ctx, key)); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		return err
+		return answeredError{err}
+	})
+}
+
+// answeredError is a failure the person has been answered for; it still
+// goes on to be logged, and the message to be served again.
+type answeredError struct{ error }
+
+func (e answeredError) Unwrap() error { return e.error }
+
+// answerOutages tells the person the system is busy when the store could
+// not be reached before their message got as far as replyToErrors (the
+// dedupe mark or the identity lookup failed), in the chat's language as far
+// as it is known without the store.
+func (a *App) answerOutages(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		err := next.ServeMessage(ctx, r, m)
+		var answered answeredError
+		if err == nil || errors.As(err, &answered) || !store.Unavailable(err) {
+			return err
+		}
+		if rerr := r.Reply(ctx, tr(ctx, "store_unavailable")); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return answeredError{err}
 	})
 }
 

@@ -368,8 +368,10 @@ func (a *App) scheduleFundChase(ctx context.Context, f *store.Fund) error {
 
 // pickFund returns campaign n, or with n = 0 the one open campaign; the
 // error is the reply that says why there is none. With open set, a closed
-// campaign is refused.
-func (a *App) pickFund(ctx context.Context, st, n int64, open bool) (*store.Fund, error) {
+// campaign is refused. example is the catalogue key of the command written
+// with a campaign's number ({{.N}}), shown when several are open and the
+// number was left out.
+func (a *App) pickFund(ctx context.Context, st, n int64, open bool, example string) (*store.Fund, error) {
 	if n == 0 {
 		list, err := a.store.OpenFunds(ctx, st)
 		if err != nil {
@@ -381,7 +383,8 @@ func (a *App) pickFund(ctx context.Context, st, n int64, open bool) (*store.Fund
 		case 1:
 			return list[0], nil
 		}
-		return nil, say("fund_which", i18n.Args{"List": fundList(ctx, list)})
+		return nil, say("fund_which", i18n.Args{"List": fundList(ctx, list),
+			"Example": tr(ctx, example, i18n.Args{"N": list[0].N})})
 	}
 	f, err := a.store.Fund(ctx, st, n)
 	if errors.Is(err, store.ErrNotFound) {
@@ -543,7 +546,7 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	f, err := a.pickFund(ctx, st.ID, args.N, true)
+	f, err := a.pickFund(ctx, st.ID, args.N, true, "fund_example_pledge")
 	if err != nil {
 		return err
 	}
@@ -553,14 +556,24 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 		return err
 	}
 	if !f.Covers(room.Building) {
-		return say("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
+		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
 			"Buildings": buildingNames(ctx, f.Buildings)})
 	}
 	bound := ""
 	if bindFirst {
 		// A resident who never said where they live names their room by
-		// pledging for it: that is their household from now on.
-		err := a.store.BindRoom(ctx, st.ID, m.Sender, room, a.now())
+		// pledging for it: that is their household from now on, unless
+		// someone already lives there. Joining a household with members
+		// takes their confirmation (登记), so a stranger cannot pledge or
+		// vote for it.
+		members, err := a.store.HouseholdMembers(ctx, st.ID, room.Key())
+		if err != nil {
+			return err
+		}
+		if len(members) > 0 {
+			return sayPrivately("fund_pledge_household_has_members", i18n.Args{"Room": room.String()})
+		}
+		err = a.store.BindRoom(ctx, st.ID, m.Sender, room, a.now())
 		if errors.Is(err, store.ErrRoomUnknown) {
 			return say("room_not_in_roster", i18n.Args{"Room": room.String()})
 		}
@@ -585,7 +598,13 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	case ch.PrevPledged > 0:
 		key = "fund_pledge_changed"
 	}
-	return r.Reply(ctx, bound+tr(ctx, key, reply)+"\n"+progress)
+	if ch.PrevPledged != args.Amount {
+		reply["Who"], reply["Changed"] = m.Sender.Name, ch.PrevPledged > 0
+		a.tellHousehold(ctx, st, room.Key(), m.Sender, func(ctx context.Context) string {
+			return tr(ctx, "fund_household_pledge", reply)
+		})
+	}
+	return replyPersonal(ctx, r, m, "", bound+tr(ctx, key, reply)+"\n"+progress)
 }
 
 // pledgeRoom decides whose household a pledge is for: the one named, if the
@@ -607,7 +626,7 @@ func pledgeRoom(me *store.Member, named *bot.Room) (room bot.Room, bindFirst boo
 		return room, true, nil
 	}
 	own, _ := bot.ParseRoom(me.Room)
-	return room, false, say("fund_pledge_not_yours", i18n.Args{"Room": room.String(), "Own": own.String()})
+	return room, false, sayPrivately("fund_pledge_not_yours", i18n.Args{"Room": room.String(), "Own": own.String()})
 }
 
 // contributionArgs are the arguments of a reply about one household's part.
@@ -694,14 +713,14 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	}
 	room := *args.Room
 	if !me.Has(store.RoleHead) && !me.LeadsBuilding(room.Building) {
-		return say("fund_not_your_building", i18n.Args{"Room": room.String(), "Buildings": buildingNames(ctx, me.Buildings)})
+		return sayPrivately("fund_not_your_building", i18n.Args{"Room": room.String(), "Buildings": buildingNames(ctx, me.Buildings)})
 	}
-	f, err := a.pickFund(ctx, st.ID, args.N, true)
+	f, err := a.pickFund(ctx, st.ID, args.N, true, "fund_example_paid")
 	if err != nil {
 		return err
 	}
 	if !f.Covers(room.Building) {
-		return say("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
+		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
 			"Buildings": buildingNames(ctx, f.Buildings)})
 	}
 	ch, err := a.store.RecordPayment(ctx, st.ID, f.N, room, args.Amount, m.Sender, a.now())
@@ -723,7 +742,11 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	case owed < 0:
 		key = "fund_paid_over"
 	}
-	return r.Reply(ctx, tr(ctx, key, reply)+"\n"+progress)
+	reply["Who"] = m.Sender.Name
+	a.tellHousehold(ctx, st, room.Key(), m.Sender, func(ctx context.Context) string {
+		return tr(ctx, "fund_household_paid", reply)
+	})
+	return replyPersonal(ctx, r, m, "", tr(ctx, key, reply)+"\n"+progress)
 }
 
 // fundProgress answers /fund [N]: goal, pledged, paid, households, a bar.
@@ -742,7 +765,7 @@ func (a *App) fundProgress(ctx context.Context, r bot.Responder, n int64) error 
 		}
 		n = list[0].N
 	}
-	f, err := a.pickFund(ctx, st.ID, n, false)
+	f, err := a.pickFund(ctx, st.ID, n, false, "fund_example_progress")
 	if err != nil {
 		return err
 	}
@@ -849,7 +872,7 @@ func (a *App) unpaid(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	f, err := a.pickFund(ctx, st.ID, args.N, false)
+	f, err := a.pickFund(ctx, st.ID, args.N, false, "fund_example_unpaid")
 	if err != nil {
 		return err
 	}
@@ -1071,7 +1094,7 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	f, err := a.pickFund(ctx, st.ID, args.N, true)
+	f, err := a.pickFund(ctx, st.ID, args.N, true, "fund_example_spend")
 	if err != nil {
 		return err
 	}
@@ -1085,8 +1108,10 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	return r.Reply(ctx, tr(ctx, "fund_spent", reply))
 }
 
-// ledger serves /ledger N, the public ledger: what each household paid,
-// every expense, the balance. /ledger N 明细 sends staff and building
+// ledger serves /ledger N, the public ledger: what was paid in (by
+// building when there are several), every expense, the balance. Which
+// household paid what goes privately to whoever may see it: staff all,
+// a building leader their buildings, a resident their own. /ledger N 明细 sends staff and building
 // leaders the latest entries of the audit trail, privately.
 func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
@@ -1108,7 +1133,7 @@ func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error
 		}
 		n = v
 	}
-	f, err := a.pickFund(ctx, st.ID, n, false)
+	f, err := a.pickFund(ctx, st.ID, n, false, "fund_example_ledger")
 	if n == 0 && err != nil {
 		// With no campaign open, the ledger people ask for is the last one.
 		all, lerr := a.store.Funds(ctx, st.ID)
@@ -1135,15 +1160,15 @@ func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error
 	}
 	var b strings.Builder
 	b.WriteString(tr(ctx, "fund_ledger_header", a.fundArgs(ctx, f)))
-	var paying []string
+	paying := 0
 	for _, c := range cs {
 		if c.Paid > 0 {
-			paying = append(paying, "  "+tr(ctx, "fund_ledger_income_line", i18n.Args{"Room": c.Room.String(), "Amount": fundMoney(ctx, c.Paid)}))
+			paying++
 		}
 	}
-	b.WriteString("\n" + tr(ctx, "fund_ledger_income", i18n.Args{"Paid": fundMoney(ctx, f.Paid), "Count": len(paying)}))
-	for _, l := range paying {
-		b.WriteString("\n" + l)
+	b.WriteString("\n" + tr(ctx, "fund_ledger_income", i18n.Args{"Paid": fundMoney(ctx, f.Paid), "Count": paying}))
+	for _, line := range ledgerBuildingLines(ctx, f, cs) {
+		b.WriteString("\n  " + line)
 	}
 	var spending []string
 	for _, e := range entries {
@@ -1157,7 +1182,69 @@ func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error
 		b.WriteString("\n" + l)
 	}
 	b.WriteString("\n" + tr(ctx, "fund_ledger_balance", i18n.Args{"Balance": fundMoney(ctx, f.Balance()), "N": f.N}))
-	return r.Reply(ctx, b.String())
+	if err := r.Reply(ctx, b.String()); err != nil {
+		return err
+	}
+	if own := ledgerHouseholdLines(ctx, f, cs, sessionFrom(ctx).member()); own != "" {
+		return r.ReplyPrivately(ctx, own)
+	}
+	return nil
+}
+
+// ledgerBuildingLines are the public ledger's income by building, for a
+// campaign over more than one: totals only, no household.
+func ledgerBuildingLines(ctx context.Context, f *store.Fund, cs []store.Contribution) []string {
+	paid := map[string]int64{}
+	count := map[string]int{}
+	var buildings []string
+	for _, c := range cs {
+		if c.Paid <= 0 {
+			continue
+		}
+		if _, seen := paid[c.Room.Building]; !seen {
+			buildings = append(buildings, c.Room.Building)
+		}
+		paid[c.Room.Building] += c.Paid
+		count[c.Room.Building]++
+	}
+	if len(buildings) < 2 {
+		return nil
+	}
+	slices.SortFunc(buildings, compareFundBuildings)
+	lines := make([]string, len(buildings))
+	for i, bd := range buildings {
+		lines[i] = tr(ctx, "fund_ledger_building_line", i18n.Args{"Building": bd,
+			"Amount": fundMoney(ctx, paid[bd]), "Count": count[bd]})
+	}
+	return lines
+}
+
+// ledgerHouseholdLines is the part of campaign f's ledger that names
+// households, as the reader may see it, privately: staff see every
+// household, a building leader the households of their buildings, a
+// resident their own. "" when there is nothing for them.
+func ledgerHouseholdLines(ctx context.Context, f *store.Fund, cs []store.Contribution, me *store.Member) string {
+	var lines []string
+	for _, c := range cs {
+		if c.Pledged <= 0 && c.Paid <= 0 {
+			continue
+		}
+		if me.IsStaff() || me.LeadsBuilding(c.Room.Building) || c.Room.Key() == me.Room {
+			lines = append(lines, "  "+tr(ctx, "fund_ledger_household_line", i18n.Args{"Room": c.Room.String(),
+				"Pledged": fundMoney(ctx, c.Pledged), "Paid": fundMoney(ctx, c.Paid)}))
+		}
+	}
+	switch {
+	case len(lines) == 0:
+		if room, err := bot.ParseRoom(me.Room); err == nil && f.Covers(room.Building) {
+			return tr(ctx, "fund_ledger_own_none", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String()})
+		}
+		return ""
+	case me.IsStaff() || me.Has(store.RoleLeader):
+		return tr(ctx, "fund_ledger_households_header", i18n.Args{"N": f.N, "Title": f.Title, "Count": len(lines)}) +
+			"\n" + strings.Join(lines, "\n")
+	}
+	return tr(ctx, "fund_ledger_own_header", i18n.Args{"N": f.N, "Title": f.Title}) + "\n" + strings.Join(lines, "\n")
 }
 
 // fundShortDay writes a day without the weekday: 12月5日, or 5 Dec.
@@ -1234,7 +1321,7 @@ func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	f, err := a.pickFund(ctx, st.ID, n, true)
+	f, err := a.pickFund(ctx, st.ID, n, true, "fund_example_close")
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -33,6 +34,7 @@ type fundChat struct {
 	sender  bot.Sender
 	mu      sync.Mutex
 	said    []string
+	out     []bot.Outgoing // every message, with the chat it went to
 }
 
 func newFundChat(t *testing.T, b storetest.Backend) *fundChat {
@@ -42,6 +44,7 @@ func newFundChat(t *testing.T, b storetest.Backend) *fundChat {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.said = append(c.said, out.Text)
+		c.out = append(c.out, out)
 		return nil
 	})
 	sender := c.sender
@@ -114,7 +117,9 @@ func TestRedeliveredMessagesCountOnce(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					m := &bot.Message{ID: msg.id, Chat: fundGroup, Sender: msg.who, Text: msg.text}
-					if err := c.handler.ServeMessage(ctx, bot.NewResponder(c.sender, m), m); err != nil {
+					// A copy that arrives while another is served is held
+					// back (ErrInFlight), for the platform to redeliver.
+					if err := c.handler.ServeMessage(ctx, bot.NewResponder(c.sender, m), m); err != nil && !errors.Is(err, bot.ErrInFlight) {
 						t.Errorf("%s: %v", msg.text, err)
 					}
 				}()
@@ -180,6 +185,94 @@ func TestRoomOutsideRosterRefused(t *testing.T) {
 		}
 		if got := c.send("m4", fundHead, "认捐 300 3-1-102"); !strings.Contains(got, "认捐300元") {
 			t.Errorf("pledge inside the roster: %q", got)
+		}
+	})
+}
+
+// sentSince returns what the bot sent from message index start on, split
+// into what groups read and what each person read privately.
+func (c *fundChat) sentSince(start int) (group []string, private map[string][]string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	private = map[string][]string{}
+	for _, out := range c.out[start:] {
+		if out.Chat.Kind == bot.Private {
+			private[out.Chat.ID] = append(private[out.Chat.ID], out.Text)
+		} else {
+			group = append(group, out.Text)
+		}
+	}
+	return group, private
+}
+
+func (c *fundChat) mark() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out)
+}
+
+// TestHouseholdPartsStayPrivate follows one household through a campaign:
+// what it pledged and paid never reaches the group, a stranger cannot
+// pledge for it, and when the building leader changes its pledge or
+// records its payment, the household is told privately.
+func TestHouseholdPartsStayPrivate(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		c := newFundChat(t, b)
+		c.send("m1", fundHead, "建站 清川佳园互助站")
+		st := c.station()
+		if err := c.store.SetRole(ctx, st, fundLeader, store.RoleLeader, "3"); err != nil {
+			t.Fatal(err)
+		}
+		c.send("m2", fundWang, "登记 3-1-101")
+		c.send("m3", fundHead, "众筹 新建 3幢安全门 目标 10200 每户 300")
+		stranger := bot.User{Platform: "console", ID: "stranger", Name: "陌生人"}
+		noRoomInGroup := func(step string, group []string) {
+			t.Helper()
+			for _, g := range group {
+				if strings.Contains(g, "3幢1单元101") || strings.Contains(g, "还差") {
+					t.Errorf("%s: the group read %q", step, g)
+				}
+			}
+		}
+
+		at := c.mark()
+		c.send("m4", fundWang, "认捐 300")
+		group, private := c.sentSince(at)
+		noRoomInGroup("own pledge", group)
+		if !strings.Contains(strings.Join(private[fundWang.ID], "\n"), "3幢1单元101 认捐300元") {
+			t.Errorf("own pledge: 王阿姨 read privately %q; want her pledge", private[fundWang.ID])
+		}
+
+		at = c.mark()
+		c.send("m5", stranger, "认捐 1 3-1-101")
+		group, _ = c.sentSince(at)
+		noRoomInGroup("stranger's pledge", group)
+		if cs, _ := c.store.Contributions(ctx, st, 1); len(cs) != 1 || cs[0].Pledged != 300_00 {
+			t.Errorf("after a stranger's pledge: %+v; want the household's 300 yuan untouched", cs)
+		}
+		if mem, _ := c.store.Member(ctx, st, stranger); mem.Room != "" {
+			t.Errorf("the stranger took household %q", mem.Room)
+		}
+
+		at = c.mark()
+		c.send("m6", fundLeader, "认捐 200 3-1-101")
+		c.send("m7", fundLeader, "已收 3-1-101 150")
+		group, private = c.sentSince(at)
+		noRoomInGroup("leader's pledge and payment", group)
+		told := strings.Join(private[fundWang.ID], "\n")
+		for _, want := range []string{"从300元改为200元", "交来的150元"} {
+			if !strings.Contains(told, want) {
+				t.Errorf("王阿姨 was told privately %q; want %q", told, want)
+			}
+		}
+
+		at = c.mark()
+		c.send("m8", fundWang, "账目 1")
+		group, private = c.sentSince(at)
+		noRoomInGroup("ledger", group)
+		if !strings.Contains(strings.Join(private[fundWang.ID], "\n"), "认捐200元，已交150元") {
+			t.Errorf("ledger: 王阿姨 read privately %q; want her own line", private[fundWang.ID])
 		}
 	})
 }

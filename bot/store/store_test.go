@@ -591,29 +591,45 @@ func TestChangeIssueConcurrent(t *testing.T) {
 	})
 }
 
-func TestFirstSeen(t *testing.T) {
+func TestClaimMessage(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newStore(b)
-		for i, step := range []struct {
-			key   string
-			first bool
-		}{
-			{"console:g1:m1", true},
-			{"console:g1:m1", false},
-			{"console:g1:m2", true},
-			{"console:g2:m1", true},
-			{"console:g1:m2", false},
-		} {
-			got, err := s.FirstSeen(ctx, step.key)
-			if err != nil || got != step.first {
-				t.Errorf("step %d: FirstSeen(%s) = %v, %v; want %v", i+1, step.key, got, err, step.first)
-			}
+		first, err := s.ClaimMessage(ctx, "console:g1:m1")
+		if err != nil {
+			t.Fatalf("first claim: %v", err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errors.Is(err, bot.ErrInFlight) {
+			t.Errorf("claim while served: err = %v; want ErrInFlight", err)
+		}
+		// It failed: let go, and the redelivery is served.
+		if err := s.FinishMessage(ctx, "console:g1:m1", first, false); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.ClaimMessage(ctx, "console:g1:m1")
+		if err != nil {
+			t.Fatalf("claim after a failure: %v", err)
+		}
+		// A stale token cannot let go of the new claim.
+		if err := s.FinishMessage(ctx, "console:g1:m1", first, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errors.Is(err, bot.ErrInFlight) {
+			t.Errorf("claim after a stale release: err = %v; want ErrInFlight", err)
+		}
+		if err := s.FinishMessage(ctx, "console:g1:m1", again, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errors.Is(err, bot.ErrAlreadyServed) {
+			t.Errorf("claim after it was served: err = %v; want ErrAlreadyServed", err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g2:m1"); err != nil {
+			t.Errorf("same id in another chat: %v", err)
 		}
 		// Two stores with different prefixes do not share what they saw.
 		other := store.New(b.Client, store.WithKeyPrefix(b.Prefix+"other:"))
-		if got, err := other.FirstSeen(ctx, "console:g1:m1"); err != nil || !got {
-			t.Errorf("FirstSeen under another prefix = %v, %v; want true", got, err)
+		if _, err := other.ClaimMessage(ctx, "console:g1:m1"); err != nil {
+			t.Errorf("claim under another prefix: %v", err)
 		}
 	})
 }

@@ -103,12 +103,23 @@ func clauseLeaks(line string, people []string) bool {
 		if !personalContext.MatchString(c) {
 			continue
 		}
-		if roomPattern.MatchString(c) || slices.ContainsFunc(people, func(p string) bool { return strings.Contains(c, p) }) {
+		if roomPattern.MatchString(c) || slices.ContainsFunc(people, func(p string) bool { return namesPerson(c, p) }) {
 			return true
 		}
 	}
 	return false
 }
+
+// namesPerson reports whether clause c names person p: anywhere for a
+// Chinese name, as a whole word for a Latin one (Eve is not in "Every").
+func namesPerson(c, p string) bool {
+	if !asciiName.MatchString(p) {
+		return strings.Contains(c, p)
+	}
+	return regexp.MustCompile(`\b` + regexp.QuoteMeta(p) + `\b`).MatchString(c)
+}
+
+var asciiName = regexp.MustCompile(`^[A-Za-z][A-Za-z .'-]*$`)
 
 func TestGroupMessagesKeepThePrivacyRule(t *testing.T) {
 	goldens, err := filepath.Glob("testdata/transcripts/*.golden")
