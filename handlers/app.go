@@ -89,10 +89,14 @@ func (a *App) isAdmin(u bot.User) bool { return slices.Contains(a.admins, u.Key(
 
 // send delivers out and logs a failure instead of failing the command: the
 // command's own work is done and the person who asked has been answered.
-func (a *App) send(ctx context.Context, out bot.Outgoing) {
-	if err := a.sender.Send(ctx, out); err != nil {
+// From a reminder's job, each recipient is sent once however often the job
+// is retried, and a failure makes the reminder retry (scheduler.SendOnce).
+func (a *App) send(ctx context.Context, out bot.Outgoing) error {
+	err := scheduler.SendOnce(ctx, a.sender, out)
+	if err != nil {
 		a.log.Warn("notification not delivered", "chat", out.Chat.Key(), "err", err)
 	}
+	return err
 }
 
 // groupOf returns the key of the group m was written in, kept with what m

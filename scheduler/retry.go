@@ -128,9 +128,9 @@ func (s *Scheduler) failedBefore(ctx context.Context, c *claim) (int, string, er
 	return n, v["err"], nil
 }
 
-// DeadLetters returns the newest dead letters, at most limit, whose ID
-// begins with prefix ("" for all).
-func (s *Scheduler) DeadLetters(ctx context.Context, prefix string, limit int) ([]DeadLetter, error) {
+// DeadLetters returns the newest dead letters that keep says to, at most
+// limit (nil keep: all).
+func (s *Scheduler) DeadLetters(ctx context.Context, keep func(DeadLetter) bool, limit int) ([]DeadLetter, error) {
 	raw, err := s.rdb.LRange(ctx, s.k.dead(), 0, maxDeadLetters-1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read dead letters: %w", err)
@@ -141,8 +141,8 @@ func (s *Scheduler) DeadLetters(ctx context.Context, prefix string, limit int) (
 		if err := json.Unmarshal([]byte(r), &dl); err != nil {
 			continue
 		}
-		if len(dl.ID) >= len(prefix) && dl.ID[:len(prefix)] == prefix {
-			dl.Fire, dl.At = dl.Fire.In(bot.Shanghai), dl.At.In(bot.Shanghai)
+		dl.Fire, dl.At = dl.Fire.In(bot.Shanghai), dl.At.In(bot.Shanghai)
+		if keep == nil || keep(dl) {
 			out = append(out, dl)
 			if len(out) == limit {
 				break

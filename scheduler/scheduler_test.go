@@ -350,14 +350,17 @@ func TestFailedDeliveryEndsInDeadLetters(t *testing.T) {
 		if attempts != 6 {
 			t.Errorf("%d attempts; want 6 within the 10-minute window", attempts)
 		}
-		dead, err := s.DeadLetters(ctx, "notice:3:", 10)
+		station := func(st string) func(DeadLetter) bool {
+			return func(dl DeadLetter) bool { return strings.HasPrefix(dl.ID, "notice:"+st+":") }
+		}
+		dead, err := s.DeadLetters(ctx, station("3"), 10)
 		if err != nil || len(dead) != 1 {
 			t.Fatalf("dead letters = %+v, %v; want the notice", dead, err)
 		}
 		if dl := dead[0]; dl.ID != "notice:3:1" || dl.Attempts != 6 || !strings.Contains(dl.Err, "502") || dl.Chat == "" {
 			t.Errorf("dead letter %+v", dl)
 		}
-		if other, _ := s.DeadLetters(ctx, "notice:4:", 10); len(other) != 0 {
+		if other, _ := s.DeadLetters(ctx, station("4"), 10); len(other) != 0 {
 			t.Errorf("another station's dead letters: %+v", other)
 		}
 		if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "given up") {
