@@ -358,8 +358,8 @@ func TestIssues(t *testing.T) {
 		if ns, _ := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 1}) {
 			t.Errorf("escalated problems stay open: %v", ns)
 		}
-		// People counts everyone the station has met, whatever the month:
-		// here, the head who created it.
+		// People counts who took part in the month: Alice reported and
+		// rated; the head, who only worked on the problems, is not counted.
 		stats, err := s.MonthStats(ctx, st1, t0)
 		if want := (store.MonthStats{Filed: 3, Solved: 1, Escalated: 1, Rated: 1, Satisfied: 1, People: 1}); err != nil || stats != want {
 			t.Errorf("MonthStats(st1) = %+v, %v; want %+v", stats, err, want)
@@ -367,7 +367,7 @@ func TestIssues(t *testing.T) {
 		if stats, _ := s.MonthStats(ctx, st2, t0); stats != (store.MonthStats{Filed: 1, People: 1}) {
 			t.Errorf("MonthStats(st2) = %+v; want only the one filed", stats)
 		}
-		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{People: 1}) {
+		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{}) {
 			t.Errorf("next month's stats = %+v; want none", stats)
 		}
 
@@ -381,6 +381,10 @@ func TestIssues(t *testing.T) {
 		}
 		if ns, total := listed(t, s, st1, store.FilterClosed, ""); len(ns) != 0 || total != 0 {
 			t.Errorf("closed list after reopening #2 = %v (%d)", ns, total)
+		}
+		// ... and out of the month's solved and rated problems.
+		if stats, _ := s.MonthStats(ctx, st1, t0); stats != (store.MonthStats{Filed: 3, Escalated: 1, People: 1}) {
+			t.Errorf("MonthStats(st1) after reopening #2 = %+v; want it neither solved nor rated", stats)
 		}
 		events, err := s.IssueTimeline(ctx, st1, 2)
 		if err != nil {
