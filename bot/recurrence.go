@@ -14,6 +14,22 @@ import (
 // can read, or with a cron spec that is valid and ever fires.
 var ErrBadRecurrence = errors.New("not a recurring time")
 
+// MinRecurrenceGap is the shortest time ParseRecurrence and ParseSlot let
+// pass between two firings of a schedule: a group told the same thing every
+// few minutes stops reading, and leaves.
+const MinRecurrenceGap = time.Hour
+
+// ErrTooFrequent means a recurring time fires more often than once every
+// MinRecurrenceGap (a cron spec such as * * * * *). It wraps
+// ErrBadRecurrence, so errors.Is(err, ErrBadRecurrence) also holds.
+var ErrTooFrequent = fmt.Errorf("%w: fires more often than hourly", ErrBadRecurrence)
+
+// recGapFirings is how many firings recCheck looks at for two that come
+// too close. Firings closer than an hour need two values in the minute
+// field, and every hour such a spec fires in has both, so the first few
+// firings tell.
+const recGapFirings = 24
+
 // ParseRecurrence reads a repeating time at the start of text and returns it
 // as a standard 5-field cron spec (minute hour day-of-month month
 // day-of-week, Sunday = 0), to be run in Shanghai (see NextFire), with the
@@ -34,8 +50,9 @@ var ErrBadRecurrence = errors.New("not a recurring time")
 // and no part of the day is read as morning (每月15日 9点 is 09:00), since a
 // recurrence has no "now" to offer choices against; callers should echo the
 // schedule back. 每周三晚上12点 becomes Thursday 00:00. 每月31号 fires only in
-// months with 31 days. Errors wrap ErrBadRecurrence (and ErrBadTime for an
-// impossible hour such as 25:00).
+// months with 31 days. A spec that fires twice within MinRecurrenceGap
+// (*/10 9 * * *) gives ErrTooFrequent. Errors wrap ErrBadRecurrence (and
+// ErrBadTime for an impossible hour such as 25:00).
 func ParseRecurrence(text string) (spec string, rest string, err error) {
 	sc := newWhenScanner(text)
 	sc.skipSpace()
@@ -175,10 +192,31 @@ func recSchedule(spec string) (cron.Schedule, error) {
 	return sched, nil
 }
 
-// recCheck makes sure a spec parses and fires at least once in five years.
+// recCheck makes sure a spec parses, fires, and never fires twice within
+// MinRecurrenceGap over its first recGapFirings firings.
 func recCheck(spec string) error {
-	_, err := NextFire(spec, time.Date(2024, 1, 1, 0, 0, 0, 0, Shanghai))
-	return err
+	sched, err := recSchedule(spec)
+	if err != nil {
+		return err
+	}
+	// Just before an hour starts, so that the first firing is the first of
+	// its hour.
+	prev := sched.Next(time.Date(2024, 1, 1, 0, 0, 0, 0, Shanghai).Add(-time.Second))
+	if prev.IsZero() {
+		return fmt.Errorf("%w: %q never fires", ErrBadRecurrence, whenClip(spec))
+	}
+	for range recGapFirings {
+		next := sched.Next(prev)
+		if next.IsZero() {
+			break
+		}
+		if next.Sub(prev) < MinRecurrenceGap {
+			return fmt.Errorf("%w: %q fires at %s and again at %s", ErrTooFrequent, whenClip(spec),
+				prev.Format("15:04"), next.Format("15:04"))
+		}
+		prev = next
+	}
+	return nil
 }
 
 func recWrap(err error, input string) error {

@@ -75,7 +75,10 @@ func TestParseRecurrence(t *testing.T) {
 		{"0 9 * * 1 周一例会", "0 9 * * 1", "周一例会"},
 		{"30 8 1,15 * *", "30 8 1,15 * *", ""},
 		{"0  9  *  *  MON-FRI 提醒", "0 9 * * MON-FRI", "提醒"},
-		{"*/15 9-17 * * 1-5", "*/15 9-17 * * 1-5", ""},
+		{"0 * * * * 整点报时", "0 * * * *", "整点报时"},
+		{"0 9-17 * * 1-5", "0 9-17 * * 1-5", ""},
+		{"30 */2 * * *", "30 */2 * * *", ""},
+		{"59 23 * * *", "59 23 * * *", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -117,6 +120,14 @@ func TestParseRecurrenceErrors(t *testing.T) {
 		{"0 9 30 2 *", nil},
 		{"0 9 * * 8", nil},
 		{"every 19:00", nil},
+		{"* * * * *", ErrTooFrequent},
+		{"* * * * * 喝水", ErrTooFrequent},
+		{"*/15 9-17 * * 1-5", ErrTooFrequent},
+		{"*/59 * * * *", ErrTooFrequent},
+		{"0,30 9 * * *", ErrTooFrequent},
+		{"0,59 9 1 1 *", ErrTooFrequent},
+		{"0,30 0,23 * * 1,2", ErrTooFrequent},
+		{"0-1 9 29 2 *", ErrTooFrequent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -265,7 +276,7 @@ var recFuzzSeeds = []string{
 	"每天 09:00", "每天早上8点", "每周三 19:00", "每周三晚上7点", "每周二四 19:00", "每周二、四 19:00",
 	"每周一至五 08:00", "每周一到周五 08:00", "工作日 08:00", "周末 10:00", "每月1号 09:00", "每月15日 9点",
 	"0 9 * * 1", "every day 09:00", "every wed 19:00", "每天 06:00-08:00 1号垃圾点", "每周二四 19:00-20:30 东门",
-	"每周三晚上12点", "每年2月29日 9:00", "TZ=", "@every 1h", "每月1、15号 9:00", "\xff", "😀",
+	"每周三晚上12点", "每年2月29日 9:00", "* * * * *", "0,30 9 * * *", "0 * * * *", "TZ=", "@every 1h", "每月1、15号 9:00", "\xff", "😀",
 }
 
 func FuzzParseRecurrence(f *testing.F) {
@@ -286,8 +297,19 @@ func FuzzParseRecurrence(f *testing.F) {
 		if n := len(strings.Fields(spec)); n != 5 {
 			t.Fatalf("ParseRecurrence(%q) = %q, %d fields", in, spec, n)
 		}
-		if _, err := NextFire(spec, whenTestNow); err != nil {
+		prev, err := NextFire(spec, whenTestNow)
+		if err != nil {
 			t.Fatalf("ParseRecurrence(%q) = %q, which never fires: %v", in, spec, err)
+		}
+		for range 30 {
+			next, err := NextFire(spec, prev)
+			if err != nil {
+				break
+			}
+			if next.Sub(prev) < MinRecurrenceGap {
+				t.Fatalf("ParseRecurrence(%q) = %q, which fires at %v and again at %v", in, spec, prev, next)
+			}
+			prev = next
 		}
 		whenCheckSuffix(t, "ParseRecurrence", in, rest)
 	})

@@ -40,7 +40,14 @@ var (
 	ErrPastTime = errors.New("date or time is in the past")
 	// ErrAmbiguousTime is what every *AmbiguousTimeError unwraps to.
 	ErrAmbiguousTime = errors.New("ambiguous date or time")
+	// ErrTooFar means the text resolves to a day more than MaxYearsAhead
+	// years after today: 2100年1月1日 is a slip of the finger, not a plan.
+	ErrTooFar = errors.New("date is too far ahead")
 )
+
+// MaxYearsAhead is how many years ahead of today the parsers of dates read
+// a day; a later one gives ErrTooFar.
+const MaxYearsAhead = 3
 
 // Reasons an AmbiguousTimeError gives.
 const (
@@ -104,7 +111,8 @@ func (e *AmbiguousTimeError) Unwrap() error { return ErrAmbiguousTime }
 //   - A year-less date (12月1日) is this year; if that day is over, next year
 //     when that is at most 183 days away, else ErrPastTime (11月20日 said on
 //     11月24日 is a mistake, not next November).
-//   - Anything resolving to now or earlier gives ErrPastTime.
+//   - Anything resolving to now or earlier gives ErrPastTime, anything on
+//     a day more than MaxYearsAhead years away ErrTooFar.
 func ParseWhen(text string, now time.Time) (when time.Time, rest string, err error) {
 	now = now.In(Shanghai)
 	sc := newWhenScanner(text)
@@ -188,7 +196,8 @@ func ParseWhen(text string, now time.Time) (when time.Time, rest string, err err
 //     is ambiguous (AmbiguityWeekdayToday: today or in a week). Use 上周三 for
 //     the past.
 //
-// For a day that must not be past (a deadline, a shift to sign up for), use
+// A day more than MaxYearsAhead years ahead gives ErrTooFar. For a day that
+// must not be past (a deadline, a shift to sign up for), use
 // ParseFutureDate.
 func ParseDate(text string, now time.Time) (day time.Time, rest string, err error) {
 	return parseDay(text, now, whenModeDate)
@@ -932,6 +941,12 @@ func (d whenDate) days(now time.Time, mode whenMode) ([]time.Time, error) {
 		}
 	default:
 		return nil, ErrNoTime
+	}
+	latest := whenMidnight(y+MaxYearsAhead, mo, dd)
+	for _, day := range days {
+		if day.After(latest) {
+			return nil, ErrTooFar
+		}
 	}
 	if mode == whenModeFuture {
 		kept := days[:0]

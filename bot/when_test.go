@@ -264,6 +264,11 @@ func TestParseWhenErrors(t *testing.T) {
 		{"上周三 19:00", ErrPastTime},
 		{"今天凌晨2点", ErrPastTime},
 		{"今早8点", ErrPastTime},
+		{"2100-01-01 09:00", ErrTooFar},
+		{"2100年1月1日 9点", ErrTooFar},
+		{"21000101 9:00", ErrTooFar},
+		{"2030-01-01 09:00", ErrTooFar},
+		{"2029-11-25 00:00", ErrTooFar}, // three years and a day
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -357,6 +362,9 @@ func TestParseDateErrors(t *testing.T) {
 		{"周八", ErrBadTime},
 		{"1899-01-01", ErrBadTime},
 		{"周二", ErrAmbiguousTime},
+		{"2100-01-01", ErrTooFar},
+		{"2999年12月31日", ErrTooFar},
+		{"2029-11-25", ErrTooFar},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -388,6 +396,9 @@ func TestParseFutureDate(t *testing.T) {
 		{in: "2025-12-31", err: ErrPastTime},
 		{in: "周二", err: ErrAmbiguousTime},
 		{in: "活动室", err: ErrNoTime},
+		{in: "2029-11-24", want: day(2029, 11, 24)},
+		{in: "2029-11-25", err: ErrTooFar},
+		{in: "2100年1月1日", err: ErrTooFar},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -455,6 +466,15 @@ func whenCheckSuffix(t *testing.T, fn, in, rest string) {
 	}
 }
 
+// whenCheckNotTooFar fails unless got is at most MaxYearsAhead years after
+// whenTestNow's day (with a day's slack for 今晚12点 and the like).
+func whenCheckNotTooFar(t *testing.T, fn, in string, got time.Time) {
+	t.Helper()
+	if limit := time.Date(2026+MaxYearsAhead, 11, 26, 0, 0, 0, 0, Shanghai); !got.Before(limit) {
+		t.Fatalf("%s(%q) = %v, more than %d years ahead", fn, in, got, MaxYearsAhead)
+	}
+}
+
 var whenFuzzSeeds = []string{
 	"2026-12-01 09:00", "2026/12/1 9:00", "2026年12月1日 9点", "12月1日 9点", "12月1号 09:30", "12-01 9:00",
 	"12/1 19:00", "今天", "明天", "后天", "大后天", "今晚 7点", "今晚7点", "明早8点", "明天 19:00",
@@ -463,6 +483,7 @@ var whenFuzzSeeds = []string{
 	"早上8点", "中午12点", "傍晚6点", "凌晨5点", "9:00am", "7pm", "25:00", "2月30日", "13月",
 	"20251210", "去年12月10日", "昨天", "前天", "明天 19:00 活动室 讨论安全门", "十九点三十分",
 	"二〇二六年十二月一日", "１９：００", "\xff", "😀", "3天后 7点", "下个月5号 9:00", "tomorrow at 7pm",
+	"2100-01-01 09:00", "2100年1月1日", "2029-11-24 23:00", "999天后 9点",
 }
 
 func FuzzParseWhen(f *testing.F) {
@@ -480,6 +501,7 @@ func FuzzParseWhen(f *testing.F) {
 			if got.Location() != Shanghai || got.Second() != 0 {
 				t.Fatalf("ParseWhen(%q) = %v, want whole minutes in Shanghai", in, got)
 			}
+			whenCheckNotTooFar(t, "ParseWhen", in, got)
 			whenCheckSuffix(t, "ParseWhen", in, rest)
 		case errors.As(err, &amb):
 			if len(amb.Choices) < 2 {
@@ -490,7 +512,7 @@ func FuzzParseWhen(f *testing.F) {
 					t.Fatalf("ParseWhen(%q): choices %v not future and sorted", in, amb.Choices)
 				}
 			}
-		case !errors.Is(err, ErrNoTime) && !errors.Is(err, ErrBadTime) && !errors.Is(err, ErrPastTime):
+		case !errors.Is(err, ErrNoTime) && !errors.Is(err, ErrBadTime) && !errors.Is(err, ErrPastTime) && !errors.Is(err, ErrTooFar):
 			t.Fatalf("ParseWhen(%q): unexpected error %v", in, err)
 		}
 	})
@@ -508,7 +530,7 @@ func FuzzParseDate(f *testing.F) {
 			got, rest, err := fn.parse(in, whenTestNow)
 			if err != nil {
 				var amb *AmbiguousTimeError
-				if !errors.As(err, &amb) && !errors.Is(err, ErrNoTime) && !errors.Is(err, ErrBadTime) && !errors.Is(err, ErrPastTime) {
+				if !errors.As(err, &amb) && !errors.Is(err, ErrNoTime) && !errors.Is(err, ErrBadTime) && !errors.Is(err, ErrPastTime) && !errors.Is(err, ErrTooFar) {
 					t.Fatalf("%s(%q): unexpected error %v", fn.name, in, err)
 				}
 				continue
@@ -516,6 +538,7 @@ func FuzzParseDate(f *testing.F) {
 			if got.Location() != Shanghai || got.Hour() != 0 || got.Minute() != 0 || got.Second() != 0 {
 				t.Fatalf("%s(%q) = %v, want midnight in Shanghai", fn.name, in, got)
 			}
+			whenCheckNotTooFar(t, fn.name, in, got)
 			if fn.name == "ParseFutureDate" && got.Before(time.Date(2026, 11, 24, 0, 0, 0, 0, Shanghai)) {
 				t.Fatalf("%s(%q) = %v, in the past", fn.name, in, got)
 			}

@@ -52,9 +52,10 @@ func New(d Deps) *App {
 
 // Handler returns the full chain every inbound message goes through: drop
 // what is not for the bot (ordinary chat never reaches the rest), log,
-// answer a store outage, recover, drop redelivered messages, identify the sender and their
-// station, reply to errors (a handler's panic too), deliver kept private
-// messages, rate limit, attach late photos, route.
+// answer a store outage, recover, carry the clock, drop redelivered
+// messages, identify the sender and their station, reply to errors (a
+// handler's panic too), deliver kept private messages, rate limit, attach
+// late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
 	if interval == 0 {
@@ -68,6 +69,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 		bot.Logging(a.log),
 		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered
+		a.carryClock,
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
@@ -159,14 +158,4 @@ func (a *App) reportIncident(ctx context.Context, r bot.Responder, m *bot.Messag
 	}
 	return r.Reply(ctx, tr(ctx, "incident_reported", i18n.Args{"N": n, "Issue": is.N,
 		"Category": tr(ctx, "cat_"+is.Category)}))
-}
-
-// formatShortWhen shows a moment without its weekday, for text that is
-// quoted inside other text: 11月25日 09:00, or 25 Nov 09:00.
-func formatShortWhen(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("2 Jan 15:04")
-	}
-	return t.Format("1月2日 15:04")
 }

@@ -227,7 +227,7 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 			who = reporterName(ctx, is)
 		}
 		b.WriteString("\n  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{
-			"When": ev.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": who, "Text": eventText(ctx, ev),
+			"When": formatStamp(ctx, ev.At), "Who": who, "Text": eventText(ctx, ev),
 		}))
 	}
 	return r.Reply(ctx, b.String())

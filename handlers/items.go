@@ -433,7 +433,7 @@ func (a *App) fireLendChase(ctx context.Context, rem scheduler.Reminder) error {
 	}
 	ctx = bot.WithLocale(ctx, a.personLocale(ctx, userKey, station))
 	args := itemArgs(ctx, item, loan.Count)
-	args["Who"], args["Since"], args["Days"] = loan.Name, formatMonthDay(ctx, loan.Since), daysBetween(loan.Since, a.now())
+	args["Who"], args["Since"], args["Days"] = loan.Name, formatDate(ctx, loan.Since), daysBetween(loan.Since, a.now())
 	a.notifyPerson(ctx, userKey, loan.Name, loan.Chat, tr(ctx, "lend_chase", args))
 	return nil
 }
@@ -587,7 +587,7 @@ func (a *App) listItems(ctx context.Context, r bot.Responder, m *bot.Message) er
 func (a *App) loanArgs(ctx context.Context, l store.Loan) i18n.Args {
 	args := itemArgs(ctx, l.Item, l.Count)
 	days := daysBetween(l.Since, a.now())
-	args["Who"], args["Since"], args["Days"] = l.Name, formatMonthDay(ctx, l.Since), days
+	args["Who"], args["Since"], args["Days"] = l.Name, formatDate(ctx, l.Since), days
 	args["Late"] = days >= int(lendChaseAfter.Hours()/24)
 	return args
 }

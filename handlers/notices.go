@@ -15,6 +15,10 @@ import (
 // maxNoticeRunes bounds a notice's text.
 const maxNoticeRunes = 1000
 
+// maxRecurringNotices is how many recurring notices a station may have at
+// once: beyond that the groups hear more from the bot than from each other.
+const maxRecurringNotices = 10
+
 // jobNotice is the scheduler job that posts a scheduled notice.
 const jobNotice = "notice"
 
@@ -90,6 +94,9 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 		if err != nil {
 			return whenError(ctx, err, "usage_notice_every")
 		}
+		if err := a.checkRecurringRoom(ctx, st.ID); err != nil {
+			return err
+		}
 	} else {
 		n.At, text, err = bot.ParseWhen(args, a.now())
 		if err != nil {
@@ -110,6 +117,25 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 		return err
 	}
 	return r.Reply(ctx, tr(ctx, "notice_scheduled", i18n.Args{"N": saved.N, "When": a.describeNotice(ctx, saved)}))
+}
+
+// checkRecurringRoom refuses another recurring notice when station st has
+// maxRecurringNotices already.
+func (a *App) checkRecurringRoom(ctx context.Context, st int64) error {
+	active, err := a.store.ActiveNotices(ctx, st)
+	if err != nil {
+		return err
+	}
+	recurring := 0
+	for _, n := range active {
+		if n.Recurring() {
+			recurring++
+		}
+	}
+	if recurring >= maxRecurringNotices {
+		return say("notices_recurring_limit", i18n.Args{"Max": maxRecurringNotices})
+	}
+	return nil
 }
 
 func noticeJobID(st, n int64) string { return jobPayload("notice", st, n) }

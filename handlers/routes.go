@@ -1,6 +1,9 @@
 package handlers
 
-import "github.com/huzhu-station/huzhu/bot"
+import (
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/scheduler"
+)
 
 // registerRoutes is the one place every command is registered, with its
 // slash name first and then the Chinese names residents type. An alias
@@ -71,19 +74,24 @@ func (a *App) registerRoutes() {
 }
 
 // registerJobs is the one place every scheduler job is registered: the
-// reminders whose words are written when they fire.
+// reminders whose words are written when they fire. Each runs with the
+// App's clock in its context, as messages do.
 func (a *App) registerJobs() {
-	a.sched.Handle(jobNotice, a.fireNotice)
-	a.sched.Handle(jobMonthlyReport, a.fireMonthlyReport)
-	a.sched.Handle(jobMeeting, a.fireMeeting)
-	a.sched.Handle(jobOverdue, a.fireOverdue)
-	a.sched.Handle(jobDogShot, a.fireDogShot)
-	a.sched.Handle(jobDogNudge, a.fireDogNudge)
-	a.sched.Handle(jobLendChase, a.fireLendChase)
-	a.sched.Handle(jobFundChase, a.fireFundChase)
-	a.sched.Handle(jobPollClose, a.firePollClose)
-	a.sched.Handle(jobShiftEve, a.fireShiftEve)
-	a.sched.Handle(jobShiftHour, a.fireShiftHour)
-	a.sched.Handle(jobShiftEnd, a.fireShiftEnd)
-	a.sched.Handle(jobShiftGaps, a.fireShiftGaps)
+	for name, job := range map[string]scheduler.JobFunc{
+		jobNotice:        a.fireNotice,
+		jobMonthlyReport: a.fireMonthlyReport,
+		jobMeeting:       a.fireMeeting,
+		jobOverdue:       a.fireOverdue,
+		jobDogShot:       a.fireDogShot,
+		jobDogNudge:      a.fireDogNudge,
+		jobLendChase:     a.fireLendChase,
+		jobFundChase:     a.fireFundChase,
+		jobPollClose:     a.firePollClose,
+		jobShiftEve:      a.fireShiftEve,
+		jobShiftHour:     a.fireShiftHour,
+		jobShiftEnd:      a.fireShiftEnd,
+		jobShiftGaps:     a.fireShiftGaps,
+	} {
+		a.sched.Handle(name, a.clocked(job))
+	}
 }

@@ -376,7 +376,7 @@ func (a *App) settleAffected(ctx context.Context, st *store.Station, team *store
 			a.notifyVolunteer(ctx, st, team, e, func(ctx context.Context) string {
 				if occ.NewStart.IsZero() {
 					return tr(ctx, "shift_dropped_notice", i18n.Args{"N": sh.N, "Place": sh.Place,
-						"OldWhen": shiftDay(ctx, occ.OldStart)})
+						"OldWhen": formatDateWeekday(ctx, occ.OldStart)})
 				}
 				return tr(ctx, "shift_moved_notice", i18n.Args{"N": sh.N, "Place": sh.Place,
 					"When": shiftWhen(ctx, occ.NewStart, sh.Duration)})
@@ -450,8 +450,8 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 		name = team.Name
 	}
 	var b strings.Builder
-	b.WriteString(tr(ctx, "shifts_header", i18n.Args{"Name": name, "From": shiftDate(ctx, today),
-		"To": shiftDate(ctx, today.AddDate(0, 0, rotaDays-1))}))
+	b.WriteString(tr(ctx, "shifts_header", i18n.Args{"Name": name, "From": formatDate(ctx, today),
+		"To": formatDate(ctx, today.AddDate(0, 0, rotaDays-1))}))
 	if len(refs) == 0 {
 		b.WriteString("\n" + tr(ctx, "shifts_week_empty"))
 		return r.Reply(ctx, b.String())
@@ -460,7 +460,7 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 	for i, ref := range refs[:shown] {
 		if ref.Day != day {
 			day = ref.Day
-			b.WriteString("\n" + shiftDay(ctx, ref.Start))
+			b.WriteString("\n" + formatDateWeekday(ctx, ref.Start))
 		}
 		sh := byN[ref.N]
 		b.WriteString("\n  " + rotaLine(ctx, sh, ref, occs[i], teamName[sh.Team]))
@@ -511,12 +511,14 @@ func (a *App) shiftDayArg(ctx context.Context, text, usage string) (time.Time, e
 	case errors.As(err, &amb):
 		choices := make([]string, len(amb.Choices))
 		for i, c := range amb.Choices {
-			choices[i] = shiftDay(ctx, c)
+			choices[i] = formatDateWeekday(ctx, c)
 		}
 		return time.Time{}, badForm(usage, "shift_date_ambiguous", i18n.Args{"Input": amb.Input,
 			"Choices": strings.Join(choices, tr(ctx, "or_sep"))})
 	case errors.Is(err, bot.ErrPastTime):
 		return time.Time{}, badForm(usage, "shift_past_date")
+	case errors.Is(err, bot.ErrTooFar):
+		return time.Time{}, badForm(usage, "time_too_far", i18n.Args{"Years": bot.MaxYearsAhead})
 	case err != nil:
 		return time.Time{}, badForm(usage, "shift_bad_date")
 	case rest != "":
@@ -565,7 +567,7 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 		s, ok := sh.StartOn(d)
 		switch {
 		case !ok:
-			return say("shift_not_that_day", i18n.Args{"N": n, "Slot": describeSlot(ctx, sh), "Day": shiftDay(ctx, d)})
+			return say("shift_not_that_day", i18n.Args{"N": n, "Slot": describeSlot(ctx, sh), "Day": formatDateWeekday(ctx, d)})
 		case !s.After(now):
 			return badForm("usage_signup", "shift_started", i18n.Args{"N": n, "When": shiftWhen(ctx, s, sh.Duration)})
 		}
@@ -597,7 +599,7 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	case errors.Is(err, store.ErrShiftStarted):
 		return badForm("usage_signup", "shift_started", i18n.Args{"N": n, "When": when})
 	case errors.Is(err, store.ErrNoOccurrence):
-		return say("shift_not_that_day", i18n.Args{"N": n, "Slot": describeSlot(ctx, sh), "Day": shiftDay(ctx, start)})
+		return say("shift_not_that_day", i18n.Args{"N": n, "Slot": describeSlot(ctx, sh), "Day": formatDateWeekday(ctx, start)})
 	case errors.Is(err, store.ErrNotFound):
 		return say("shift_not_found", i18n.Args{"N": n})
 	case err != nil:
@@ -684,7 +686,7 @@ func (a *App) cancelSignup(ctx context.Context, r bot.Responder, m *bot.Message)
 		}
 		s, ok := sh.StartOn(d)
 		if !ok {
-			return say("shift_not_that_day", i18n.Args{"N": n, "Slot": describeSlot(ctx, sh), "Day": shiftDay(ctx, d)})
+			return say("shift_not_that_day", i18n.Args{"N": n, "Slot": describeSlot(ctx, sh), "Day": formatDateWeekday(ctx, d)})
 		}
 		day, start = store.DayKey(d), s
 	}
@@ -1193,7 +1195,7 @@ func (a *App) fireShiftEve(ctx context.Context, rem scheduler.Reminder) error {
 			if len(du.shifts) == 1 {
 				cancel = tr(ctx, "shift_cancel_cmd", i18n.Args{"N": du.shifts[0].shift.N})
 			}
-			return tr(ctx, "shift_eve_reminder", i18n.Args{"Who": du.entry.Name, "Day": shiftDay(ctx, d),
+			return tr(ctx, "shift_eve_reminder", i18n.Args{"Who": du.entry.Name, "Day": formatDateWeekday(ctx, d),
 				"Lines": strings.Join(lines, "\n"), "Cancel": cancel})
 		})
 	}
@@ -1309,7 +1311,7 @@ func (a *App) fireShiftGaps(ctx context.Context, rem scheduler.Reminder) error {
 				lines[i] = "  " + tr(ctx, "shift_gap_line", i18n.Args{"N": x.shift.N, "Place": x.shift.Place,
 					"Gap": x.shift.Places - len(x.occ.On), "Time": shiftTimeRange(ctx, x.ref.Start, x.shift.Duration)})
 			}
-			return tr(ctx, "shift_gaps_digest", i18n.Args{"Team": team.Name, "Day": shiftDay(ctx, tomorrow),
+			return tr(ctx, "shift_gaps_digest", i18n.Args{"Team": team.Name, "Day": formatDateWeekday(ctx, tomorrow),
 				"Lines": strings.Join(lines, "\n")})
 		})
 	}
@@ -1322,15 +1324,6 @@ func shiftMidnight(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, bot.Shanghai)
 }
 
-// shiftDate is a date as the reader writes it: 11月26日, or 26 Nov.
-func shiftDate(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("2 Jan")
-	}
-	return t.Format("1月2日")
-}
-
 // typedDate is a date as a person types it after a command: 11月26日, or
 // 11/26 in English.
 func typedDate(ctx context.Context, t time.Time) string {
@@ -1339,20 +1332,6 @@ func typedDate(ctx context.Context, t time.Time) string {
 		return t.Format("1/2")
 	}
 	return t.Format("1月2日")
-}
-
-// shiftDay is a date with its weekday: 11月26日（周四）, or Thu 26 Nov.
-func shiftDay(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	loc := bot.LocaleFrom(ctx)
-	days, ok := weekdays[loc]
-	if !ok {
-		days = weekdays[bot.DefaultLocale]
-	}
-	if loc == "en" {
-		return days[t.Weekday()] + " " + shiftDate(ctx, t)
-	}
-	return shiftDate(ctx, t) + "（" + days[t.Weekday()] + "）"
 }
 
 // shiftTimeRange is 06:00-08:00, with the end marked as the next day when
@@ -1372,7 +1351,7 @@ func shiftTimeRange(ctx context.Context, start time.Time, dur time.Duration) str
 
 // shiftWhen is one occurrence: 11月26日（周四）06:00-08:00.
 func shiftWhen(ctx context.Context, start time.Time, dur time.Duration) string {
-	return tr(ctx, "shift_when", i18n.Args{"Day": shiftDay(ctx, start), "Time": shiftTimeRange(ctx, start, dur)})
+	return tr(ctx, "shift_when", i18n.Args{"Day": formatDateWeekday(ctx, start), "Time": shiftTimeRange(ctx, start, dur)})
 }
 
 // shiftRemind says which reminders are still to come for a shift starting

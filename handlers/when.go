@@ -8,6 +8,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // weekdays in each locale, Sunday first as time.Weekday counts.
@@ -16,9 +17,63 @@ var weekdays = map[string][7]string{
 	"en":    {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
 }
 
-// formatWhen shows a moment the way the reader's language writes it:
-// 12月2日（周三）19:00, or Wed 2 Dec 19:00.
-func formatWhen(ctx context.Context, t time.Time) string {
+type clockKey struct{}
+
+// withClock returns ctx carrying the clock, which the date formats below
+// read to know the current year.
+func withClock(ctx context.Context, c bot.Clock) context.Context {
+	return context.WithValue(ctx, clockKey{}, c)
+}
+
+// nowFrom is the time by the clock ctx carries (withClock), or by the
+// system's when it carries none.
+func nowFrom(ctx context.Context) time.Time {
+	if c, ok := ctx.Value(clockKey{}).(bot.Clock); ok {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// carryClock is the middleware that gives every message's context the
+// App's clock.
+func (a *App) carryClock(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		return next.ServeMessage(withClock(ctx, a.clock), r, m)
+	})
+}
+
+// clocked gives a scheduler job's context the App's clock.
+func (a *App) clocked(job scheduler.JobFunc) scheduler.JobFunc {
+	return func(ctx context.Context, rem scheduler.Reminder) error {
+		return job(withClock(ctx, a.clock), rem)
+	}
+}
+
+// thisYear reports whether t falls in the current year, in Shanghai.
+func thisYear(ctx context.Context, t time.Time) bool {
+	return t.In(bot.Shanghai).Year() == nowFrom(ctx).In(bot.Shanghai).Year()
+}
+
+// formatDate shows a calendar day the way the reader's language writes it,
+// with the year when it is not the current one: 12月2日, 2027年1月5日, or
+// 2 Dec, 5 Jan 2027.
+func formatDate(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	en := bot.LocaleFrom(ctx) == "en"
+	switch {
+	case en && thisYear(ctx, t):
+		return t.Format("2 Jan")
+	case en:
+		return t.Format("2 Jan 2006")
+	case thisYear(ctx, t):
+		return t.Format("1月2日")
+	}
+	return t.Format("2006年1月2日")
+}
+
+// formatDateWeekday shows a day with its weekday, and its year as
+// formatDate does: 12月2日（周三）, or Wed 2 Dec.
+func formatDateWeekday(ctx context.Context, t time.Time) string {
 	t = t.In(bot.Shanghai)
 	loc := bot.LocaleFrom(ctx)
 	days, ok := weekdays[loc]
@@ -26,9 +81,35 @@ func formatWhen(ctx context.Context, t time.Time) string {
 		days = weekdays[bot.DefaultLocale]
 	}
 	if loc == "en" {
-		return days[t.Weekday()] + " " + t.Format("2 Jan 15:04")
+		return days[t.Weekday()] + " " + formatDate(ctx, t)
 	}
-	return t.Format("1月2日") + "（" + days[t.Weekday()] + "）" + t.Format("15:04")
+	return formatDate(ctx, t) + "（" + days[t.Weekday()] + "）"
+}
+
+// formatWhen shows a moment the way the reader's language writes it, with
+// the year as formatDate does: 12月2日（周三）19:00, or Wed 2 Dec 19:00.
+func formatWhen(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if bot.LocaleFrom(ctx) == "en" {
+		return formatDateWeekday(ctx, t) + " " + t.Format("15:04")
+	}
+	return formatDateWeekday(ctx, t) + t.Format("15:04")
+}
+
+// formatShortWhen shows a moment without its weekday, for text that is
+// quoted inside other text: 11月25日 09:00, or 25 Nov 09:00.
+func formatShortWhen(ctx context.Context, t time.Time) string {
+	return formatDate(ctx, t) + " " + t.In(bot.Shanghai).Format("15:04")
+}
+
+// formatStamp is a compact moment for a record's history: 11-25 09:00, or
+// 2025-12-30 09:00 when not in the current year.
+func formatStamp(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if thisYear(ctx, t) {
+		return t.Format("01-02 15:04")
+	}
+	return t.Format("2006-01-02 15:04")
 }
 
 // whenError turns an error of the time parsers into the reply that says what
@@ -45,10 +126,14 @@ func whenError(ctx context.Context, err error, usage string) error {
 		return badForm(usage, "time_ambiguous", i18n.Args{"Input": amb.Input, "Choices": strings.Join(choices, tr(ctx, "or_sep"))})
 	case errors.Is(err, bot.ErrPastTime):
 		return badForm(usage, "time_past")
+	case errors.Is(err, bot.ErrTooFar):
+		return badForm(usage, "time_too_far", i18n.Args{"Years": bot.MaxYearsAhead})
 	case errors.Is(err, bot.ErrNoClock):
 		return badForm(usage, "time_needs_clock")
 	case errors.Is(err, bot.ErrBadTime):
 		return badForm(usage, "time_bad")
+	case errors.Is(err, bot.ErrTooFrequent):
+		return badForm(usage, "recurrence_too_frequent")
 	case errors.Is(err, bot.ErrBadRecurrence):
 		return badForm(usage, "recurrence_bad")
 	}

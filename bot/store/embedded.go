@@ -64,10 +64,11 @@ type Embedded struct {
 }
 
 // StartEmbedded takes the data directory dir (created, or narrowed, to mode
-// 0700), locks it against a second huzhu, opens dir/huzhu.db with redka and
-// serves it on the unix socket dir/redka.sock. It returns once the server
-// accepts connections. If another process has dir open, the error wraps
-// ErrDataDirInUse.
+// 0700; one that belongs to another account is refused), locks it against a
+// second huzhu, opens dir/huzhu.db (mode 0600, as are its -wal and -shm
+// files) with redka and serves it on the unix socket dir/redka.sock. It
+// returns once the server accepts connections. If another process has dir
+// open, the error wraps ErrDataDirInUse.
 func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -79,6 +80,9 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
+	}
+	if err := checkDataDirOwner(dir); err != nil {
+		return nil, err
 	}
 	// MkdirAll leaves an existing directory's mode alone: set it so no other
 	// local user can reach the socket or the database.
@@ -102,13 +106,23 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		return fail(fmt.Errorf("store: remove stale socket: %w", err))
 	}
 
-	db, err := redka.Open(filepath.Join(dir, dbFile), &redka.Options{
+	dbPath := filepath.Join(dir, dbFile)
+	if err := restrictDBFiles(dbPath, true); err != nil {
+		return fail(err)
+	}
+	db, err := redka.Open(dbPath, &redka.Options{
 		DriverName: "sqlite",
 		Pragma:     sqlitePragmas,
 		Logger:     redkaLogger(log),
 	})
 	if err != nil {
-		return fail(fmt.Errorf("store: open %s: %w", filepath.Join(dir, dbFile), err))
+		return fail(fmt.Errorf("store: open %s: %w", dbPath, err))
+	}
+	// SQLite gives the -wal and -shm files it creates the database file's
+	// mode; files left by an older huzhu may still be wider.
+	if err := restrictDBFiles(dbPath, false); err != nil {
+		_ = db.Close()
+		return fail(err)
 	}
 
 	e.srv = redsrv.New("unix", socket, db)
@@ -133,6 +147,32 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		return nil, errors.Join(fmt.Errorf("store: restrict socket: %w", err), e.Close())
 	}
 	return e, nil
+}
+
+// dbFileMode is the mode of the database and its -wal and -shm files: the
+// residents' records are for huzhu's account alone.
+const dbFileMode fs.FileMode = 0o600
+
+// restrictDBFiles sets the database file at path and its -wal and -shm
+// files, those that exist, to dbFileMode whatever the umask, creating the
+// database file first if create is set so that SQLite never creates it
+// with its default 0644.
+func restrictDBFiles(path string, create bool) error {
+	if create {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, dbFileMode)
+		if err != nil {
+			return fmt.Errorf("store: create %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("store: create %s: %w", path, err)
+		}
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, dbFileMode); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("store: restrict %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // SocketPath returns the path of the unix socket the server listens on.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -148,6 +149,100 @@ func TestEmbeddedPermissionsAndStaleSocket(t *testing.T) {
 	if perm := fi.Mode().Perm(); perm != 0o600 {
 		t.Errorf("socket mode = %v, want 0600", perm)
 	}
+}
+
+func TestEmbeddedDatabaseFilesAreOwnerOnly(t *testing.T) {
+	// A wide umask must not widen the files, nor must files left wider by
+	// an older huzhu stay so.
+	old := syscall.Umask(0o022)
+	t.Cleanup(func() { syscall.Umask(old) })
+	dir := filepath.Join(shortDir(t), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "huzhu.db")
+	e, c := startEmbedded(t, dir)
+	if err := c.Set(t.Context(), "hz1:k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	checkModes := func(when string) {
+		t.Helper()
+		for _, p := range []string{db, db + "-wal", db + "-shm"} {
+			fi, err := os.Stat(p)
+			if err != nil {
+				t.Fatalf("%s: %v", when, err)
+			}
+			if perm := fi.Mode().Perm(); perm != 0o600 {
+				t.Errorf("%s: %s mode = %v, want 0600", when, filepath.Base(p), perm)
+			}
+		}
+	}
+	checkModes("new store")
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Closing removes the -wal and -shm files; an older huzhu killed while
+	// running leaves them behind.
+	for _, p := range []string{db + "-wal", db + "-shm"} {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			if err := os.WriteFile(p, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, p := range []string{db, db + "-wal", db + "-shm"} {
+		if err := os.Chmod(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, c = startEmbedded(t, dir)
+	if got, err := c.Get(t.Context(), "hz1:k").Result(); err != nil || got != "v" {
+		t.Fatalf("GET after restart = %q, %v; want v", got, err)
+	}
+	checkModes("files left 0644")
+}
+
+func TestEmbeddedRefusesAnotherAccountsDirectory(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("making a directory that belongs to another account needs root")
+	}
+	const nobody = 65534
+	dir := filepath.Join(shortDir(t), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(dir, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	_, err := store.StartEmbedded(dir, nil)
+	if err == nil {
+		t.Fatal("StartEmbedded on another account's directory succeeded")
+	}
+	for _, want := range []string{dir, "another account", "uid 65534", "--data"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm != 0o755 {
+		t.Errorf("refused directory's mode changed to %v", perm)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("refused directory gained %d files", len(entries))
+	}
+
+	// The same directory, given back, is accepted.
+	if err := os.Chown(dir, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	startEmbedded(t, dir)
 }
 
 func TestEmbeddedPathTooLong(t *testing.T) {

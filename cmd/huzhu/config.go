@@ -6,11 +6,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/console"
 	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/bot/telegram"
+	"github.com/huzhu-station/huzhu/bot/wechat"
 )
 
 // Config is everything huzhu reads from its flags and environment. Only
@@ -110,8 +115,8 @@ func (c *Config) Validate() error {
 		c.Command = "console" // a fake clock only makes sense in the console
 	}
 	for _, a := range c.Admins {
-		if !strings.Contains(a, ":") {
-			return fmt.Errorf(`HUZHU_ADMINS: %q should be "platform:id", e.g. "telegram:123456"`, a)
+		if err := checkAdmin(a); err != nil {
+			return fmt.Errorf(`HUZHU_ADMINS: %q %w; write "platform:id" comma-separated, e.g. "telegram:123456,wechat:u31"`, a, err)
 		}
 	}
 	if err := c.Telegram.Validate(); err != nil {
@@ -119,6 +124,54 @@ func (c *Config) Validate() error {
 	}
 	return c.Store.Validate()
 }
+
+// checkAdmin reports why key cannot be the user key of anyone huzhu serves,
+// so that a misspelt administrator is refused at start-up instead of never
+// matching: the platform must be one huzhu has, spelt as in user keys
+// (lowercase), and the id must be one that platform gives out: a Telegram
+// user id is a positive number, a WeChat one is u and a number (wechat:u31),
+// a console one is the name typed.
+func checkAdmin(key string) error {
+	platform, id, ok := strings.Cut(key, ":")
+	switch {
+	case !ok:
+		return errors.New("has no colon")
+	case platform == "":
+		return errors.New("names no platform")
+	case id == "":
+		return errors.New("has no id after the colon")
+	case strings.Contains(id, ":"):
+		return errors.New("has more than one colon")
+	}
+	switch platform {
+	case telegram.PlatformName:
+		if !allDigits(id) || id[0] == '0' {
+			return errors.New("is not a Telegram user id, which is a positive number")
+		}
+	case wechat.PlatformName:
+		if n, ok := strings.CutPrefix(id, "u"); !ok || !allDigits(n) {
+			return errors.New("is not a WeChat user id, which is u and a number (wechat:u31)")
+		}
+	case console.PlatformName:
+		if strings.ContainsFunc(id, func(r rune) bool { return unicode.IsControl(r) || r == ';' }) {
+			return errors.New("is not a console name (separate administrators with commas)")
+		}
+	default:
+		if lower := strings.ToLower(platform); lower != platform && slices.Contains(adminPlatforms, lower) {
+			return fmt.Errorf("should spell the platform in lowercase, %q", lower+":"+id)
+		}
+		return fmt.Errorf("names an unknown platform %q (known: %s)", platform, strings.Join(adminPlatforms, ", "))
+	}
+	return nil
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == ""
+}
+
+// adminPlatforms are the platforms an administrator can be on.
+var adminPlatforms = []string{telegram.PlatformName, wechat.PlatformName, console.PlatformName}
 
 func envOr(getenv func(string) string, key, def string) string {
 	if v := getenv(key); v != "" {
