@@ -288,7 +288,7 @@ func (a *App) fundArgs(ctx context.Context, f *store.Fund) i18n.Args {
 		args["Per"] = fundMoney(ctx, f.PerHousehold)
 	}
 	if !f.Deadline.IsZero() {
-		args["Deadline"] = fundFormatDay(ctx, f.Deadline)
+		args["Deadline"] = formatDateWeekday(ctx, f.Deadline)
 	}
 	if len(f.Buildings) > 0 {
 		args["Buildings"] = buildingNames(ctx, f.Buildings)
@@ -325,21 +325,6 @@ func buildingNames(ctx context.Context, bs []string) string {
 		names[i] = tr(ctx, "fund_building", i18n.Args{"Building": b})
 	}
 	return strings.Join(names, tr(ctx, "list_sep"))
-}
-
-// fundFormatDay shows a day the way the reader's language writes it:
-// 12月20日（周日）, or Sun 20 Dec.
-func fundFormatDay(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	loc := bot.LocaleFrom(ctx)
-	days, ok := weekdays[loc]
-	if !ok {
-		days = weekdays[bot.DefaultLocale]
-	}
-	if loc == "en" {
-		return days[t.Weekday()] + " " + t.Format("2 Jan")
-	}
-	return t.Format("1月2日") + "（" + days[t.Weekday()] + "）"
 }
 
 func fundChaseJobID(st, n int64, which string) string {
@@ -1174,7 +1159,7 @@ func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error
 	for _, e := range entries {
 		if e.Kind == store.LedgerSpent {
 			spending = append(spending, "  "+tr(ctx, "fund_ledger_spend_line", i18n.Args{
-				"When": fundShortDay(ctx, e.At), "Text": e.Text, "Amount": fundMoney(ctx, e.Amount), "Who": e.ByName}))
+				"When": formatDate(ctx, e.At), "Text": e.Text, "Amount": fundMoney(ctx, e.Amount), "Who": e.ByName}))
 		}
 	}
 	b.WriteString("\n" + tr(ctx, "fund_ledger_spending", i18n.Args{"Spent": fundMoney(ctx, f.Spent), "Count": len(spending)}))
@@ -1247,15 +1232,6 @@ func ledgerHouseholdLines(ctx context.Context, f *store.Fund, cs []store.Contrib
 	return tr(ctx, "fund_ledger_own_header", i18n.Args{"N": f.N, "Title": f.Title}) + "\n" + strings.Join(lines, "\n")
 }
 
-// fundShortDay writes a day without the weekday: 12月5日, or 5 Dec.
-func fundShortDay(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("2 Jan")
-	}
-	return t.Format("1月2日")
-}
-
 // ledgerDetail sends the latest entries of campaign f's audit trail to
 // staff or a building leader, privately: it names who pledged what.
 func (a *App) ledgerDetail(ctx context.Context, r bot.Responder, m *bot.Message, f *store.Fund) error {
@@ -1281,7 +1257,7 @@ func (a *App) ledgerDetail(ctx context.Context, r bot.Responder, m *bot.Message,
 
 // ledgerEntryText is one ledger entry as a line: when, who, what.
 func ledgerEntryText(ctx context.Context, e store.LedgerEntry) string {
-	args := i18n.Args{"When": e.At.In(bot.Shanghai).Format("01-02 15:04"), "Who": e.ByName, "Room": fundRoomText(e.Room),
+	args := i18n.Args{"When": formatStamp(ctx, e.At), "Who": e.ByName, "Room": fundRoomText(e.Room),
 		"Amount": fundMoney(ctx, e.Amount), "Prev": fundMoney(ctx, e.Prev), "Text": e.Text}
 	switch e.Kind {
 	case store.LedgerOpened:

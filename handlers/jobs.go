@@ -113,7 +113,7 @@ func (a *App) undelivered(ctx context.Context, r bot.Responder, m *bot.Message) 
 	for i, dl := range dead {
 		kind, _, _ := strings.Cut(dl.ID, ":")
 		lines[i] = tr(ctx, "undelivered_line", i18n.Args{"Kind": jobKindName(ctx, kind),
-			"Fire": dl.Fire.Format("01-02 15:04"), "Attempts": dl.Attempts, "Err": clipN(dl.Err, 60)})
+			"Fire": formatStamp(ctx, dl.Fire), "Attempts": dl.Attempts, "Err": clipN(dl.Err, 60)})
 	}
 	return r.ReplyPrivately(ctx, tr(ctx, "undelivered_header", i18n.Args{"Count": len(dead)})+"\n"+strings.Join(lines, "\n"))
 }
