@@ -19,6 +19,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/intake"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/telegram"
@@ -698,4 +699,70 @@ func TestRefusedToken(t *testing.T) {
 	if _, err := telegram.New(telegram.Options{Token: telegramtest.Token, WebhookURL: "https://x.example/hook"}); err == nil {
 		t.Error("New accepted a webhook without a secret")
 	}
+}
+
+// flakyIntake is an in-memory intake whose first Adds fail, as a store
+// that is down would.
+type flakyIntake struct {
+	*intake.Local
+	fails atomic.Int32
+}
+
+func (f *flakyIntake) Add(ctx context.Context, entries ...intake.Entry) error {
+	if f.fails.Add(-1) >= 0 {
+		return errors.New("store down")
+	}
+	return f.Local.Add(ctx, entries...)
+}
+
+// TestConfirmedOnlyOnceKept checks that an update the intake could not keep
+// is not confirmed to Telegram: polling asks for it again, and the webhook
+// answers 503 so that Telegram sends it again.
+func TestConfirmedOnlyOnceKept(t *testing.T) {
+	t.Run("polling", func(t *testing.T) {
+		f := telegramtest.NewServer(t)
+		rec := newRecorder()
+		in := &flakyIntake{Local: intake.NewLocal(0)}
+		in.fails.Store(3)
+		start(t, f, telegram.Options{Intake: in}, rec)
+		f.Push(telegramtest.Message(group, alice, "报事 第一次没存住"))
+		if m := rec.next(t); m.Text != "报事 第一次没存住" {
+			t.Errorf("served %q", m.Text)
+		}
+		if n := f.CallCount("getUpdates"); n < 4 {
+			t.Errorf("getUpdates called %d times; want the batch asked for again after each failed keep", n)
+		}
+		// Confirmed by the next poll, and served once.
+		for deadline := time.Now().Add(5 * time.Second); f.Unconfirmed() > 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if n := f.Unconfirmed(); n != 0 {
+			t.Errorf("%d updates never confirmed", n)
+		}
+		select {
+		case m := <-rec.ch:
+			t.Errorf("served again: %q", m.Text)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+	t.Run("webhook", func(t *testing.T) {
+		const secret = "hook_secret"
+		f := telegramtest.NewServer(t)
+		rec := newRecorder()
+		in := &flakyIntake{Local: intake.NewLocal(0)}
+		in.fails.Store(1)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		start(t, f, telegram.Options{Intake: in, Listener: ln, WebhookURL: "https://bot.example.org/hook", WebhookSecret: secret}, rec)
+		hook := "http://" + ln.Addr().String() + "/hook"
+		u := telegramtest.Message(group, alice, "报事 网络钩子")
+		u.ID = 7
+		postUpdate(t, hook, secret, u, http.StatusServiceUnavailable)
+		postUpdate(t, hook, secret, u, http.StatusOK)
+		if m := rec.next(t); m.Text != "报事 网络钩子" {
+			t.Errorf("served %q", m.Text)
+		}
+	})
 }

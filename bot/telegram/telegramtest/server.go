@@ -1,6 +1,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -49,6 +50,8 @@ type Server struct {
 	failures map[int64][]Failure
 	calls    map[string]int
 	msgID    int
+	hooking  bool // a goroutine delivers to the webhook
+	closed   chan struct{}
 }
 
 type queued struct {
@@ -94,10 +97,13 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{
 		t: t, token: Token, me: BotUser,
 		wake: make(chan struct{}), failures: map[int64][]Failure{},
-		calls: map[string]int{}, webhook: map[string]string{},
+		calls: map[string]int{}, webhook: map[string]string{}, closed: make(chan struct{}),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() {
+		close(s.closed)
+		s.srv.Close()
+	})
 	return s
 }
 
@@ -132,6 +138,20 @@ func (s *Server) Redeliver(u models.Update) {
 	s.pending = append(s.pending, queued{id: u.ID, raw: raw, again: true})
 	close(s.wake)
 	s.wake = make(chan struct{})
+}
+
+// Unconfirmed reports how many pushed updates were not yet confirmed: by a
+// getUpdates with a later offset, or by a webhook's 200.
+func (s *Server) Unconfirmed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, q := range s.pending {
+		if !q.again {
+			n++
+		}
+	}
+	return n
 }
 
 // Fail makes the next sendMessage calls to chat fail with fs, in order.
@@ -250,7 +270,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "setWebhook":
 		s.mu.Lock()
 		s.webhook = form
+		start := !s.hooking && strings.HasPrefix(form["url"], "http://127.0.0.1:")
+		s.hooking = s.hooking || start
 		s.mu.Unlock()
+		if start {
+			go s.deliverWebhooks()
+		}
 		s.reply(w, http.StatusOK, true, Failure{})
 	case "getUpdates":
 		s.getUpdates(w, r, form)
@@ -325,6 +350,70 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form map[str
 			return
 		}
 	}
+}
+
+// webhookTimeout is how long a webhook delivery waits for its answer.
+const webhookTimeout = 5 * time.Second
+
+// deliverWebhooks posts pushed updates, in order, to the webhook while one
+// on loopback is set, as Telegram does: an update is forgotten once answered
+// 200, and posted again after any other answer, a timeout or a refused
+// connection, until it is.
+func (s *Server) deliverWebhooks() {
+	client := &http.Client{Timeout: webhookTimeout}
+	for {
+		s.mu.Lock()
+		hook, secret := s.webhook["url"], s.webhook["secret_token"]
+		var next *queued
+		if len(s.pending) > 0 {
+			q := s.pending[0]
+			next = &q
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		if hook == "" || next == nil {
+			select {
+			case <-wake:
+			case <-time.After(pollHold):
+			case <-s.closed:
+				return
+			}
+			continue
+		}
+		if s.post(client, hook, secret, next.raw) {
+			s.mu.Lock()
+			for i, q := range s.pending {
+				if q.id == next.id && q.again == next.again {
+					s.pending = append(s.pending[:i], s.pending[i+1:]...)
+					break
+				}
+			}
+			s.mu.Unlock()
+			continue
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-s.closed:
+			return
+		}
+	}
+}
+
+// post posts one update to the webhook and reports whether it was answered
+// 200.
+func (s *Server) post(client *http.Client, hook, secret string, raw json.RawMessage) bool {
+	req, err := http.NewRequest(http.MethodPost, hook, bytes.NewReader(raw))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 func (s *Server) sendMessage(w http.ResponseWriter, form map[string]string) {
