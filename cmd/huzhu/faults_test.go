@@ -35,14 +35,17 @@ import (
 //
 // HUZHU_FAULTS_BIN=path runs that huzhu binary instead of this test binary
 // (built from another commit, say, to compare); HUZHU_FAULTS_SEED fixes the
-// random kill points.
+// random kill points; HUZHU_FAULTS_MESSAGES=n pushes n messages instead of
+// 300 (beyond 20 a group, replies wait for the groups' send limit of 20 a
+// minute, and the test takes minutes).
 
 // Load of each fault test.
 const (
 	faultGroups   = 30  // groups, one station each
 	faultMessages = 300 // 登记 messages, each from its own resident
 	// faultWait bounds the wait for every message to be answered after the
-	// restart: the dead process's leases (15 s) and the sends' pacing.
+	// restart: the dead process's leases (15 s) and the sends' pacing, plus
+	// a minute for each 20 messages a group gets beyond the first 20.
 	faultWait = 45 * time.Second
 )
 
@@ -94,6 +97,12 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 		seed, _ = strconv.ParseUint(s, 10, 64)
 	}
 	rng := rand.New(rand.NewPCG(seed, 1))
+	messages := faultMessages
+	if s := os.Getenv("HUZHU_FAULTS_MESSAGES"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			messages = n
+		}
+	}
 
 	f := &faultRun{t: t, api: telegramtest.NewServer(t),
 		redis: storetest.StartRedisServer(t, "--appendonly", "yes", "--appendfsync", "everysec")}
@@ -126,23 +135,23 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 	f.waitSent(2*faultGroups, 30*time.Second) // a reply in the group, the code in private
 
 	// The load: one 登记 per resident, spread over the groups.
-	before := len(f.api.Sent())
-	residents := make([]models.User, faultMessages)
+	residents := make([]models.User, messages)
 	for i := range residents {
 		residents[i] = models.User{ID: int64(100000 + i), FirstName: fmt.Sprintf("m%d", i)}
 		f.api.Push(telegramtest.Message(groups[i%faultGroups], residents[i], fmt.Sprintf("登记 5栋101 m%d", i)))
 	}
-	killAt := faultMessages/10 + rng.IntN(faultMessages/2)
-	f.waitSent(before+killAt, 30*time.Second)
+	killAt := messages/10 + rng.IntN(messages/2)
+	f.waitAnswered(killAt, 90*time.Second)
 	f.stop(sig)
-	t.Logf("%v after %d of %d replies (seed %d)", sig, len(f.api.Sent())-before, faultMessages, seed)
+	t.Logf("%v after %d of %d replies (seed %d)", sig, f.answered(), messages, seed)
 	f.start()
 
-	deadline := time.Now().Add(faultWait)
+	perGroup := (messages + faultGroups - 1) / faultGroups
+	deadline := time.Now().Add(faultWait + time.Duration(max(0, perGroup-1)/20)*time.Minute)
 	var c faultCount
 	for {
 		c = f.count(residents, groups)
-		if c.answered == faultMessages || time.Now().After(deadline) {
+		if c.answered == messages || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -154,7 +163,7 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 		mode = "webhook"
 	}
 	t.Logf("%s, %v: %d messages: %d written, %d answered, %d duplicated replies, %d written but unanswered, %d lost",
-		mode, sig, faultMessages, c.written, c.answered, c.duplicated, c.unanswered, c.lost)
+		mode, sig, messages, c.written, c.answered, c.duplicated, c.unanswered, c.lost)
 	for _, name := range c.dupNames {
 		t.Logf("answered more than once: %s", name)
 	}
@@ -278,6 +287,30 @@ func (f *faultRun) waitSent(n int, d time.Duration) {
 	for len(f.api.Sent()) < n {
 		if time.Now().After(deadline) {
 			f.t.Fatalf("%d messages sent after %v, want %d", len(f.api.Sent()), d, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// answered reports how many residents got their 登记 answered.
+func (f *faultRun) answered() int {
+	names := map[string]bool{}
+	for _, m := range f.api.Sent() {
+		if sm := registered.FindStringSubmatch(m.Text); sm != nil {
+			names[sm[1]] = true
+		}
+	}
+	return len(names)
+}
+
+// waitAnswered waits until n residents got their answer, failing the test
+// after d.
+func (f *faultRun) waitAnswered(n int, d time.Duration) {
+	f.t.Helper()
+	deadline := time.Now().Add(d)
+	for f.answered() < n {
+		if time.Now().After(deadline) {
+			f.t.Fatalf("%d answered after %v, want %d", f.answered(), d, n)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
