@@ -21,6 +21,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/intake"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/telegram/telegramtest"
@@ -47,6 +48,8 @@ const (
 	// restart: the dead process's leases (15 s) and the sends' pacing, plus
 	// a minute for each 20 messages a group gets beyond the first 20.
 	faultWait = 45 * time.Second
+	// faultLease is a little more than a dead process's chats stay its.
+	faultLease = intake.DefaultLease + 3*time.Second
 )
 
 // faultChildEnv marks the process started by a fault test.
@@ -148,10 +151,17 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 
 	perGroup := (messages + faultGroups - 1) / faultGroups
 	deadline := time.Now().Add(faultWait + time.Duration(max(0, perGroup-1)/20)*time.Minute)
+	// Done when everything is answered, or when nothing more was answered
+	// for a while once the dead process's leases ran out.
+	restarted, progress, last := time.Now(), time.Now(), 0
 	var c faultCount
 	for {
 		c = f.count(residents, groups)
-		if c.answered == messages || time.Now().After(deadline) {
+		if c.answered != last {
+			progress, last = time.Now(), c.answered
+		}
+		settled := time.Since(restarted) > faultLease && time.Since(progress) > 5*time.Second
+		if c.answered == messages || settled || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
