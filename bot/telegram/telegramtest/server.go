@@ -56,8 +56,25 @@ type Server struct {
 
 type queued struct {
 	id    int64
+	chat  int64 // posted to a webhook in order within a chat
 	raw   json.RawMessage
 	again bool // delivered once more whatever the offset: a redelivery
+}
+
+// chatOf returns the chat an update belongs to.
+func chatOf(u models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
 }
 
 // SentMessage is one sendMessage a Server received.
@@ -120,7 +137,7 @@ func (s *Server) Push(u models.Update) int64 {
 	if err != nil {
 		s.t.Fatalf("telegramtest: marshal update: %v", err)
 	}
-	s.pending = append(s.pending, queued{id: u.ID, raw: raw})
+	s.pending = append(s.pending, queued{id: u.ID, chat: chatOf(u), raw: raw})
 	close(s.wake)
 	s.wake = make(chan struct{})
 	return u.ID
@@ -135,7 +152,7 @@ func (s *Server) Redeliver(u models.Update) {
 	if err != nil {
 		s.t.Fatalf("telegramtest: marshal update: %v", err)
 	}
-	s.pending = append(s.pending, queued{id: u.ID, raw: raw, again: true})
+	s.pending = append(s.pending, queued{id: u.ID, chat: chatOf(u), raw: raw, again: true})
 	close(s.wake)
 	s.wake = make(chan struct{})
 }
@@ -355,44 +372,65 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form map[str
 // webhookTimeout is how long a webhook delivery waits for its answer.
 const webhookTimeout = 5 * time.Second
 
-// deliverWebhooks posts pushed updates, in order, to the webhook while one
-// on loopback is set, as Telegram does: an update is forgotten once answered
-// 200, and posted again after any other answer, a timeout or a refused
-// connection, until it is.
+// webhookConns is how many webhook requests are open at once, as
+// Telegram's default max_connections.
+const webhookConns = 40
+
+// deliverWebhooks posts pushed updates to the webhook while one on loopback
+// is set, as Telegram does: several at once, one chat's in order (the next
+// only once the one before was answered); an update is forgotten once
+// answered 200, and posted again after any other answer, a timeout or a
+// refused connection, until it is.
 func (s *Server) deliverWebhooks() {
 	client := &http.Client{Timeout: webhookTimeout}
+	conns := make(chan struct{}, webhookConns)
+	busy := map[int64]bool{} // chats with a request open; guarded by s.mu
 	for {
 		s.mu.Lock()
 		hook, secret := s.webhook["url"], s.webhook["secret_token"]
-		var next *queued
-		if len(s.pending) > 0 {
-			q := s.pending[0]
-			next = &q
+		var batch []queued
+		if hook != "" {
+			blocked := map[int64]bool{}
+			for i := range s.pending {
+				q := &s.pending[i]
+				if blocked[q.chat] || busy[q.chat] {
+					blocked[q.chat] = true
+					continue
+				}
+				blocked[q.chat] = true
+				busy[q.chat] = true
+				batch = append(batch, *q)
+			}
 		}
 		wake := s.wake
 		s.mu.Unlock()
-		if hook == "" || next == nil {
+		for _, q := range batch {
+			id, again, chat, raw := q.id, q.again, q.chat, q.raw
 			select {
-			case <-wake:
-			case <-time.After(pollHold):
+			case conns <- struct{}{}:
 			case <-s.closed:
 				return
 			}
-			continue
-		}
-		if s.post(client, hook, secret, next.raw) {
-			s.mu.Lock()
-			for i, q := range s.pending {
-				if q.id == next.id && q.again == next.again {
-					s.pending = append(s.pending[:i], s.pending[i+1:]...)
-					break
+			go func() {
+				defer func() { <-conns }()
+				ok := s.post(client, hook, secret, raw)
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				busy[chat] = false
+				if !ok {
+					return
 				}
-			}
-			s.mu.Unlock()
-			continue
+				for i, p := range s.pending {
+					if p.id == id && p.again == again {
+						s.pending = append(s.pending[:i], s.pending[i+1:]...)
+						break
+					}
+				}
+			}()
 		}
 		select {
-		case <-time.After(50 * time.Millisecond):
+		case <-wake:
+		case <-time.After(20 * time.Millisecond):
 		case <-s.closed:
 			return
 		}
