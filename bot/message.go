@@ -76,6 +76,10 @@ type Message struct {
 	// AddressedToBot is true when the message mentions the bot or replies
 	// to it, so plain text in a group is still taken as meant for it.
 	AddressedToBot bool
+	// Press is the platform's id for the button press this message stands
+	// for (Text is then the button's data); "" for a message someone typed.
+	// A Toaster answers a press by this id.
+	Press string
 
 	// Command and Args are filled in by the Router: the canonical command
 	// name (such as "report") and the normalised text after it.
@@ -85,3 +89,6 @@ type Message struct {
 
 // IsPrivate reports whether the message was written in a private chat.
 func (m *Message) IsPrivate() bool { return m.Chat.Kind == Private }
+
+// IsPress reports whether the message is a button press, not typed text.
+func (m *Message) IsPress() bool { return m.Press != "" }

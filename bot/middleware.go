@@ -56,7 +56,11 @@ func Logging(log *slog.Logger) Middleware {
 				return nil
 			}
 			attrs := []any{"chat", m.Chat.Key(), "user", m.Sender.Key(), "command", m.Command, "took", time.Since(start)}
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrInFlight):
+				log.Info("message redelivered while being served", attrs...)
+				return loggedError{err}
+			case err != nil:
 				log.Error("message failed", append(attrs, "err", err)...)
 				return loggedError{err}
 			}
@@ -119,29 +123,53 @@ func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
 	}
 }
 
-// Deduper remembers which messages were already served.
+// Deduper remembers which messages were served, so a redelivered message
+// is not served twice and one that failed is served again.
 type Deduper interface {
-	// FirstSeen records key and reports whether this is the first time it
-	// was seen.
-	FirstSeen(ctx context.Context, key string) (bool, error)
+	// ClaimMessage marks key as being served and returns the claim's
+	// token, or fails with ErrAlreadyServed or ErrInFlight.
+	ClaimMessage(ctx context.Context, key string) (token string, err error)
+	// FinishMessage ends the claim: served marks key done; otherwise a
+	// redelivery of key is served.
+	FinishMessage(ctx context.Context, key, token string, served bool) error
 }
 
-// Dedupe drops a message whose platform id was already served, so a
-// redelivered update never pledges or votes twice. Messages without an id
-// are always served.
+// ErrAlreadyServed is a Deduper's answer for a message served before.
+var ErrAlreadyServed = errors.New("message already served")
+
+// ErrInFlight is a Deduper's answer for a message being served right now,
+// by this instance or another: it is neither dropped nor served, so a
+// platform or queue that redelivers gets it once the claim is over.
+var ErrInFlight = errors.New("message being served")
+
+// Dedupe serves a message once per platform id, so a redelivered update
+// never pledges or votes twice. The message is marked served only after its
+// handler succeeded (a reply to bad input is a success); one that failed
+// is served again when it is redelivered. Messages without an id are
+// always served.
+//
+// What remains: an instance that dies after the handler's last write and
+// before the mark lets a redelivery run the command again.
 func Dedupe(d Deduper) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
-			if m.ID != "" {
-				first, err := d.FirstSeen(ctx, m.Chat.Key()+":"+m.ID)
-				if err != nil {
-					return fmt.Errorf("dedupe: %w", err)
-				}
-				if !first {
-					return nil
-				}
+			if m.ID == "" {
+				return next.ServeMessage(ctx, r, m)
 			}
-			return next.ServeMessage(ctx, r, m)
+			key := m.Chat.Key() + ":" + m.ID
+			token, err := d.ClaimMessage(ctx, key)
+			switch {
+			case errors.Is(err, ErrAlreadyServed):
+				return nil
+			case err != nil:
+				return fmt.Errorf("dedupe: %w", err)
+			}
+			err = next.ServeMessage(ctx, r, m)
+			// The mark is written even if the caller gave up waiting.
+			if ferr := d.FinishMessage(context.WithoutCancel(ctx), key, token, err == nil); ferr != nil {
+				return errors.Join(err, fmt.Errorf("dedupe: %w", ferr))
+			}
+			return err
 		})
 	}
 }
@@ -155,8 +183,26 @@ type Bot struct {
 }
 
 // Receive serves m and logs an error that no middleware logged.
-func (b *Bot) Receive(ctx context.Context, m *Message) {
-	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil && !Logged(err) {
+func (b *Bot) Receive(ctx context.Context, m *Message) { b.ReceiveOrRetry(ctx, m) }
+
+// Retrier is a Receiver that reports when a message could not be served yet
+// and should be handed over again later. A platform that keeps its messages
+// until served (see package intake) keeps such a message.
+type Retrier interface {
+	Receiver
+	// ReceiveOrRetry serves m like Receive, and reports false when m must
+	// be handed over again later.
+	ReceiveOrRetry(ctx context.Context, m *Message) bool
+}
+
+// ReceiveOrRetry serves m like Receive. It reports false when m is being
+// served elsewhere (ErrInFlight: another instance, or one that died while
+// serving it and whose claim has not run out yet): handed over again later,
+// it is served, or dropped as served.
+func (b *Bot) ReceiveOrRetry(ctx context.Context, m *Message) bool {
+	err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m)
+	if err != nil && !Logged(err) {
 		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "command", m.Command, "err", err)
 	}
+	return !errors.Is(err, ErrInFlight)
 }

@@ -115,29 +115,42 @@ func TestRateLimit(t *testing.T) {
 	}
 }
 
-// mapDeduper is a Deduper on a map.
+// mapDeduper is a Deduper on a map: "serving" or "done" per key.
 type mapDeduper struct {
 	mu   sync.Mutex
-	seen map[string]bool
+	mark map[string]string
 	err  error
 }
 
-func (d *mapDeduper) FirstSeen(_ context.Context, key string) (bool, error) {
+func (d *mapDeduper) ClaimMessage(_ context.Context, key string) (string, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.err != nil {
-		return false, d.err
+	switch {
+	case d.err != nil:
+		return "", d.err
+	case d.mark[key] == "done":
+		return "", bot.ErrAlreadyServed
+	case d.mark[key] == "serving":
+		return "", bot.ErrInFlight
 	}
-	if d.seen[key] {
-		return false, nil
+	d.mark[key] = "serving"
+	return "t", nil
+}
+
+func (d *mapDeduper) FinishMessage(_ context.Context, key, _ string, served bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if served {
+		d.mark[key] = "done"
+	} else {
+		delete(d.mark, key)
 	}
-	d.seen[key] = true
-	return true, nil
+	return nil
 }
 
 func TestDedupe(t *testing.T) {
 	ctx := context.Background()
-	d := &mapDeduper{seen: map[string]bool{}}
+	d := &mapDeduper{mark: map[string]string{}}
 	var next counter
 	h := bot.Dedupe(d)(&next)
 
@@ -171,6 +184,36 @@ func TestDedupe(t *testing.T) {
 	}
 	if got := next.count(); got != 6 {
 		t.Errorf("deduper failing: the message was served")
+	}
+}
+
+// TestDedupeServesAFailedMessageAgain: a message whose handler failed is
+// not marked served, so its redelivery is served; one being served is
+// neither dropped nor served twice.
+func TestDedupeServesAFailedMessageAgain(t *testing.T) {
+	ctx := context.Background()
+	d := &mapDeduper{mark: map[string]string{}}
+	fail := errors.New("store down")
+	calls := 0
+	h := bot.Dedupe(d)(bot.HandlerFunc(func(context.Context, bot.Responder, *bot.Message) error {
+		calls++
+		if calls == 1 {
+			return fail
+		}
+		return nil
+	}))
+	if err := h.ServeMessage(ctx, nil, groupMessage("m1", "u1")); !errors.Is(err, fail) {
+		t.Fatalf("first try: err = %v; want the failure", err)
+	}
+	if err := h.ServeMessage(ctx, nil, groupMessage("m1", "u1")); err != nil || calls != 2 {
+		t.Fatalf("redelivered after a failure: err = %v, served %d times; want served again", err, calls)
+	}
+	if err := h.ServeMessage(ctx, nil, groupMessage("m1", "u1")); err != nil || calls != 2 {
+		t.Fatalf("redelivered after success: err = %v, served %d times; want dropped", err, calls)
+	}
+	d.mark["console:g1:m9"] = "serving"
+	if err := h.ServeMessage(ctx, nil, groupMessage("m9", "u1")); !errors.Is(err, bot.ErrInFlight) || calls != 2 {
+		t.Fatalf("while another serves it: err = %v, served %d times; want ErrInFlight and not served", err, calls)
 	}
 }
 
@@ -249,8 +292,8 @@ func TestLogging(t *testing.T) {
 		m := groupMessage("1", "u1")
 		m.Text = text
 		err := h.ServeMessage(ctx, nil, m)
-		if text == "fail" && err != failure {
-			t.Errorf("Logging changed the error: %v", err)
+		if text == "fail" && (!errors.Is(err, failure) || !bot.Logged(err)) {
+			t.Errorf("Logging passed on %v; want the failure, marked as logged", err)
 		}
 	}
 	if len(records) != 2 {

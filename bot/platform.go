@@ -1,6 +1,9 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Receiver takes every inbound message a platform reads. Receive returns
 // when the message has been served, so a platform that needs order (one
@@ -38,3 +41,21 @@ type PrivateReacher interface {
 type ButtonSender interface {
 	SupportsButtons() bool
 }
+
+// Toaster is implemented by platforms that can answer a button press with a
+// short note shown to the presser alone, over the chat, instead of a message
+// posted in it (on Telegram, the answer to the callback query). A press
+// whose answer changes nothing for the others, such as a vote on a closed
+// poll, is answered that way, so a group does not fill with stale-button
+// replies.
+type Toaster interface {
+	// Toast answers the press m stands for (m.Press) with text. It returns
+	// an error wrapping ErrNoToast when it cannot, because the press was
+	// answered already or text is too long for a note; the caller then
+	// replies in the chat instead.
+	Toast(ctx context.Context, m *Message, text string) error
+}
+
+// ErrNoToast is returned by a Toaster that could not answer a press with a
+// note. Nothing was shown; the answer should be replied instead.
+var ErrNoToast = errors.New("button press not answered with a note")

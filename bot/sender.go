@@ -57,6 +57,12 @@ type Responder interface {
 	// group is told only that the answer went privately, or, when it cannot
 	// be delivered yet, how to open it; the text never goes to the group.
 	ReplyPrivately(ctx context.Context, text string, buttons ...[]Button) error
+	// Toast answers a button press pressed in a group with a short note
+	// for the presser alone (see Toaster), for an answer the group need not
+	// read: the button is stale, or the press was refused. Where no note
+	// can be shown (a typed message, a private chat, a platform without
+	// notes, a text too long for one) it replies as Reply does.
+	Toast(ctx context.Context, text string) error
 }
 
 // NewResponder returns the Responder for m that speaks through s.
@@ -88,6 +94,16 @@ func (r responder) ReplyPrivately(ctx context.Context, text string, buttons ...[
 	})
 }
 
+func (r responder) Toast(ctx context.Context, text string) error {
+	if t, ok := r.Sender.(Toaster); ok && r.msg.IsPress() && !r.msg.IsPrivate() {
+		err := t.Toast(ctx, r.msg, text)
+		if !errors.Is(err, ErrNoToast) {
+			return err
+		}
+	}
+	return r.Reply(ctx, text)
+}
+
 // ErrUnknownPlatform is returned when a message is addressed to a platform
 // that is not running in this process.
 var ErrUnknownPlatform = errors.New("unknown platform")
@@ -104,6 +120,7 @@ type Dispatcher struct {
 	senders map[string]Sender
 	reach   map[string]PrivateReacher
 	links   map[string]PrivateLinker
+	toasts  map[string]Toaster
 	log     *slog.Logger
 	keeper  Keeper
 	wording PrivacyWording
@@ -112,12 +129,14 @@ type Dispatcher struct {
 // NewDispatcher returns a Dispatcher with no platforms.
 func NewDispatcher(log *slog.Logger) *Dispatcher {
 	return &Dispatcher{senders: map[string]Sender{}, reach: map[string]PrivateReacher{},
-		links: map[string]PrivateLinker{}, log: log}
+		links: map[string]PrivateLinker{}, toasts: map[string]Toaster{}, log: log}
 }
 
 // Add routes messages for platform name through s. reach may be nil when the
 // platform can always deliver private messages; when it is also a
-// PrivateLinker, pointers posted in groups carry its link.
+// PrivateLinker, pointers posted in groups carry its link, and when it is a
+// Toaster, button presses are answered through it. Every platform passes
+// itself as reach.
 func (d *Dispatcher) Add(name string, s Sender, reach PrivateReacher) {
 	d.senders[name] = s
 	if reach != nil {
@@ -126,6 +145,20 @@ func (d *Dispatcher) Add(name string, s Sender, reach PrivateReacher) {
 	if l, ok := reach.(PrivateLinker); ok {
 		d.links[name] = l
 	}
+	if t, ok := reach.(Toaster); ok {
+		d.toasts[name] = t
+	}
+}
+
+// Toast answers the button press m stands for through its platform's
+// Toaster. A note is not a message: it is shown at once, unpaced. It
+// returns an error wrapping ErrNoToast for a platform that shows none.
+func (d *Dispatcher) Toast(ctx context.Context, m *Message, text string) error {
+	t, ok := d.toasts[m.Chat.Platform]
+	if !ok {
+		return fmt.Errorf("%w: %q shows no notes", ErrNoToast, m.Chat.Platform)
+	}
+	return t.Toast(ctx, m, text)
 }
 
 // Platforms returns the names of the platforms added, sorted.

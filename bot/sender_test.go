@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -300,6 +301,70 @@ func TestResponder(t *testing.T) {
 		}
 		if len(sent) != 1 || sent[0].Chat != tgAlice.PrivateChat() || sent[0].Fallback != nil {
 			t.Errorf("sent %+v; want a plain reply", sent)
+		}
+	})
+}
+
+// toastingPlatform is a fakePlatform that shows notes, refusing them with
+// ErrNoToast when refuse is set.
+type toastingPlatform struct {
+	fakePlatform
+	refuse bool
+	toasts []string // "press: text"
+}
+
+func (p *toastingPlatform) Toast(_ context.Context, m *bot.Message, text string) error {
+	if p.refuse {
+		return fmt.Errorf("already answered: %w", bot.ErrNoToast)
+	}
+	p.toasts = append(p.toasts, m.Press+": "+text)
+	return nil
+}
+
+func TestResponderToast(t *testing.T) {
+	ctx := context.Background()
+	press := &bot.Message{Chat: tgGroup, Sender: tgAlice, Text: "/vote 1 1", Press: "q7"}
+	typed := &bot.Message{Chat: tgGroup, Sender: tgAlice, Text: "/vote 1 1"}
+	privatePress := &bot.Message{Chat: tgAlice.PrivateChat(), Sender: tgAlice, Text: "/rate 1 满意", Press: "q8"}
+	tests := []struct {
+		name       string
+		m          *bot.Message
+		refuse     bool
+		wantToasts []string
+		wantSent   []string // chat keys
+	}{
+		{"a press in a group gets a note", press, false, []string{"q7: 投票已结束"}, nil},
+		{"a typed command gets a reply", typed, false, nil, []string{tgGroup.Key()}},
+		{"a press in a private chat gets a reply", privatePress, false, nil, []string{tgAlice.PrivateChat().Key()}},
+		{"a note refused is replied instead", press, true, nil, []string{tgGroup.Key()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := &toastingPlatform{refuse: tt.refuse}
+			p.private = map[string]bool{tgAlice.Key(): true}
+			d := bot.NewDispatcher(discards)
+			d.Add("telegram", p, p)
+			if err := bot.NewResponder(d, tt.m).Toast(ctx, "投票已结束"); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.toasts, tt.wantToasts) {
+				t.Errorf("notes %q; want %q", p.toasts, tt.wantToasts)
+			}
+			if got := p.chats(); !slices.Equal(got, tt.wantSent) {
+				t.Errorf("sent to %v; want %v", got, tt.wantSent)
+			}
+		})
+	}
+
+	t.Run("a platform without notes gets a reply", func(t *testing.T) {
+		p := &fakePlatform{}
+		d := bot.NewDispatcher(discards)
+		d.Add("telegram", p, p)
+		if err := bot.NewResponder(d, press).Toast(ctx, "投票已结束"); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.chats(); !slices.Equal(got, []string{tgGroup.Key()}) {
+			t.Errorf("sent to %v; want the group", got)
 		}
 	})
 }

@@ -52,7 +52,7 @@ func New(d Deps) *App {
 
 // Handler returns the full chain every inbound message goes through: drop
 // what is not for the bot (ordinary chat never reaches the rest), log,
-// recover, drop redelivered messages, identify the sender and their
+// answer a store outage, recover, drop redelivered messages, identify the sender and their
 // station, reply to errors (a handler's panic too), deliver kept private
 // messages, rate limit, attach late photos, route.
 func (a *App) Handler(d Deps) bot.Handler {
@@ -66,6 +66,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 	return bot.Chain(a.router,
 		bot.Only(a.router.Wants),
 		bot.Logging(a.log),
+		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered
 		bot.Dedupe(a.store),
 		a.identify,
@@ -86,10 +87,14 @@ func (a *App) isAdmin(u bot.User) bool { return slices.Contains(a.admins, u.Key(
 
 // send delivers out and logs a failure instead of failing the command: the
 // command's own work is done and the person who asked has been answered.
-func (a *App) send(ctx context.Context, out bot.Outgoing) {
-	if err := a.sender.Send(ctx, out); err != nil {
+// From a reminder's job, each recipient is sent once however often the job
+// is retried, and a failure makes the reminder retry (scheduler.SendOnce).
+func (a *App) send(ctx context.Context, out bot.Outgoing) error {
+	err := scheduler.SendOnce(ctx, a.sender, out)
+	if err != nil {
 		a.log.Warn("notification not delivered", "chat", out.Chat.Key(), "err", err)
 	}
+	return err
 }
 
 // groupOf returns the key of the group m was written in, kept with what m

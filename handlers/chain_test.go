@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
 	"github.com/huzhu-station/huzhu/scheduler"
+	"github.com/redis/go-redis/v9"
 )
 
 // chainChat serves messages through the whole chain with a small rate
@@ -67,9 +69,16 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 // and returns what the bot said.
 func (c *chainChat) send(who bot.User, text string) string {
 	c.mu.Lock()
-	start := len(c.said)
 	c.seq++
-	id := "c" + strings.Repeat("i", c.seq)
+	id := "c" + strconv.Itoa(c.seq)
+	c.mu.Unlock()
+	return c.sendID(id, who, text)
+}
+
+// sendID is send with the platform's message id, for redeliveries.
+func (c *chainChat) sendID(id string, who bot.User, text string) string {
+	c.mu.Lock()
+	start := len(c.said)
 	c.mu.Unlock()
 	c.bot.Receive(context.Background(), &bot.Message{ID: id, Chat: benchGroup, Sender: who, Text: text})
 	c.mu.Lock()
@@ -124,4 +133,42 @@ func TestPanicIsAnsweredAndLoggedOnce(t *testing.T) {
 			t.Errorf("the log does not name the command:\n%s", logged)
 		}
 	})
+}
+
+// TestRedisKilledMidwayIsAnswered kills a real redis-server (AOF, fsync
+// always) while residents write: each gets 系统忙 instead of silence, a
+// message that failed is served when it is redelivered after the restart,
+// and one served before the kill is not served again.
+func TestRedisKilledMidwayIsAnswered(t *testing.T) {
+	srv := storetest.StartRedisProcess(t, "--appendonly", "yes", "--appendfsync", "always")
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr, DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { client.Close() })
+	c := newChainChat(t, storetest.Backend{Name: "redis", Client: client, Prefix: "outage:"}, nil)
+	c.send(benchHead, "建站 测试站")
+	if got := c.sendID("r1", benchAlice, "报事 3幢楼道灯坏了"); !strings.Contains(got, "#1") {
+		t.Fatalf("before the kill: %q", got)
+	}
+
+	srv.Kill()
+	for _, msg := range []struct{ id, text string }{{"r2", "报事 5幢门禁坏了"}, {"r3", "事项 1"}} {
+		if got := c.sendID(msg.id, benchAlice, msg.text); !strings.Contains(got, "系统忙") {
+			t.Errorf("%s with Redis down: the resident read %q; want 系统忙", msg.text, got)
+		}
+	}
+
+	srv.Restart()
+	// The platform redelivers all three: the first was served, the others not.
+	if got := c.sendID("r1", benchAlice, "报事 3幢楼道灯坏了"); got != "" {
+		t.Errorf("the report served before the kill, redelivered: %q; want it dropped", got)
+	}
+	if got := c.sendID("r2", benchAlice, "报事 5幢门禁坏了"); !strings.Contains(got, "#2") {
+		t.Errorf("the report that failed, redelivered: %q; want it served as #2", got)
+	}
+	if got := c.sendID("r3", benchAlice, "事项 1"); !strings.Contains(got, "楼道灯") {
+		t.Errorf("事项 1 redelivered: %q", got)
+	}
+	if got := c.send(benchAlice, "事项 3"); strings.Contains(got, "门禁") || strings.Contains(got, "楼道灯") {
+		t.Errorf("a third problem exists: %q; want each report once", got)
+	}
 }

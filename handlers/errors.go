@@ -63,7 +63,10 @@ func (e *roleError) Error() string { return "needs role" }
 
 // replyToErrors is the one place errors reach: sentences for the person are
 // replied and end there; anything else gets a short apology and goes on to
-// be logged.
+// be logged. The answer to a button press pressed in a group (a vote on a
+// closed poll, a meeting called off, a refusal) is a note for the presser
+// alone where the platform shows one (bot.Responder.Toast): the button
+// changed nothing, so the group has nothing to read.
 func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		err := next.ServeMessage(ctx, r, m)
@@ -79,20 +82,49 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 				text += "\n" + tr(ctx, "right_form") + tr(ctx, re.usage)
 			}
 			if re.private {
+				// Never a toast: one that cannot be shown becomes a reply.
 				return r.ReplyPrivately(ctx, text)
 			}
-			return r.Reply(ctx, text)
+			return r.Toast(ctx, text)
 		case errors.As(err, &role):
-			return r.Reply(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
+			return r.Toast(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
 		case errors.Is(err, bot.ErrRateLimited):
-			return r.Reply(ctx, tr(ctx, "rate_limited"))
+			return r.Toast(ctx, tr(ctx, "rate_limited"))
 		case errors.Is(err, store.ErrBusy):
-			return r.Reply(ctx, tr(ctx, "busy"))
+			return r.Toast(ctx, tr(ctx, "busy"))
 		}
-		if rerr := r.Reply(ctx, tr(ctx, "internal_error")); rerr != nil {
+		key := "internal_error"
+		if store.Unavailable(err) {
+			key = "store_unavailable"
+		}
+		if rerr := r.Toast(ctx, tr(ctx, key)); rerr != nil {
 			return errors.Join(err, rerr)
 		}
-		return err
+		return answeredError{err}
+	})
+}
+
+// answeredError is a failure the person has been answered for; it still
+// goes on to be logged, and the message to be served again.
+type answeredError struct{ error }
+
+func (e answeredError) Unwrap() error { return e.error }
+
+// answerOutages tells the person the system is busy when the store could
+// not be reached before their message got as far as replyToErrors (the
+// dedupe mark or the identity lookup failed), in the chat's language as far
+// as it is known without the store.
+func (a *App) answerOutages(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		err := next.ServeMessage(ctx, r, m)
+		var answered answeredError
+		if err == nil || errors.As(err, &answered) || !store.Unavailable(err) {
+			return err
+		}
+		if rerr := r.Reply(ctx, tr(ctx, "store_unavailable")); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return answeredError{err}
 	})
 }
 

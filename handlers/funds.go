@@ -600,30 +600,11 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	}
 	if ch.PrevPledged != args.Amount {
 		reply["Who"], reply["Changed"] = m.Sender.Name, ch.PrevPledged > 0
-		a.tellHousehold(ctx, st.ID, room, m.Sender, tr(ctx, "fund_household_pledge", reply))
+		a.tellHousehold(ctx, st, room.Key(), m.Sender, func(ctx context.Context) string {
+			return tr(ctx, "fund_household_pledge", reply)
+		})
 	}
 	return replyPersonal(ctx, r, m, "", bound+tr(ctx, key, reply)+"\n"+progress)
-}
-
-// tellHousehold tells every member of room's household but by, privately,
-// of a change someone else made to what the household pledged, paid or
-// voted. It never falls back to a group: the household's part is its own.
-func (a *App) tellHousehold(ctx context.Context, st int64, room bot.Room, by bot.User, text string) {
-	keys, err := a.store.HouseholdMembers(ctx, st, room.Key())
-	if err != nil {
-		a.log.Warn("household not told of a change", "room", room.Key(), "err", err)
-		return
-	}
-	for _, key := range keys {
-		if key == by.Key() {
-			continue
-		}
-		name := ""
-		if mem, err := a.store.MemberByKey(ctx, st, key); err == nil {
-			name = mem.Name
-		}
-		a.notifyPerson(ctx, key, name, "", text)
-	}
 }
 
 // pledgeRoom decides whose household a pledge is for: the one named, if the
@@ -762,7 +743,9 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		key = "fund_paid_over"
 	}
 	reply["Who"] = m.Sender.Name
-	a.tellHousehold(ctx, st.ID, room, m.Sender, tr(ctx, "fund_household_paid", reply))
+	a.tellHousehold(ctx, st, room.Key(), m.Sender, func(ctx context.Context) string {
+		return tr(ctx, "fund_household_paid", reply)
+	})
 	return replyPersonal(ctx, r, m, "", tr(ctx, key, reply)+"\n"+progress)
 }
 

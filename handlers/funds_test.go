@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -116,7 +117,9 @@ func TestRedeliveredMessagesCountOnce(t *testing.T) {
 				go func() {
 					defer wg.Done()
 					m := &bot.Message{ID: msg.id, Chat: fundGroup, Sender: msg.who, Text: msg.text}
-					if err := c.handler.ServeMessage(ctx, bot.NewResponder(c.sender, m), m); err != nil {
+					// A copy that arrives while another is served is held
+					// back (ErrInFlight), for the platform to redeliver.
+					if err := c.handler.ServeMessage(ctx, bot.NewResponder(c.sender, m), m); err != nil && !errors.Is(err, bot.ErrInFlight) {
 						t.Errorf("%s: %v", msg.text, err)
 					}
 				}()

@@ -263,6 +263,7 @@ func dynamicKeys() map[string][]string {
 		"issues_empty_":     filters,
 		"issues_header_":    filters,
 		"help_":             sections,
+		"job_":              jobKinds,
 	}
 }
 

@@ -440,8 +440,14 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		if is.Reporter != m.Sender.Key() {
 			return store.IssueEvent{}, say("rate_only_reporter", i18n.Args{"N": n})
 		}
-		if is.Status != store.IssueResolved {
-			return store.IssueEvent{}, say("rate_not_resolved", i18n.Args{"N": n})
+		switch is.Status {
+		case store.IssueResolved:
+		case store.IssueClosed:
+			// An old rating button, or a second rating: the first one
+			// stands, and reopening is the way back.
+			return store.IssueEvent{}, say("rate_already_closed", i18n.Args{"N": n, "Rating": tr(ctx, "rating_"+string(is.Rating))})
+		default:
+			return store.IssueEvent{}, say("rate_not_resolved", i18n.Args{"N": n, "Status": tr(ctx, "status_"+string(is.Status))})
 		}
 		is.Rating = rating
 		is.Status = store.IssueClosed

@@ -3,11 +3,14 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // jobPayload builds a reminder's ID, which is also its payload: kind, the
@@ -83,4 +86,46 @@ func (a *App) jobRecord(ctx context.Context, payload, kind string) (context.Cont
 	}
 	ctx, station, err := a.stationCtx(ctx, st)
 	return ctx, station, n, which, err
+}
+
+// deadLettersShown bounds the /undelivered list.
+const deadLettersShown = 20
+
+// undelivered serves /undelivered: for the head, privately, the station's
+// reminders that could not be delivered within their useful window, newest
+// first, so someone can pass them on by hand.
+func (a *App) undelivered(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	st, _, err := requireAny(ctx)
+	if err != nil {
+		return err
+	}
+	dead, err := a.sched.DeadLetters(ctx, func(dl scheduler.DeadLetter) bool {
+		id, _, err := splitJob(dl.ID, strings.SplitN(dl.ID, ":", 2)[0])
+		return err == nil && id == st.ID
+	}, deadLettersShown)
+	if err != nil {
+		return err
+	}
+	if len(dead) == 0 {
+		return r.ReplyPrivately(ctx, tr(ctx, "undelivered_none"))
+	}
+	lines := make([]string, len(dead))
+	for i, dl := range dead {
+		kind, _, _ := strings.Cut(dl.ID, ":")
+		lines[i] = tr(ctx, "undelivered_line", i18n.Args{"Kind": jobKindName(ctx, kind),
+			"Fire": dl.Fire.Format("01-02 15:04"), "Attempts": dl.Attempts, "Err": clipN(dl.Err, 60)})
+	}
+	return r.ReplyPrivately(ctx, tr(ctx, "undelivered_header", i18n.Args{"Count": len(dead)})+"\n"+strings.Join(lines, "\n"))
+}
+
+// jobKinds are the scheduler jobs, named for people by "job_KIND".
+var jobKinds = []string{jobNotice, jobMonthlyReport, jobMeeting, jobOverdue, jobDogShot, jobDogNudge, jobLendChase,
+	jobFundChase, jobPollClose, jobShiftEve, jobShiftHour, jobShiftEnd, jobShiftGaps}
+
+// jobKindName names a kind of reminder in the reader's language.
+func jobKindName(ctx context.Context, kind string) string {
+	if !slices.Contains(jobKinds, kind) {
+		return kind
+	}
+	return tr(ctx, "job_"+kind)
 }

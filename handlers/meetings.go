@@ -249,7 +249,7 @@ func (a *App) rsvp(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if !mt.At.After(a.now()) {
 		return say("meeting_over", i18n.Args{"N": n})
 	}
-	if err := a.store.RSVP(ctx, st.ID, n, m.Sender, coming); err != nil {
+	if err := a.store.RSVP(ctx, st.ID, n, m.Sender, coming, a.now()); err != nil {
 		return err
 	}
 	att, err := a.store.Attendance(ctx, st.ID, n)

@@ -70,8 +70,7 @@ func (a *App) broadcast(ctx context.Context, st *store.Station, text string, but
 	}
 	sent := 0
 	for _, c := range chats {
-		if err := a.sender.Send(ctx, bot.Outgoing{Chat: chatFromKey(c, bot.Group), Text: text, Buttons: buttons}); err != nil {
-			a.log.Warn("broadcast not delivered", "chat", c, "err", err)
+		if err := a.send(ctx, bot.Outgoing{Chat: chatFromKey(c, bot.Group), Text: text, Buttons: buttons}); err != nil {
 			continue
 		}
 		sent++

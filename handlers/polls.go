@@ -312,7 +312,9 @@ func matchOption(options []string, word string) (int, bool) {
 }
 
 // vote serves /vote N OPTION: voting again replaces the vote; in a
-// per-household poll the household's last vote counts, whoever cast it.
+// per-household poll the household's last vote counts, whoever cast it, and
+// a change is told privately to the others bound to the household. Ballots
+// are secret: only the voter reads the confirmation.
 func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
 	if err != nil {
@@ -346,8 +348,8 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Who": m.Sender.Name, "Room": fundRoomText(me.Room),
-		"Prev": "", "PrevWho": ""}
+	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Room": fundRoomText(me.Room),
+		"Prev": "", "PrevWho": "", "Told": false}
 	key := "poll_voted"
 	if p.PerHousehold {
 		key = "poll_voted_household"
@@ -364,8 +366,18 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		default:
 			key = "poll_vote_changed"
 		}
+		if p.PerHousehold && prev.Option != opt {
+			// The vote is already counted, so a failure to tell is logged,
+			// not answered.
+			reply["Told"] = a.tellHousehold(ctx, st, me.Room, m.Sender, func(ctx context.Context) string {
+				return tr(ctx, "poll_household_changed", i18n.Args{"N": p.N, "Question": p.Question,
+					"Room": fundRoomText(me.Room), "Who": m.Sender.Name, "Option": p.Options[opt], "Prev": p.Options[prev.Option]})
+			}) > 0
+		}
 	}
-	return r.Reply(ctx, tr(ctx, key, reply))
+	// The group reads only that the answer went privately: a ballot is
+	// secret, and so is who in a household voted what.
+	return replyPersonal(ctx, r, m, "", tr(ctx, key, reply))
 }
 
 // pickPoll returns poll n, or with n = 0 the one open poll.
@@ -432,8 +444,9 @@ func quoteOptions(ctx context.Context, options []string) string {
 	return strings.Join(quoted, tr(ctx, "list_sep"))
 }
 
-// pollResults answers /poll N: the count so far; staff also get, privately,
-// who has not voted.
+// pollResults answers /poll N: the count so far, which is all a group
+// reads. Asked privately, it also tells the asker their own vote; staff also
+// get, privately, who has not voted.
 func (a *App) pollResults(ctx context.Context, r bot.Responder, m *bot.Message, n int64) error {
 	st, err := needStation(ctx)
 	if err != nil {
@@ -448,10 +461,16 @@ func (a *App) pollResults(ctx context.Context, r bot.Responder, m *bot.Message, 
 		return err
 	}
 	text := tr(ctx, "poll_results_header", a.pollArgs(ctx, p)) + a.pollResultText(ctx, p, votes)
+	me := sessionFrom(ctx).member()
+	if m.IsPrivate() {
+		if own := a.ownVoteText(ctx, p, votes, m.Sender, me); own != "" {
+			text += "\n" + own
+		}
+	}
 	if err := r.Reply(ctx, text); err != nil {
 		return err
 	}
-	if !sessionFrom(ctx).member().IsStaff() || !p.Open(a.now()) {
+	if !me.IsStaff() || !p.Open(a.now()) {
 		return nil
 	}
 	missing, err := a.nonVoters(ctx, p, votes)
@@ -470,6 +489,30 @@ func (a *App) pollResults(ctx context.Context, r bot.Responder, m *bot.Message, 
 	}
 	return r.ReplyPrivately(ctx, tr(ctx, "poll_non_voters", i18n.Args{"N": p.N, "Count": len(missing),
 		"PerHousehold": p.PerHousehold, "List": strings.Join(labels, tr(ctx, "list_sep"))}))
+}
+
+// ownVoteText tells the asker what they (or, in a per-household poll, their
+// household) voted on p, or that they have not; "" when they cannot vote on
+// it. It is for the asker alone.
+func (a *App) ownVoteText(ctx context.Context, p *store.Poll, votes []store.Vote, u bot.User, me *store.Member) string {
+	voter := u.Key()
+	if p.PerHousehold {
+		if me == nil || me.Room == "" {
+			return ""
+		}
+		voter = me.Room
+	}
+	for _, v := range votes {
+		if v.Voter != voter || v.Option < 0 || v.Option >= len(p.Options) {
+			continue
+		}
+		who := ""
+		if v.UserKey != u.Key() {
+			who = v.Name
+		}
+		return tr(ctx, "poll_your_vote", i18n.Args{"Household": p.PerHousehold, "Option": p.Options[v.Option], "Who": who})
+	}
+	return tr(ctx, "poll_your_no_vote", i18n.Args{"Household": p.PerHousehold, "N": p.N, "Open": p.Open(a.now())})
 }
 
 // nonVoter is a person, or a household with the people bound to it, that

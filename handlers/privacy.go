@@ -6,6 +6,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 // PrivacyWording says, in the reader's language, the only two lines the
@@ -91,4 +92,32 @@ func replyPersonal(ctx context.Context, r bot.Responder, m *bot.Message, public,
 		}
 	}
 	return r.ReplyPrivately(ctx, personal)
+}
+
+// tellHousehold tells every member of the household at room (a household
+// key) but by, privately and each in their own language, of a change by
+// by to what the household pledged, paid or voted, and returns how many
+// it told. It never falls back to a group: the household's part is its
+// own. text words the message for one reader's ctx.
+func (a *App) tellHousehold(ctx context.Context, st *store.Station, room string, by bot.User, text func(context.Context) string) int {
+	keys, err := a.store.HouseholdMembers(ctx, st.ID, room)
+	if err != nil {
+		a.log.Warn("household not told of a change", "room", room, "err", err)
+		return 0
+	}
+	told := 0
+	for _, key := range keys {
+		if key == by.Key() {
+			continue
+		}
+		mem, err := a.store.MemberByKey(ctx, st.ID, key)
+		if err != nil {
+			a.log.Warn("household member not told of a change", "room", room, "err", err)
+			continue
+		}
+		lctx := bot.WithLocale(ctx, a.personLocale(ctx, key, st))
+		a.notifyPerson(lctx, key, mem.Name, "", text(lctx))
+		told++
+	}
+	return told
 }

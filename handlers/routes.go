@@ -63,8 +63,9 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("checkin", []string{"签到", "打卡"}, a.checkin)
 	r.HandleFunc("hours", []string{"时长", "志愿时长"}, a.hours)
 
-	// Figures.
+	// Figures, and reminders that could not be delivered.
 	r.HandleFunc("stats", []string{"统计", "月报"}, a.stats)
+	r.HandleFunc("undelivered", []string{"未送达", "没送到"}, a.undelivered)
 
 	r.NotFound(bot.HandlerFunc(a.notFound))
 }

@@ -584,13 +584,15 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	var overlap *store.OverlapError
 	switch {
 	case errors.As(err, &overlap):
-		other, oerr := a.store.Shift(ctx, st.ID, overlap.With.N)
-		if oerr != nil {
-			return oerr
-		}
-		return say("shift_overlap", i18n.Args{"Who": m.Sender.Name, "Other": other.N, "Place": other.Place,
-			"When": shiftWhen(ctx, overlap.With.Start, other.Duration)})
+		return a.overlapError(ctx, st.ID, m.Sender, overlap.With)
 	case errors.Is(err, store.ErrAlreadySignedUp):
+		pos, werr := a.waitPosition(ctx, st.ID, n, day, m.Sender.Key())
+		if werr != nil {
+			return werr
+		}
+		if pos > 0 {
+			return say("shift_already_waiting", i18n.Args{"Who": m.Sender.Name, "N": n, "When": when, "Position": pos})
+		}
 		return say("shift_already_signed", i18n.Args{"Who": m.Sender.Name, "N": n, "When": when})
 	case errors.Is(err, store.ErrShiftStarted):
 		return badForm("usage_signup", "shift_started", i18n.Args{"N": n, "When": when})
@@ -608,6 +610,36 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	}
 	a.syncShiftReminders(ctx, st.ID, day)
 	return r.Reply(ctx, tr(ctx, "shift_signed_up", args))
+}
+
+// overlapError is the answer to a sign-up that overlaps occurrence with,
+// which who holds or, as the reply says, only waits for.
+func (a *App) overlapError(ctx context.Context, st int64, who bot.User, with store.OccurrenceRef) error {
+	other, err := a.store.Shift(ctx, st, with.N)
+	if err != nil {
+		return err
+	}
+	args := i18n.Args{"Who": who.Name, "Other": other.N, "Place": other.Place,
+		"When": shiftWhen(ctx, with.Start, other.Duration)}
+	pos, err := a.waitPosition(ctx, st, with.N, with.Day, who.Key())
+	if err != nil {
+		return err
+	}
+	if pos > 0 {
+		args["Position"], args["Date"] = pos, typedDate(ctx, with.Start)
+		return say("shift_overlap_waiting", args)
+	}
+	return say("shift_overlap", args)
+}
+
+// waitPosition is userKey's place on the waitlist of occurrence day of
+// slot n, counting from 1; 0 when they are not waiting for it.
+func (a *App) waitPosition(ctx context.Context, st, n int64, day, userKey string) (int, error) {
+	o, err := a.store.Occurrence(ctx, st, n, day)
+	if err != nil {
+		return 0, err
+	}
+	return o.WaitPosition(userKey), nil
 }
 
 // cancelSignup serves /cancel N [DATE]: gives up a place (or a waitlist
@@ -1295,6 +1327,16 @@ func shiftDate(ctx context.Context, t time.Time) string {
 	t = t.In(bot.Shanghai)
 	if bot.LocaleFrom(ctx) == "en" {
 		return t.Format("2 Jan")
+	}
+	return t.Format("1月2日")
+}
+
+// typedDate is a date as a person types it after a command: 11月26日, or
+// 11/26 in English.
+func typedDate(ctx context.Context, t time.Time) string {
+	t = t.In(bot.Shanghai)
+	if bot.LocaleFrom(ctx) == "en" {
+		return t.Format("1/2")
 	}
 	return t.Format("1月2日")
 }

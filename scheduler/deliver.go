@@ -166,6 +166,15 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 		log.Info("recurring reminder missed occurrences; firing the latest once", "missed", missed)
 	}
 	if stale := time.Duration(c.rec.StaleAfterMs) * time.Millisecond; stale > 0 && now.After(latest.Add(stale)) {
+		attempts, reason, err := s.failedBefore(ctx, c)
+		if err != nil {
+			s.release(context.WithoutCancel(ctx), id, c.token, c.taken)
+			return skipped, err
+		}
+		if attempts > 0 {
+			// It fell due in time and could not be delivered.
+			return removed, s.giveUp(ctx, c, latest, now, attempts, reason)
+		}
 		log.Info("reminder dropped: past its useful window", "late", now.Sub(latest), "staleAfter", stale)
 		return removed, s.ack(ctx, c, latest, now)
 	}
@@ -184,8 +193,7 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 		log.Warn("reminder dropped: chat unreachable", "chat", c.rec.Message.Chat.Key(), "err", err)
 		return removed, s.ack(ctx, c, latest, now)
 	default:
-		log.Warn("reminder send failed; retrying when its lease expires", "err", err, "retryIn", s.leaseTTL)
-		return failed, nil
+		return s.retryLater(context.WithoutCancel(ctx), c, latest, now, err)
 	}
 	if err := s.ack(context.WithoutCancel(ctx), c, latest, now); err != nil {
 		return sentIt, err
@@ -235,6 +243,7 @@ func (s *Scheduler) dropOrphan(ctx context.Context, c *claim) error {
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.k.due(), c.member)
 		p.Set(ctx, s.k.done(c.member), 1, doneTTL)
+		p.Del(ctx, s.k.failures(c.member), s.k.sent(c.member))
 		p.Del(ctx, s.k.lease(c.id))
 		return nil
 	})
@@ -282,6 +291,7 @@ func (s *Scheduler) ack(ctx context.Context, c *claim, fired, now time.Time) err
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.k.due(), c.member)
 		p.Set(ctx, s.k.done(c.member), 1, doneTTL)
+		p.Del(ctx, s.k.failures(c.member), s.k.sent(c.member))
 		if next.IsZero() {
 			p.Del(ctx, s.k.reminder(c.id))
 		} else {

@@ -87,13 +87,12 @@ func TestJobRunsInsteadOfSending(t *testing.T) {
 	})
 }
 
-func TestJobErrorRetriedAfterLease(t *testing.T) {
+func TestJobErrorRetriedAfterBackoff(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		clock := bot.NewFakeClock(t0)
 		var logs logBuffer
-		const ttl = 200 * time.Millisecond
-		s := newTestScheduler(b, nil, newRecorder(), clock, logs.logger(), WithLeaseTTL(ttl))
+		s := newTestScheduler(b, nil, newRecorder(), clock, logs.logger())
 		var calls jobCalls
 		s.Handle("flaky", func(ctx context.Context, r Reminder) error {
 			calls.add(r)
@@ -105,29 +104,23 @@ func TestJobErrorRetriedAfterLease(t *testing.T) {
 		if err := s.Schedule(ctx, Reminder{ID: "j", At: t0, Job: "flaky", Payload: "p"}); err != nil {
 			t.Fatal(err)
 		}
-		failedAt := time.Now() // before the lease is taken
 		if n, err := s.RunDue(ctx); err != nil || n != 0 {
 			t.Fatalf("first RunDue = %d, %v; want 0, nil", n, err)
 		}
-		if out := logs.String(); !strings.Contains(out, "retrying when its lease expires") || !strings.Contains(out, "not readable") {
+		if out := logs.String(); !strings.Contains(out, "delivery failed; retrying") || !strings.Contains(out, "not readable") {
 			t.Fatalf("job failure not logged:\n%s", out)
 		}
-		waitFor(t, 5*time.Second, "retry", func() bool {
-			n, err := s.RunDue(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n == 1
-		})
-		got, at := calls.get()
-		if len(got) != 2 {
-			t.Fatalf("job ran %d times, want 2", len(got))
+		// Held back for the backoff: no hammering.
+		if n, err := s.RunDue(ctx); err != nil || n != 0 {
+			t.Fatalf("RunDue within the backoff = %d, %v; want 0, nil", n, err)
 		}
-		if d := at[1].Sub(failedAt); d < ttl {
-			t.Fatalf("retried %v after the failure, before the %v lease expired", d, ttl)
+		clock.Advance(firstBackoff)
+		if n, err := s.RunDue(ctx); err != nil || n != 1 {
+			t.Fatalf("RunDue after the backoff = %d, %v; want 1, nil", n, err)
 		}
-		if got[1].Payload != "p" {
-			t.Fatalf("retry got payload %q", got[1].Payload)
+		got, _ := calls.get()
+		if len(got) != 2 || got[1].Payload != "p" {
+			t.Fatalf("job calls %+v; want two, the retry with payload p", got)
 		}
 		assertPending(t, s, "")
 	})
@@ -139,8 +132,7 @@ func TestUnregisteredJobKeptAndRetried(t *testing.T) {
 		clock := bot.NewFakeClock(t0)
 		rec := newRecorder()
 		var logs logBuffer
-		const ttl = 200 * time.Millisecond
-		s := newTestScheduler(b, nil, rec, clock, logs.logger(), WithLeaseTTL(ttl))
+		s := newTestScheduler(b, nil, rec, clock, logs.logger())
 		if err := s.Schedule(ctx, Reminder{ID: "j", At: t0, Job: "notice", Payload: "42", Message: outgoing("j")}); err != nil {
 			t.Fatal(err)
 		}
@@ -155,22 +147,19 @@ func TestUnregisteredJobKeptAndRetried(t *testing.T) {
 		}
 		// Not lost: still queued and pending.
 		assertPending(t, s, "", "j")
-		if n := dueCount(t, s, t0); n != 1 {
-			t.Fatalf("%d occurrences due, want 1", n)
+		if n := dueCount(t, s, t0.Add(firstBackoff)); n != 1 {
+			t.Fatalf("%d occurrences due after the backoff, want 1", n)
 		}
-		// Once a new version registers the job, it runs when the lease ends.
+		// Once a new version registers the job, it runs at the next retry.
 		var calls jobCalls
 		s.Handle("notice", func(_ context.Context, r Reminder) error {
 			calls.add(r)
 			return nil
 		})
-		waitFor(t, 5*time.Second, "retry", func() bool {
-			n, err := s.RunDue(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n == 1
-		})
+		clock.Advance(firstBackoff)
+		if n, err := s.RunDue(ctx); err != nil || n != 1 {
+			t.Fatalf("RunDue after the backoff = %d, %v; want 1, nil", n, err)
+		}
 		if got, _ := calls.get(); len(got) != 1 || got[0].Payload != "42" {
 			t.Fatalf("job calls %+v", got)
 		}

@@ -35,6 +35,16 @@ func (k keys) lease(id string) string { return k.key("lease", id) }
 // same member is refused.
 func (k keys) done(member string) string { return k.key("done", member) }
 
+// failures counts the failed deliveries of an occurrence and keeps the
+// last error: a hash with fields n and err.
+func (k keys) failures(member string) string { return k.key("fail", member) }
+
+// sent is the set of recipients a job's occurrence has reached.
+func (k keys) sent(member string) string { return k.key("sent", member) }
+
+// dead is the dead-letter list, newest first.
+func (k keys) dead() string { return k.key("dead") }
+
 // occurrence returns the due-queue member for reminder id firing at fire:
 // "<id>@<Unix ms>".
 func occurrence(id string, fire time.Time) string {

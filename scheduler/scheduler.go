@@ -145,7 +145,8 @@ func (s *Scheduler) Handle(name string, fn JobFunc) {
 	s.jobs[name] = fn
 }
 
-// run delivers one occurrence: runs its job, or sends its message.
+// run delivers one occurrence: runs its job, or sends its message. A job
+// fails when it returns an error or when any of its sends (SendOnce) did.
 func (s *Scheduler) run(ctx context.Context, rec *record) error {
 	if rec.Job == "" {
 		return s.sender.Send(ctx, rec.Message)
@@ -156,7 +157,11 @@ func (s *Scheduler) run(ctx context.Context, rec *record) error {
 	if !ok {
 		return fmt.Errorf("%w: no job %q registered", ErrBadReminder, rec.Job)
 	}
-	return fn(ctx, rec.reminder())
+	run := &occurrenceRun{s: s, member: rec.Member}
+	if err := fn(context.WithValue(ctx, runKey{}, run), rec.reminder()); err != nil {
+		return err
+	}
+	return run.err()
 }
 
 // Option configures a Scheduler.

@@ -279,7 +279,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	})
 }
 
-func TestSendFailureRetriedAfterLease(t *testing.T) {
+func TestSendFailureRetriedAfterBackoff(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		clock := bot.NewFakeClock(t0)
@@ -296,38 +296,116 @@ func TestSendFailureRetriedAfterLease(t *testing.T) {
 			}
 			return rec.Send(ctx, out)
 		})
-		const ttl = 200 * time.Millisecond
-		s := newTestScheduler(b, nil, send, clock, logs.logger(), WithLeaseTTL(ttl))
+		s := newTestScheduler(b, nil, send, clock, logs.logger())
 		for _, id := range []string{"flaky", "gone"} {
 			if err := s.Schedule(ctx, Reminder{ID: id, At: t0, Message: outgoing(id)}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		failedAt := time.Now()
 		if n, err := s.RunDue(ctx); err != nil || n != 0 {
 			t.Fatalf("first RunDue = %d, %v; want 0, nil", n, err)
 		}
-		if !strings.Contains(logs.String(), "send failed") || !strings.Contains(logs.String(), "chat unreachable") {
+		if !strings.Contains(logs.String(), "delivery failed; retrying") || !strings.Contains(logs.String(), "chat unreachable") {
 			t.Fatalf("failures not logged:\n%s", logs.String())
 		}
-		// The lease holds the failed one back: no hammering a failing platform.
-		if n, _ := s.RunDue(ctx); n != 0 && time.Since(failedAt) < ttl {
-			t.Fatalf("retried within the lease")
+		// The backoff holds the failed one back: no hammering a failing platform.
+		if n, _ := s.RunDue(ctx); n != 0 {
+			t.Fatalf("retried within the backoff")
 		}
-		waitFor(t, 5*time.Second, "retry", func() bool {
-			n, err := s.RunDue(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return n == 1
-		})
-		if time.Since(failedAt) < ttl {
-			t.Fatalf("retried after %v, before the %v lease expired", time.Since(failedAt), ttl)
+		clock.Advance(firstBackoff)
+		if n, err := s.RunDue(ctx); err != nil || n != 1 {
+			t.Fatalf("RunDue after the backoff = %d, %v; want 1, nil", n, err)
 		}
 		if got := rec.counts(); !reflect.DeepEqual(got, map[string]int{"flaky": 1}) {
 			t.Fatalf("sent %v, want flaky once", got)
 		}
 		assertPending(t, s, "")
+	})
+}
+
+// TestFailedDeliveryEndsInDeadLetters: a send that keeps failing is retried
+// with growing waits for its useful window, then kept as a dead letter and
+// logged as an error; never dropped silently.
+func TestFailedDeliveryEndsInDeadLetters(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clock := bot.NewFakeClock(t0)
+		var logs logBuffer
+		attempts := 0
+		send := bot.SenderFunc(func(context.Context, bot.Outgoing) error {
+			attempts++
+			return errors.New("telegram: 502 bad gateway")
+		})
+		s := newTestScheduler(b, nil, send, clock, logs.logger())
+		if err := s.Schedule(ctx, Reminder{ID: "notice:3:1", At: t0, StaleAfter: 10 * time.Minute, Message: outgoing("x")}); err != nil {
+			t.Fatal(err)
+		}
+		for range 40 {
+			if _, err := s.RunDue(ctx); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Minute)
+		}
+		// 0s, 15s, 45s, 1m45s, 3m45s, 7m45s: the next would be past 10 minutes.
+		if attempts != 6 {
+			t.Errorf("%d attempts; want 6 within the 10-minute window", attempts)
+		}
+		station := func(st string) func(DeadLetter) bool {
+			return func(dl DeadLetter) bool { return strings.HasPrefix(dl.ID, "notice:"+st+":") }
+		}
+		dead, err := s.DeadLetters(ctx, station("3"), 10)
+		if err != nil || len(dead) != 1 {
+			t.Fatalf("dead letters = %+v, %v; want the notice", dead, err)
+		}
+		if dl := dead[0]; dl.ID != "notice:3:1" || dl.Attempts != 6 || !strings.Contains(dl.Err, "502") || dl.Chat == "" {
+			t.Errorf("dead letter %+v", dl)
+		}
+		if other, _ := s.DeadLetters(ctx, station("4"), 10); len(other) != 0 {
+			t.Errorf("another station's dead letters: %+v", other)
+		}
+		if !strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "given up") {
+			t.Errorf("giving up not logged as an error:\n%s", logs.String())
+		}
+		assertPending(t, s, "")
+	})
+}
+
+// TestJobRetrySendsOnlyToWhomItMissed: a job sending to three groups that
+// reached two retries only the third.
+func TestJobRetrySendsOnlyToWhomItMissed(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		clock := bot.NewFakeClock(t0)
+		rec := newRecorder()
+		down := true
+		send := bot.SenderFunc(func(ctx context.Context, out bot.Outgoing) error {
+			if out.Chat.ID == "g3" && down {
+				return errors.New("telegram: 502 bad gateway")
+			}
+			return rec.Send(ctx, out)
+		})
+		s := newTestScheduler(b, nil, send, clock, nil)
+		s.Handle("broadcast", func(ctx context.Context, r Reminder) error {
+			for _, g := range []string{"g1", "g2", "g3"} {
+				// A job carries on past a failed send; SendOnce has noted it.
+				_ = SendOnce(ctx, send, bot.Outgoing{Chat: bot.Chat{Platform: "console", ID: g}, Text: g})
+			}
+			return nil
+		})
+		if err := s.Schedule(ctx, Reminder{ID: "b", At: t0, Job: "broadcast"}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.RunDue(ctx); err != nil || n != 0 {
+			t.Fatalf("first RunDue = %d, %v; want the failure", n, err)
+		}
+		down = false
+		clock.Advance(firstBackoff)
+		if n, err := s.RunDue(ctx); err != nil || n != 1 {
+			t.Fatalf("retry RunDue = %d, %v; want 1", n, err)
+		}
+		if got := rec.counts(); !reflect.DeepEqual(got, map[string]int{"g1": 1, "g2": 1, "g3": 1}) {
+			t.Fatalf("sent %v; want each group once", got)
+		}
 	})
 }
 

@@ -24,7 +24,10 @@ const PlatformName = "console"
 // there and a note is printed.
 const MaxLineBytes = 64 << 10
 
-var _ bot.Platform = (*Console)(nil)
+var (
+	_ bot.Platform = (*Console)(nil)
+	_ bot.Toaster  = (*Console)(nil)
+)
 
 // Options configures a Console.
 type Options struct {
@@ -209,7 +212,7 @@ func (c *Console) handle(ctx context.Context, in bot.Receiver, s scanned) error 
 	l := ParseLine(s.text)
 	switch l.Kind {
 	case Directive:
-		return c.directive(ctx, l)
+		return c.directive(ctx, in, l)
 	case GroupLine, PrivateLine:
 		c.speaker, c.private = l.Name, l.Kind == PrivateLine
 	case Continued:
@@ -265,9 +268,41 @@ const help = `directives:
   :advance 25h    move the fake clock (also 90m, 3d, 1d12h); what falls due is sent
   :unreachable NAME  private messages to NAME fail, as on Telegram before
                   Start, until NAME writes privately (NAME> …)
+  :press NAME: DATA  NAME presses a button whose data is DATA (what the
+                  button stands for, e.g. /vote 1 2) in the current group;
+                  :press NAME> DATA presses one in NAME's private chat
   :help           this list
   NAME: TEXT speaks in the group, NAME> TEXT privately to the bot,
   a line with neither continues the last speaker; // starts a comment`
+
+// pressUsage is the note for a :press without a speaker and data.
+const pressUsage = "usage: :press NAME: DATA (in the group) or :press NAME> DATA (privately), e.g. :press 张阿姨: /vote 1 2"
+
+// press serves ":press NAME: DATA": NAME presses a button whose data is
+// DATA, in the current group or (NAME> DATA) in their private chat, as a
+// Telegram button press arrives. The speaker typing lines stays as it was.
+func (c *Console) press(ctx context.Context, in bot.Receiver, arg string) error {
+	l := ParseLine(arg)
+	if (l.Kind != GroupLine && l.Kind != PrivateLine) || l.Text == "" {
+		return c.note(pressUsage)
+	}
+	sender := user(l.Name)
+	chat := bot.Chat{Platform: PlatformName, ID: c.group, Kind: bot.Group, Title: c.group}
+	if l.Kind == PrivateLine {
+		chat = sender.PrivateChat()
+	}
+	seq := strconv.FormatUint(messageSeq.Add(1), 10)
+	in.Receive(ctx, &bot.Message{
+		ID:             c.opts.RunID + "c" + seq,
+		Chat:           chat,
+		Sender:         sender,
+		Text:           l.Text,
+		Time:           c.opts.Clock.Now(),
+		AddressedToBot: true,
+		Press:          c.opts.RunID + "p" + seq,
+	})
+	return nil
+}
 
 // maxSteps bounds how many due times one :advance stops at, so a reminder
 // that keeps failing cannot hold the console in a loop.
@@ -298,7 +333,7 @@ func (c *Console) stepTo(ctx context.Context, target time.Time) (time.Time, erro
 	return last, nil
 }
 
-func (c *Console) directive(ctx context.Context, l Line) error {
+func (c *Console) directive(ctx context.Context, in bot.Receiver, l Line) error {
 	switch strings.ToLower(l.Name) {
 	case "chat":
 		if l.Text == "" || strings.ContainsFunc(l.Text, unicode.IsSpace) {
@@ -337,6 +372,8 @@ func (c *Console) directive(ctx context.Context, l Line) error {
 		}
 		c.setReachable(l.Text, false)
 		return nil
+	case "press":
+		return c.press(ctx, in, l.Text)
 	case "help":
 		return c.note(help)
 	default:
@@ -425,13 +462,23 @@ func (c *Console) setReachable(name string, ok bool) {
 	c.unreachable[name] = !ok
 }
 
+// Toast prints the note answering a button press as "[toast @NAME] bot:
+// TEXT": it is shown to the presser alone, over the chat, and is no message
+// in it. It implements bot.Toaster and always succeeds.
+func (c *Console) Toast(_ context.Context, m *bot.Message, text string) error {
+	if m.Chat.Platform != PlatformName || !m.IsPress() {
+		return fmt.Errorf("console: %w: not a console button press", bot.ErrNoToast)
+	}
+	return c.print(block("toast @"+m.Sender.Name, text))
+}
+
 // format returns the lines Send prints for out, ending in a newline.
 func format(out bot.Outgoing) string {
 	label := out.Chat.ID
 	if out.Chat.Kind == bot.Private {
 		label = "@" + label
 	}
-	text := strings.ReplaceAll(out.Text, "\r\n", "\n")
+	text := out.Text
 	if out.Chat.Kind == bot.Group && len(out.Mentions) > 0 {
 		var names []string
 		for _, u := range out.Mentions {
@@ -443,6 +490,24 @@ func format(out bot.Outgoing) string {
 		}
 		text = strings.Join(append(names, text), " ")
 	}
+	var b strings.Builder
+	b.WriteString(block(label, text))
+	var labels []string
+	for _, row := range out.Buttons {
+		for _, btn := range row {
+			labels = append(labels, "["+btn.Label+"]")
+		}
+	}
+	if len(labels) > 0 {
+		b.WriteString("  " + strings.Join(labels, " ") + "\n")
+	}
+	return b.String()
+}
+
+// block prints text as "[LABEL] bot: TEXT", further lines indented by two
+// spaces, ending in a newline.
+func block(label, text string) string {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
 	var b strings.Builder
 	for i, line := range strings.Split(text, "\n") {
 		line = strings.TrimRightFunc(line, unicode.IsSpace) // golden files keep no trailing blanks
@@ -456,15 +521,6 @@ func format(out bot.Outgoing) string {
 			b.WriteString("  " + line)
 		}
 		b.WriteByte('\n')
-	}
-	var labels []string
-	for _, row := range out.Buttons {
-		for _, btn := range row {
-			labels = append(labels, "["+btn.Label+"]")
-		}
-	}
-	if len(labels) > 0 {
-		b.WriteString("  " + strings.Join(labels, " ") + "\n")
 	}
 	return b.String()
 }

@@ -104,6 +104,8 @@ func (e *echo) Receive(ctx context.Context, m *bot.Message) {
 		err = r.ReplyPrivately(ctx, "只发给你\n第二行")
 	case "投票":
 		err = r.Reply(ctx, "投票 #1：换物业吗？\n回复 投 1 A 或 投 1 B", []bot.Button{{Label: "A 换", Data: "投 1 A"}, {Label: "B 不换", Data: "投 1 B"}}, []bot.Button{{Label: "结果", Data: "投票 1"}})
+	case "/vote 9 1":
+		err = r.Toast(ctx, "投票 #9 已经结束了。\n结果已发到群里")
 	case "点名":
 		err = r.Send(ctx, bot.Outgoing{Chat: m.Chat, Text: "请补缴", Mentions: m.Mentions})
 	default:
@@ -192,6 +194,50 @@ func TestRunTranscript(t *testing.T) {
 	}
 }
 
+// TestPress checks that :press arrives as a button press, that a note
+// answering a press in the group is printed for the presser alone, and that
+// the same words typed, or pressed privately, are replied as usual.
+func TestPress(t *testing.T) {
+	input := `张阿姨: 你好
+:press 王伟: /vote 9 1
+:press 王伟> /vote 9 1
+还在说
+/vote 9 1
+:press
+:press 王伟:
+:press /vote 9 1
+`
+	want := `[group] bot: 张阿姨 说 "你好"
+[toast @王伟] bot: 投票 #9 已经结束了。
+  结果已发到群里
+[@王伟] bot: 投票 #9 已经结束了。
+  结果已发到群里
+[group] bot: 张阿姨 说 "还在说"
+[group] bot: 投票 #9 已经结束了。
+  结果已发到群里
+(console) ` + "usage: :press NAME: DATA (in the group) or :press NAME> DATA (privately), e.g. :press 张阿姨: /vote 1 2" + `
+(console) usage: :press NAME: DATA (in the group) or :press NAME> DATA (privately), e.g. :press 张阿姨: /vote 1 2
+(console) usage: :press NAME: DATA (in the group) or :press NAME> DATA (privately), e.g. :press 张阿姨: /vote 1 2
+`
+	got, msgs := run(t, input, console.Options{})
+	if got != want {
+		t.Errorf("output:\n%s\nwant:\n%s", got, want)
+	}
+	if len(msgs) != 5 {
+		t.Fatalf("received %d messages, want 5", len(msgs))
+	}
+	wang := bot.User{Platform: "console", ID: "王伟", Name: "王伟"}
+	if p := msgs[1]; !p.IsPress() || p.Sender != wang || p.Chat.Kind != bot.Group || !p.AddressedToBot || p.Text != "/vote 9 1" {
+		t.Errorf("group press received as %+v", p)
+	}
+	if p := msgs[2]; !p.IsPress() || p.Chat != wang.PrivateChat() || p.Press == msgs[1].Press || p.ID == msgs[1].ID {
+		t.Errorf("private press received as %+v", p)
+	}
+	if m := msgs[3]; m.IsPress() || m.Sender.Name != "张阿姨" {
+		t.Errorf("a press changed who is speaking: %+v", m)
+	}
+}
+
 func TestContinuedKeepsMode(t *testing.T) {
 	got, msgs := run(t, "李师傅> 你好\n再问一句\n:chat 2号群\n张阿姨: 在吗\n李师傅: 在\n", console.Options{})
 	want := `[@李师傅] bot: 李师傅 说 "你好"
@@ -261,7 +307,7 @@ func TestDirectives(t *testing.T) {
 	})
 	t.Run("help", func(t *testing.T) {
 		got, _ := run(t, ":help\n", console.Options{})
-		for _, d := range []string{":chat", ":now", ":advance", ":help", "NAME: TEXT", "NAME> TEXT", "//"} {
+		for _, d := range []string{":chat", ":now", ":advance", ":press", ":help", "NAME: TEXT", "NAME> TEXT", "//"} {
 			if !strings.Contains(got, d) {
 				t.Errorf(":help does not mention %s:\n%s", d, got)
 			}

@@ -60,8 +60,10 @@ type lanes struct {
 	// idle is called, without lanes' lock held, when a chat's lane ran
 	// empty.
 	idle func(chat string)
-	// skipQueued drops the jobs not yet started once stopping is set,
-	// instead of serving them: right when they are kept elsewhere.
+	// skipQueued is for entries kept elsewhere: the jobs not yet started
+	// are dropped once stopping is set instead of being served, and a
+	// chat's later jobs are dropped when one was not handled, so that they
+	// are taken again after it, in order.
 	skipQueued bool
 	stopping   atomic.Bool
 
@@ -120,7 +122,18 @@ func (l *lanes) drain(chat string) {
 			j.finish(false)
 			continue
 		}
-		j.finish(l.run(j.e))
+		handled := l.run(j.e)
+		j.finish(handled)
+		if !handled && l.skipQueued {
+			// Served again later, so the chat's later entries wait too.
+			l.mu.Lock()
+			rest := l.chats[chat]
+			l.chats[chat] = nil
+			l.mu.Unlock()
+			for _, j := range rest {
+				j.finish(false)
+			}
+		}
 	}
 }
 

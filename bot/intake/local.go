@@ -10,7 +10,8 @@ import (
 // Local is an Intake in memory, for a platform run without a store: Add
 // returns once the entry is queued in this process, and nothing survives
 // it. When Serve stops, the entries already added are served within the
-// grace period, since nothing else keeps them.
+// grace period, since nothing else keeps them; an entry its handler did not
+// finish is not served again.
 type Local struct {
 	parallel int
 	grace    time.Duration

@@ -287,3 +287,32 @@ func waitEmpty(t *testing.T, q *intake.Queue) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestQueueServesAgainWhatCouldNotBeServedYet(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		q := newQueue(b, intake.Options{})
+		all := entries(1, 4, 1)
+		if err := q.Add(t.Context(), all...); err != nil {
+			t.Fatal(err)
+		}
+		// The second entry is not served the first two times it is handed
+		// over (its message is being served elsewhere); the chat's later
+		// entries wait for it.
+		s := newServed()
+		var mu sync.Mutex
+		refused := 0
+		serve(t, q, func(ctx context.Context, e intake.Entry) bool {
+			mu.Lock()
+			if e.ID == "2" && refused < 2 {
+				refused++
+				mu.Unlock()
+				return false
+			}
+			mu.Unlock()
+			return s.handler(ctx, e)
+		})
+		s.wait(t, len(all))
+		inOrder(t, s, all)
+		waitEmpty(t, q)
+	})
+}

@@ -277,10 +277,12 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room bot.Ro
 	err := s.withLease(ctx, s.k.lease(st, "fund:"+strconv.FormatInt(n, 10)), func() error {
 		var fundCmd *redis.MapStringStringCmd
 		var oldCmd *redis.StringCmd
+		var householdCmd *redis.StringSliceCmd
 		var check roomCheck
 		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			fundCmd = p.HGetAll(ctx, s.k.fund(st, n))
 			oldCmd = p.HGet(ctx, s.k.fundHouseholds(st, n), room.Key())
+			householdCmd = p.SMembers(ctx, s.k.household(st, room.Key()))
 			check = s.queueRoomCheck(ctx, p, st, room)
 			return nil
 		})
@@ -317,6 +319,11 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room bot.Ro
 			if c.Paid != before.Paid {
 				p.HIncrBy(ctx, s.k.fund(st, n), "paid", c.Paid-before.Paid)
 				p.HIncrBy(ctx, s.k.monthStats(st, statMonth(now)), "collected_fen", c.Paid-before.Paid)
+				// The household paid: its people took part, not the
+				// leader who took the cash.
+				s.countPeople(ctx, p, st, now, householdCmd.Val()...)
+			} else {
+				s.countPeople(ctx, p, st, now, by.Key())
 			}
 			for _, ev := range evs {
 				ev.By, ev.ByName, ev.Room = by.Key(), by.Name, room.Key()

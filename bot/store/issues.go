@@ -67,6 +67,13 @@ type Issue struct {
 	Photos       []string
 	Created      time.Time
 	Updated      time.Time
+	// ResolvedAt is when it was last resolved (办结), zero if it never was.
+	ResolvedAt time.Time
+	// RatedAt is when Rating was given, zero if it never was.
+	RatedAt time.Time
+	// EscalatedAt is when it was first handed to an office, zero if it never
+	// was.
+	EscalatedAt time.Time
 }
 
 // IssueEventKind names a step in a problem's timeline.
@@ -130,6 +137,7 @@ func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time
 		p.ZAdd(ctx, s.k.issuesBy(st, is.Reporter), redis.Z{Score: float64(n), Member: n})
 		p.Set(ctx, s.k.lastReport(st, is.Reporter), n, photoWindow)
 		p.HIncrBy(ctx, s.k.monthStats(st, statMonth(now)), "filed", 1)
+		s.countPeople(ctx, p, st, now, is.Reporter)
 		return nil
 	})
 	if err != nil {
@@ -145,7 +153,8 @@ func issueFields(is *Issue) []any {
 		"anonymous", boolInt(is.Anonymous), "confidential", boolInt(is.Confidential),
 		"assignee", is.Assignee, "assignee_name", is.AssigneeName, "escalated_to", string(is.EscalatedTo),
 		"rating", string(is.Rating), "supporters", is.Supporters, "photos", strings.Join(is.Photos, "\n"),
-		"created", ms(is.Created), "updated", ms(is.Updated),
+		"created", ms(is.Created), "updated", ms(is.Updated), "resolved_at", msOrZero(is.ResolvedAt),
+		"rated_at", msOrZero(is.RatedAt), "escalated_at", msOrZero(is.EscalatedAt),
 	}
 }
 
@@ -169,7 +178,8 @@ func issueFromHash(st int64, h map[string]string) *Issue {
 		Status: IssueStatus(h["status"]), Reporter: h["reporter"], ReporterName: h["reporter_name"],
 		ReportChat: h["chat"], Anonymous: h["anonymous"] == "1", Confidential: h["confidential"] == "1", Assignee: h["assignee"], AssigneeName: h["assignee_name"],
 		EscalatedTo: OfficeLevel(h["escalated_to"]), Rating: Rating(h["rating"]),
-		Supporters: atoi(h["supporters"]), Created: fromMS(h["created"]), Updated: fromMS(h["updated"])}
+		Supporters: atoi(h["supporters"]), Created: fromMS(h["created"]), Updated: fromMS(h["updated"]),
+		ResolvedAt: fromMS(h["resolved_at"]), RatedAt: fromMS(h["rated_at"]), EscalatedAt: fromMS(h["escalated_at"])}
 	if h["photos"] != "" {
 		is.Photos = strings.Split(h["photos"], "\n")
 	}
@@ -254,8 +264,9 @@ type IssueChange struct {
 // ChangeIssue applies step to problem n under the problem's lease: step sees
 // the current record, returns the timeline event (or an error, leaving the
 // record untouched) and may change the record; the new record, the event,
-// the list it belongs on and the month's figures are written in one
-// transaction.
+// the list it belongs on and the monthly figures it counts in are written
+// in one transaction. The event's kind stamps the record: a resolution sets
+// ResolvedAt, a rating RatedAt, the first escalation EscalatedAt.
 func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, step func(is *Issue) (IssueEvent, error)) (*IssueChange, error) {
 	var change *IssueChange
 	err := s.withLease(ctx, s.k.lease(st, "issue:"+strconv.FormatInt(n, 10)), func() error {
@@ -269,6 +280,16 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 			return err
 		}
 		is.Updated = now
+		switch ev.Kind {
+		case EventResolved:
+			is.ResolvedAt = now
+		case EventRated:
+			is.RatedAt = now
+		case EventEscalated:
+			if is.EscalatedAt.IsZero() {
+				is.EscalatedAt = now
+			}
+		}
 		ev.AtMS, ev.At = ms(now), now
 		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
@@ -281,17 +302,9 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 				p.ZRem(ctx, from, n)
 				p.ZAdd(ctx, to, redis.Z{Score: float64(n), Member: n})
 			}
-			stats := s.k.monthStats(st, statMonth(now))
-			switch {
-			case ev.Kind == EventResolved:
-				p.HIncrBy(ctx, stats, "solved", 1)
-			case ev.Kind == EventEscalated && before.Status != IssueEscalated:
-				p.HIncrBy(ctx, stats, "escalated", 1)
-			case ev.Kind == EventRated:
-				p.HIncrBy(ctx, stats, "rated", 1)
-				if is.Rating == RatingSatisfied || is.Rating == RatingFair {
-					p.HIncrBy(ctx, stats, "satisfied", 1)
-				}
+			s.recountIssue(ctx, p, &before, is)
+			if ev.Kind == EventRated {
+				s.countPeople(ctx, p, st, now, ev.By)
 			}
 			return nil
 		})

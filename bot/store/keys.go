@@ -50,8 +50,23 @@ func (k keys) households(st int64) string             { return k.station(st, "ho
 func (k keys) household(st int64, room string) string {
 	return k.station(st, "household", room)
 }
+func (k keys) lease(st int64, entity string) string { return k.station(st, "lease", entity) }
+
+// Monthly figure keys (figures.go); month is "200601". The hash holds the
+// counted figures, the sets the problems or people a figure counts.
 func (k keys) monthStats(st int64, month string) string { return k.station(st, "stats", month) }
-func (k keys) lease(st int64, entity string) string     { return k.station(st, "lease", entity) }
+func (k keys) monthSolved(st int64, month string) string {
+	return k.station(st, "stats", month, "solved")
+}
+func (k keys) monthRated(st int64, month string) string {
+	return k.station(st, "stats", month, "rated")
+}
+func (k keys) monthSatisfied(st int64, month string) string {
+	return k.station(st, "stats", month, "satisfied")
+}
+func (k keys) monthPeople(st int64, month string) string {
+	return k.station(st, "stats", month, "people")
+}
 
 // Problem (报事) keys.
 func (k keys) issueSeq(st int64) string { return k.station(st, "issue", "seq") }

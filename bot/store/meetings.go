@@ -81,14 +81,19 @@ func (s *Store) CancelMeeting(ctx context.Context, st, n int64) error {
 	return s.rdb.HSet(ctx, s.k.meeting(st, n), "cancelled", 1).Err()
 }
 
-// RSVP records whether user comes to meeting n; answering again replaces
-// the earlier answer.
-func (s *Store) RSVP(ctx context.Context, st, n int64, user bot.User, coming bool) error {
+// RSVP records whether user comes to meeting n, answered at now; answering
+// again replaces the earlier answer.
+func (s *Store) RSVP(ctx context.Context, st, n int64, user bot.User, coming bool, now time.Time) error {
 	answer := "no"
 	if coming {
 		answer = "yes"
 	}
-	return s.rdb.HSet(ctx, s.k.meetingRSVP(st, n), user.Key(), answer+"|"+user.Name).Err()
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.k.meetingRSVP(st, n), user.Key(), answer+"|"+user.Name)
+		s.countPeople(ctx, p, st, now, user.Key())
+		return nil
+	})
+	return err
 }
 
 // Attendance is who answered a meeting notice.

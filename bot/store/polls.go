@@ -160,6 +160,7 @@ func (s *Store) CastVote(ctx context.Context, st, n int64, b Ballot, now time.Ti
 			AtMS: ms(now)})
 		_, err = s.rdb.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 			pl.HSet(ctx, s.k.pollVotes(st, n), voter, data)
+			s.countPeople(ctx, pl, st, now, b.User.Key())
 			return nil
 		})
 		return err

@@ -420,6 +420,7 @@ func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.Us
 				p.HSet(ctx, s.k.shiftOcc(st, n, day), field, entryValue(e))
 				p.ZAdd(ctx, s.k.shiftOccs(st, n), redis.Z{Score: float64(ms(start)), Member: day})
 				p.ZAdd(ctx, s.k.shiftsOf(st, user.Key()), redis.Z{Score: float64(ms(start)), Member: volunteerMember(n, day)})
+				s.countPeople(ctx, p, st, now, user.Key())
 				return nil
 			})
 			return err
@@ -564,6 +565,7 @@ func (s *Store) CheckIn(ctx context.Context, st, n int64, day string, user bot.U
 			}
 			p.HSet(ctx, hours, "name:"+user.Key(), user.Name)
 			p.HIncrBy(ctx, s.k.monthStats(st, statMonth(start)), "volunteer_minutes", int64(res.Minutes))
+			s.countPeople(ctx, p, st, now, user.Key())
 			return nil
 		})
 		return err

@@ -274,35 +274,3 @@ func (s *Store) SetStationLocale(ctx context.Context, st int64, locale string) e
 func (s *Store) SetOverdueDays(ctx context.Context, st int64, staff, head int) error {
 	return s.rdb.HSet(ctx, s.k.stationInfo(st), "staff_overdue_days", staff, "head_overdue_days", head).Err()
 }
-
-// MonthStats are one station's figures for one month.
-type MonthStats struct {
-	Filed, Solved, Escalated, Rated, Satisfied int64
-	// CollectedFen is crowdfunding money collected in the month.
-	CollectedFen int64
-	// VolunteerMinutes are the minutes volunteers served on checked-in
-	// shifts that started in the month.
-	VolunteerMinutes int64
-	// People is how many people the station has met (all time).
-	People int64
-}
-
-// statMonth names the month of t in Shanghai as "200601".
-func statMonth(t time.Time) string { return t.In(bot.Shanghai).Format("200601") }
-
-// MonthStats returns station st's figures for the month containing t.
-func (s *Store) MonthStats(ctx context.Context, st int64, t time.Time) (MonthStats, error) {
-	var statsCmd *redis.MapStringStringCmd
-	var peopleCmd *redis.IntCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		statsCmd = p.HGetAll(ctx, s.k.monthStats(st, statMonth(t)))
-		peopleCmd = p.SCard(ctx, s.k.members(st))
-		return nil
-	}); err != nil {
-		return MonthStats{}, err
-	}
-	h := statsCmd.Val()
-	return MonthStats{Filed: atoi(h["filed"]), Solved: atoi(h["solved"]), Escalated: atoi(h["escalated"]),
-		Rated: atoi(h["rated"]), Satisfied: atoi(h["satisfied"]), CollectedFen: atoi(h["collected_fen"]),
-		VolunteerMinutes: atoi(h["volunteer_minutes"]), People: peopleCmd.Val()}, nil
-}

@@ -68,16 +68,6 @@ func (s *Store) KeyPrefix() string { return s.k.prefix }
 // their own records beside the store's.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
-// seenTTL is how long a message id is remembered. Platforms redeliver
-// within minutes; a day is ample.
-const seenTTL = 24 * time.Hour
-
-// FirstSeen records a message key and reports whether it is new. It
-// implements bot.Deduper.
-func (s *Store) FirstSeen(ctx context.Context, msgKey string) (bool, error) {
-	return s.rdb.SetNX(ctx, s.k.seen(msgKey), 1, seenTTL).Result()
-}
-
 // leaseTTL bounds how long a crashed instance can block an entity.
 const leaseTTL = 5 * time.Second
 

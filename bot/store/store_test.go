@@ -358,8 +358,8 @@ func TestIssues(t *testing.T) {
 		if ns, _ := listed(t, s, st1, store.FilterOpen, ""); !slices.Equal(ns, []int64{3, 1}) {
 			t.Errorf("escalated problems stay open: %v", ns)
 		}
-		// People counts everyone the station has met, whatever the month:
-		// here, the head who created it.
+		// People counts who took part in the month: Alice reported and
+		// rated; the head, who only worked on the problems, is not counted.
 		stats, err := s.MonthStats(ctx, st1, t0)
 		if want := (store.MonthStats{Filed: 3, Solved: 1, Escalated: 1, Rated: 1, Satisfied: 1, People: 1}); err != nil || stats != want {
 			t.Errorf("MonthStats(st1) = %+v, %v; want %+v", stats, err, want)
@@ -367,7 +367,7 @@ func TestIssues(t *testing.T) {
 		if stats, _ := s.MonthStats(ctx, st2, t0); stats != (store.MonthStats{Filed: 1, People: 1}) {
 			t.Errorf("MonthStats(st2) = %+v; want only the one filed", stats)
 		}
-		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{People: 1}) {
+		if stats, _ := s.MonthStats(ctx, st1, t0.AddDate(0, 1, 0)); stats != (store.MonthStats{}) {
 			t.Errorf("next month's stats = %+v; want none", stats)
 		}
 
@@ -381,6 +381,10 @@ func TestIssues(t *testing.T) {
 		}
 		if ns, total := listed(t, s, st1, store.FilterClosed, ""); len(ns) != 0 || total != 0 {
 			t.Errorf("closed list after reopening #2 = %v (%d)", ns, total)
+		}
+		// ... and out of the month's solved and rated problems.
+		if stats, _ := s.MonthStats(ctx, st1, t0); stats != (store.MonthStats{Filed: 3, Escalated: 1, People: 1}) {
+			t.Errorf("MonthStats(st1) after reopening #2 = %+v; want it neither solved nor rated", stats)
 		}
 		events, err := s.IssueTimeline(ctx, st1, 2)
 		if err != nil {
@@ -591,29 +595,45 @@ func TestChangeIssueConcurrent(t *testing.T) {
 	})
 }
 
-func TestFirstSeen(t *testing.T) {
+func TestClaimMessage(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newStore(b)
-		for i, step := range []struct {
-			key   string
-			first bool
-		}{
-			{"console:g1:m1", true},
-			{"console:g1:m1", false},
-			{"console:g1:m2", true},
-			{"console:g2:m1", true},
-			{"console:g1:m2", false},
-		} {
-			got, err := s.FirstSeen(ctx, step.key)
-			if err != nil || got != step.first {
-				t.Errorf("step %d: FirstSeen(%s) = %v, %v; want %v", i+1, step.key, got, err, step.first)
-			}
+		first, err := s.ClaimMessage(ctx, "console:g1:m1")
+		if err != nil {
+			t.Fatalf("first claim: %v", err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errors.Is(err, bot.ErrInFlight) {
+			t.Errorf("claim while served: err = %v; want ErrInFlight", err)
+		}
+		// It failed: let go, and the redelivery is served.
+		if err := s.FinishMessage(ctx, "console:g1:m1", first, false); err != nil {
+			t.Fatal(err)
+		}
+		again, err := s.ClaimMessage(ctx, "console:g1:m1")
+		if err != nil {
+			t.Fatalf("claim after a failure: %v", err)
+		}
+		// A stale token cannot let go of the new claim.
+		if err := s.FinishMessage(ctx, "console:g1:m1", first, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errors.Is(err, bot.ErrInFlight) {
+			t.Errorf("claim after a stale release: err = %v; want ErrInFlight", err)
+		}
+		if err := s.FinishMessage(ctx, "console:g1:m1", again, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errors.Is(err, bot.ErrAlreadyServed) {
+			t.Errorf("claim after it was served: err = %v; want ErrAlreadyServed", err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:g2:m1"); err != nil {
+			t.Errorf("same id in another chat: %v", err)
 		}
 		// Two stores with different prefixes do not share what they saw.
 		other := store.New(b.Client, store.WithKeyPrefix(b.Prefix+"other:"))
-		if got, err := other.FirstSeen(ctx, "console:g1:m1"); err != nil || !got {
-			t.Errorf("FirstSeen under another prefix = %v, %v; want true", got, err)
+		if _, err := other.ClaimMessage(ctx, "console:g1:m1"); err != nil {
+			t.Errorf("claim under another prefix: %v", err)
 		}
 	})
 }

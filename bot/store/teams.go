@@ -123,8 +123,25 @@ func (s *Store) SetTeamLead(ctx context.Context, st, id int64, user bot.User, no
 }
 
 // JoinTeam adds user to team id and reports whether they were new to it.
+// Joining counts in the month's figures only when they were; the team's
+// lease makes the check and the write one step.
 func (s *Store) JoinTeam(ctx context.Context, st, id int64, user bot.User, now time.Time) (bool, error) {
-	return s.rdb.HSetNX(ctx, s.k.teamMembers(st, id), user.Key(), memberValue(now, user.Name)).Result()
+	var added bool
+	err := s.withLease(ctx, s.k.lease(st, "team:"+strconv.FormatInt(id, 10)), func() error {
+		in, err := s.InTeam(ctx, st, id, user.Key())
+		if err != nil || in {
+			return err
+		}
+		var set *redis.BoolCmd
+		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			set = p.HSetNX(ctx, s.k.teamMembers(st, id), user.Key(), memberValue(now, user.Name))
+			s.countPeople(ctx, p, st, now, user.Key())
+			return nil
+		})
+		added = err == nil && set.Val()
+		return err
+	})
+	return added, err
 }
 
 // LeaveTeam takes user out of team id and reports whether they were in it.

@@ -8,8 +8,10 @@
 //
 // It owns the Telegram specifics: identity (a person is "telegram:<numeric
 // user id>", a chat "telegram:<numeric chat id>"), commands addressed as
-// /cmd@botname, mentions, photos, button presses, who can be messaged
-// privately, the Bot API's errors (429 becomes *bot.RetryAfterError, 403
+// /cmd@botname, mentions, photos, button presses (each answered once: with
+// its handler's note, an alert only the presser sees, see Telegram.Toast;
+// or without one once served), who can be messaged privately, the Bot
+// API's errors (429 becomes *bot.RetryAfterError, 403
 // becomes bot.ErrUnreachable) and groups that become supergroups. What it
 // must remember across restarts and instances it keeps through the Records
 // interface, which the store implements.

@@ -96,6 +96,7 @@ func convertCallback(cq *models.CallbackQuery, now time.Time) *bot.Message {
 		Text:           cq.Data,
 		Time:           now,
 		AddressedToBot: true,
+		Press:          cq.ID,
 	}
 }
 

@@ -131,9 +131,10 @@ func entryOf(upd *models.Update, raw []byte) (intake.Entry, bool) {
 	return intake.Entry{ID: strconv.FormatInt(upd.ID, 10), Chat: strconv.FormatInt(chat, 10), Data: raw}, true
 }
 
-// keep puts entries in the intake and, once they are kept, answers the
-// button presses among them: the presser's button spins until it is, and
-// the chat's turn may be a while.
+// keep puts entries in the intake and, once they are kept, opens the button
+// presses among them: each is answered with its handler's note, or without
+// one after pressWait (the presser's button spins until it is answered, and
+// the chat's turn may be a while).
 func (t *Telegram) keep(ctx context.Context, rs *runState, entries []intake.Entry) error {
 	if len(entries) == 0 {
 		return nil
@@ -148,7 +149,7 @@ func (t *Telegram) keep(ctx context.Context, rs *runState, entries []intake.Entr
 			} `json:"callback_query"`
 		}
 		if json.Unmarshal(e.Data, &head) == nil && head.CallbackQuery != nil {
-			t.answer(rs.ctx, head.CallbackQuery.ID)
+			t.openPress(rs.ctx, head.CallbackQuery.ID)
 		}
 	}
 	return nil

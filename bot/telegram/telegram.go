@@ -44,7 +44,18 @@ var (
 	_ bot.Platform       = (*Telegram)(nil)
 	_ bot.PrivateReacher = (*Telegram)(nil)
 	_ bot.ButtonSender   = (*Telegram)(nil)
+	_ bot.Toaster        = (*Telegram)(nil)
 )
+
+// pressWait is how long a button press waits for its handler's note (see
+// Toast) before it is answered without one: the presser's button spins
+// until the press is answered, and the chat's queue may be waiting on a send
+// limit. A note that comes later is replied in the chat instead.
+const pressWait = 3 * time.Second
+
+// maxNoteUnits is the longest note the Bot API shows for a button press, in
+// UTF-16 code units; a longer answer is replied in the chat.
+const maxNoteUnits = 200
 
 // Options configures a Telegram platform.
 type Options struct {
@@ -108,6 +119,7 @@ type Telegram struct {
 	aliases map[int64]int64 // old group id → supergroup id
 
 	answerSlots chan struct{} // callback answers in flight on their own
+	presses     pressBook     // button presses not answered yet
 	apiErrs     throttle      // polling errors
 	keepErrs    throttle      // updates the intake could not keep
 	badSecrets  throttle      // webhook requests without the secret
@@ -290,33 +302,47 @@ func (t *Telegram) handle(in bot.Receiver) intake.Handler {
 			t.log.Error("kept update not readable, dropped", "update", e.ID, "err", err)
 			return true
 		}
-		t.serve(ctx, in, &upd)
-		return ctx.Err() == nil
+		return t.serve(ctx, in, &upd) && ctx.Err() == nil
 	}
 }
 
-// serve handles one update; a panic is logged, not allowed to stop the
-// other chats.
-func (t *Telegram) serve(ctx context.Context, in bot.Receiver, upd *models.Update) {
+// serve handles one update and reports false when it must be served again
+// later (see bot.Retrier); a panic is logged, not allowed to stop the other
+// chats.
+func (t *Telegram) serve(ctx context.Context, in bot.Receiver, upd *models.Update) (served bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.log.Error("panic serving update", "update", upd.ID, "panic", r)
+			served = true
 		}
 	}()
 	switch {
 	case upd.Message != nil:
-		t.serveMessage(ctx, in, upd.Message)
+		return t.serveMessage(ctx, in, upd.Message)
 	case upd.CallbackQuery != nil:
-		t.learn(ctx, upd.CallbackQuery.From)
-		if m := convertCallback(upd.CallbackQuery, t.clock.Now()); m != nil {
-			in.Receive(ctx, m)
+		cq := upd.CallbackQuery
+		defer t.settlePress(ctx, cq.ID)
+		t.learn(ctx, cq.From)
+		if m := convertCallback(cq, t.clock.Now()); m != nil {
+			return receive(ctx, in, m)
 		}
 	case upd.MyChatMember != nil:
 		t.membershipChanged(ctx, upd.MyChatMember)
 	}
+	return true
 }
 
-func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *models.Message) {
+// receive hands m to in and reports false when in says m must be handed
+// over again later.
+func receive(ctx context.Context, in bot.Receiver, m *bot.Message) bool {
+	if r, ok := in.(bot.Retrier); ok {
+		return r.ReceiveOrRetry(ctx, m)
+	}
+	in.Receive(ctx, m)
+	return true
+}
+
+func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *models.Message) bool {
 	if msg.From != nil {
 		t.learn(ctx, *msg.From)
 	}
@@ -329,10 +355,10 @@ func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *model
 	switch {
 	case msg.MigrateToChatID != 0:
 		t.migrate(ctx, msg.Chat.ID, msg.MigrateToChatID, msg.Chat.Title)
-		return
+		return true
 	case msg.MigrateFromChatID != 0:
 		t.migrate(ctx, msg.MigrateFromChatID, msg.Chat.ID, msg.Chat.Title)
-		return
+		return true
 	}
 	if msg.From != nil && !msg.From.IsBot {
 		// Whoever writes in a chat shows the bot can write there: a private
@@ -341,8 +367,9 @@ func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *model
 	}
 	resolve := func(handle string) (bot.User, bool) { return t.rec.userByHandle(ctx, handle) }
 	if m := convertMessage(msg, t.me.Load(), resolve); m != nil {
-		in.Receive(ctx, m)
+		return receive(ctx, in, m)
 	}
+	return true
 }
 
 // learn remembers u's username, so "@username" can be resolved later.
@@ -392,8 +419,76 @@ func (t *Telegram) alias(id int64) int64 {
 	return id
 }
 
-// answer answers a button press, on its own goroutine unless too many
-// answers are in flight.
+// pressBook holds the button presses not answered yet. Each is answered
+// once: with its handler's note (Toast), or without one once it has been
+// served or pressWait has passed, whichever comes first.
+type pressBook struct {
+	mu   sync.Mutex
+	open map[string]*time.Timer // by callback query id; the timer settles it
+}
+
+// take removes press id and reports whether it was still unanswered; the
+// caller answers it.
+func (b *pressBook) take(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	timer, ok := b.open[id]
+	if ok {
+		timer.Stop()
+		delete(b.open, id)
+	}
+	return ok
+}
+
+// openPress records press id as waiting for its answer, for at most
+// pressWait.
+func (t *Telegram) openPress(ctx context.Context, id string) {
+	b := &t.presses
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.open == nil {
+		b.open = map[string]*time.Timer{}
+	}
+	if _, waiting := b.open[id]; waiting {
+		return // delivered twice
+	}
+	b.open[id] = time.AfterFunc(pressWait, func() { t.settlePress(ctx, id) })
+}
+
+// settlePress answers press id without a note, unless it was answered.
+func (t *Telegram) settlePress(ctx context.Context, id string) {
+	if t.presses.take(id) {
+		t.answer(ctx, id)
+	}
+}
+
+// Toast answers the button press m stands for with text, shown to the
+// presser alone as an alert over the chat that stays until they close it
+// (the residents read slowly). It implements bot.Toaster: it returns an
+// error wrapping bot.ErrNoToast when the press was answered already (its
+// handler took longer than pressWait) or text is longer than a note may be.
+func (t *Telegram) Toast(ctx context.Context, m *bot.Message, text string) error {
+	text = strings.TrimSpace(text)
+	switch {
+	case m.Press == "" || m.Chat.Platform != PlatformName:
+		return fmt.Errorf("telegram: %w: not a Telegram button press", bot.ErrNoToast)
+	case text == "" || utf16Count(text) > maxNoteUnits:
+		return fmt.Errorf("telegram: %w: %d units do not fit a note", bot.ErrNoToast, utf16Count(text))
+	case !t.presses.take(m.Press):
+		return fmt.Errorf("telegram: %w: the press was answered already", bot.ErrNoToast)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
+		CallbackQueryID: m.Press, Text: text, ShowAlert: true})
+	if err != nil {
+		return fmt.Errorf("telegram: answer button press: %w: %w", bot.ErrNoToast, err)
+	}
+	return nil
+}
+
+// answer answers a button press without a note, on its own goroutine
+// unless too many answers are in flight.
 func (t *Telegram) answer(ctx context.Context, id string) {
 	do := func() {
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -766,3 +766,115 @@ func TestConfirmedOnlyOnceKept(t *testing.T) {
 		}
 	})
 }
+
+// TestStaleButton runs the whole chain: an RSVP button pressed in the group
+// after the meeting was called off is answered with a note for the presser
+// alone, and nothing is posted in the group.
+func TestStaleButton(t *testing.T) {
+	f := telegramtest.NewServer(t)
+	late := &lateReceiver{}
+	tg := start(t, f, telegram.Options{}, late)
+	_, app := newApp(t, tg)
+	late.in.Store(app)
+
+	f.Push(telegramtest.Message(group, alice, "建站 阳光互助站"))
+	f.WaitSent(2)
+	f.Push(telegramtest.Message(group, alice, "开会 2099-12-20 19:00 活动室 加装电梯"))
+	f.WaitSent(4) // the notice in the group, the head's note privately
+	f.Push(telegramtest.Message(group, alice, "取消 会议 1"))
+	sent := f.WaitSent(5)
+	if !strings.Contains(sent[4].Text, "取消") {
+		t.Fatalf("cancellation notice = %q", sent[4].Text)
+	}
+
+	press := telegramtest.Press(group, bob, "/rsvp 1 yes")
+	f.Push(press)
+	a := f.WaitAnswer(press.CallbackQuery.ID)
+	if a.Text != "会议 #1 已经取消了。" || !a.ShowAlert {
+		t.Errorf("press answered %+v; want the note that the meeting was called off", a)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if got := f.Sent(); len(got) != 5 {
+		t.Errorf("sent %d messages, want 5 (nothing for the stale button): %+v", len(got), got[5:])
+	}
+	if n := len(f.Answers()); n != 1 {
+		t.Errorf("%d answers to one press: %+v", n, f.Answers())
+	}
+
+	// The same words typed are answered in the group as always.
+	f.Push(telegramtest.Message(group, bob, "/rsvp 1 yes"))
+	if got := f.WaitSent(6)[5]; got.ChatID != group.ID || got.Text != "会议 #1 已经取消了。" {
+		t.Errorf("typed RSVP answered %+v", got)
+	}
+}
+
+// TestPressAnswers: a press whose handler shows no note is answered without
+// one once served; a note too long for Telegram is posted instead.
+func TestPressAnswers(t *testing.T) {
+	f := telegramtest.NewServer(t)
+	late := &lateReceiver{}
+	tg := start(t, f, telegram.Options{}, late)
+	disp := bot.NewDispatcher(testLog(t))
+	disp.Add(tg.Name(), tg, tg)
+	long := strings.Repeat("长", 201)
+	late.in.Store(&bot.Bot{Sender: disp, Log: testLog(t), Handler: bot.HandlerFunc(
+		func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+			switch m.Text {
+			case "quiet":
+				return nil
+			case "long":
+				return r.Toast(ctx, long)
+			}
+			return r.Toast(ctx, "好")
+		})})
+
+	quiet := telegramtest.Press(group, bob, "quiet")
+	f.Push(quiet)
+	if a := f.WaitAnswer(quiet.CallbackQuery.ID); a.Text != "" {
+		t.Errorf("quiet press answered %+v; want no note", a)
+	}
+
+	lp := telegramtest.Press(group, bob, "long")
+	f.Push(lp)
+	if got := f.WaitSent(1)[0]; got.ChatID != group.ID || got.Text != long {
+		t.Errorf("long note sent as %+v; want it posted in the group", got)
+	}
+	if a := f.WaitAnswer(lp.CallbackQuery.ID); a.Text != "" {
+		t.Errorf("long press answered %+v; want no note", a)
+	}
+
+	private := telegramtest.Press(telegramtest.PrivateChat(bob), bob, "short")
+	f.Push(private)
+	if got := f.WaitSent(2)[1]; got.ChatID != bob.ID || got.Text != "好" {
+		t.Errorf("private press answered with %+v; want a reply in the private chat", got)
+	}
+	f.WaitAnswer(private.CallbackQuery.ID)
+}
+
+// TestLateNote: a handler that takes longer than Telegram lets a button
+// spin finds the press answered already, so its note is posted in the chat
+// instead of being lost.
+func TestLateNote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for a press to be answered without its note")
+	}
+	f := telegramtest.NewServer(t)
+	late := &lateReceiver{}
+	tg := start(t, f, telegram.Options{}, late)
+	disp := bot.NewDispatcher(testLog(t))
+	disp.Add(tg.Name(), tg, tg)
+	press := telegramtest.Press(group, bob, "slow")
+	id := press.CallbackQuery.ID
+	late.in.Store(&bot.Bot{Sender: disp, Log: testLog(t), Handler: bot.HandlerFunc(
+		func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+			f.WaitAnswer(id) // answered without a note while this handler works
+			return r.Toast(ctx, "投票 #1 已经结束了。")
+		})})
+	f.Push(press)
+	if got := f.WaitSent(1)[0]; got.ChatID != group.ID || got.Text != "投票 #1 已经结束了。" {
+		t.Errorf("late note sent as %+v; want it posted in the group", got)
+	}
+	if a := f.Answers(); len(a) != 1 || a[0].Text != "" {
+		t.Errorf("answers %+v; want one, without a note", a)
+	}
+}

@@ -47,7 +47,9 @@ func groupMessages(out string) []groupMessage {
 		switch {
 		case consoleMessage.MatchString(l):
 			m := consoleMessage.FindStringSubmatch(l)
-			inGroup = !strings.HasPrefix(m[1], "@")
+			// "[@NAME]" is a private message, "[toast @NAME]" a note only
+			// the presser of a button sees.
+			inGroup = !strings.HasPrefix(m[1], "@") && !strings.HasPrefix(m[1], "toast @")
 			if inGroup {
 				msgs = append(msgs, groupMessage{line: i + 1, text: m[2]})
 			}
@@ -163,6 +165,7 @@ func TestPrivacyCheckCatchesLeaks(t *testing.T) {
 		"[群] bot: 「换防盗门」已筹 2400元 / 目标 3000元，8户认捐。",
 		"[群] bot: 已任命 李伯伯 为楼组长（3幢）。",
 		"[@王阿姨] bot: 你家 3幢2单元301 还差100元。",
+		"[toast @王阿姨] bot: 王阿姨 已经投过了（投的是不锈钢）。",
 	} {
 		if got := privacyLeaks(fine+"\n", people); len(got) != 0 {
 			t.Errorf("privacyLeaks(%q) = %v; want it allowed", fine, got)

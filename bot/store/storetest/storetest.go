@@ -222,6 +222,14 @@ func startRedisServer(t testing.TB, bin, dir string, args []string) (addr string
 	if err != nil {
 		return "", false, err
 	}
+	addr, _, exited, err = runRedisServer(t, bin, dir, port, args)
+	return addr, exited, err
+}
+
+// runRedisServer starts redis-server on port and waits for it to answer.
+// kill stops it at once, as a crash would, and waits for it; it is also
+// called in t.Cleanup.
+func runRedisServer(t testing.TB, bin, dir string, port int, args []string) (addr string, kill func(), exited bool, err error) {
 	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	all := append([]string{
 		"--port", strconv.Itoa(port),
@@ -236,7 +244,7 @@ func startRedisServer(t testing.TB, bin, dir string, args []string) (addr string
 	cmd.Stdout = &out
 	cmd.Stderr = &out
 	if err := cmd.Start(); err != nil {
-		return "", false, fmt.Errorf("start redis-server: %w", err)
+		return "", nil, false, fmt.Errorf("start redis-server: %w", err)
 	}
 	done := make(chan struct{})
 	go func() {
@@ -261,17 +269,70 @@ func startRedisServer(t testing.TB, bin, dir string, args []string) (addr string
 		}
 		select {
 		case <-done:
-			return "", true, fmt.Errorf("redis-server on %s exited: %s", addr, bytes.TrimSpace(out.Bytes()))
+			return "", nil, true, fmt.Errorf("redis-server on %s exited: %s", addr, bytes.TrimSpace(out.Bytes()))
 		default:
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", false, fmt.Errorf("redis-server on %s did not answer within %v: %v", addr, startTimeout, err)
+			return "", nil, false, fmt.Errorf("redis-server on %s did not answer within %v: %v", addr, startTimeout, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Cleanup(stop)
-	return addr, false, nil
+	kill = func() {
+		_ = cmd.Process.Kill()
+		<-done
+	}
+	return addr, kill, false, nil
+}
+
+// RedisProcess is a private redis-server a test can kill, as a crash
+// would, and start again on the same port and data directory.
+type RedisProcess struct {
+	Addr string
+	t    testing.TB
+	bin  string
+	dir  string
+	port int
+	args []string
+	kill func()
+}
+
+// StartRedisProcess starts a private redis-server as StartRedisServer
+// does, and returns it so the test can Kill and Restart it.
+func StartRedisProcess(t testing.TB, args ...string) *RedisProcess {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("storetest: redis-server is not on PATH")
+	}
+	p := &RedisProcess{t: t, bin: bin, dir: t.TempDir(), args: args}
+	for range 3 {
+		if p.port, err = freePort(); err != nil {
+			break
+		}
+		var exited bool
+		p.Addr, p.kill, exited, err = runRedisServer(t, bin, p.dir, p.port, args)
+		if err == nil || !exited {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
+	}
+	return p
+}
+
+// Kill stops the server with SIGKILL and waits until it is gone.
+func (p *RedisProcess) Kill() { p.kill() }
+
+// Restart starts the server again on the same port and directory.
+func (p *RedisProcess) Restart() {
+	p.t.Helper()
+	var err error
+	if _, p.kill, _, err = runRedisServer(p.t, p.bin, p.dir, p.port, p.args); err != nil {
+		p.t.Fatalf("storetest: restart redis-server: %v", err)
+	}
 }
 
 // ping reports whether a Redis server answers on addr. Any reply counts but

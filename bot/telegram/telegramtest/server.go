@@ -45,7 +45,7 @@ type Server struct {
 	pending  []queued
 	wake     chan struct{} // closed and replaced when an update is queued
 	sent     []SentMessage
-	answered []string
+	answered []Answer
 	webhook  map[string]string // the last setWebhook's fields
 	failures map[int64][]Failure
 	calls    map[string]int
@@ -83,6 +83,14 @@ type SentMessage struct {
 	Text     string
 	Entities []models.MessageEntity
 	Markup   *models.InlineKeyboardMarkup // nil without an inline keyboard
+}
+
+// Answer is one answerCallbackQuery a Server received: the button press it
+// answers and the note shown to the presser, if any.
+type Answer struct {
+	ID        string
+	Text      string
+	ShowAlert bool
 }
 
 // Failure is an error answer for a sendMessage, as the Bot API gives it.
@@ -218,7 +226,36 @@ func (s *Server) CallCount(method string) int {
 func (s *Server) Answered() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.answered...)
+	ids := make([]string, len(s.answered))
+	for i, a := range s.answered {
+		ids[i] = a.ID
+	}
+	return ids
+}
+
+// Answers returns every answerCallbackQuery so far, in the order received.
+func (s *Server) Answers() []Answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Answer(nil), s.answered...)
+}
+
+// WaitAnswer waits until the button press id was answered and returns the
+// answer; it fails the test after a few seconds.
+func (s *Server) WaitAnswer(id string) Answer {
+	s.t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		for _, a := range s.Answers() {
+			if a.ID == id {
+				return a
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("telegramtest: button press %s was not answered: %+v", id, s.Answers())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // WebhookFields returns the fields of the last setWebhook, empty after
@@ -300,7 +337,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.sendMessage(w, form)
 	case "answerCallbackQuery":
 		s.mu.Lock()
-		s.answered = append(s.answered, form["callback_query_id"])
+		s.answered = append(s.answered, Answer{ID: form["callback_query_id"], Text: form["text"],
+			ShowAlert: form["show_alert"] == "true"})
 		s.mu.Unlock()
 		s.reply(w, http.StatusOK, true, Failure{})
 	default:

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+// This file keeps a station's monthly figures (统计), which stations are
+// compared by. Each figure is defined in README.md ("Figures"). They are
+// kept beside the records they count and changed in the same transactions,
+// so every month's figures are right whenever they are read, past months
+// included:
+//
+//   - counted figures (problems reported and escalated, money collected,
+//     volunteer minutes) are facts that never change once they happen, and
+//     are counters in the month's hash;
+//   - figures a later step can revise (solved, rated, satisfied) are sets of
+//     problem numbers: every change of a problem takes it out of the sets of
+//     the month it counted in and puts it in those of the month it counts in
+//     now (recountIssue);
+//   - people who took part are a set of user keys per month, added to by
+//     every action that counts (countPeople).
+
+// MonthStats are one station's figures for one month (Shanghai calendar).
+type MonthStats struct {
+	// Filed is how many problems were reported in the month.
+	Filed int64
+	// Solved is how many problems are resolved now and were last resolved
+	// in the month.
+	Solved int64
+	// Escalated is how many problems were first handed to an office in the
+	// month.
+	Escalated int64
+	// Rated is how many problems hold a rating given in the month: their
+	// latest rating, not withdrawn by reopening them since.
+	Rated int64
+	// Satisfied is how many of the Rated hold 满意 or 基本满意.
+	Satisfied int64
+	// CollectedFen is crowdfunding money recorded as collected in the month.
+	CollectedFen int64
+	// VolunteerMinutes are the minutes volunteers served on checked-in
+	// shifts that started in the month.
+	VolunteerMinutes int64
+	// People is how many different people took part in the month: reported
+	// or rated a problem, pledged, voted, signed up for a shift, joined a
+	// team, checked in or answered a meeting notice, or belong to a
+	// household whose payment was recorded.
+	People int64
+}
+
+// statMonth names the month of t in Shanghai as "200601".
+func statMonth(t time.Time) string { return t.In(bot.Shanghai).Format("200601") }
+
+// MonthStats returns station st's figures for the month containing t, in
+// one round trip.
+func (s *Store) MonthStats(ctx context.Context, st int64, t time.Time) (MonthStats, error) {
+	month := statMonth(t)
+	var counted *redis.MapStringStringCmd
+	var solved, rated, satisfied, people *redis.IntCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		counted = p.HGetAll(ctx, s.k.monthStats(st, month))
+		solved = p.SCard(ctx, s.k.monthSolved(st, month))
+		rated = p.SCard(ctx, s.k.monthRated(st, month))
+		satisfied = p.SCard(ctx, s.k.monthSatisfied(st, month))
+		people = p.SCard(ctx, s.k.monthPeople(st, month))
+		return nil
+	}); err != nil {
+		return MonthStats{}, err
+	}
+	h := counted.Val()
+	return MonthStats{Filed: atoi(h["filed"]), Solved: solved.Val(), Escalated: atoi(h["escalated"]),
+		Rated: rated.Val(), Satisfied: satisfied.Val(), CollectedFen: atoi(h["collected_fen"]),
+		VolunteerMinutes: atoi(h["volunteer_minutes"]), People: people.Val()}, nil
+}
+
+// issueStanding is where one problem counts in the revisable figures.
+type issueStanding struct {
+	// solvedIn is the month of its last resolution while it is resolved or
+	// closed, "" while it is open.
+	solvedIn string
+	// ratedIn is the month its rating was given, "" when it holds none.
+	ratedIn   string
+	satisfied bool
+}
+
+func standingOf(is *Issue) issueStanding {
+	var st issueStanding
+	if !is.Status.IsOpen() && !is.ResolvedAt.IsZero() {
+		st.solvedIn = statMonth(is.ResolvedAt)
+	}
+	if is.Rating != "" && !is.RatedAt.IsZero() {
+		st.ratedIn = statMonth(is.RatedAt)
+		st.satisfied = is.Rating == RatingSatisfied || is.Rating == RatingFair
+	}
+	return st
+}
+
+// recountIssue queues, in p, moving a problem that changed from before to
+// after between the months' figures: out of the sets of the months it
+// counted in, into those it counts in now; and an escalation counted in the
+// month of the first one.
+func (s *Store) recountIssue(ctx context.Context, p redis.Pipeliner, before, after *Issue) {
+	st, n := after.Station, after.N
+	was, is := standingOf(before), standingOf(after)
+	if was.solvedIn != is.solvedIn {
+		if was.solvedIn != "" {
+			p.SRem(ctx, s.k.monthSolved(st, was.solvedIn), n)
+		}
+		if is.solvedIn != "" {
+			p.SAdd(ctx, s.k.monthSolved(st, is.solvedIn), n)
+		}
+	}
+	if was.ratedIn != is.ratedIn || was.satisfied != is.satisfied {
+		if was.ratedIn != "" {
+			p.SRem(ctx, s.k.monthRated(st, was.ratedIn), n)
+			p.SRem(ctx, s.k.monthSatisfied(st, was.ratedIn), n)
+		}
+		if is.ratedIn != "" {
+			p.SAdd(ctx, s.k.monthRated(st, is.ratedIn), n)
+			if is.satisfied {
+				p.SAdd(ctx, s.k.monthSatisfied(st, is.ratedIn), n)
+			}
+		}
+	}
+	if before.EscalatedAt.IsZero() && !after.EscalatedAt.IsZero() {
+		p.HIncrBy(ctx, s.k.monthStats(st, statMonth(after.EscalatedAt)), "escalated", 1)
+	}
+}
+
+// countPeople queues, in p, that the people userKeys took part in station
+// st's life in the month of now.
+func (s *Store) countPeople(ctx context.Context, p redis.Pipeliner, st int64, now time.Time, userKeys ...string) {
+	members := make([]any, 0, len(userKeys))
+	for _, k := range userKeys {
+		if k != "" {
+			members = append(members, k)
+		}
+	}
+	if len(members) > 0 {
+		p.SAdd(ctx, s.k.monthPeople(st, statMonth(now)), members...)
+	}
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/redis/go-redis/v9"
+)
+
+// A message's mark: "serving:TOKEN" while one instance serves it, "done"
+// once its effects are written. A message is marked done only after it was
+// served, so one that failed, or whose instance died, is served again when
+// it is redelivered.
+
+// servedTTL is how long a served message id is remembered. Platforms
+// redeliver within minutes; a day is ample.
+const servedTTL = 24 * time.Hour
+
+// servingTTL bounds how long an instance that died while serving a message
+// keeps its redelivery waiting. Commands take milliseconds; a lease waits
+// at most seconds.
+const servingTTL = 30 * time.Second
+
+const markDone = "done"
+
+// ClaimMessage marks msgKey as being served by the caller and returns the
+// claim's token. It fails with bot.ErrAlreadyServed when the message was
+// served before, and with bot.ErrInFlight while another claim on it is
+// alive. It implements bot.Deduper.
+func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error) {
+	key := s.k.seen(msgKey)
+	token := newToken()
+	ok, err := s.rdb.SetNX(ctx, key, "serving:"+token, servingTTL).Result()
+	if err != nil || ok {
+		return token, err
+	}
+	mark, err := s.rdb.Get(ctx, key).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		// The other claim ended between the two commands: try once more.
+		return s.claimAgain(ctx, key, token)
+	case err != nil:
+		return "", err
+	case mark == markDone:
+		return "", bot.ErrAlreadyServed
+	}
+	return "", fmt.Errorf("%w: %s", bot.ErrInFlight, msgKey)
+}
+
+func (s *Store) claimAgain(ctx context.Context, key, token string) (string, error) {
+	ok, err := s.rdb.SetNX(ctx, key, "serving:"+token, servingTTL).Result()
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", fmt.Errorf("%w: %s", bot.ErrInFlight, key)
+	}
+	return token, nil
+}
+
+// FinishMessage ends the claim token holds on msgKey. served marks the
+// message done, so a redelivery is dropped; otherwise the claim is let go
+// and a redelivery is served.
+func (s *Store) FinishMessage(ctx context.Context, msgKey, token string, served bool) error {
+	key := s.k.seen(msgKey)
+	if served {
+		return s.rdb.Set(ctx, key, markDone, servedTTL).Err()
+	}
+	mark, err := s.rdb.Get(ctx, key).Result()
+	switch {
+	case errors.Is(err, redis.Nil):
+		return nil // expired
+	case err != nil:
+		return err
+	case mark != "serving:"+token:
+		return nil // no longer ours
+	}
+	return s.rdb.Del(ctx, key).Err()
+}
+
+// Unavailable reports whether err means the store could not be reached or
+// cannot serve right now (a connection refused or cut, a timeout, a Cluster
+// slot without a master, a replica during failover, the embedded database
+// locked), as opposed to a refusal or a bug: the person is told the system
+// is busy, and the message is served again when it is redelivered.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, redis.ErrClosed), errors.Is(err, redis.ErrPoolTimeout),
+		errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	for _, prefix := range []string{"CLUSTERDOWN", "LOADING", "MASTERDOWN", "READONLY", "TRYAGAIN", "NOREPLICAS"} {
+		if redis.HasErrorPrefix(err, prefix) {
+			return true
+		}
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "connection refused")
+}

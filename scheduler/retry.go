@@ -1,0 +1,213 @@
+package scheduler
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+)
+
+// A delivery that fails is retried with backoff for its useful window (the
+// reminder's StaleAfter, or defaultRetryWindow), then put in the dead-letter
+// list, where the operator's log and the station head can see it. It is
+// never dropped silently. A job that sends several messages (a broadcast to
+// three groups) remembers which recipients it reached, so a retry sends
+// only to the others: each recipient once.
+
+const (
+	// defaultRetryWindow is how long a failed delivery of a reminder with
+	// no StaleAfter is retried.
+	defaultRetryWindow = 6 * time.Hour
+	// firstBackoff and maxBackoff bound the wait between retries, which
+	// doubles from the first to the most.
+	firstBackoff = 15 * time.Second
+	maxBackoff   = 30 * time.Minute
+	// maxDeadLetters is how many dead letters are kept, newest first.
+	maxDeadLetters = 1000
+)
+
+// DeadLetter is a delivery that failed for the whole of its useful window.
+type DeadLetter struct {
+	ID       string    `json:"id"`
+	Job      string    `json:"job,omitempty"`
+	Payload  string    `json:"payload,omitempty"`
+	Chat     string    `json:"chat,omitempty"` // for a plain message
+	Fire     time.Time `json:"fire"`
+	At       time.Time `json:"at"` // when it was given up
+	Attempts int       `json:"attempts"`
+	Err      string    `json:"err"`
+}
+
+// backoff is the wait before retry n (1, 2, …).
+func backoff(n int) time.Duration {
+	d := firstBackoff
+	for i := 1; i < n && d < maxBackoff; i++ {
+		d *= 2
+	}
+	return min(d, maxBackoff)
+}
+
+// retryWindow is how long after it fell due an occurrence of rec is still
+// worth retrying.
+func retryWindow(rec *record) time.Duration {
+	if rec.StaleAfterMs > 0 {
+		return time.Duration(rec.StaleAfterMs) * time.Millisecond
+	}
+	return defaultRetryWindow
+}
+
+// retryLater records a failed delivery of c and puts the occurrence back in
+// the queue for after its backoff, or, past its useful window, in the
+// dead-letter list.
+func (s *Scheduler) retryLater(ctx context.Context, c *claim, latest, now time.Time, sendErr error) (outcome, error) {
+	fail := s.k.failures(c.member)
+	var attempts *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		attempts = p.HIncrBy(ctx, fail, "n", 1)
+		p.HSet(ctx, fail, "err", sendErr.Error())
+		p.Expire(ctx, fail, doneTTL)
+		return nil
+	})
+	if err != nil {
+		return failed, fmt.Errorf("record failed delivery of %q: %w", c.member, err)
+	}
+	n := int(attempts.Val())
+	retry := now.Add(backoff(n))
+	log := s.log.With("id", c.id, "fire", latest, "attempts", n, "err", sendErr)
+	if retry.After(latest.Add(retryWindow(c.rec))) {
+		return removed, s.giveUp(ctx, c, latest, now, n, sendErr.Error())
+	}
+	log.Warn("reminder delivery failed; retrying", "retryAt", retry)
+	if err := s.rdb.ZAdd(ctx, s.k.due(), redis.Z{Score: float64(retry.UnixMilli()), Member: c.member}).Err(); err != nil {
+		return failed, fmt.Errorf("requeue reminder %q: %w", c.member, err)
+	}
+	s.release(ctx, c.id, c.token, c.taken)
+	return failed, nil
+}
+
+// giveUp puts c in the dead-letter list and acks it.
+func (s *Scheduler) giveUp(ctx context.Context, c *claim, latest, now time.Time, attempts int, reason string) error {
+	s.log.Error("reminder not delivered: given up after its useful window; see the dead letters",
+		"id", c.id, "fire", latest, "attempts", attempts, "err", reason)
+	dl := DeadLetter{ID: c.id, Job: c.rec.Job, Payload: c.rec.Payload, Fire: latest, At: now,
+		Attempts: attempts, Err: reason}
+	if c.rec.Job == "" {
+		dl.Chat = c.rec.Message.Chat.Key()
+	}
+	data, err := json.Marshal(dl)
+	if err != nil {
+		return fmt.Errorf("encode dead letter %q: %w", c.id, err)
+	}
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, s.k.dead(), data)
+		p.LTrim(ctx, s.k.dead(), 0, maxDeadLetters-1)
+		return nil
+	}); err != nil {
+		return fmt.Errorf("keep dead letter %q: %w", c.id, err)
+	}
+	return s.ack(ctx, c, latest, now)
+}
+
+// failedBefore returns how many times c's delivery failed and the last
+// error, when it did.
+func (s *Scheduler) failedBefore(ctx context.Context, c *claim) (int, string, error) {
+	v, err := s.rdb.HGetAll(ctx, s.k.failures(c.member)).Result()
+	if err != nil {
+		return 0, "", fmt.Errorf("read failed deliveries of %q: %w", c.member, err)
+	}
+	n, _ := strconv.Atoi(v["n"])
+	return n, v["err"], nil
+}
+
+// DeadLetters returns the newest dead letters that keep says to, at most
+// limit (nil keep: all).
+func (s *Scheduler) DeadLetters(ctx context.Context, keep func(DeadLetter) bool, limit int) ([]DeadLetter, error) {
+	raw, err := s.rdb.LRange(ctx, s.k.dead(), 0, maxDeadLetters-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read dead letters: %w", err)
+	}
+	var out []DeadLetter
+	for _, r := range raw {
+		var dl DeadLetter
+		if err := json.Unmarshal([]byte(r), &dl); err != nil {
+			continue
+		}
+		dl.Fire, dl.At = dl.Fire.In(bot.Shanghai), dl.At.In(bot.Shanghai)
+		if keep == nil || keep(dl) {
+			out = append(out, dl)
+			if len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// occurrenceRun is what a job's sends share while one occurrence runs.
+type occurrenceRun struct {
+	s      *Scheduler
+	member string
+	mu     sync.Mutex
+	errs   []error
+}
+
+type runKey struct{}
+
+// SendOnce sends out through sender. Called from a job, it sends each
+// recipient (chat and text) once per occurrence however often the job is
+// retried, and a failure makes the occurrence fail, so it is retried; the
+// error is returned too. Elsewhere it is sender.Send.
+func SendOnce(ctx context.Context, sender bot.Sender, out bot.Outgoing) error {
+	run, _ := ctx.Value(runKey{}).(*occurrenceRun)
+	if run == nil {
+		return sender.Send(ctx, out)
+	}
+	sum := sha256.Sum256([]byte(out.Text))
+	recipient := out.Chat.Key() + "|" + hex.EncodeToString(sum[:8])
+	sentKey := run.s.k.sent(run.member)
+	seen, err := run.s.rdb.SIsMember(ctx, sentKey, recipient).Result()
+	if err != nil {
+		return run.fail(fmt.Errorf("read reminder recipients: %w", err))
+	}
+	if seen {
+		return nil
+	}
+	if err := sender.Send(ctx, out); err != nil {
+		if errors.Is(err, bot.ErrUnreachable) {
+			return err // removed or blocked: retrying cannot help
+		}
+		return run.fail(err)
+	}
+	_, err = run.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SAdd(ctx, sentKey, recipient)
+		p.Expire(ctx, sentKey, doneTTL)
+		return nil
+	})
+	if err != nil {
+		// Sent but not remembered: a retry may send it again.
+		return run.fail(fmt.Errorf("remember reminder recipient: %w", err))
+	}
+	return nil
+}
+
+func (r *occurrenceRun) fail(err error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, err)
+	return err
+}
+
+func (r *occurrenceRun) err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return errors.Join(r.errs...)
+}
