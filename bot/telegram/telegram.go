@@ -130,7 +130,6 @@ type runState struct {
 	// ctx outlives reading updates, for the button presses answered while
 	// Run stops.
 	ctx  context.Context
-	in   bot.Receiver
 	fail context.CancelCauseFunc
 }
 
@@ -249,7 +248,7 @@ func (t *Telegram) Run(ctx context.Context, in bot.Receiver) error {
 
 	reading, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	rs := &runState{ctx: context.WithoutCancel(ctx), in: in, fail: fail}
+	rs := &runState{ctx: context.WithoutCancel(ctx), fail: fail}
 	if !t.run.CompareAndSwap(nil, rs) {
 		return errors.New("telegram: Run called twice at once")
 	}
