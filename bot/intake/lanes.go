@@ -20,8 +20,9 @@ type Entry struct {
 }
 
 // Handler serves one entry. It reports false when it could not finish (its
-// context was cancelled first): the entry then stays queued and is served
-// again later.
+// context was cancelled first, or the message is being served elsewhere):
+// a Queue then keeps the entry, and the chat's later ones, and serves them
+// again later, in order.
 type Handler func(ctx context.Context, e Entry) bool
 
 // Intake is where a platform keeps what it read until it has been served:
