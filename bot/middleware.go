@@ -183,8 +183,26 @@ type Bot struct {
 }
 
 // Receive serves m and logs an error that no middleware logged.
-func (b *Bot) Receive(ctx context.Context, m *Message) {
-	if err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m); err != nil && !Logged(err) {
+func (b *Bot) Receive(ctx context.Context, m *Message) { b.ReceiveOrRetry(ctx, m) }
+
+// Retrier is a Receiver that reports when a message could not be served yet
+// and should be handed over again later. A platform that keeps its messages
+// until served (see package intake) keeps such a message.
+type Retrier interface {
+	Receiver
+	// ReceiveOrRetry serves m like Receive, and reports false when m must
+	// be handed over again later.
+	ReceiveOrRetry(ctx context.Context, m *Message) bool
+}
+
+// ReceiveOrRetry serves m like Receive. It reports false when m is being
+// served elsewhere (ErrInFlight: another instance, or one that died while
+// serving it and whose claim has not run out yet): handed over again later,
+// it is served, or dropped as served.
+func (b *Bot) ReceiveOrRetry(ctx context.Context, m *Message) bool {
+	err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m)
+	if err != nil && !Logged(err) {
 		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "command", m.Command, "err", err)
 	}
+	return !errors.Is(err, ErrInFlight)
 }

@@ -16,5 +16,11 @@
 // must remember across restarts and instances it keeps through the Records
 // interface, which the store implements.
 //
-// Package telegram imports only package bot of huzhu's packages.
+// Updates are kept in an intake (package intake) before they are confirmed
+// to Telegram, and served from there: huzhu polls getUpdates itself, moving
+// the offset past a batch only once the batch is kept, and answers a webhook
+// request only once its update is kept.
+//
+// Package telegram imports only packages bot and bot/intake of huzhu's
+// packages.
 package telegram

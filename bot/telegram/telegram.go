@@ -2,10 +2,12 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/intake"
 )
 
 // PlatformName is Telegram's platform name, used in its chat and user keys
@@ -28,14 +31,6 @@ const DefaultListen = ":8443"
 
 // DefaultParallel is how many chats are served at once by default.
 const DefaultParallel = 32
-
-// maxPending is how many updates may wait to be served in all before
-// reading more waits (see chatQueues).
-const maxPending = 1024
-
-// drainGrace is how long Run lets the messages already read finish after
-// ctx is done, before their handlers are cancelled too.
-const drainGrace = 10 * time.Second
 
 // allowedUpdates are the updates huzhu reads: messages, button presses,
 // and changes to the bot's own membership (removed from a group, blocked).
@@ -93,9 +88,15 @@ type Options struct {
 	Log *slog.Logger
 	// Clock stamps button presses; nil means the system clock.
 	Clock bot.Clock
-	// Parallel is how many chats are served at once; DefaultParallel when
-	// zero.
+	// Parallel is how many chats are served at once without an Intake;
+	// DefaultParallel when zero.
 	Parallel int
+	// Intake keeps the updates read until they are served: an update is
+	// confirmed to Telegram (by the next getUpdates, or the webhook's
+	// answer) only once Intake.Add returned. An *intake.Queue keeps them in
+	// the store, so that no update is lost when a process dies; nil keeps
+	// them in this process only.
+	Intake intake.Intake
 }
 
 // Telegram is the Telegram platform. Send is safe for concurrent use, also
@@ -107,6 +108,9 @@ type Telegram struct {
 	clock       bot.Clock
 	rec         *cachedRecords
 	webhookPath string
+	intake      intake.Intake
+	apiURL      string       // the Bot API server, for getUpdates
+	poller      *http.Client // getUpdates' long polls
 
 	me  atomic.Pointer[models.User]
 	run atomic.Pointer[runState]
@@ -116,19 +120,17 @@ type Telegram struct {
 
 	answerSlots chan struct{} // callback answers in flight on their own
 	presses     pressBook     // button presses not answered yet
-	apiErrs     throttle      // the library's polling errors
+	apiErrs     throttle      // polling errors
+	keepErrs    throttle      // updates the intake could not keep
 	badSecrets  throttle      // webhook requests without the secret
 }
 
-// runState is one Run's: where messages go and how they are ordered.
+// runState is one Run's.
 type runState struct {
-	// ctx is the handlers' context. It outlives the intake by drainGrace,
-	// so messages already read are served while Run stops.
-	ctx     context.Context
-	stopped <-chan struct{} // closed when intake stops
-	in      bot.Receiver
-	queues  *chatQueues
-	fail    context.CancelCauseFunc
+	// ctx outlives reading updates, for the button presses answered while
+	// Run stops.
+	ctx  context.Context
+	fail context.CancelCauseFunc
 }
 
 // ErrNoToken is returned by New without a token.
@@ -146,6 +148,9 @@ func New(opts Options) (*Telegram, error) {
 		aliases:     map[int64]int64{},
 		answerSlots: make(chan struct{}, 16),
 		webhookPath: "/",
+		intake:      opts.Intake,
+		apiURL:      apiBase(opts.APIURL),
+		poller:      newPoller(),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -158,6 +163,9 @@ func New(opts Options) (*Telegram, error) {
 	}
 	if t.opts.Parallel <= 0 {
 		t.opts.Parallel = DefaultParallel
+	}
+	if t.intake == nil {
+		t.intake = intake.NewLocal(t.opts.Parallel)
 	}
 	records := opts.Records
 	if records == nil {
@@ -178,13 +186,7 @@ func New(opts Options) (*Telegram, error) {
 	}
 	libOpts := []tgbot.Option{
 		tgbot.WithSkipGetMe(), // Run asks, so a network failure is Run's to retry
-		tgbot.WithDefaultHandler(t.onUpdate),
-		// The library's worker hands updates over in order; chatQueues
-		// decides what runs in parallel.
-		tgbot.WithNotAsyncHandlers(),
-		tgbot.WithWorkers(1),
 		tgbot.WithErrorsHandler(t.onLibError),
-		tgbot.WithAllowedUpdates(allowedUpdates),
 	}
 	if opts.APIURL != "" {
 		libOpts = append(libOpts, tgbot.WithServerURL(strings.TrimRight(opts.APIURL, "/")))
@@ -231,10 +233,12 @@ func (t *Telegram) PrivateLink(context.Context) string {
 	return "https://t.me/" + me.Username + "?start=" + bot.InboxPayload
 }
 
-// Run reads updates, by long polling or from the webhook, and hands every
-// message to in, until ctx is done or Telegram refuses the token. Messages
-// already read are served for up to drainGrace after ctx is done. It returns
-// ctx's error after a clean stop.
+// Run reads updates, by long polling or from the webhook, keeps them in the
+// intake and serves them from there, handing every message to in, until ctx
+// is done or Telegram refuses the token. An update is confirmed to Telegram
+// only once it is kept. Messages being served may finish within the
+// intake's grace period after ctx is done. It returns ctx's error after a
+// clean stop.
 func (t *Telegram) Run(ctx context.Context, in bot.Receiver) error {
 	me, err := t.api.GetMe(ctx)
 	if err != nil {
@@ -242,56 +246,35 @@ func (t *Telegram) Run(ctx context.Context, in bot.Receiver) error {
 	}
 	t.me.Store(me)
 
-	intake, fail := context.WithCancelCause(ctx)
+	reading, fail := context.WithCancelCause(ctx)
 	defer fail(nil)
-	handlers, stopHandlers := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopHandlers()
-	rs := &runState{ctx: handlers, stopped: intake.Done(), in: in,
-		queues: newChatQueues(t.opts.Parallel, maxPending), fail: fail}
+	rs := &runState{ctx: context.WithoutCancel(ctx), fail: fail}
 	if !t.run.CompareAndSwap(nil, rs) {
 		return errors.New("telegram: Run called twice at once")
 	}
 	defer t.run.Store(nil)
 
+	served := make(chan error, 1)
+	go func() { served <- t.intake.Serve(reading, t.handle(in)) }()
 	if t.opts.WebhookURL != "" {
 		t.log.Info("telegram ready", "bot", "@"+me.Username, "mode", "webhook", "listen", t.listenAddr(), "path", t.webhookPath)
-		err = t.serveWebhook(intake, rs)
+		err = t.serveWebhook(reading, rs)
 	} else {
 		t.log.Info("telegram ready", "bot", "@"+me.Username, "mode", "polling")
-		err = t.poll(intake)
+		err = t.poll(reading, rs)
 	}
 	fail(nil)
-	if !rs.queues.wait(drainGrace) {
-		t.log.Warn("messages still being served after the grace period; cancelling them")
-		stopHandlers()
-		rs.queues.wait(drainGrace)
+	if serr := <-served; err == nil {
+		err = serr
 	}
 	if err != nil {
 		return err
 	}
-	return context.Cause(intake)
+	return context.Cause(reading)
 }
 
-// poll reads updates by long polling until ctx is done.
-func (t *Telegram) poll(ctx context.Context) error {
-	// getUpdates is refused while a webhook is set; someone who switched
-	// from webhook to polling expects polling to work.
-	info, err := t.api.GetWebhookInfo(ctx)
-	if err != nil {
-		return fmt.Errorf("telegram: getWebhookInfo: %w", err)
-	}
-	if info.URL != "" {
-		t.log.Warn("removing the webhook to poll for updates; unset TELEGRAM_WEBHOOK_URL only when no instance serves it", "webhook", info.URL)
-		if _, err := t.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
-			return fmt.Errorf("telegram: deleteWebhook: %w", err)
-		}
-	}
-	t.api.Start(ctx) // returns when ctx is done
-	return nil
-}
-
-// onLibError receives the errors the library does not return, mostly from
-// polling. A refused token ends Run; the rest the library retries itself.
+// onLibError receives the errors of polling, and those the library does not
+// return. A refused token ends Run; the rest are retried.
 func (t *Telegram) onLibError(err error) {
 	if errors.Is(err, tgbot.ErrorUnauthorized) {
 		if rs := t.run.Load(); rs != nil {
@@ -308,65 +291,57 @@ func (t *Telegram) onLibError(err error) {
 	})
 }
 
-// onUpdate is the library's handler for every polled update, called in
-// order on one goroutine.
-func (t *Telegram) onUpdate(ctx context.Context, _ *tgbot.Bot, upd *models.Update) {
-	rs := t.run.Load()
-	if rs == nil {
-		return
-	}
-	if _, err := t.dispatch(ctx, rs, upd); err != nil && ctx.Err() == nil {
-		t.log.Warn("update dropped", "update", upd.ID, "err", err)
+// handle returns the intake's handler: it serves one kept update and
+// reports whether it was served to the end (not cut short by the end of
+// the grace period), so that an update cut short is served again later.
+func (t *Telegram) handle(in bot.Receiver) intake.Handler {
+	return func(ctx context.Context, e intake.Entry) bool {
+		var upd models.Update
+		if err := json.Unmarshal(e.Data, &upd); err != nil {
+			t.log.Error("kept update not readable, dropped", "update", e.ID, "err", err)
+			return true
+		}
+		return t.serve(ctx, in, &upd) && ctx.Err() == nil
 	}
 }
 
-// dispatch queues upd behind its chat's earlier updates and returns a
-// channel closed once it has been served.
-func (t *Telegram) dispatch(ctx context.Context, rs *runState, upd *models.Update) (<-chan struct{}, error) {
-	done := make(chan struct{})
-	chat, ok := updateChat(upd)
-	if !ok {
-		close(done)
-		return done, nil
-	}
-	if cq := upd.CallbackQuery; cq != nil {
-		t.openPress(rs.ctx, cq.ID)
-	}
-	err := rs.queues.submit(ctx, chat, func() {
-		defer close(done)
-		t.serve(rs, upd)
-	})
-	if cq := upd.CallbackQuery; cq != nil && err != nil {
-		t.settlePress(rs.ctx, cq.ID)
-	}
-	return done, err
-}
-
-// serve handles one update; a panic is logged, not allowed to stop the
-// other chats.
-func (t *Telegram) serve(rs *runState, upd *models.Update) {
+// serve handles one update and reports false when it must be served again
+// later (see bot.Retrier); a panic is logged, not allowed to stop the other
+// chats.
+func (t *Telegram) serve(ctx context.Context, in bot.Receiver, upd *models.Update) (served bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			t.log.Error("panic serving update", "update", upd.ID, "panic", r)
+			served = true
 		}
 	}()
-	ctx := rs.ctx
 	switch {
 	case upd.Message != nil:
-		t.serveMessage(ctx, rs.in, upd.Message)
+		return t.serveMessage(ctx, in, upd.Message)
 	case upd.CallbackQuery != nil:
 		cq := upd.CallbackQuery
 		defer t.settlePress(ctx, cq.ID)
 		t.learn(ctx, cq.From)
 		if m := convertCallback(cq, t.clock.Now()); m != nil {
-			rs.in.Receive(ctx, m)
+			return receive(ctx, in, m)
 		}
 	case upd.MyChatMember != nil:
 		t.membershipChanged(ctx, upd.MyChatMember)
 	}
+	return true
 }
 
-func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *models.Message) {
+// receive hands m to in and reports false when in says m must be handed
+// over again later.
+func receive(ctx context.Context, in bot.Receiver, m *bot.Message) bool {
+	if r, ok := in.(bot.Retrier); ok {
+		return r.ReceiveOrRetry(ctx, m)
+	}
+	in.Receive(ctx, m)
+	return true
+}
+
+func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *models.Message) bool {
 	if msg.From != nil {
 		t.learn(ctx, *msg.From)
 	}
@@ -379,10 +354,10 @@ func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *model
 	switch {
 	case msg.MigrateToChatID != 0:
 		t.migrate(ctx, msg.Chat.ID, msg.MigrateToChatID, msg.Chat.Title)
-		return
+		return true
 	case msg.MigrateFromChatID != 0:
 		t.migrate(ctx, msg.MigrateFromChatID, msg.Chat.ID, msg.Chat.Title)
-		return
+		return true
 	}
 	if msg.From != nil && !msg.From.IsBot {
 		// Whoever writes in a chat shows the bot can write there: a private
@@ -391,8 +366,9 @@ func (t *Telegram) serveMessage(ctx context.Context, in bot.Receiver, msg *model
 	}
 	resolve := func(handle string) (bot.User, bool) { return t.rec.userByHandle(ctx, handle) }
 	if m := convertMessage(msg, t.me.Load(), resolve); m != nil {
-		in.Receive(ctx, m)
+		return receive(ctx, in, m)
 	}
+	return true
 }
 
 // learn remembers u's username, so "@username" can be resolved later.

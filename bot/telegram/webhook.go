@@ -6,12 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/huzhu-station/huzhu/bot/intake"
 )
 
 // secretHeader carries the webhook's secret token in Telegram's requests.
@@ -19,13 +22,6 @@ const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 // maxUpdateBytes bounds one webhook request's body.
 const maxUpdateBytes = 1 << 20
-
-// webhookWait is how long a webhook request waits for its update to be
-// served before answering anyway. Answering after serving lets Telegram
-// redeliver what an instance that died never served (the dedupe drops what
-// it did serve) and slows Telegram down when huzhu is busy; answering
-// before Telegram's own timeout stops it redelivering what is merely slow.
-const webhookWait = 25 * time.Second
 
 // shutdownGrace bounds how long the webhook server waits for requests in
 // flight when Run stops.
@@ -97,31 +93,35 @@ func (t *Telegram) serveHTTP(w http.ResponseWriter, r *http.Request, rs *runStat
 		http.Error(w, "unauthorized", http.StatusUnauthorized)
 		return
 	}
-	var upd models.Update
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxUpdateBytes)).Decode(&upd); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxUpdateBytes))
+	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 			return
 		}
+		http.Error(w, "bad request", http.StatusBadRequest) // Telegram sends it again
+		return
+	}
+	var upd models.Update
+	if err := json.Unmarshal(raw, &upd); err != nil {
 		// An update this library cannot read would come back for ever:
 		// it is dropped, as the library drops one when polling.
 		t.log.Warn("webhook update not readable, dropped", "err", err)
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	done, err := t.dispatch(r.Context(), rs, &upd)
-	if err != nil {
-		http.Error(w, "busy", http.StatusServiceUnavailable) // Telegram sends it again
-		return
-	}
-	wait := time.NewTimer(webhookWait)
-	defer wait.Stop()
-	select {
-	case <-done:
-	case <-wait.C:
-	case <-rs.stopped:
-	case <-r.Context().Done():
+	// Telegram forgets an update once answered 200: only a kept update is.
+	// One sent again (after a timeout, or a crash before the answer) is
+	// kept once, by its update_id.
+	if e, ok := entryOf(&upd, raw); ok {
+		if err := t.keep(r.Context(), rs, []intake.Entry{e}); err != nil {
+			t.keepErrs.do(t.clock.Now(), func(suppressed int) {
+				t.log.Warn("webhook update not kept; Telegram will send it again", "update", upd.ID, "err", err, "suppressed", suppressed)
+			})
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
 	}
 	w.WriteHeader(http.StatusOK)
 }

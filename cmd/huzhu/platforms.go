@@ -16,6 +16,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/intake"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/telegram"
 	"github.com/huzhu-station/huzhu/bot/wechat"
@@ -127,6 +128,7 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 			Listen:        c.Listen,
 			Records:       st,
 			Log:           log.With("component", "telegram"),
+			Intake:        platformIntake(st, telegram.PlatformName, log),
 		})
 		if err != nil {
 			return nil, err
@@ -157,6 +159,16 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 		out = append(out, platform{Platform: wx, selfPaced: true})
 	}
 	return out, nil
+}
+
+// platformIntake is the queue in the store that a platform keeps what it
+// read in until served, shared by every instance.
+func platformIntake(st *store.Store, name string, log *slog.Logger) *intake.Queue {
+	return intake.NewQueue(st.Client(), intake.Options{
+		Prefix: st.KeyPrefix() + store.KeyVersion,
+		Name:   name,
+		Log:    log.With("component", "intake"),
+	})
 }
 
 // core is what every platform shares: one Dispatcher that every reply,

@@ -1,6 +1,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -49,12 +50,31 @@ type Server struct {
 	failures map[int64][]Failure
 	calls    map[string]int
 	msgID    int
+	hooking  bool // a goroutine delivers to the webhook
+	closed   chan struct{}
 }
 
 type queued struct {
 	id    int64
+	chat  int64 // posted to a webhook in order within a chat
 	raw   json.RawMessage
 	again bool // delivered once more whatever the offset: a redelivery
+}
+
+// chatOf returns the chat an update belongs to.
+func chatOf(u models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message.Message; m != nil {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
 }
 
 // SentMessage is one sendMessage a Server received.
@@ -102,10 +122,13 @@ func NewServer(t testing.TB) *Server {
 	s := &Server{
 		t: t, token: Token, me: BotUser,
 		wake: make(chan struct{}), failures: map[int64][]Failure{},
-		calls: map[string]int{}, webhook: map[string]string{},
+		calls: map[string]int{}, webhook: map[string]string{}, closed: make(chan struct{}),
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() {
+		close(s.closed)
+		s.srv.Close()
+	})
 	return s
 }
 
@@ -122,7 +145,7 @@ func (s *Server) Push(u models.Update) int64 {
 	if err != nil {
 		s.t.Fatalf("telegramtest: marshal update: %v", err)
 	}
-	s.pending = append(s.pending, queued{id: u.ID, raw: raw})
+	s.pending = append(s.pending, queued{id: u.ID, chat: chatOf(u), raw: raw})
 	close(s.wake)
 	s.wake = make(chan struct{})
 	return u.ID
@@ -137,9 +160,23 @@ func (s *Server) Redeliver(u models.Update) {
 	if err != nil {
 		s.t.Fatalf("telegramtest: marshal update: %v", err)
 	}
-	s.pending = append(s.pending, queued{id: u.ID, raw: raw, again: true})
+	s.pending = append(s.pending, queued{id: u.ID, chat: chatOf(u), raw: raw, again: true})
 	close(s.wake)
 	s.wake = make(chan struct{})
+}
+
+// Unconfirmed reports how many pushed updates were not yet confirmed: by a
+// getUpdates with a later offset, or by a webhook's 200.
+func (s *Server) Unconfirmed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, q := range s.pending {
+		if !q.again {
+			n++
+		}
+	}
+	return n
 }
 
 // Fail makes the next sendMessage calls to chat fail with fs, in order.
@@ -287,7 +324,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "setWebhook":
 		s.mu.Lock()
 		s.webhook = form
+		start := !s.hooking && strings.HasPrefix(form["url"], "http://127.0.0.1:")
+		s.hooking = s.hooking || start
 		s.mu.Unlock()
+		if start {
+			go s.deliverWebhooks()
+		}
 		s.reply(w, http.StatusOK, true, Failure{})
 	case "getUpdates":
 		s.getUpdates(w, r, form)
@@ -363,6 +405,91 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, form map[str
 			return
 		}
 	}
+}
+
+// webhookTimeout is how long a webhook delivery waits for its answer.
+const webhookTimeout = 5 * time.Second
+
+// webhookConns is how many webhook requests are open at once, as
+// Telegram's default max_connections.
+const webhookConns = 40
+
+// deliverWebhooks posts pushed updates to the webhook while one on loopback
+// is set, as Telegram does: several at once, one chat's in order (the next
+// only once the one before was answered); an update is forgotten once
+// answered 200, and posted again after any other answer, a timeout or a
+// refused connection, until it is.
+func (s *Server) deliverWebhooks() {
+	client := &http.Client{Timeout: webhookTimeout}
+	conns := make(chan struct{}, webhookConns)
+	busy := map[int64]bool{} // chats with a request open; guarded by s.mu
+	for {
+		s.mu.Lock()
+		hook, secret := s.webhook["url"], s.webhook["secret_token"]
+		var batch []queued
+		if hook != "" {
+			blocked := map[int64]bool{}
+			for i := range s.pending {
+				q := &s.pending[i]
+				if blocked[q.chat] || busy[q.chat] {
+					blocked[q.chat] = true
+					continue
+				}
+				blocked[q.chat] = true
+				busy[q.chat] = true
+				batch = append(batch, *q)
+			}
+		}
+		wake := s.wake
+		s.mu.Unlock()
+		for _, q := range batch {
+			id, again, chat, raw := q.id, q.again, q.chat, q.raw
+			select {
+			case conns <- struct{}{}:
+			case <-s.closed:
+				return
+			}
+			go func() {
+				defer func() { <-conns }()
+				ok := s.post(client, hook, secret, raw)
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				busy[chat] = false
+				if !ok {
+					return
+				}
+				for i, p := range s.pending {
+					if p.id == id && p.again == again {
+						s.pending = append(s.pending[:i], s.pending[i+1:]...)
+						break
+					}
+				}
+			}()
+		}
+		select {
+		case <-wake:
+		case <-time.After(20 * time.Millisecond):
+		case <-s.closed:
+			return
+		}
+	}
+}
+
+// post posts one update to the webhook and reports whether it was answered
+// 200.
+func (s *Server) post(client *http.Client, hook, secret string, raw json.RawMessage) bool {
+	req, err := http.NewRequest(http.MethodPost, hook, bytes.NewReader(raw))
+	if err != nil {
+		return false
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 func (s *Server) sendMessage(w http.ResponseWriter, form map[string]string) {
