@@ -91,30 +91,26 @@ type stored struct {
 
 // NewQueue returns the Queue of opts.Name's entries in rdb.
 func NewQueue(rdb redis.UniversalClient, opts Options) *Queue {
-	if opts.Parallel <= 0 {
-		opts.Parallel = DefaultParallel
-	}
-	if opts.Pending <= 0 {
-		opts.Pending = DefaultPending
-	}
-	if opts.Lease <= 0 {
-		opts.Lease = DefaultLease
-	}
-	if opts.Poll <= 0 {
-		opts.Poll = DefaultPoll
-	}
-	if opts.Grace <= 0 {
-		opts.Grace = DefaultGrace
-	}
-	if opts.SeenFor <= 0 {
-		opts.SeenFor = DefaultSeenFor
-	}
+	opts.Parallel = orDefault(opts.Parallel, DefaultParallel)
+	opts.Pending = orDefault(opts.Pending, DefaultPending)
+	opts.Lease = orDefault(opts.Lease, DefaultLease)
+	opts.Poll = orDefault(opts.Poll, DefaultPoll)
+	opts.Grace = orDefault(opts.Grace, DefaultGrace)
+	opts.SeenFor = orDefault(opts.SeenFor, DefaultSeenFor)
 	log := opts.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Queue{rdb: rdb, opts: opts, log: log, k: newQueueKeys(opts.Prefix, opts.Name),
 		wake: make(chan struct{}, 1)}
+}
+
+// orDefault returns v, or def when v is not set (0 or less).
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Add keeps entries, in order, in one MULTI, skipping those whose id was
