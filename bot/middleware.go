@@ -85,34 +85,42 @@ func Logged(err error) bool {
 // rate limit allows.
 var ErrRateLimited = errors.New("too many messages")
 
-// RateLimit lets each person send a burst of messages and then one every
-// interval. The first message over the limit returns ErrRateLimited, so the
-// person can be told once; the rest are dropped quietly until the limit
-// allows again. Limits are kept in memory per process: they protect the bot
-// from a stuck client, not from abuse across instances.
+// ErrGroupRateLimited is returned when a group, however many people write
+// in it, sends commands faster than the group's limit allows.
+var ErrGroupRateLimited = errors.New("too many messages in the group")
+
+// groupShare is how many people's worth of commands a group may send: its
+// burst and rate are this many times a person's.
+const groupShare = 3
+
+// RateLimit lets each person send a burst of commands and then one every
+// interval, and each group groupShare times as many. Commands are counted
+// when they were written (the message's Time), not when they are served:
+// a flood waiting behind a group's send limit is still a flood, and the
+// commands over the limit are dropped before they delay anyone else's
+// answer. The first command over a limit returns ErrRateLimited (or
+// ErrGroupRateLimited), so the person or group can be told once; the rest
+// are dropped quietly until the limit allows again. Limits are kept in
+// memory per process: a chat's messages are served by one instance at a
+// time, so they hold across instances too.
 func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
-	type state struct {
-		limiter *rate.Limiter
-		warned  bool
-	}
-	var mu sync.Mutex
-	people := map[string]*state{}
+	people := newLimits(rate.Every(interval), burst)
+	groups := newLimits(rate.Every(interval/groupShare), burst*groupShare)
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
-			mu.Lock()
-			p, ok := people[m.Sender.Key()]
-			if !ok {
-				if len(people) > 100_000 {
-					clear(people) // bound memory; losing limiter state is harmless
-				}
-				p = &state{limiter: rate.NewLimiter(rate.Every(interval), burst)}
-				people[m.Sender.Key()] = p
+			at := m.Time
+			if at.IsZero() {
+				at = clock.Now()
 			}
-			allowed := p.limiter.AllowN(clock.Now(), 1)
-			warn := !allowed && !p.warned
-			p.warned = !allowed
-			mu.Unlock()
-			switch {
+			if m.Chat.Kind == Group {
+				switch allowed, warn := groups.allow(m.Chat.Key(), at); {
+				case warn:
+					return fmt.Errorf("%w: %s", ErrGroupRateLimited, m.Chat.Key())
+				case !allowed:
+					return nil
+				}
+			}
+			switch allowed, warn := people.allow(m.Sender.Key(), at); {
 			case warn:
 				return fmt.Errorf("%w: %s", ErrRateLimited, m.Sender.Key())
 			case !allowed:
@@ -121,6 +129,42 @@ func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
 			return next.ServeMessage(ctx, r, m)
 		})
 	}
+}
+
+// limits are token buckets by key, each warning once per run of refusals.
+type limits struct {
+	every rate.Limit
+	burst int
+	mu    sync.Mutex
+	by    map[string]*limit
+}
+
+type limit struct {
+	bucket *rate.Limiter
+	warned bool
+}
+
+func newLimits(every rate.Limit, burst int) *limits {
+	return &limits{every: every, burst: burst, by: map[string]*limit{}}
+}
+
+// allow takes a token for key at t; warn is set for the first refusal
+// after an allowed one.
+func (l *limits) allow(key string, t time.Time) (allowed, warn bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.by[key]
+	if !ok {
+		if len(l.by) > 100_000 {
+			clear(l.by) // bound memory; losing limiter state is harmless
+		}
+		b = &limit{bucket: rate.NewLimiter(l.every, l.burst)}
+		l.by[key] = b
+	}
+	allowed = b.bucket.AllowN(t, 1)
+	warn = !allowed && !b.warned
+	b.warned = !allowed
+	return allowed, warn
 }
 
 // Deduper remembers which messages were served, so a redelivered message

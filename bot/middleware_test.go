@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -309,5 +310,48 @@ func TestLogging(t *testing.T) {
 		if strings.Contains(r, "fail ") || strings.Contains(r, "text=") {
 			t.Errorf("record %q holds the message text", r)
 		}
+	}
+}
+
+// TestRateLimitCountsOnArrival: commands are counted when they were
+// written, so a flood served slowly (behind a group's send limit) is still
+// limited, and a flood from many accounts in one group is limited too.
+func TestRateLimitCountsOnArrival(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+	clock := bot.NewFakeClock(start)
+	var next counter
+	h := bot.RateLimit(time.Second, 5, clock)(&next)
+
+	// 60 commands written in the same second, served one every 3 s.
+	limited := 0
+	for range 60 {
+		m := groupMessage("", "flood")
+		m.Time = start
+		err := h.ServeMessage(ctx, nil, m)
+		if errors.Is(err, bot.ErrRateLimited) {
+			limited++
+		}
+		clock.Advance(3 * time.Second)
+	}
+	if got := next.count(); got != 5 || limited != 1 {
+		t.Fatalf("a flood written at once and served slowly: served %d, warned %d; want the burst of 5, one warning", got, limited)
+	}
+
+	// Twenty accounts, a burst each, written at once in another group.
+	var groupNext counter
+	g := bot.RateLimit(time.Second, 5, clock)(&groupNext)
+	groupWarned := 0
+	for i := range 20 {
+		for range 2 {
+			m := groupMessage("", fmt.Sprintf("u%d", i))
+			m.Time = start
+			if err := g.ServeMessage(ctx, nil, m); errors.Is(err, bot.ErrGroupRateLimited) {
+				groupWarned++
+			}
+		}
+	}
+	if got := groupNext.count(); got != 15 || groupWarned != 1 {
+		t.Fatalf("many accounts flooding one group: served %d, warned %d; want the group's burst of 15, one warning", got, groupWarned)
 	}
 }

@@ -90,6 +90,8 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 			return r.Toast(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
 		case errors.Is(err, bot.ErrRateLimited):
 			return r.Toast(ctx, tr(ctx, "rate_limited"))
+		case errors.Is(err, bot.ErrGroupRateLimited):
+			return r.Reply(ctx, tr(ctx, "group_rate_limited"))
 		case errors.Is(err, store.ErrBusy):
 			return r.Toast(ctx, tr(ctx, "busy"))
 		}
