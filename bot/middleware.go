@@ -226,7 +226,8 @@ type Bot struct {
 	Log     *slog.Logger
 }
 
-// Receive serves m and logs an error that no middleware logged.
+// Receive cleans the display names in m (see CleanName), serves it and
+// logs an error that no middleware logged.
 func (b *Bot) Receive(ctx context.Context, m *Message) { b.ReceiveOrRetry(ctx, m) }
 
 // Retrier is a Receiver that reports when a message could not be served yet
@@ -242,8 +243,10 @@ type Retrier interface {
 // ReceiveOrRetry serves m like Receive. It reports false when m is being
 // served elsewhere (ErrInFlight: another instance, or one that died while
 // serving it and whose claim has not run out yet): handed over again later,
-// it is served, or dropped as served.
+// it is served, or dropped as served. The display names in m are cleaned
+// first (see CleanName), once, before any handler sees them.
 func (b *Bot) ReceiveOrRetry(ctx context.Context, m *Message) bool {
+	cleanIdentities(m)
 	err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m)
 	if err != nil && !Logged(err) {
 		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "command", m.Command, "err", err)
