@@ -1,0 +1,55 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/bot/store/storetest"
+)
+
+func TestJoinRequests(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1)
+		r301, _ := bot.ParseRoom("3-2-301")
+
+		req, err := s.RequestJoin(ctx, st.ID, bob, r301, t0)
+		if err != nil || req.N != 1 || req.UserKey != bob.Key() || req.Name != bob.Name {
+			t.Fatalf("RequestJoin = %+v, %v", req, err)
+		}
+		got, err := s.JoinRequest(ctx, st.ID, req.N)
+		if err != nil || got.Room != r301 || got.UserKey != bob.Key() || !got.Created.Equal(t0) {
+			t.Fatalf("JoinRequest = %+v, %v", got, err)
+		}
+		// A request is not membership.
+		if members, _ := s.HouseholdMembers(ctx, st.ID, r301.Key()); len(members) != 0 {
+			t.Errorf("household members %v after a request", members)
+		}
+		if ok, err := s.DropJoinRequest(ctx, st.ID, req.N); !ok || err != nil {
+			t.Fatalf("DropJoinRequest = %v, %v", ok, err)
+		}
+		// Answered once: a second answer finds nothing.
+		if ok, err := s.DropJoinRequest(ctx, st.ID, req.N); ok || err != nil {
+			t.Errorf("second DropJoinRequest = %v, %v", ok, err)
+		}
+		if _, err := s.JoinRequest(ctx, st.ID, req.N); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("answered request: %v, want ErrNotFound", err)
+		}
+		if next, err := s.RequestJoin(ctx, st.ID, carol, r301, t0); err != nil || next.N != 2 {
+			t.Errorf("next request = %+v, %v", next, err)
+		}
+
+		// Once a roster is imported, rooms outside it cannot be asked for.
+		if _, err := s.ImportRoster(ctx, st.ID, []store.RosterEntry{{Room: r301}}); err != nil {
+			t.Fatal(err)
+		}
+		other, _ := bot.ParseRoom("9-1-101")
+		if _, err := s.RequestJoin(ctx, st.ID, bob, other, t0); !errors.Is(err, store.ErrRoomUnknown) {
+			t.Errorf("room outside the roster: %v, want ErrRoomUnknown", err)
+		}
+	})
+}
