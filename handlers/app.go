@@ -38,12 +38,15 @@ type App struct {
 	log    *slog.Logger
 	sched  *scheduler.Scheduler
 	admins []string
-	router *bot.Router
+	// botNames are the bot's own names, which nobody may register under.
+	botNames []string
+	router   *bot.Router
 }
 
 // New returns the App with every command registered.
 func New(d Deps) *App {
-	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, sched: d.Scheduler, admins: d.Admins}
+	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, sched: d.Scheduler, admins: d.Admins,
+		botNames: d.BotNames}
 	a.router = bot.NewRouter(d.BotNames...)
 	a.registerRoutes()
 	a.registerJobs()

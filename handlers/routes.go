@@ -13,6 +13,7 @@ func (a *App) registerRoutes() {
 	// Stations and people.
 	r.HandleFunc("station", []string{"本站", "建站=create", "关联=link", "站码=code"}, a.station)
 	r.HandleFunc("bind", []string{"登记"}, a.bind)
+	r.HandleFunc("join", []string{"确认入户=confirm", "同意入户=confirm", "拒绝入户=refuse"}, a.join)
 	r.HandleFunc("role", []string{"任命", "免职=remove"}, a.role)
 	r.HandleFunc("roster", []string{"住户", "名册"}, a.roster)
 	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.help)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -12,7 +13,8 @@ import (
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
-// maxNameRunes bounds station and display names.
+// maxNameRunes bounds the names of stations, teams and places. (People's
+// names are bounded by bot.MaxNameRunes.)
 const maxNameRunes = 30
 
 // station serves /station and its subcommands: the card, create, link, code.
@@ -152,7 +154,11 @@ func satisfaction(ctx context.Context, s store.MonthStats) string {
 	return fmt.Sprintf("%d%%", s.Satisfied*100/s.Rated)
 }
 
-// bind serves /bind ROOM [NAME] and, for staff, /bind @who ROOM.
+// bind serves /bind ROOM [NAME] and, for staff, /bind @who ROOM. NAME is
+// what the sender is to be called; it may not pass for a member of staff
+// (see claimName). Joining a household that already has members is a
+// request its members confirm (see requestJoin). The answer names the person
+// with their room, so in a group it goes privately.
 func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
 	if err != nil {
@@ -172,21 +178,37 @@ func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		if !me.IsStaff() && !me.Has(store.RoleDuty) && !me.LeadsBuilding(room.Building) {
 			return needRole(store.RoleHead, store.RoleDeputy, store.RoleDuty, store.RoleLeader)
 		}
-		target = who[0]
-	} else if rest != "" {
-		if utf8.RuneCountInString(rest) > maxNameRunes {
-			return badForm("usage_bind", "name_too_long", i18n.Args{"Max": maxNameRunes})
+		// Staff and the building's leader vouch for the person themselves.
+		if target, err = a.knownPerson(ctx, st, who[0]); err != nil {
+			return err
 		}
-		target.Name = rest
+		return a.bindNow(ctx, r, m, st, target, room)
 	}
-	err = a.store.BindRoom(ctx, st.ID, target, room, a.now())
+	if rest != "" {
+		if target.Name, err = a.claimName(ctx, st, rest); err != nil {
+			return err
+		}
+	}
+	members, err := a.store.HouseholdMembers(ctx, st.ID, room.Key())
+	if err != nil {
+		return err
+	}
+	if len(members) > 0 && !slices.Contains(members, target.Key()) {
+		return a.requestJoin(ctx, r, m, st, target, room, members)
+	}
+	return a.bindNow(ctx, r, m, st, target, room)
+}
+
+// bindNow binds target to room and tells the asker, privately in a group.
+func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room) error {
+	err := a.store.BindRoom(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
 		return say("room_not_in_roster", i18n.Args{"Room": room.String()})
 	}
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, tr(ctx, "bound", i18n.Args{"Name": target.Name, "Room": room.String()}))
+	return replyPersonal(ctx, r, m, "", tr(ctx, "bound", i18n.Args{"Name": target.Name, "Room": room.String()}))
 }
 
 // role serves /role @who ROLE [BUILDING] and /role remove @who ROLE.
@@ -208,11 +230,15 @@ func (a *App) role(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if !ok {
 		return badForm("usage_role", "unknown_role", i18n.Args{"Word": fields[0]})
 	}
+	person, err := a.knownPerson(ctx, st, who[0])
+	if err != nil {
+		return err
+	}
 	if remove {
-		if err := a.store.RemoveRole(ctx, st.ID, who[0], role); err != nil {
+		if err := a.store.RemoveRole(ctx, st.ID, person, role); err != nil {
 			return err
 		}
-		return r.Reply(ctx, tr(ctx, "role_removed", i18n.Args{"Name": who[0].Name, "Role": tr(ctx, "role_"+string(role))}))
+		return r.Reply(ctx, tr(ctx, "role_removed", i18n.Args{"Name": person.Name, "Role": tr(ctx, "role_"+string(role))}))
 	}
 	building := ""
 	if role == store.RoleLeader {
@@ -223,14 +249,14 @@ func (a *App) role(ctx context.Context, r bot.Responder, m *bot.Message) error {
 			return badForm("usage_role", "bad_building", i18n.Args{"Text": clip(fields[1])})
 		}
 	}
-	if err := a.store.SetRole(ctx, st.ID, who[0], role, building); err != nil {
+	if err := a.store.SetRole(ctx, st.ID, person, role, building); err != nil {
 		return err
 	}
 	key := "role_given"
 	if building != "" {
 		key = "role_given_building"
 	}
-	return r.Reply(ctx, tr(ctx, key, i18n.Args{"Name": who[0].Name, "Role": tr(ctx, "role_"+string(role)), "Building": building}))
+	return r.Reply(ctx, tr(ctx, key, i18n.Args{"Name": person.Name, "Role": tr(ctx, "role_"+string(role)), "Building": building}))
 }
 
 func parseRole(s string) (store.Role, bool) {
