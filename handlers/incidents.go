@@ -113,7 +113,7 @@ func (a *App) listIncidents(ctx context.Context, r bot.Responder, m *bot.Message
 	}
 	text := listText(tr(ctx, "incidents_header", i18n.Args{"Station": st.Name, "Total": total}), list, func(in *store.Incident) string {
 		return tr(ctx, "incident_line", i18n.Args{"N": in.N, "When": formatWhen(ctx, in.Created),
-			"Who": in.AuthorName, "Text": clipN(in.Text, 40), "Photos": len(in.Photos), "Issue": in.Issue})
+			"Who": in.AuthorName, "Text": bot.Quote(clipN(in.Text, 40)), "Photos": len(in.Photos), "Issue": in.Issue})
 	}, moreLine(ctx, "incidents_more", len(list), total), tr(ctx, "incidents_footer"))
 	return r.ReplyPrivately(ctx, text)
 }

@@ -120,14 +120,18 @@ func seesReporter(ctx context.Context, is *store.Issue) bool {
 	return !is.Anonymous || sess.user.Key() == is.Reporter || seesRestricted(ctx)
 }
 
-// issueText is what a problem says, as the reader may see it: a
-// confidential one (made from a patrol note) is summarised for everyone but
-// the station's staff in a private chat.
-func issueText(ctx context.Context, is *store.Issue) string {
-	if !is.Confidential || seesRestricted(ctx) {
-		return is.Text
+// issueText is what a problem says, as the reader may see it, quoted (see
+// bot.Quote): on one line cut to clip runes, or whole when clip is 0, its
+// lines marked as quoted. A confidential one (made from a patrol note) is
+// summarised for everyone but the station's staff in a private chat.
+func issueText(ctx context.Context, is *store.Issue, clip int) string {
+	if is.Confidential && !seesRestricted(ctx) {
+		return tr(ctx, "issue_text_confidential")
 	}
-	return tr(ctx, "issue_text_confidential")
+	if clip > 0 {
+		return bot.Quote(clipN(is.Text, clip))
+	}
+	return bot.QuoteBlock(is.Text)
 }
 
 // inGroup is ctx as read by a group: for text the bot posts in a group
@@ -188,7 +192,7 @@ func parseIssueFilter(s string) (store.IssueFilter, bool) {
 func issueLine(ctx context.Context, is *store.Issue) string {
 	line := tr(ctx, "issue_line", i18n.Args{
 		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Status": tr(ctx, "status_"+string(is.Status)),
-		"Text": clipN(issueText(ctx, is), 24),
+		"Text": issueText(ctx, is, 24),
 	})
 	if is.Supporters > 0 {
 		line += tr(ctx, "issue_line_supporters", i18n.Args{"Count": is.Supporters})
@@ -217,7 +221,7 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	var b strings.Builder
 	b.WriteString(tr(ctx, "issue_card", i18n.Args{
 		"N": is.N, "Category": tr(ctx, "cat_"+is.Category), "Status": tr(ctx, "status_"+string(is.Status)),
-		"Text": issueText(ctx, is), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters, "Photos": len(is.Photos),
+		"Text": issueText(ctx, is, 0), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters, "Photos": len(is.Photos),
 		"Assignee": is.AssigneeName,
 	}))
 	b.WriteString("\n" + tr(ctx, "timeline_header"))
@@ -241,8 +245,13 @@ func eventText(ctx context.Context, ev store.IssueEvent) string {
 		return tr(ctx, "rating_"+ev.Text)
 	case store.EventPhoto:
 		return ""
+	case store.EventEscalated:
+		return bot.OneLine(ev.Text) // the office's name, then the note
 	}
-	return ev.Text
+	if ev.Text == "" {
+		return ""
+	}
+	return bot.Quote(ev.Text)
 }
 
 // findIssue returns problem n or the reply that it does not exist.
@@ -398,7 +407,7 @@ func (a *App) noteStep(ctx context.Context, r bot.Responder, m *bot.Message, usa
 		a.askForRating(ctx, ch.Issue, note)
 		return r.Reply(ctx, tr(ctx, "resolved", i18n.Args{"N": n}))
 	}
-	a.tellReporter(ctx, ch.Issue, m.Sender, tr(ctx, "reporter_update", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": note}))
+	a.tellReporter(ctx, ch.Issue, m.Sender, tr(ctx, "reporter_update", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": bot.Quote(note)}))
 	return r.Reply(ctx, tr(ctx, "updated", i18n.Args{"N": n}))
 }
 
@@ -525,8 +534,8 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 	}
 	is := ch.Issue
 	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
-		"Station": st.Name, "N": n, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is),
-		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": note, "Who": m.Sender.Name,
+		"Station": st.Name, "N": n, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is, 0),
+		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": quoteIfAny(note), "Who": m.Sender.Name,
 		"Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
 	})})
 	a.tellReporter(ctx, is, m.Sender, tr(ctx, "reporter_escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))
@@ -592,10 +601,21 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 	})
 }
 
-// clipN shortens s to n runes with an ellipsis.
+// clipN shortens s to n runes with an ellipsis, on one line (see
+// bot.OneLine): what is clipped is quoted inside a sentence.
 func clipN(s string, n int) string {
+	s = bot.OneLine(s)
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// quoteIfAny quotes text a person wrote (see bot.Quote), or returns "" when
+// there is none, for templates that leave out what is empty.
+func quoteIfAny(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return ""
+	}
+	return bot.Quote(s)
 }

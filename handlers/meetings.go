@@ -76,8 +76,8 @@ func rsvpButtons(ctx context.Context, n int64) []bot.Button {
 }
 
 func (a *App) meetingArgs(ctx context.Context, st *store.Station, mt *store.Meeting) i18n.Args {
-	return i18n.Args{"Station": st.Name, "N": mt.N, "When": formatWhen(ctx, mt.At), "Place": mt.Place,
-		"Topic": mt.Topic, "Who": mt.ByName}
+	return i18n.Args{"Station": st.Name, "N": mt.N, "When": formatWhen(ctx, mt.At), "Place": bot.OneLine(mt.Place),
+		"Topic": bot.Quote(mt.Topic), "Who": mt.ByName}
 }
 
 // scheduleMeetingReminders sets the evening-before and hour-before

@@ -47,7 +47,7 @@ func (a *App) notice(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err := checkNoticeText(m.Args); err != nil {
 		return err
 	}
-	sent := a.broadcast(ctx, st, tr(ctx, "notice_text", i18n.Args{"Station": st.Name, "Text": m.Args, "Who": m.Sender.Name}))
+	sent := a.broadcast(ctx, st, tr(ctx, "notice_text", i18n.Args{"Station": st.Name, "Text": bot.QuoteBlock(m.Args), "Who": m.Sender.Name}))
 	if m.IsPrivate() || sent > 1 {
 		return r.Reply(ctx, tr(ctx, "notice_sent", i18n.Args{"Groups": sent}))
 	}
@@ -166,7 +166,7 @@ func (a *App) listNotices(ctx context.Context, r bot.Responder) error {
 		return r.Reply(ctx, tr(ctx, "notices_empty"))
 	}
 	return r.Reply(ctx, listText(tr(ctx, "notices_header", i18n.Args{"Count": len(list)}), list, func(n *store.Notice) string {
-		return tr(ctx, "notice_line", i18n.Args{"N": n.N, "When": a.describeNotice(ctx, n), "Text": clipN(n.Text, 24)})
+		return tr(ctx, "notice_line", i18n.Args{"N": n.N, "When": a.describeNotice(ctx, n), "Text": bot.Quote(clipN(n.Text, 24))})
 	}, tr(ctx, "notices_footer")))
 }
 
@@ -203,7 +203,7 @@ func (a *App) fireNotice(ctx context.Context, rem scheduler.Reminder) error {
 	if err != nil {
 		return err
 	}
-	a.broadcast(ctx, station, tr(ctx, "notice_text", i18n.Args{"Station": station.Name, "Text": notice.Text, "Who": notice.ByName}))
+	a.broadcast(ctx, station, tr(ctx, "notice_text", i18n.Args{"Station": station.Name, "Text": bot.QuoteBlock(notice.Text), "Who": notice.ByName}))
 	if !notice.Recurring() {
 		_, err = a.store.EndNotice(ctx, st, n)
 	}
