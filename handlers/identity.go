@@ -102,9 +102,6 @@ func (a *App) claimName(ctx context.Context, st *store.Station, raw string) (str
 	}
 	me := sessionFrom(ctx).member()
 	key := bot.NameKey(name)
-	if key != bot.NameKey(me.Name) && a.imitatesStation(st, key) {
-		return "", badForm("usage_bind", "name_reserved", i18n.Args{"Name": name})
-	}
 	members, err := a.store.Members(ctx, st.ID)
 	if err != nil {
 		return "", err
@@ -113,6 +110,9 @@ func (a *App) claimName(ctx context.Context, st *store.Station, raw string) (str
 		if o.UserKey != me.UserKey && len(o.Roles) > 0 && bot.NameKey(o.Name) == key {
 			return "", badForm("usage_bind", "name_taken_by_staff", i18n.Args{"Name": name})
 		}
+	}
+	if key != bot.NameKey(me.Name) && a.imitatesStation(st, key) {
+		return "", badForm("usage_bind", "name_reserved", i18n.Args{"Name": name})
 	}
 	return name, nil
 }
@@ -202,9 +202,13 @@ func (a *App) join(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	default:
 		return badForm("usage_join", "join_needs_answer")
 	}
-	n, err := bot.ParseRef(strings.TrimSpace(rest))
-	if err != nil {
+	rest = strings.TrimSpace(rest)
+	if rest == "" {
 		return badForm("usage_join", "join_needs_number")
+	}
+	n, err := bot.ParseRef(rest)
+	if err != nil {
+		return badForm("usage_join", "bad_number", i18n.Args{"Text": clip(rest)})
 	}
 	req, err := a.store.JoinRequest(ctx, st.ID, n)
 	if errors.Is(err, store.ErrNotFound) {
