@@ -37,8 +37,9 @@ type convStep struct {
 }
 
 // conversation is the script every platform plays: a head sets up a
-// station and appoints duty staff, a resident reports a problem and a
-// neighbour says 同问, the duty staff accepts and resolves it, the reporter
+// station, the duty staff-to-be makes themselves known with 本站 and is
+// appointed, a resident reports a problem and a neighbour says 同问, the
+// duty staff accepts and resolves it, the reporter
 // rates it 满意, the head looks at its timeline with a slash command, the
 // neighbour reports a problem of his own, which is accepted, and sends a
 // command in the wrong form, which gets its usage.
@@ -54,6 +55,7 @@ var conversation = []convStep{
 	{who: "张站长", private: true, text: "/start"},
 	{who: "王阿姨", private: true, text: "/start"},
 	{who: "张站长", text: "建站 阳光互助站"},
+	{who: "值班老赵", text: "本站"}, // the station must know a person before they are appointed
 	{who: "张站长", text: "任命 @值班老赵 值班"},
 	{who: "王阿姨", text: "报事 3幢楼道灯坏了"},
 	{who: "李伯伯", text: "同问 1"},
