@@ -39,17 +39,18 @@ func (s *session) station() *store.Station { return s.id.Station }
 func (s *session) member() *store.Member   { return s.id.Member }
 
 // identify looks up the chat, the sender and their station, chooses the
-// reply language, and records a member the station meets for the first
-// time.
+// reply language, marks a display name that reads as the head's (see
+// notTheHead), and records a member the station meets for the first time.
 func (a *App) identify(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		id, err := a.store.Identify(ctx, m.Chat, m.Sender)
 		if err != nil {
 			return fmt.Errorf("identify: %w", err)
 		}
+		ctx = bot.WithLocale(ctx, chooseLocale(id))
+		m.Sender.Name = notTheHead(ctx, id.Station, m.Sender)
 		sess := &session{user: m.Sender, private: m.IsPrivate(), id: id}
 		ctx = withSession(ctx, sess)
-		ctx = bot.WithLocale(ctx, chooseLocale(id))
 		if id.Station != nil && m.Chat.Kind == bot.Group {
 			if err := a.rememberMember(ctx, id, m.Sender); err != nil {
 				return err
@@ -95,4 +96,15 @@ func (a *App) rememberMember(ctx context.Context, id *store.Identity, u bot.User
 		return a.store.SetUserStation(ctx, u.Key(), id.Station.ID)
 	}
 	return nil
+}
+
+// notTheHead returns u's display name, marked as a resident's when it reads
+// as the station head's name (bot.NameKey: the same once case, width,
+// spaces and invisible characters are set aside) but u is not the head, so
+// that nobody can speak in a group as the head by taking their name.
+func notTheHead(ctx context.Context, st *store.Station, u bot.User) string {
+	if st == nil || u.Key() == st.Head || bot.NameKey(u.Name) != bot.NameKey(st.HeadName) {
+		return u.Name
+	}
+	return tr(ctx, "name_not_head", i18n.Args{"Name": u.Name})
 }
