@@ -51,10 +51,11 @@ func parseClaimedName(raw string) (string, error) {
 	if utf8.RuneCountInString(raw) > bot.MaxNameRunes {
 		return "", errNameTooLong
 	}
-	if severalNames(raw) {
+	name := bot.CleanName(raw)
+	if severalNames(name) {
 		return "", errSeveralNames
 	}
-	return bot.CleanName(raw), nil
+	return name, nil
 }
 
 // severalNames reports whether s lists more than one name: parts separated
