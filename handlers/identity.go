@@ -140,12 +140,15 @@ func (a *App) imitatesStation(st *store.Station, key string) bool {
 // to it; until then target is not a member. They are told privately: which
 // household someone lives in is not for the group.
 func (a *App) requestJoin(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room, members []string) error {
-	req, err := a.store.RequestJoin(ctx, st.ID, target, room, a.now())
+	req, fresh, err := a.store.RequestJoin(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
 		return say("room_not_in_roster", i18n.Args{"Room": room.String()})
 	}
 	if err != nil {
 		return err
+	}
+	if !fresh {
+		return replyPersonal(ctx, r, m, "", tr(ctx, "join_waiting", i18n.Args{"Room": room.String(), "N": req.N}))
 	}
 	deciders, err := a.joinDeciders(ctx, st, room, members)
 	if err != nil {

@@ -17,9 +17,13 @@ func TestJoinRequests(t *testing.T) {
 		st := mustStation(t, s, "阳光站", group1)
 		r301, _ := bot.ParseRoom("3-2-301")
 
-		req, err := s.RequestJoin(ctx, st.ID, bob, r301, t0)
-		if err != nil || req.N != 1 || req.UserKey != bob.Key() || req.Name != bob.Name {
-			t.Fatalf("RequestJoin = %+v, %v", req, err)
+		req, fresh, err := s.RequestJoin(ctx, st.ID, bob, r301, t0)
+		if err != nil || !fresh || req.N != 1 || req.UserKey != bob.Key() || req.Name != bob.Name {
+			t.Fatalf("RequestJoin = %+v, %v, %v", req, fresh, err)
+		}
+		// Asking again while it waits is the same request.
+		if again, fresh, err := s.RequestJoin(ctx, st.ID, bob, r301, t0); err != nil || fresh || again.N != 1 {
+			t.Errorf("second RequestJoin = %+v, %v, %v; want request 1 again", again, fresh, err)
 		}
 		got, err := s.JoinRequest(ctx, st.ID, req.N)
 		if err != nil || got.Room != r301 || got.UserKey != bob.Key() || !got.Created.Equal(t0) {
@@ -39,8 +43,9 @@ func TestJoinRequests(t *testing.T) {
 		if _, err := s.JoinRequest(ctx, st.ID, req.N); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("answered request: %v, want ErrNotFound", err)
 		}
-		if next, err := s.RequestJoin(ctx, st.ID, carol, r301, t0); err != nil || next.N != 2 {
-			t.Errorf("next request = %+v, %v", next, err)
+		// Once answered, asking again is a new request.
+		if next, fresh, err := s.RequestJoin(ctx, st.ID, bob, r301, t0); err != nil || !fresh || next.N != 2 {
+			t.Errorf("request after an answer = %+v, %v, %v", next, fresh, err)
 		}
 
 		// Once a roster is imported, rooms outside it cannot be asked for.
@@ -48,7 +53,7 @@ func TestJoinRequests(t *testing.T) {
 			t.Fatal(err)
 		}
 		other, _ := bot.ParseRoom("9-1-101")
-		if _, err := s.RequestJoin(ctx, st.ID, bob, other, t0); !errors.Is(err, store.ErrRoomUnknown) {
+		if _, _, err := s.RequestJoin(ctx, st.ID, carol, other, t0); !errors.Is(err, store.ErrRoomUnknown) {
 			t.Errorf("room outside the roster: %v, want ErrRoomUnknown", err)
 		}
 	})

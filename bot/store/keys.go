@@ -51,7 +51,8 @@ func (k keys) household(st int64, room string) string {
 	return k.station(st, "household", room)
 }
 func (k keys) lease(st int64, entity string) string { return k.station(st, "lease", entity) }
-func (k keys) joinSeq(st int64) string { return k.station(st, "join", "seq") }
+func (k keys) joinSeq(st int64) string              { return k.station(st, "join", "seq") }
+func (k keys) joinsPending(st int64) string         { return k.station(st, "joins", "pending") }
 func (k keys) join(st, n int64) string {
 	return k.station(st, "join", strconv.FormatInt(n, 10))
 }
