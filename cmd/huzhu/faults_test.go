@@ -139,11 +139,13 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 	}
 	f.waitSent(2*faultGroups, 30*time.Second) // a reply in the group, the code in private
 
-	// The load: one 登记 per resident, spread over the groups.
+	// The load: one 登记 per resident, each to a household of their own (a
+	// household with members is joined only on confirmation), spread over
+	// the groups.
 	residents := make([]models.User, messages)
 	for i := range residents {
 		residents[i] = models.User{ID: int64(100000 + i), FirstName: fmt.Sprintf("m%d", i)}
-		f.api.Push(telegramtest.Message(groups[i%faultGroups], residents[i], fmt.Sprintf("登记 5栋101 m%d", i)))
+		f.api.Push(telegramtest.Message(groups[i%faultGroups], residents[i], fmt.Sprintf("登记 5栋%d m%d", 101+i, i)))
 	}
 	killAt := messages/10 + rng.IntN(messages/2)
 	f.waitAnswered(killAt, 90*time.Second)
