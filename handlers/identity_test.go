@@ -99,8 +99,8 @@ func (c *idChat) household(room string) []string {
 	return ms
 }
 
-// to returns the texts of out sent to chat.
-func to(out []bot.Outgoing, chat bot.Chat) []string {
+// sentTo returns the texts of out sent to chat.
+func sentTo(out []bot.Outgoing, chat bot.Chat) []string {
 	var texts []string
 	for _, o := range out {
 		if o.Chat.Key() == chat.Key() {
@@ -118,7 +118,7 @@ func TestJoiningAHouseholdNeedsAMember(t *testing.T) {
 		if got := c.household("3-2-301"); !slices.Equal(got, []string{idAlice.Key()}) {
 			t.Fatalf("household after the first registration: %v", got)
 		}
-		for _, text := range to(out, benchGroup) {
+		for _, text := range sentTo(out, benchGroup) {
 			if strings.Contains(text, "301") || strings.Contains(text, idAlice.Name+"，") {
 				t.Errorf("the group read %q", text)
 			}
@@ -132,11 +132,11 @@ func TestJoiningAHouseholdNeedsAMember(t *testing.T) {
 		if m := c.member(idMallory); m.Room != "" {
 			t.Errorf("the asker is bound to %q before anyone confirmed", m.Room)
 		}
-		asked := strings.Join(to(out, idAlice.PrivateChat()), "\n")
+		asked := strings.Join(sentTo(out, idAlice.PrivateChat()), "\n")
 		if !strings.Contains(asked, "确认入户 1") || !strings.Contains(asked, idMallory.Name) {
 			t.Errorf("the member was told %q", asked)
 		}
-		for _, text := range to(out, benchGroup) {
+		for _, text := range sentTo(out, benchGroup) {
 			if strings.Contains(text, "301") || strings.Contains(text, "确认入户") {
 				t.Errorf("the group read %q", text)
 			}
@@ -153,7 +153,7 @@ func TestJoiningAHouseholdNeedsAMember(t *testing.T) {
 		if got := c.household("3-2-301"); !slices.Contains(got, idMallory.Key()) {
 			t.Errorf("after the confirmation the household is %v", got)
 		}
-		if told := to(out, idMallory.PrivateChat()); len(told) != 1 || !strings.Contains(told[0], "已确认") {
+		if told := sentTo(out, idMallory.PrivateChat()); len(told) != 1 || !strings.Contains(told[0], "已确认") {
 			t.Errorf("the asker was told %q", told)
 		}
 
@@ -163,7 +163,7 @@ func TestJoiningAHouseholdNeedsAMember(t *testing.T) {
 		if got := c.household("3-2-301"); slices.Contains(got, idBob.Key()) {
 			t.Errorf("a refused request joined: %v", got)
 		}
-		if got := to(c.whisper(idAlice, "确认入户 2"), idAlice.PrivateChat()); len(got) != 1 || !strings.Contains(got[0], "没有待确认") {
+		if got := sentTo(c.whisper(idAlice, "确认入户 2"), idAlice.PrivateChat()); len(got) != 1 || !strings.Contains(got[0], "没有待确认") {
 			t.Errorf("confirming an answered request: %q", got)
 		}
 	})
@@ -175,7 +175,7 @@ func TestRegisteringCannotTakeAStaffName(t *testing.T) {
 		for _, name := range []string{"张站长", "张\u200b站\u200d长", "张 站长", "HUZHU_BOT", "阳光站", "系统通知"} {
 			out := c.say(idAlice, "登记 3-2-301 "+name)
 			if m := c.member(idAlice); m.Room != "" || m.Name != idAlice.Name {
-				t.Errorf("登记 … %q: alice is %q in %q; replies %q", name, m.Name, m.Room, to(out, benchGroup))
+				t.Errorf("登记 … %q: alice is %q in %q; replies %q", name, m.Name, m.Room, sentTo(out, benchGroup))
 			}
 		}
 		c.say(idAlice, "登记 3-2-301 王阿姨")
@@ -198,7 +198,7 @@ func TestHeadRegisteringOthersKeepsTheirName(t *testing.T) {
 			if m := c.member(idHead); m.Name != idHead.Name || m.Room != "" {
 				t.Errorf("%s: the head is now %q in %q", text, m.Name, m.Room)
 			}
-			if got := strings.Join(to(out, benchGroup), "\n"); !strings.Contains(got, "登记 @某人 房号") {
+			if got := strings.Join(sentTo(out, benchGroup), "\n"); !strings.Contains(got, "登记 @某人 房号") {
 				t.Errorf("%s: answered %q; want the way to register others", text, got)
 			}
 		}
@@ -210,7 +210,7 @@ func TestAppointingSomeoneUnknown(t *testing.T) {
 		c := newIDChat(t, b)
 		ghost := bot.User{Platform: "console", ID: "ghost", Name: "不存在的人"}
 		out := c.say(idHead, "任命 @不存在的人 值班", ghost)
-		if got := strings.Join(to(out, benchGroup), "\n"); !strings.Contains(got, "本站还不认识「不存在的人」") {
+		if got := strings.Join(sentTo(out, benchGroup), "\n"); !strings.Contains(got, "本站还不认识「不存在的人」") {
 			t.Errorf("answered %q", got)
 		}
 		if m := c.member(ghost); m.Has(store.RoleDuty) {
@@ -220,7 +220,7 @@ func TestAppointingSomeoneUnknown(t *testing.T) {
 		// name the station has for them, however the mention spelled it.
 		c.say(ghost, "本站")
 		out = c.say(idHead, "任命 @ghost_handle 值班", bot.User{Platform: "console", ID: "ghost", Name: "ghost_handle"})
-		if got := strings.Join(to(out, benchGroup), "\n"); got != "已任命 不存在的人 为值班人员。" {
+		if got := strings.Join(sentTo(out, benchGroup), "\n"); got != "已任命 不存在的人 为值班人员。" {
 			t.Errorf("answered %q", got)
 		}
 	})

@@ -23,6 +23,7 @@ func newPollBench(t *testing.T, b storetest.Backend) *dogBench {
 	d := newDogBench(t, b, sh(2026, 11, 25, 9))
 	d.say(dogWang, "登记 3幢1单元101")
 	d.say(pollWangBo, "登记 3-1-101")
+	d.say(dogWang, "确认入户 1") // joining a household with members needs a member's word
 	d.say(pollZhao, "登记 3-1-102")
 	d.say(dogHead, "投票 安全门选什么款式 | 子母门 | 单开门 截止 明天 20:00 每户一票")
 	return d
