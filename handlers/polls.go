@@ -192,7 +192,7 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		return err
 	}
 	chat := groupOf(m)
-	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: form.Question, Options: form.Options,
+	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: bot.OneLine(form.Question), Options: oneLines(form.Options),
 		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat}, a.now())
 	if err != nil {
 		return err
@@ -205,6 +205,16 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	a.broadcast(ctx, st, tr(ctx, "poll_notice", a.pollArgs(ctx, p)), voteButtons(p)...)
 	return r.ReplyPrivately(ctx, tr(ctx, "poll_opened", a.pollArgs(ctx, p)))
+}
+
+// oneLines collapses each of options to one line (bot.OneLine): they are
+// shown inside the bot's own lines.
+func oneLines(options []string) []string {
+	out := make([]string, len(options))
+	for i, o := range options {
+		out[i] = bot.OneLine(o)
+	}
+	return out
 }
 
 func pollCloseJobID(st, n int64) string { return jobPayload("pollclose", st, n) }
