@@ -91,7 +91,7 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 		case errors.Is(err, bot.ErrRateLimited):
 			return r.Toast(ctx, tr(ctx, "rate_limited"))
 		case errors.Is(err, bot.ErrGroupRateLimited):
-			return r.Reply(ctx, tr(ctx, "group_rate_limited"))
+			return r.Toast(ctx, tr(ctx, "group_rate_limited"))
 		case errors.Is(err, store.ErrBusy):
 			return r.Toast(ctx, tr(ctx, "busy"))
 		}

@@ -100,7 +100,8 @@ func (a *App) undelivered(ctx context.Context, r bot.Responder, m *bot.Message) 
 		return err
 	}
 	dead, err := a.sched.DeadLetters(ctx, func(dl scheduler.DeadLetter) bool {
-		id, _, err := splitJob(dl.ID, strings.SplitN(dl.ID, ":", 2)[0])
+		kind, _, _ := strings.Cut(dl.ID, ":")
+		id, _, err := splitJob(dl.ID, kind)
 		return err == nil && id == st.ID
 	}, deadLettersShown)
 	if err != nil {

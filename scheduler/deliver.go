@@ -182,7 +182,7 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 	// The send must end before the lease does, or another instance could
 	// claim the occurrence and send it too.
 	sctx, cancel := context.WithDeadline(ctx, c.taken.Add(s.leaseTTL*4/5))
-	err = s.run(sctx, c.rec)
+	run, err := s.run(sctx, c.rec)
 	cancel()
 	switch {
 	case err == nil:
@@ -193,7 +193,7 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 		log.Warn("reminder dropped: chat unreachable", "chat", c.rec.Message.Chat.Key(), "err", err)
 		return removed, s.ack(ctx, c, latest, now)
 	default:
-		return s.retryLater(context.WithoutCancel(ctx), c, latest, now, err)
+		return s.retryLater(context.WithoutCancel(ctx), c, run, latest, now, err)
 	}
 	if err := s.ack(context.WithoutCancel(ctx), c, latest, now); err != nil {
 		return sentIt, err

@@ -65,16 +65,20 @@ func retryWindow(rec *record) time.Duration {
 	return defaultRetryWindow
 }
 
-// retryLater records a failed delivery of c and puts the occurrence back in
-// the queue for after its backoff, or, past its useful window, in the
-// dead-letter list.
-func (s *Scheduler) retryLater(ctx context.Context, c *claim, latest, now time.Time, sendErr error) (outcome, error) {
+// retryLater records a failed delivery of c, with the recipients run
+// reached, and puts the occurrence back in the queue for after its
+// backoff, or, past its useful window, in the dead-letter list.
+func (s *Scheduler) retryLater(ctx context.Context, c *claim, run *occurrenceRun, latest, now time.Time, sendErr error) (outcome, error) {
 	fail := s.k.failures(c.member)
 	var attempts *redis.IntCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		attempts = p.HIncrBy(ctx, fail, "n", 1)
 		p.HSet(ctx, fail, "err", sendErr.Error())
 		p.Expire(ctx, fail, doneTTL)
+		if reached := run.reachedNow(); len(reached) > 0 {
+			p.SAdd(ctx, s.k.sent(c.member), reached...)
+			p.Expire(ctx, s.k.sent(c.member), doneTTL)
+		}
 		return nil
 	})
 	if err != nil {
@@ -152,12 +156,18 @@ func (s *Scheduler) DeadLetters(ctx context.Context, keep func(DeadLetter) bool,
 	return out, nil
 }
 
-// occurrenceRun is what a job's sends share while one occurrence runs.
+// occurrenceRun is what a job's sends share while one occurrence runs:
+// the recipients earlier tries reached (read once, on the first send) and
+// those this try reached, written only if the try fails (retryLater), so a
+// job that succeeds costs no round trip per send.
 type occurrenceRun struct {
-	s      *Scheduler
-	member string
-	mu     sync.Mutex
-	errs   []error
+	s       *Scheduler
+	member  string
+	mu      sync.Mutex
+	loaded  bool
+	before  map[string]bool
+	reached []any
+	errs    []error
 }
 
 type runKey struct{}
@@ -173,8 +183,7 @@ func SendOnce(ctx context.Context, sender bot.Sender, out bot.Outgoing) error {
 	}
 	sum := sha256.Sum256([]byte(out.Text))
 	recipient := out.Chat.Key() + "|" + hex.EncodeToString(sum[:8])
-	sentKey := run.s.k.sent(run.member)
-	seen, err := run.s.rdb.SIsMember(ctx, sentKey, recipient).Result()
+	seen, err := run.reachedBefore(ctx, recipient)
 	if err != nil {
 		return run.fail(fmt.Errorf("read reminder recipients: %w", err))
 	}
@@ -187,16 +196,35 @@ func SendOnce(ctx context.Context, sender bot.Sender, out bot.Outgoing) error {
 		}
 		return run.fail(err)
 	}
-	_, err = run.s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, sentKey, recipient)
-		p.Expire(ctx, sentKey, doneTTL)
-		return nil
-	})
-	if err != nil {
-		// Sent but not remembered: a retry may send it again.
-		return run.fail(fmt.Errorf("remember reminder recipient: %w", err))
-	}
+	run.mu.Lock()
+	run.reached = append(run.reached, recipient)
+	run.mu.Unlock()
 	return nil
+}
+
+// reachedBefore reports whether an earlier try of the occurrence reached
+// recipient.
+func (r *occurrenceRun) reachedBefore(ctx context.Context, recipient string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.loaded {
+		members, err := r.s.rdb.SMembers(ctx, r.s.k.sent(r.member)).Result()
+		if err != nil {
+			return false, err
+		}
+		r.before, r.loaded = make(map[string]bool, len(members)), true
+		for _, m := range members {
+			r.before[m] = true
+		}
+	}
+	return r.before[recipient], nil
+}
+
+// reachedNow returns the recipients this try reached.
+func (r *occurrenceRun) reachedNow() []any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reached
 }
 
 func (r *occurrenceRun) fail(err error) error {

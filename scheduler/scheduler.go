@@ -146,22 +146,23 @@ func (s *Scheduler) Handle(name string, fn JobFunc) {
 }
 
 // run delivers one occurrence: runs its job, or sends its message. A job
-// fails when it returns an error or when any of its sends (SendOnce) did.
-func (s *Scheduler) run(ctx context.Context, rec *record) error {
+// fails when it returns an error or when any of its sends (SendOnce) did;
+// the run says whom it reached, for a retry to skip.
+func (s *Scheduler) run(ctx context.Context, rec *record) (*occurrenceRun, error) {
+	run := &occurrenceRun{s: s, member: rec.Member}
 	if rec.Job == "" {
-		return s.sender.Send(ctx, rec.Message)
+		return run, s.sender.Send(ctx, rec.Message)
 	}
 	s.jobsMu.RLock()
 	fn, ok := s.jobs[rec.Job]
 	s.jobsMu.RUnlock()
 	if !ok {
-		return fmt.Errorf("%w: no job %q registered", ErrBadReminder, rec.Job)
+		return run, fmt.Errorf("%w: no job %q registered", ErrBadReminder, rec.Job)
 	}
-	run := &occurrenceRun{s: s, member: rec.Member}
 	if err := fn(context.WithValue(ctx, runKey{}, run), rec.reminder()); err != nil {
-		return err
+		return run, err
 	}
-	return run.err()
+	return run, run.err()
 }
 
 // Option configures a Scheduler.
