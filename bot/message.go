@@ -1,6 +1,10 @@
 package bot
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // ChatKind tells a group chat from a private one.
 type ChatKind int
@@ -82,9 +86,48 @@ type Message struct {
 	Press string
 
 	// Command and Args are filled in by the Router: the canonical command
-	// name (such as "report") and the normalised text after it.
+	// name (such as "report") and the normalised text after it, for
+	// parsing (see Normalize; traditional characters made simplified).
 	Command string
 	Args    string
+	// RawArgs is Args as the sender typed it: their own ，？ and
+	// characters, with only invisible characters removed and spaces
+	// collapsed. It has as many runes as Args, rune i standing for rune i,
+	// so a part parsed from Args is shown as typed with Raw. Free text a
+	// handler stores or repeats (a report, a note, a title) comes from it.
+	RawArgs string
+	// Unsure is set by the Router for a line in a group that is only a
+	// keyword where the command needs more after it (报事 alone): it
+	// plausibly was a command, so an error in it is told to the sender
+	// privately, not to the group.
+	Unsure bool
+	// Suggestion is set by the Router for a line that names no command but
+	// starts with a keyword one homophone away (抱事 楼道灯坏了): the line
+	// corrected (报事 楼道灯坏了), for the NotFound handler to offer.
+	Suggestion string
+}
+
+// Raw returns part, a part of m.Args, as the sender typed it (see
+// RawArgs): the same runes of RawArgs. A part not found in Args is
+// returned as it is.
+func (m *Message) Raw(part string) string {
+	if part == "" || len(m.Args) == 0 {
+		return part
+	}
+	i := strings.LastIndex(m.Args, part)
+	if strings.HasSuffix(m.Args, part) {
+		i = len(m.Args) - len(part)
+	}
+	if i < 0 {
+		return part
+	}
+	start := utf8.RuneCountInString(m.Args[:i])
+	n := utf8.RuneCountInString(part)
+	raw := []rune(m.RawArgs)
+	if start+n > len(raw) {
+		return part
+	}
+	return string(raw[start : start+n])
 }
 
 // IsPrivate reports whether the message was written in a private chat.
