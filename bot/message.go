@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ChatKind tells a group chat from a private one.
@@ -108,18 +109,23 @@ type Message struct {
 }
 
 // Raw returns part, a part of m.Args, as the sender typed it (see
-// RawArgs): the same runes of RawArgs. A part not found in Args is
-// returned as it is.
+// RawArgs): the same runes of RawArgs. part is found where it lies in Args
+// when it was cut from it (strings.Cut, TrimSpace, Fields keep pointing
+// into Args), else as Args' suffix, else as its first occurrence; a part not
+// in Args at all is returned as it is.
 func (m *Message) Raw(part string) string {
-	if part == "" || len(m.Args) == 0 {
+	if part == "" || m.RawArgs == "" {
 		return part
 	}
-	i := strings.LastIndex(m.Args, part)
-	if strings.HasSuffix(m.Args, part) {
+	i, ok := offsetIn(m.Args, part)
+	switch {
+	case ok:
+	case strings.HasSuffix(m.Args, part):
 		i = len(m.Args) - len(part)
-	}
-	if i < 0 {
-		return part
+	default:
+		if i = strings.Index(m.Args, part); i < 0 {
+			return part
+		}
 	}
 	start := utf8.RuneCountInString(m.Args[:i])
 	n := utf8.RuneCountInString(part)
@@ -128,6 +134,21 @@ func (m *Message) Raw(part string) string {
 		return part
 	}
 	return string(raw[start : start+n])
+}
+
+// offsetIn returns where part lies in s when part is a substring cut from
+// s, sharing its bytes.
+func offsetIn(s, part string) (int, bool) {
+	if s == "" || part == "" {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	p := uintptr(unsafe.Pointer(unsafe.StringData(part)))
+	if p < base || p-base+uintptr(len(part)) > uintptr(len(s)) {
+		return 0, false
+	}
+	i := int(p - base)
+	return i, s[i:i+len(part)] == part
 }
 
 // IsPrivate reports whether the message was written in a private chat.

@@ -241,7 +241,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		return err
 	}
 	chat := groupOf(m)
-	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: bot.OneLine(form.Title), Goal: form.Goal, PerHousehold: form.Per,
+	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: bot.OneLine(m.Raw(form.Title)), Goal: form.Goal, PerHousehold: form.Per,
 		Deadline: form.Deadline, Buildings: form.Buildings, By: m.Sender, Chat: chat}, a.now())
 	if err != nil {
 		return err
@@ -1083,7 +1083,7 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(args.Text), m.Sender, a.now())
+	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(m.Raw(args.Text)), m.Sender, a.now())
 	if err != nil {
 		return fundError(err, f, bot.Room{})
 	}

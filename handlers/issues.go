@@ -28,6 +28,7 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 	}
 	anonymous, args := parseAnonymous(m.Args)
 	category, text := parseCategory(args)
+	text = m.Raw(text) // stored and shown as typed
 	if text == "" {
 		return badForm("usage_report", "report_needs_text")
 	}
@@ -382,6 +383,7 @@ func (a *App) noteStep(ctx context.Context, r bot.Responder, m *bot.Message, usa
 	if err != nil {
 		return err
 	}
+	note = m.Raw(note)
 	if note == "" && kind == store.EventUpdate {
 		return badForm(usage, "needs_note")
 	}
@@ -520,7 +522,7 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 	if office == "" {
 		return say("no_office_linked", i18n.Args{"Office": tr(ctx, "office_"+string(level))})
 	}
-	note = strings.TrimSpace(note)
+	note = m.Raw(strings.TrimSpace(note))
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if !is.Status.IsOpen() {
 			return store.IssueEvent{}, say("issue_already_closed", i18n.Args{"N": n})
@@ -552,6 +554,7 @@ func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
+	note = m.Raw(note)
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if is.Reporter != m.Sender.Key() && !sessionFrom(ctx).member().IsStaff() {
 			return store.IssueEvent{}, needRole(store.RoleHead, store.RoleDeputy, "reporter")
