@@ -374,12 +374,16 @@ func fits(k keyword, sep rune, after string) shape {
 	if isQuestion(after) {
 		return shapeChat // 通知：明天停水吗？
 	}
-	if k.cmd.Shape == ArgWord &&
-		(len(fields) > 2 || utf8.RuneCountInString(after) > 12 || strings.ContainsAny(after, ",.;!。")) {
+	if k.cmd.Shape == ArgWord && (len(fields) > 2 || utf8.RuneCountInString(after) > maxWordRunes ||
+		strings.ContainsAny(after, ",.;!。") || readsAsChat(after)) {
 		return shapeChat
 	}
 	return shapeClear
 }
+
+// maxWordRunes is the most runes the words after an ArgWord keyword have
+// (班表 垃圾分类督导队).
+const maxWordRunes = 10
 
 // startsWithNumber reports whether s begins with a number as residents
 // write one: 12, #12, -5 (a wrong one, still meant as a number), 三百元,
@@ -395,8 +399,8 @@ func startsWithNumber(s string) bool {
 const chineseNumberStarts = "零〇一二三四五六七八九十百千万两壹贰叁肆伍陆柒捌玖拾第"
 
 // readsAsChat reports whether text glued to a keyword reads like the rest
-// of a sentence in chat rather than a command's argument: a question, or a
-// particle first (报事的人多吗, 劝导一下吧).
+// of a sentence in chat rather than a command's argument: a question (报事
+// 情况怎么样), or a particle first (报事的人多吗, 劝导一下吧).
 func readsAsChat(text string) bool {
 	if isQuestion(text) || strings.ContainsRune("吧啊呀嘛", lastRune(text)) {
 		return true
@@ -406,8 +410,16 @@ func readsAsChat(text string) bool {
 			return true
 		}
 	}
+	for _, w := range questionWords {
+		if strings.Contains(text, w) {
+			return true // 报事情况怎么样
+		}
+	}
 	return false
 }
+
+// questionWords make a sentence a question without a question mark.
+var questionWords = []string{"怎么", "怎样", "什么", "多少", "如何", "哪", "谁"}
 
 // isQuestion reports whether text ends as a question does (明天停水吗？).
 func isQuestion(text string) bool {
