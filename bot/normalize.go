@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -56,7 +57,9 @@ func normalizeAligned(s string) (norm, tidy string) {
 		folded = append(folded, asciiTwin(f))
 		own = append(own, r)
 	}
-	folded, own = keepEmojiJoiners(folded, own)
+	if slices.Contains(folded, '\u200d') {
+		folded, own = keepEmojiJoiners(folded, own)
+	}
 	// Dashes are decided only after the invisible characters are gone, or a
 	// second pass could see digit-dash-digit where the first did not.
 	for i, r := range folded {

@@ -89,7 +89,10 @@ type Router struct {
 	// longest match wins (登记犬只 before 登记).
 	keywords []keyword
 	// longest is the most runes a keyword has.
-	longest  int
+	longest int
+	// near holds the first and the second characters of the keywords: a
+	// line that starts with neither is no near miss of any.
+	near     [2]map[rune]bool
 	notFound Handler
 	botNames []string
 }
@@ -102,6 +105,7 @@ type keyword struct {
 	// glued is set for a distinctive keyword that takes Chinese text glued
 	// to it (报事楼道灯坏了).
 	glued bool
+	runes []rune // name's
 }
 
 // NewRouter returns an empty Router. botNames are the names people use to
@@ -110,6 +114,7 @@ func NewRouter(botNames ...string) *Router {
 	return &Router{
 		commands: map[string]*Command{},
 		slash:    map[string]keyword{},
+		near:     [2]map[rune]bool{{}, {}},
 		botNames: botNames,
 	}
 }
@@ -129,11 +134,14 @@ func (r *Router) Handle(name string, aliases []string, h Handler) *Command {
 		if _, taken := r.slash[key]; n == "" || taken {
 			panic(fmt.Sprintf("bot: command name %q registered twice or empty", n))
 		}
-		k := keyword{name: n, cmd: cmd, sub: sub, glued: glued}
+		k := keyword{name: n, cmd: cmd, sub: sub, glued: glued, runes: []rune(n)}
 		r.slash[key] = k
 		if !isASCIIWord(n) {
 			r.keywords = append(r.keywords, k)
-			r.longest = max(r.longest, utf8.RuneCountInString(n))
+			r.longest = max(r.longest, len(k.runes))
+			for i := 0; i < 2 && i < len(k.runes); i++ {
+				r.near[i][k.runes[i]] = true
+			}
 		}
 	}
 	r.commands[name] = cmd

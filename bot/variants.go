@@ -45,21 +45,49 @@ func simplify(t string) (string, bool) {
 }
 
 // simplifyPrefix converts only the first n runes of t, enough to read a
-// keyword, so that chat lines cost little.
+// keyword, and only when one of them is traditional, so that chat lines
+// cost little.
 func simplifyPrefix(t string, n int) (string, bool) {
 	head := t
-	for i := range t {
+	traditional := false
+	for i, r := range t {
 		if n == 0 {
 			head = t[:i]
 			break
 		}
+		traditional = traditional || isTraditional(r)
 		n--
+	}
+	if !traditional {
+		return t, false
 	}
 	s, ok := simplify(head)
 	if !ok {
 		return t, false
 	}
 	return s + t[len(head):], true
+}
+
+// traditionalRunes remembers, per character met, whether t2s changes it.
+var traditionalRunes sync.Map // rune → bool
+
+// isTraditional reports whether r, alone, becomes another character in
+// simplified Chinese.
+func isTraditional(r rune) bool {
+	if r < 0x3400 {
+		return false
+	}
+	if v, ok := traditionalRunes.Load(r); ok {
+		return v.(bool)
+	}
+	cc := toSimplified()
+	changed := false
+	if cc != nil {
+		s, err := cc.Convert(string(r))
+		changed = err == nil && s != string(r)
+	}
+	traditionalRunes.Store(r, changed)
+	return changed
 }
 
 func hasHan(s string) bool {
@@ -83,19 +111,26 @@ func (r *Router) nearMiss(t, tidy string, group bool) string {
 	if s, ok := simplifyPrefix(t, r.longest); ok {
 		t = s
 	}
-	head := []rune(t)
-	if len(head) > r.longest {
-		head = head[:r.longest]
+	head := make([]rune, 0, r.longest)
+	for _, c := range t {
+		if len(head) == r.longest {
+			break
+		}
+		head = append(head, c)
+	}
+	// A keyword one character away shares its first or its second.
+	if len(head) < 2 || !r.near[0][head[0]] && !r.near[1][head[1]] {
+		return ""
 	}
 	var found *keyword
 	var after string
 	for i := range r.keywords {
 		k := &r.keywords[i]
-		name := []rune(k.name)
+		name := k.runes
 		if len(name) < 2 || len(name) > len(head) || !oneHomophoneAway(head[:len(name)], name) {
 			continue
 		}
-		rest := string([]rune(t)[len(name):])
+		rest := t[len(string(head[:len(name)])):]
 		next, _ := utf8.DecodeRuneInString(rest)
 		if group && rest != "" && !isBoundary(next) || !k.takes(rest, false) {
 			continue
@@ -145,11 +180,24 @@ var pinyinArgs = pinyin.Args{Style: pinyin.Normal, Heteronym: true}
 // homophones reports whether a and b share a pronunciation, tones aside
 // (报 and 抱 are both bao).
 func homophones(a, b rune) bool {
-	pb := pinyin.SinglePinyin(b, pinyinArgs)
-	for _, p := range pinyin.SinglePinyin(a, pinyinArgs) {
+	pb := readings(b)
+	for _, p := range readings(a) {
 		if slices.Contains(pb, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// pinyinOf remembers the readings of the characters met.
+var pinyinOf sync.Map // rune → []string
+
+// readings returns every pronunciation of r, without tones.
+func readings(r rune) []string {
+	if v, ok := pinyinOf.Load(r); ok {
+		return v.([]string)
+	}
+	p := pinyin.SinglePinyin(r, pinyinArgs)
+	pinyinOf.Store(r, p)
+	return p
 }
