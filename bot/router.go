@@ -260,8 +260,11 @@ func (r *Router) parse(text string, group bool) parsed {
 		if s, ok := simplifyPrefix(t, r.longest); ok {
 			if q := r.parseLine(s, explicit); q.cmd != nil {
 				p = q
+				// The arguments are parsed simplified too (評價 1 滿意).
 				if whole, ok := simplify(t); ok {
-					p = r.parseLine(whole, explicit)
+					if w := r.parseLine(whole, explicit); w.cmd == q.cmd {
+						p = w
+					}
 				}
 			}
 		}
