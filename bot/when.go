@@ -87,7 +87,8 @@ func (e *AmbiguousTimeError) Unwrap() error { return ErrAmbiguousTime }
 // 12月1日, 12月1号, 12/1, 12.1, 12-01, 5号 (this month, or next month if the 5th
 // has passed), 今天, 明天, 后天, 大后天, 3天后, 今晚, 明早, 明晚, 周三,
 // 星期三, 礼拜三, 周日/周天/星期天, 本周三, 这周三, 下周一, 下下周一,
-// 下个月5号, and English today, tomorrow, tonight, wed, next wed. Times:
+// 下个月5号, and English today, tomorrow, tonight, wed, next wed, 20 Dec,
+// Dec 20, 20 December 2026. Times:
 // 19:00, 9:00, 19点, 19点30, 19点30分, 7点半, 7点一刻, 晚上7点, 下午3点,
 // 上午9点, 早上8点, 中午12点, 傍晚6点, 凌晨5点, 十九点, 7pm, 9:00am.
 // Chinese numerals and full-width digits are read. A time of day is
@@ -652,7 +653,82 @@ func (sc *whenScanner) date() (whenDate, bool, error) {
 		sc.i = start
 		return whenDate{}, false, nil
 	}
+	if d, ok := sc.engDate(); ok {
+		return d, true, nil
+	}
 	return sc.numericDate()
+}
+
+var whenEngMonths = []struct {
+	names []string
+	m     int
+}{
+	{[]string{"january", "jan"}, 1}, {[]string{"february", "feb"}, 2}, {[]string{"march", "mar"}, 3},
+	{[]string{"april", "apr"}, 4}, {[]string{"may"}, 5}, {[]string{"june", "jun"}, 6},
+	{[]string{"july", "jul"}, 7}, {[]string{"august", "aug"}, 8}, {[]string{"september", "sept", "sep"}, 9},
+	{[]string{"october", "oct"}, 10}, {[]string{"november", "nov"}, 11}, {[]string{"december", "dec"}, 12},
+}
+
+func (sc *whenScanner) engMonth() (int, bool) {
+	for _, e := range whenEngMonths {
+		if _, ok := sc.word(e.names...); ok {
+			sc.eat('.')
+			return e.m, true
+		}
+	}
+	return 0, false
+}
+
+// engDay reads a day of the month in digits, with an English ordinal
+// ending if any (20, 20th, 1st).
+func (sc *whenScanner) engDay() (int, bool) {
+	d, n := sc.digits()
+	if n < 1 || n > 2 {
+		return 0, false
+	}
+	sc.word("st", "nd", "rd", "th")
+	return d, true
+}
+
+// engDate reads the English dates the bot itself writes and people answer
+// with: 20 Dec, 20 December 2026, Dec 20, Dec 20, 2026. It leaves the
+// scanner unmoved when the text does not start with one.
+func (sc *whenScanner) engDate() (whenDate, bool) {
+	start := sc.i
+	var m, d int
+	if mm, ok := sc.engMonth(); ok {
+		sc.skipSpace()
+		dd, ok := sc.engDay()
+		if !ok {
+			sc.i = start
+			return whenDate{}, false
+		}
+		m, d = mm, dd
+	} else {
+		dd, ok := sc.engDay()
+		if !ok {
+			sc.i = start
+			return whenDate{}, false
+		}
+		sc.skipSpace()
+		mm, ok := sc.engMonth()
+		if !ok {
+			sc.i = start
+			return whenDate{}, false
+		}
+		m, d = mm, dd
+	}
+	// An optional year: four digits that do not start a time (2026, not 19:00).
+	afterDay := sc.i
+	sc.eat(',')
+	sc.skipSpace()
+	if y, n := sc.digits(); n == 4 {
+		if r, _ := sc.peek(); r != ':' && r != '.' {
+			return whenDate{kind: dateAbs, y: y, m: m, d: d}, true
+		}
+	}
+	sc.i = afterDay
+	return whenDate{kind: dateYearless, m: m, d: d}, true
 }
 
 // monthDay reads 12月1日, 12月1号, 12月1 or 十二月一日.

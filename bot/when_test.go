@@ -140,6 +140,10 @@ func TestParseWhen(t *testing.T) {
 		{in: "明早8点", want: whenAt(2026, 11, 25, 8, 0)},
 		{in: "后天上午9点", want: whenAt(2026, 11, 26, 9, 0)},
 		{in: "廿八日 9:00", want: whenAt(2026, 11, 28, 9, 0)},
+		{in: "20 Dec 19:00", want: whenAt(2026, 12, 20, 19, 0)},
+		{in: "Dec 20 7pm", want: whenAt(2026, 12, 20, 19, 0)},
+		{in: "December 20th, 2026 19:00", want: whenAt(2026, 12, 20, 19, 0)},
+		{in: "20 Dec 2026 19:00 meeting", want: whenAt(2026, 12, 20, 19, 0), rest: "meeting"},
 		// Forgiving input.
 		{in: "  明天　１９：００　活动室 ", want: whenAt(2026, 11, 25, 19, 0), rest: "活动室"},
 		{in: "明天 19：00", want: whenAt(2026, 11, 25, 19, 0)},
@@ -247,6 +251,10 @@ func TestParseWhenErrors(t *testing.T) {
 		{"7.45 开会", ErrNoTime},
 		{"2.30 开会", ErrNoTime},
 		{"12.11.5 开会", ErrNoTime},
+		{"20 Dec", ErrNoClock},
+		{"30 Feb 19:00", ErrBadTime},
+		{"20 Decimals", ErrNoTime},
+		{"Mayday 19:00", ErrNoTime},
 		{"明天 活动室", ErrNoClock},
 		{"今晚", ErrNoClock},
 		{"晚上", ErrNoClock},
@@ -502,7 +510,7 @@ var whenFuzzSeeds = []string{
 	"20251210", "去年12月10日", "昨天", "前天", "明天 19:00 活动室 讨论安全门", "十九点三十分",
 	"二〇二六年十二月一日", "１９：００", "\xff", "😀", "3天后 7点", "下个月5号 9:00", "tomorrow at 7pm",
 	"2100-01-01 09:00", "2100年1月1日", "2029-11-24 23:00", "999天后 9点",
-	"12.11 19:00", "12.11晚上7点", "19.30", "后天上午", "12月11日晚7点", "廿三日 9点", "幺点",
+	"12.11 19:00", "12.11晚上7点", "20 Dec 19:00", "Dec 20, 2026 7pm", "20th", "19.30", "后天上午", "12月11日晚7点", "廿三日 9点", "幺点",
 }
 
 // TestTimeInput: an error says which text it concerns, so that the reply can
