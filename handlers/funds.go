@@ -305,19 +305,6 @@ func weekdayName(ctx context.Context, t time.Time) string {
 	return days[t.In(bot.Shanghai).Weekday()]
 }
 
-// fundMoney writes fen as the reader's language writes money: 300元, or
-// ¥300.50.
-func fundMoney(ctx context.Context, fen int64) string {
-	if bot.LocaleFrom(ctx) == "en" {
-		return "¥" + yuanNumber(fen)
-	}
-	return bot.FormatAmount(fen)
-}
-
-// yuanNumber writes fen as a number of yuan, as typed in a command: 300,
-// 300.50.
-func yuanNumber(fen int64) string { return strings.TrimSuffix(bot.FormatAmount(fen), "元") }
-
 // buildingNames writes buildings as residents read them: 3幢、5幢.
 func buildingNames(ctx context.Context, bs []string) string {
 	names := make([]string, len(bs))

@@ -445,16 +445,9 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	n, word, err := parseRefArg(m.Args, "usage_rate")
+	n, rating, err := parseRateArgs(m.Args)
 	if err != nil {
 		return err
-	}
-	if word == "" {
-		return badForm("usage_rate", "needs_rating")
-	}
-	rating, ok := parseRating(word)
-	if !ok {
-		return badForm("usage_rate", "unknown_rating", i18n.Args{"Word": clip(word)})
 	}
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if is.Reporter != m.Sender.Key() {
@@ -485,18 +478,6 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return r.Reply(ctx, tr(ctx, "rated_unsatisfied", i18n.Args{"N": n}))
 	}
 	return r.Reply(ctx, tr(ctx, "rated", i18n.Args{"N": n, "Rating": tr(ctx, "rating_"+string(rating))}))
-}
-
-func parseRating(s string) (store.Rating, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "满意", "非常满意", "satisfied", "good", "1":
-		return store.RatingSatisfied, true
-	case "基本满意", "一般", "还行", "fair", "ok", "2":
-		return store.RatingFair, true
-	case "不满意", "差", "unsatisfied", "bad", "3":
-		return store.RatingUnsatisfied, true
-	}
-	return "", false
 }
 
 // escalate serves /escalate N 社区|街道 TEXT: hands a problem up and posts it

@@ -149,9 +149,9 @@ func (a *App) describeNotice(ctx context.Context, n *store.Notice) string {
 	}
 	next, err := bot.NextFire(n.Spec, a.now())
 	if err != nil {
-		return n.Spec
+		return describeSchedule(ctx, n.Spec)
 	}
-	return tr(ctx, "notice_repeats", i18n.Args{"Spec": n.Spec, "Next": formatWhen(ctx, next)})
+	return tr(ctx, "notice_repeats", i18n.Args{"Spec": describeSchedule(ctx, n.Spec), "Next": formatWhen(ctx, next)})
 }
 
 func (a *App) listNotices(ctx context.Context, r bot.Responder) error {
