@@ -43,7 +43,7 @@ func (a *App) poll(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	case "close", "结束", "关闭":
 		return a.closePollNow(ctx, r, m, rest)
 	}
-	if n, err := bot.ParseRef(args); err == nil {
+	if n, err := parseKindRef(args, pollRef); err == nil {
 		return a.pollResults(ctx, r, m, n)
 	}
 	return a.openPoll(ctx, r, m, args)
@@ -183,6 +183,10 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	about, args, err := a.aboutProblem(ctx, st.ID, args, "usage_poll")
+	if err != nil {
+		return err
+	}
 	form, err := parsePollForm(args, a.now())
 	var de *dateArgError
 	if errors.As(err, &de) {
@@ -193,7 +197,7 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	chat := groupOf(m)
 	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: bot.OneLine(form.Question), Options: oneLines(form.Options),
-		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat}, a.now())
+		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat, About: about}, a.now())
 	if err != nil {
 		return err
 	}
@@ -237,7 +241,7 @@ func (a *App) pollArgs(ctx context.Context, p *store.Poll) i18n.Args {
 	}
 	args := i18n.Args{"N": p.N, "Question": p.Question, "Options": strings.Join(lines, "\n"),
 		"OptionsInline": strings.Join(lines, "  "), "PerHousehold": p.PerHousehold, "Deadline": "",
-		"Closed": p.Closed || !p.Open(a.now())}
+		"Closed": p.Closed || !p.Open(a.now()), "About": p.About}
 	if !p.Deadline.IsZero() {
 		args["Deadline"] = formatWhen(ctx, p.Deadline)
 	}
@@ -284,7 +288,7 @@ func parseVoteArgs(args string) (voteArgs, error) {
 		return voteArgs{}, badForm("usage_vote", "poll_needs_option")
 	}
 	if len(fields) >= 2 {
-		if n, err := bot.ParseRef(fields[0]); err == nil {
+		if n, err := parseKindRef(fields[0], pollRef); err == nil {
 			return voteArgs{N: n, Option: strings.Join(fields[1:], " ")}, nil
 		}
 	}
@@ -579,7 +583,7 @@ func (a *App) remindPoll(ctx context.Context, r bot.Responder, m *bot.Message, a
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_poll_remind")
+	n, _, err := parseKindRefArg(args, "usage_poll_remind", pollRef)
 	if err != nil {
 		return err
 	}
@@ -637,7 +641,7 @@ func (a *App) closePollNow(ctx context.Context, r bot.Responder, m *bot.Message,
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_poll_close")
+	n, _, err := parseKindRefArg(args, "usage_poll_close", pollRef)
 	if err != nil {
 		return err
 	}
