@@ -52,6 +52,9 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return a.fundProgress(ctx, r, 0)
 	}
 	n, err := parseKindRef(args, fundRef)
+	if wrong := wrongKind(ctx, args, fundRef); wrong != nil {
+		return wrong
+	}
 	if err != nil {
 		return badForm("usage_fund", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
 	}
@@ -250,6 +253,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	if err := a.scheduleFundChase(ctx, f); err != nil {
 		a.log.Warn("chasing reminders not scheduled", "campaign", f.N, "err", err)
 	}
@@ -1300,7 +1304,7 @@ func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	n, _, err := parseKindRefArg(args, "usage_fund_close", fundRef)
+	n, _, err := parseKindRefArg(ctx, args, "usage_fund_close", fundRef)
 	if err != nil {
 		return err
 	}

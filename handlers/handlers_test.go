@@ -262,6 +262,7 @@ func dynamicKeys() map[string][]string {
 		"thread_":           links,
 		"ref_":              links,
 		"link_":             links,
+		"kind_":             links,
 		"office_":           strs(store.Community, store.Subdistrict),
 		"meeting_reminder_": {"eve", "hour"},
 		"overdue_":          {overdueStaff, overdueHead},

@@ -36,6 +36,9 @@ func (a *App) meeting(ctx context.Context, r bot.Responder, m *bot.Message) erro
 	if n, err := parseKindRef(args, meetingRef); err == nil {
 		return a.showMeeting(ctx, r, m, n)
 	}
+	if wrong := wrongKind(ctx, args, meetingRef); wrong != nil {
+		return wrong
+	}
 	return a.callMeeting(ctx, r, m, args)
 }
 
@@ -65,6 +68,7 @@ func (a *App) callMeeting(ctx context.Context, r bot.Responder, m *bot.Message, 
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	if err := a.scheduleMeetingReminders(ctx, mt); err != nil {
 		return err
 	}
@@ -199,7 +203,7 @@ func (a *App) cancelMeeting(ctx context.Context, r bot.Responder, m *bot.Message
 	if err != nil {
 		return err
 	}
-	n, _, err := parseKindRefArg(args, "usage_meeting_cancel", meetingRef)
+	n, _, err := parseKindRefArg(ctx, args, "usage_meeting_cancel", meetingRef)
 	if err != nil {
 		return err
 	}
@@ -252,6 +256,9 @@ func (a *App) rsvp(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return badForm("usage_rsvp", "rsvp_needs_answer")
 	}
 	n, err := parseKindRef(ref, meetingRef)
+	if wrong := wrongKind(ctx, ref, meetingRef); wrong != nil {
+		return wrong
+	}
 	if err != nil {
 		return badForm("usage_rsvp", "bad_number", i18n.Args{"Text": clip(ref)})
 	}

@@ -46,6 +46,9 @@ func (a *App) poll(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if n, err := parseKindRef(args, pollRef); err == nil {
 		return a.pollResults(ctx, r, m, n)
 	}
+	if wrong := wrongKind(ctx, args, pollRef); wrong != nil {
+		return wrong
+	}
 	return a.openPoll(ctx, r, m, args)
 }
 
@@ -201,6 +204,7 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	if !p.Deadline.IsZero() {
 		id := pollCloseJobID(st.ID, p.N)
 		if err := a.sched.Schedule(ctx, scheduler.Reminder{ID: id, At: p.Deadline, Job: jobPollClose, Payload: id}); err != nil {
@@ -333,6 +337,10 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
 	if err != nil {
 		return err
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(m.Args), " ")
+	if wrong := wrongKind(ctx, first, pollRef); wrong != nil {
+		return wrong
 	}
 	args, err := parseVoteArgs(m.Args)
 	if err != nil {
@@ -583,7 +591,7 @@ func (a *App) remindPoll(ctx context.Context, r bot.Responder, m *bot.Message, a
 	if err != nil {
 		return err
 	}
-	n, _, err := parseKindRefArg(args, "usage_poll_remind", pollRef)
+	n, _, err := parseKindRefArg(ctx, args, "usage_poll_remind", pollRef)
 	if err != nil {
 		return err
 	}
@@ -641,7 +649,7 @@ func (a *App) closePollNow(ctx context.Context, r bot.Responder, m *bot.Message,
 	if err != nil {
 		return err
 	}
-	n, _, err := parseKindRefArg(args, "usage_poll_close", pollRef)
+	n, _, err := parseKindRefArg(ctx, args, "usage_poll_close", pollRef)
 	if err != nil {
 		return err
 	}

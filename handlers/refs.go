@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode"
@@ -148,8 +149,15 @@ func cutAbout(args string) (n int64, rest string, found bool, err error) {
 // parseKindRefArg reads the number of a record of kind k at the start of
 // args and returns the rest; usage is the form shown when it is missing or
 // malformed.
-func parseKindRefArg(args, usage string, k refKind) (int64, string, error) {
-	return cutNumber(args, usage, func(s string) (int64, error) { return parseKindRef(s, k) })
+func parseKindRefArg(ctx context.Context, args, usage string, k refKind) (int64, string, error) {
+	n, rest, err := cutNumber(args, usage, func(s string) (int64, error) { return parseKindRef(s, k) })
+	if err != nil {
+		first, _, _ := strings.Cut(strings.TrimSpace(args), " ")
+		if wrong := wrongKind(ctx, first, k); wrong != nil {
+			return 0, "", wrong
+		}
+	}
+	return n, rest, err
 }
 
 // cutNumber reads the first word of args with parse.

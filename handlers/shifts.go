@@ -226,6 +226,7 @@ func (a *App) addShift(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	a.scheduleGaps(ctx, st.ID)
 	next, _ := sh.Next(a.now())
 	return r.Reply(ctx, tr(ctx, "shift_added", i18n.Args{"N": sh.N, "Team": team.Name, "Slot": describeSlot(ctx, sh),
@@ -287,7 +288,7 @@ func (a *App) moveShift(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseKindRefArg(args, "usage_shift_move", shiftRef)
+	n, rest, err := parseKindRefArg(ctx, args, "usage_shift_move", shiftRef)
 	if err != nil {
 		return err
 	}
@@ -326,7 +327,7 @@ func (a *App) removeShift(ctx context.Context, r bot.Responder, m *bot.Message, 
 	if err != nil {
 		return err
 	}
-	n, _, err := parseKindRefArg(args, "usage_shift_remove", shiftRef)
+	n, _, err := parseKindRefArg(ctx, args, "usage_shift_remove", shiftRef)
 	if err != nil {
 		return err
 	}
@@ -538,7 +539,7 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseKindRefArg(m.Args, "usage_signup", shiftRef)
+	n, rest, err := parseKindRefArg(ctx, m.Args, "usage_signup", shiftRef)
 	if err != nil {
 		return err
 	}
@@ -662,7 +663,7 @@ func (a *App) cancelSignup(ctx context.Context, r bot.Responder, m *bot.Message)
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseKindRefArg(m.Args, "usage_cancel", shiftRef)
+	n, rest, err := parseKindRefArg(ctx, m.Args, "usage_cancel", shiftRef)
 	if err != nil {
 		return err
 	}

@@ -35,6 +35,41 @@ func (a *App) aboutProblem(ctx context.Context, st int64, args, usage string) (i
 	return n, rest, nil
 }
 
+// linked restarts the overdue reminders of problem n, which a record just
+// opened about it counts as work on. The record is made, so a failure is
+// logged, not answered.
+func (a *App) linked(ctx context.Context, st *store.Station, n int64) {
+	if n == 0 {
+		return
+	}
+	is, err := a.store.Issue(ctx, st.ID, n)
+	if err == nil {
+		err = a.scheduleOverdue(ctx, st, is)
+	}
+	if err != nil {
+		a.log.Warn("overdue reminders not moved", "problem", n, "err", err)
+	}
+}
+
+// wrongKind answers a number marked for another kind than k ("票1" given
+// to 众筹): which kind it names, and how k's numbers look. It returns nil
+// for anything else.
+func wrongKind(ctx context.Context, word string, k refKind) error {
+	t := strings.TrimSpace(bot.Normalize(word))
+	for _, other := range refKinds {
+		if other == k {
+			continue
+		}
+		if rest, ok := other.cutMark(t); ok {
+			if _, err := bot.ParseRef(rest); err == nil {
+				return say("ref_wrong_kind", i18n.Args{"Word": clip(word), "Kind": tr(ctx, "kind_"+string(other.link)),
+					"Want": tr(ctx, "kind_"+string(k.link)), "Example": kindRefText(ctx, k, 1)})
+			}
+		}
+	}
+	return nil
+}
+
 // kindRefText writes record n of kind k as the reader's language marks it:
 // 筹2, F2.
 func kindRefText(ctx context.Context, k refKind, n int64) string {

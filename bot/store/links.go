@@ -67,12 +67,16 @@ func ParseLink(s string) (Link, bool) {
 func (k LinkKind) decides() bool { return k == LinkFund || k == LinkPoll }
 
 // linkToIssue queues, in p, that record l was opened about problem issue by
-// byKey: the link in the problem's set and a step in its timeline.
+// byKey: the link in the problem's set, a step in its timeline, and the
+// time it was last worked on.
 func (s *Store) linkToIssue(ctx context.Context, p redis.Pipeliner, st, issue int64, l Link, byKey, byName string, now time.Time) {
 	if issue < 1 {
 		return
 	}
 	p.SAdd(ctx, s.k.issueLinks(st, issue), l.String())
+	// Opening something about a problem is a step of its work: the clock of
+	// "untouched for N days" starts again.
+	p.HSet(ctx, s.k.issue(st, issue), "updated", ms(now))
 	if l.Kind.decides() {
 		p.SAdd(ctx, s.k.issuesDecided(st), issue)
 	}
