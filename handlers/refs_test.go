@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
 )
@@ -144,7 +145,7 @@ func FuzzCutAbout(f *testing.F) {
 			if n < 1 || n > 999_999 {
 				t.Fatalf("cutAbout(%q) = %d, out of range", s, n)
 			}
-			if len(rest) > len(s) {
+			if utf8.RuneCountInString(rest) > utf8.RuneCountInString(s) {
 				t.Fatalf("cutAbout(%q) rest %q is longer than the line", s, rest)
 			}
 		}
