@@ -438,15 +438,7 @@ func (a *App) pollResultText(ctx context.Context, p *store.Poll, votes []store.V
 			"Bar": shareBar(int64(counts[i]), int64(total))}))
 	}
 	b.WriteString("\n" + tr(ctx, "poll_result_total", i18n.Args{"Count": total, "PerHousehold": p.PerHousehold}))
-	best, top := 0, []string{}
-	for i, c := range counts {
-		switch {
-		case c > best:
-			best, top = c, []string{p.Options[i]}
-		case c == best && c > 0:
-			top = append(top, p.Options[i])
-		}
-	}
+	top, best := p.Leaders(votes)
 	switch {
 	case len(top) == 1:
 		b.WriteString("\n" + tr(ctx, "poll_result_leader", i18n.Args{"Option": top[0], "Count": best, "Closed": p.Closed}))

@@ -17,11 +17,7 @@ func TestThreadOfAProblem(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newStore(b)
-		st := mustStation(t, s, "清川佳园", group1)
-		is, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: alice, Text: "单元门坏了", Category: "other"}, t0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, is := doorProblem(t, s)
 		other, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: bob, Text: "路灯", Category: "other"}, t0)
 		if err != nil {
 			t.Fatal(err)
@@ -100,11 +96,7 @@ func TestShiftAboutAProblemAddsUpMinutes(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newStore(b)
-		st := mustStation(t, s, "清川佳园", group1)
-		is, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: alice, Text: "单元门坏了", Category: "other"}, t0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, is := doorProblem(t, s)
 		team, err := s.CreateTeam(ctx, st.ID, store.Team{Name: "看工队"}, t0)
 		if err != nil {
 			t.Fatal(err)
@@ -130,4 +122,15 @@ func TestShiftAboutAProblemAddsUpMinutes(t *testing.T) {
 			t.Fatalf("IssueLinks = %v, %v", links, err)
 		}
 	})
+}
+
+// doorProblem makes a station with one problem reported in it.
+func doorProblem(t *testing.T, s *store.Store) (*store.Station, *store.Issue) {
+	t.Helper()
+	st := mustStation(t, s, "清川佳园", group1)
+	is, err := s.ReportIssue(context.Background(), st.ID, store.NewIssue{Reporter: alice, Text: "单元门坏了", Category: "other"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, is
 }

@@ -207,13 +207,12 @@ func (p *Poll) Tally(votes []Vote) []int {
 	return counts
 }
 
-// Leader returns the option with the most votes and its count; tied
-// options are joined with "、"; "" when nobody voted.
-func (p *Poll) Leader(votes []Vote) (string, int64) {
-	counts := p.Tally(votes)
+// Leaders returns the options with the most votes (several when tied)
+// and their count; none when nobody voted.
+func (p *Poll) Leaders(votes []Vote) ([]string, int) {
 	best := 0
 	var top []string
-	for i, c := range counts {
+	for i, c := range p.Tally(votes) {
 		switch {
 		case c > best:
 			best, top = c, []string{p.Options[i]}
@@ -221,6 +220,13 @@ func (p *Poll) Leader(votes []Vote) (string, int64) {
 			top = append(top, p.Options[i])
 		}
 	}
+	return top, best
+}
+
+// Leader returns the options with the most votes joined with "、", and
+// their count; "" when nobody voted.
+func (p *Poll) Leader(votes []Vote) (string, int64) {
+	top, best := p.Leaders(votes)
 	return strings.Join(top, "、"), int64(best)
 }
 
