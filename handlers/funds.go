@@ -41,6 +41,10 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	args := strings.TrimSpace(m.Args)
 	sub, rest, _ := strings.Cut(args, " ")
 	rest = strings.TrimSpace(rest)
+	if _, _, about, _ := cutAbout(args); about {
+		// 众筹 关于 #12 安全门 …: the 新建 left out.
+		return a.openFund(ctx, r, m, args)
+	}
 	switch strings.ToLower(sub) {
 	case "new", "新建", "发起", "开":
 		return a.openFund(ctx, r, m, rest)

@@ -70,6 +70,10 @@ const (
 func (a *App) shift(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	sub, rest, _ := strings.Cut(m.Args, " ")
 	rest = strings.TrimSpace(rest)
+	if _, _, about, _ := cutAbout(m.Args); about {
+		// 排班 关于 #12 看工队 …: the 新增 left out.
+		return a.addShift(ctx, r, m, m.Args)
+	}
 	switch strings.ToLower(sub) {
 	case "", "list", "列表":
 		return a.shifts(ctx, r, m)
