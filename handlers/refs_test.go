@@ -151,3 +151,24 @@ func FuzzCutAbout(f *testing.F) {
 		}
 	})
 }
+
+func TestParseVoteArgsMarked(t *testing.T) {
+	tests := []struct {
+		in     string
+		n      int64
+		option string
+	}{
+		{"票3 不锈钢", 3, "不锈钢"},
+		{"P3 2", 3, "2"},
+		{"3 A", 3, "A"},
+		{"不锈钢", 0, "不锈钢"},
+		// Another kind's number is not the poll's: vote() answers it first.
+		{"筹3 A", 0, "筹3 A"},
+	}
+	for _, tt := range tests {
+		v, err := parseVoteArgs(tt.in)
+		if err != nil || v.N != tt.n || v.Option != tt.option {
+			t.Errorf("parseVoteArgs(%q) = %+v, %v; want %d %q", tt.in, v, err, tt.n, tt.option)
+		}
+	}
+}
