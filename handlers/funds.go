@@ -41,6 +41,10 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	args := strings.TrimSpace(m.Args)
 	sub, rest, _ := strings.Cut(args, " ")
 	rest = strings.TrimSpace(rest)
+	if _, _, about, _ := cutAbout(args); about {
+		// 众筹 关于 #12 安全门 …: the 新建 left out.
+		return a.openFund(ctx, r, m, args)
+	}
 	switch strings.ToLower(sub) {
 	case "new", "新建", "发起", "开":
 		return a.openFund(ctx, r, m, rest)
@@ -51,7 +55,10 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	case "":
 		return a.fundProgress(ctx, r, 0)
 	}
-	n, err := bot.ParseRef(args)
+	n, err := parseKindRef(args, fundRef)
+	if wrong := wrongKind(ctx, args, fundRef); wrong != nil {
+		return wrong
+	}
 	if err != nil {
 		return badForm("usage_fund", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
 	}
@@ -232,6 +239,10 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	about, args, err := a.aboutProblem(ctx, st.ID, args, "usage_fund_new")
+	if err != nil {
+		return err
+	}
 	form, err := parseFundForm(args, a.now())
 	var de *dateArgError
 	if errors.As(err, &de) {
@@ -242,10 +253,11 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	chat := groupOf(m)
 	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: bot.OneLine(m.Raw(form.Title)), Goal: form.Goal, PerHousehold: form.Per,
-		Deadline: form.Deadline, Buildings: form.Buildings, By: m.Sender, Chat: chat}, a.now())
+		Deadline: form.Deadline, Buildings: form.Buildings, By: m.Sender, Chat: chat, About: about}, a.now())
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	if err := a.scheduleFundChase(ctx, f); err != nil {
 		a.log.Warn("chasing reminders not scheduled", "campaign", f.N, "err", err)
 	}
@@ -254,7 +266,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		return err
 	}
 	notice := a.fundArgs(ctx, f)
-	notice["Example"] = pledgeExample(f, len(open))
+	notice["Example"] = pledgeExample(ctx, f, len(open))
 	example := bot.Room{Building: "3", Unit: "2", Number: "301"}
 	if len(f.Buildings) > 0 {
 		example.Building = f.Buildings[0]
@@ -267,13 +279,13 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 
 // pledgeExample is what a resident types to pledge the suggested amount:
 // the campaign's number is needed only when several are open.
-func pledgeExample(f *store.Fund, open int) string {
+func pledgeExample(ctx context.Context, f *store.Fund, open int) string {
 	amount := f.PerHousehold
 	if amount == 0 {
 		amount = 100_00
 	}
 	if open > 1 {
-		return strconv.FormatInt(f.N, 10) + " " + yuanNumber(amount)
+		return kindRefText(ctx, fundRef, f.N) + " " + yuanNumber(amount)
 	}
 	return yuanNumber(amount)
 }
@@ -283,7 +295,7 @@ func (a *App) fundArgs(ctx context.Context, f *store.Fund) i18n.Args {
 	args := i18n.Args{"N": f.N, "Title": f.Title, "Goal": fundMoney(ctx, f.Goal), "Per": "", "Deadline": "",
 		"Buildings": "", "Pledged": fundMoney(ctx, f.Pledged), "Paid": fundMoney(ctx, f.Paid),
 		"Spent": fundMoney(ctx, f.Spent), "Balance": fundMoney(ctx, f.Balance()),
-		"Closed": f.Status == store.FundClosed, "HasSpent": f.Spent > 0}
+		"Closed": f.Status == store.FundClosed, "HasSpent": f.Spent > 0, "About": f.About}
 	if f.PerHousehold > 0 {
 		args["Per"] = fundMoney(ctx, f.PerHousehold)
 	}
@@ -430,7 +442,7 @@ func parseMoneyArgs(args string, nFirst bool, usage string) (moneyArgs, error) {
 	// A campaign number marked as one.
 	for i, f := range rest {
 		if isMarkedFundRef(f) {
-			n, err := bot.ParseRef(f)
+			n, err := parseKindRef(f, fundRef)
 			if err != nil {
 				return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(f)})
 			}
@@ -457,7 +469,7 @@ func parseMoneyArgs(args string, nFirst bool, usage string) (moneyArgs, error) {
 	}
 	var amountErr error
 	for _, t := range tries {
-		n, err := bot.ParseRef(t[0])
+		n, err := parseKindRef(t[0], fundRef)
 		if err != nil {
 			continue
 		}
@@ -503,6 +515,9 @@ func isFundAmountUnit(s string) bool {
 
 // isMarkedFundRef reports a word written as a number of something: #1, ＃1, 第1.
 func isMarkedFundRef(s string) bool {
+	if _, marked := fundRef.cutMark(s); marked {
+		return true
+	}
 	return strings.HasPrefix(s, "#") || strings.HasPrefix(s, "第") || strings.HasPrefix(strings.ToLower(s), "no.")
 }
 
@@ -807,7 +822,7 @@ func parseUnpaidArgs(args string) (unpaidArgs, error) {
 	case 0:
 		return out, nil
 	case 1:
-		if n, err := bot.ParseRef(fields[0]); err == nil {
+		if n, err := parseKindRef(fields[0], fundRef); err == nil {
 			out.N = n
 			return out, nil
 		}
@@ -818,7 +833,7 @@ func parseUnpaidArgs(args string) (unpaidArgs, error) {
 		out.Building = b
 		return out, nil
 	case 2:
-		n, err := bot.ParseRef(fields[0])
+		n, err := parseKindRef(fields[0], fundRef)
 		if err != nil {
 			return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(fields[0])})
 		}
@@ -1027,7 +1042,7 @@ func parseSpendArgs(args string) (spendArgs, error) {
 		return out, badForm(usage, "fund_needs_amount")
 	}
 	start := 0
-	if n, err := bot.ParseRef(fields[0]); err == nil && len(fields) >= 2 {
+	if n, err := parseKindRef(fields[0], fundRef); err == nil && len(fields) >= 2 {
 		// "1 8000 安全门" names the campaign; "8000 安全门" and "8000 元 安全门"
 		// do not.
 		if _, aerr := bot.ParseAmount(fields[1]); isMarkedFundRef(fields[0]) || !errors.Is(aerr, bot.ErrAmountMalformed) {
@@ -1099,7 +1114,7 @@ func (a *App) ledger(ctx context.Context, r bot.Responder, m *bot.Message) error
 			detail = true
 			continue
 		}
-		v, err := bot.ParseRef(f)
+		v, err := parseKindRef(f, fundRef)
 		if err != nil || n != 0 {
 			return badForm("usage_ledger", "bad_number", i18n.Args{"Text": clip(f)})
 		}
@@ -1280,7 +1295,7 @@ func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_fund_close")
+	n, _, err := parseKindRefArg(ctx, args, "usage_fund_close", fundRef)
 	if err != nil {
 		return err
 	}

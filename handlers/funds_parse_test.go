@@ -43,6 +43,9 @@ func TestParseMoneyArgs(t *testing.T) {
 		err    string
 	}{
 		{"300", true, 0, 300_00, "", ""},
+		{"筹2 300", true, 2, 300_00, "", ""},
+		{"300 筹2", true, 2, 300_00, "", ""},
+		{"F2 300", true, 2, 300_00, "", ""},
 		{"三百", true, 0, 300_00, "", ""},
 		{"300元", true, 0, 300_00, "", ""},
 		{"300 元", true, 0, 300_00, "", ""},
@@ -276,7 +279,7 @@ func TestMatchOption(t *testing.T) {
 }
 
 func FuzzVote(f *testing.F) {
-	for _, s := range []string{"1 2", "1 古铜", "古铜", "#3 B", "1", "第1 第2个", ""} {
+	for _, s := range []string{"1 2", "1 古铜", "古铜", "#3 B", "1", "第1 第2个", "", "票3 B", "P3 2"} {
 		f.Add(s)
 	}
 	options := []string{"深灰", "古铜", "墨绿"}
@@ -310,6 +313,8 @@ func TestParseSpendArgs(t *testing.T) {
 		{"8000 元 安全门首付款", 0, 8000_00, "安全门首付款", ""},
 		{"1 8000 元 拆旧门 和 安装", 1, 8000_00, "拆旧门 和 安装", ""},
 		{"#2 八千 门", 2, 8000_00, "门", ""},
+		{"筹2 8000 门", 2, 8000_00, "门", ""},
+		{"f2 8000 door", 2, 8000_00, "door", ""},
 		{"1 8000", 0, 0, "", "fund_spend_needs_text"},
 		{"1 -50 买锁", 0, 0, "", "fund_amount_not_positive"},
 		{"1 两百万 买锁", 0, 0, "", "fund_amount_too_large"},

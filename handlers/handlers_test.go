@@ -216,6 +216,7 @@ func dynamicKeys() map[string][]string {
 			sections = append(sections, s)
 		}
 	}
+	links := strs(string(store.LinkPoll), string(store.LinkMeeting), string(store.LinkFund), string(store.LinkShift))
 	filters := strs(store.FilterOpen, store.FilterClosed, store.FilterMine, store.FilterAll)
 	return map[string][]string{
 		"cat_":    categoryNames(),
@@ -223,7 +224,12 @@ func dynamicKeys() map[string][]string {
 		"status_": strs(store.IssueOpen, store.IssueAccepted, store.IssueEscalated, store.IssueResolved, store.IssueClosed),
 		"rating_": strs(store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied),
 		"event_": strs(store.EventReported, store.EventMeToo, store.EventAccepted, store.EventUpdate, store.EventResolved,
-			store.EventRated, store.EventEscalated, store.EventReopened, store.EventPhoto),
+			store.EventRated, store.EventEscalated, store.EventReopened, store.EventPhoto, store.EventLinked),
+		"event_outcome_":    strs(string(store.LinkPoll), string(store.LinkFund), string(store.LinkMeeting)),
+		"thread_":           links,
+		"ref_":              links,
+		"link_":             links,
+		"kind_":             links,
 		"office_":           strs(store.Community, store.Subdistrict),
 		"meeting_reminder_": {"eve", "hour"},
 		"overdue_":          {overdueStaff, overdueHead},

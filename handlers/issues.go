@@ -225,15 +225,21 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 		"Text": issueText(ctx, is, 0), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters, "Photos": len(is.Photos),
 		"Assignee": is.AssigneeName,
 	}))
+	thread, err := a.threadText(ctx, st.ID, n)
+	if err != nil {
+		return err
+	}
+	if thread != "" {
+		b.WriteString("\n" + thread)
+	}
 	b.WriteString("\n" + tr(ctx, "timeline_header"))
 	for _, ev := range events {
 		who := ev.ByName
 		if ev.By == is.Reporter && !seesReporter(ctx, is) {
 			who = reporterName(ctx, is)
 		}
-		b.WriteString("\n  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{
-			"When": formatStamp(ctx, ev.At), "Who": who, "Text": eventText(ctx, ev),
-		}))
+		args := i18n.Args{"When": formatStamp(ctx, ev.At), "Who": who, "Text": eventText(ctx, ev)}
+		b.WriteString("\n  " + tr(ctx, threadEventArgs(ctx, ev, args), args))
 	}
 	return r.Reply(ctx, b.String())
 }
@@ -267,15 +273,7 @@ func (a *App) findIssue(ctx context.Context, st, n int64) (*store.Issue, error) 
 // parseRefArg reads the problem number at the start of args and returns the
 // rest; usage is the form shown when it is missing or malformed.
 func parseRefArg(args, usage string) (int64, string, error) {
-	first, rest, _ := strings.Cut(strings.TrimSpace(args), " ")
-	if first == "" {
-		return 0, "", badForm(usage, "needs_number")
-	}
-	n, err := bot.ParseRef(first)
-	if err != nil {
-		return 0, "", badForm(usage, "bad_number", i18n.Args{"Text": clip(first)})
-	}
-	return n, strings.TrimSpace(rest), nil
+	return cutNumber(args, usage, bot.ParseRef)
 }
 
 // metoo serves /metoo N: counts support instead of a duplicate report.

@@ -33,8 +33,11 @@ func (a *App) meeting(ctx context.Context, r bot.Responder, m *bot.Message) erro
 	if rest, ok := cutWord(args, "cancel", "取消"); ok {
 		return a.cancelMeeting(ctx, r, m, rest)
 	}
-	if n, err := bot.ParseRef(args); err == nil {
+	if n, err := parseKindRef(args, meetingRef); err == nil {
 		return a.showMeeting(ctx, r, m, n)
+	}
+	if wrong := wrongKind(ctx, args, meetingRef); wrong != nil {
+		return wrong
 	}
 	return a.callMeeting(ctx, r, m, args)
 }
@@ -53,6 +56,10 @@ func (a *App) callMeeting(ctx context.Context, r bot.Responder, m *bot.Message, 
 	if err != nil {
 		return err
 	}
+	about, args, err := a.aboutProblem(ctx, st.ID, args, "usage_meeting")
+	if err != nil {
+		return err
+	}
 	at, rest, err := bot.ParseWhen(cutLabel(args, "时间"), a.now())
 	if err != nil {
 		return whenError(ctx, err, "usage_meeting")
@@ -67,10 +74,11 @@ func (a *App) callMeeting(ctx context.Context, r bot.Responder, m *bot.Message, 
 		return badForm("usage_meeting", "meeting_too_long")
 	}
 	mt, err := a.store.CreateMeeting(ctx, st.ID, store.Meeting{At: at, Place: place, Topic: topic,
-		By: m.Sender.Key(), ByName: m.Sender.Name}, a.now())
+		By: m.Sender.Key(), ByName: m.Sender.Name, About: about}, a.now())
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	if err := a.scheduleMeetingReminders(ctx, mt); err != nil {
 		return err
 	}
@@ -87,7 +95,7 @@ func rsvpButtons(ctx context.Context, n int64) []bot.Button {
 
 func (a *App) meetingArgs(ctx context.Context, st *store.Station, mt *store.Meeting) i18n.Args {
 	return i18n.Args{"Station": st.Name, "N": mt.N, "When": formatWhen(ctx, mt.At), "Place": bot.OneLine(mt.Place),
-		"Topic": bot.Quote(mt.Topic), "Who": mt.ByName}
+		"Topic": bot.Quote(mt.Topic), "Who": mt.ByName, "About": mt.About}
 }
 
 // scheduleMeetingReminders sets the evening-before and hour-before
@@ -106,8 +114,16 @@ func (a *App) scheduleMeetingReminders(ctx context.Context, mt *store.Meeting) e
 			return err
 		}
 	}
-	return nil
+	if mt.About == 0 {
+		return nil
+	}
+	// A meeting about a problem is written into its timeline when held.
+	id := meetingJobID(mt.Station, mt.N, meetingHeld)
+	return a.sched.Schedule(ctx, scheduler.Reminder{ID: id, At: mt.At, Job: jobMeeting, Payload: id})
 }
+
+// meetingHeld names the job that records a meeting about a problem as held.
+const meetingHeld = "held"
 
 func meetingJobID(st, n int64, which string) string {
 	return jobPayload("meeting", st, n, which)
@@ -121,6 +137,10 @@ func (a *App) fireMeeting(ctx context.Context, rem scheduler.Reminder) error {
 		return err
 	}
 	st := station.ID
+	if which == meetingHeld {
+		_, err := a.store.HoldMeeting(ctx, st, n, a.now())
+		return err
+	}
 	mt, err := a.store.Meeting(ctx, st, n)
 	if err != nil || mt.Cancelled {
 		return err
@@ -193,7 +213,7 @@ func (a *App) cancelMeeting(ctx context.Context, r bot.Responder, m *bot.Message
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_meeting_cancel")
+	n, _, err := parseKindRefArg(ctx, args, "usage_meeting_cancel", meetingRef)
 	if err != nil {
 		return err
 	}
@@ -207,7 +227,7 @@ func (a *App) cancelMeeting(ctx context.Context, r bot.Responder, m *bot.Message
 	if err := a.store.CancelMeeting(ctx, st.ID, n); err != nil {
 		return err
 	}
-	for _, which := range []string{"eve", "hour"} {
+	for _, which := range []string{"eve", "hour", meetingHeld} {
 		if err := a.sched.Cancel(ctx, meetingJobID(st.ID, n, which)); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -231,7 +251,7 @@ func (a *App) rsvp(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	switch len(fields) {
 	case 2:
 		// Either "N yes" as typed after /rsvp, or "yes N" from 参加 N.
-		if _, err := bot.ParseRef(fields[0]); err == nil {
+		if _, err := parseKindRef(fields[0], meetingRef); err == nil {
 			ref, answer = fields[0], fields[1]
 		} else {
 			answer, ref = fields[0], fields[1]
@@ -245,7 +265,10 @@ func (a *App) rsvp(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if !ok {
 		return badForm("usage_rsvp", "rsvp_needs_answer")
 	}
-	n, err := bot.ParseRef(ref)
+	n, err := parseKindRef(ref, meetingRef)
+	if wrong := wrongKind(ctx, ref, meetingRef); wrong != nil {
+		return wrong
+	}
 	if err != nil {
 		return badForm("usage_rsvp", "bad_number", i18n.Args{"Text": clip(ref)})
 	}

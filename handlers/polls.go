@@ -43,8 +43,11 @@ func (a *App) poll(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	case "close", "结束", "关闭":
 		return a.closePollNow(ctx, r, m, rest)
 	}
-	if n, err := bot.ParseRef(args); err == nil {
+	if n, err := parseKindRef(args, pollRef); err == nil {
 		return a.pollResults(ctx, r, m, n)
+	}
+	if wrong := wrongKind(ctx, args, pollRef); wrong != nil {
+		return wrong
 	}
 	return a.openPoll(ctx, r, m, args)
 }
@@ -183,6 +186,10 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	about, args, err := a.aboutProblem(ctx, st.ID, args, "usage_poll")
+	if err != nil {
+		return err
+	}
 	form, err := parsePollForm(args, a.now())
 	var de *dateArgError
 	if errors.As(err, &de) {
@@ -193,10 +200,11 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	chat := groupOf(m)
 	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: bot.OneLine(m.Raw(form.Question)), Options: oneLines(rawParts(m, form.Options)),
-		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat}, a.now())
+		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat, About: about}, a.now())
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	if !p.Deadline.IsZero() {
 		id := pollCloseJobID(st.ID, p.N)
 		if err := a.sched.Schedule(ctx, scheduler.Reminder{ID: id, At: p.Deadline, Job: jobPollClose, Payload: id}); err != nil {
@@ -246,7 +254,7 @@ func (a *App) pollArgs(ctx context.Context, p *store.Poll) i18n.Args {
 	}
 	args := i18n.Args{"N": p.N, "Question": p.Question, "Options": strings.Join(lines, "\n"),
 		"OptionsInline": strings.Join(lines, "  "), "PerHousehold": p.PerHousehold, "Deadline": "",
-		"Closed": p.Closed || !p.Open(a.now())}
+		"Closed": p.Closed || !p.Open(a.now()), "About": p.About}
 	if !p.Deadline.IsZero() {
 		args["Deadline"] = formatWhen(ctx, p.Deadline)
 	}
@@ -293,7 +301,7 @@ func parseVoteArgs(args string) (voteArgs, error) {
 		return voteArgs{}, badForm("usage_vote", "poll_needs_option")
 	}
 	if len(fields) >= 2 {
-		if n, err := bot.ParseRef(fields[0]); err == nil {
+		if n, err := parseKindRef(fields[0], pollRef); err == nil {
 			return voteArgs{N: n, Option: strings.Join(fields[1:], " ")}, nil
 		}
 	}
@@ -338,6 +346,10 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
 	if err != nil {
 		return err
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(m.Args), " ")
+	if wrong := wrongKind(ctx, first, pollRef); wrong != nil {
+		return wrong
 	}
 	args, err := parseVoteArgs(m.Args)
 	if err != nil {
@@ -435,15 +447,7 @@ func (a *App) pollResultText(ctx context.Context, p *store.Poll, votes []store.V
 			"Bar": shareBar(int64(counts[i]), int64(total))}))
 	}
 	b.WriteString("\n" + tr(ctx, "poll_result_total", i18n.Args{"Count": total, "PerHousehold": p.PerHousehold}))
-	best, top := 0, []string{}
-	for i, c := range counts {
-		switch {
-		case c > best:
-			best, top = c, []string{p.Options[i]}
-		case c == best && c > 0:
-			top = append(top, p.Options[i])
-		}
-	}
+	top, best := p.Leaders(votes)
 	switch {
 	case len(top) == 1:
 		b.WriteString("\n" + tr(ctx, "poll_result_leader", i18n.Args{"Option": top[0], "Count": best, "Closed": p.Closed}))
@@ -588,7 +592,7 @@ func (a *App) remindPoll(ctx context.Context, r bot.Responder, m *bot.Message, a
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_poll_remind")
+	n, _, err := parseKindRefArg(ctx, args, "usage_poll_remind", pollRef)
 	if err != nil {
 		return err
 	}
@@ -646,7 +650,7 @@ func (a *App) closePollNow(ctx context.Context, r bot.Responder, m *bot.Message,
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_poll_close")
+	n, _, err := parseKindRefArg(ctx, args, "usage_poll_close", pollRef)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func TestHouseholdToldPrivatelyOfChangedVote(t *testing.T) {
 			t.Fatalf("王大伯 changed the household's vote; 王阿姨 was sent %+v, want one private message", told)
 		}
 		if m := told[0]; m.Fallback != nil || m.Ack ||
-			!strings.Contains(m.Text, "你家（3幢1单元101）在投票 #1「安全门选什么款式」的选择已由 王大伯 改为「单开门」") ||
+			!strings.Contains(m.Text, "你家（3幢1单元101）在投票 票1「安全门选什么款式」的选择已由 王大伯 改为「单开门」") ||
 			!strings.Contains(m.Text, "原来是「子母门」") {
 			t.Errorf("王阿姨 was told %+v; want privately, with no group fallback, who changed it to what", m)
 		}

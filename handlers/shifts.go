@@ -70,6 +70,10 @@ const (
 func (a *App) shift(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	sub, rest, _ := strings.Cut(m.Args, " ")
 	rest = strings.TrimSpace(rest)
+	if _, _, about, _ := cutAbout(m.Args); about {
+		// 排班 关于 #12 看工队 …: the 新增 left out.
+		return a.addShift(ctx, r, m, m.Args)
+	}
 	switch strings.ToLower(sub) {
 	case "", "list", "列表":
 		return a.shifts(ctx, r, m)
@@ -206,6 +210,10 @@ func (a *App) addShift(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if err != nil {
 		return err
 	}
+	about, args, err := a.aboutProblem(ctx, st.ID, args, "usage_shift_add")
+	if err != nil {
+		return err
+	}
 	team, rest, err := a.shiftTeam(ctx, st, args)
 	if err != nil {
 		return err
@@ -218,14 +226,15 @@ func (a *App) addShift(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		return shiftFormError(err, "usage_shift_add")
 	}
 	sh, err := a.store.CreateShift(ctx, st.ID, store.Shift{Team: team.ID, Spec: f.slot.Spec, Duration: f.slot.Duration,
-		Place: f.place, Places: f.places, By: m.Sender.Key(), ByName: m.Sender.Name}, a.now())
+		Place: f.place, Places: f.places, By: m.Sender.Key(), ByName: m.Sender.Name, About: about}, a.now())
 	if err != nil {
 		return err
 	}
+	a.linked(ctx, st, about)
 	a.scheduleGaps(ctx, st.ID)
 	next, _ := sh.Next(a.now())
 	return r.Reply(ctx, tr(ctx, "shift_added", i18n.Args{"N": sh.N, "Team": team.Name, "Slot": describeSlot(ctx, sh),
-		"Place": sh.Place, "Places": sh.Places, "Next": shiftWhen(ctx, next, sh.Duration)}))
+		"Place": sh.Place, "Places": sh.Places, "Next": shiftWhen(ctx, next, sh.Duration), "About": sh.About}))
 }
 
 // shiftTeam reads the team a new slot belongs to; with one team in the
@@ -283,7 +292,7 @@ func (a *App) moveShift(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseRefArg(args, "usage_shift_move")
+	n, rest, err := parseKindRefArg(ctx, args, "usage_shift_move", shiftRef)
 	if err != nil {
 		return err
 	}
@@ -322,7 +331,7 @@ func (a *App) removeShift(ctx context.Context, r bot.Responder, m *bot.Message, 
 	if err != nil {
 		return err
 	}
-	n, _, err := parseRefArg(args, "usage_shift_remove")
+	n, _, err := parseKindRefArg(ctx, args, "usage_shift_remove", shiftRef)
 	if err != nil {
 		return err
 	}
@@ -534,7 +543,7 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseRefArg(m.Args, "usage_signup")
+	n, rest, err := parseKindRefArg(ctx, m.Args, "usage_signup", shiftRef)
 	if err != nil {
 		return err
 	}
@@ -658,7 +667,7 @@ func (a *App) cancelSignup(ctx context.Context, r bot.Responder, m *bot.Message)
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseRefArg(m.Args, "usage_cancel")
+	n, rest, err := parseKindRefArg(ctx, m.Args, "usage_cancel", shiftRef)
 	if err != nil {
 		return err
 	}

@@ -78,7 +78,7 @@ func (a *App) stationFigures(ctx context.Context, st *store.Station, month time.
 func figureArgs(ctx context.Context, st *store.Station, s store.MonthStats, month time.Time) i18n.Args {
 	return i18n.Args{
 		"Station": st.Name, "Month": formatMonth(ctx, month),
-		"Filed": s.Filed, "Solved": s.Solved, "Escalated": s.Escalated,
+		"Filed": s.Filed, "Solved": s.Solved, "SolvedTogether": s.SolvedTogether, "Escalated": s.Escalated,
 		"Satisfaction": satisfaction(ctx, s), "Collected": fundMoney(ctx, s.CollectedFen),
 		"Hours": volunteerHours(ctx, s.VolunteerMinutes), "People": s.People,
 	}
@@ -108,6 +108,7 @@ func (a *App) allStationsFigures(ctx context.Context, r bot.Responder, arg strin
 		}
 		total.Filed += s.Filed
 		total.Solved += s.Solved
+		total.SolvedTogether += s.SolvedTogether
 		total.Escalated += s.Escalated
 		total.Rated += s.Rated
 		total.Satisfied += s.Satisfied

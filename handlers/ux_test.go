@@ -179,8 +179,8 @@ func TestStaleButtonsAreNotes(t *testing.T) {
 		for _, tt := range []struct {
 			data, want string
 		}{
-			{"/rsvp 1 yes", "会议 #1 已经取消了"},
-			{"/vote 1 1", "投票 #1 已经结束了"},
+			{"/rsvp 1 yes", "会议 会1 已经取消了"},
+			{"/vote 1 1", "投票 票1 已经结束了"},
 			{"/rate 1 满意", "#1 已经评价过（满意），已关闭。问题又出现的话，发「重开 1」"},
 		} {
 			sent, notes := u.press(uxGroup, uxWang, tt.data)
@@ -196,7 +196,7 @@ func TestStaleButtonsAreNotes(t *testing.T) {
 		// A press that does something is answered in the group as before.
 		u.say(uxHead, "开会 12月21日 19:00 活动室 垃圾分类")
 		sent, notes := u.press(uxGroup, uxLi, "/rsvp 2 yes")
-		one(t, "live RSVP", texts(sent), "李伯伯 参加会议 #2")
+		one(t, "live RSVP", texts(sent), "李伯伯 参加会议 会2")
 		if len(notes) != 0 {
 			t.Errorf("live RSVP noted %q", notes)
 		}
@@ -216,16 +216,16 @@ func TestWaitlistedSignUp(t *testing.T) {
 		u.say(uxHead, "排班 新增 楼道巡查队 每天 08:00-09:00 5幢 1人")
 		u.say(uxWang, "报名 1 明天")
 		one(t, "full", u.say(uxLi, "报名 1 明天"), "候补第1位")
-		one(t, "same slot", u.say(uxLi, "报名 1 明天"), "李伯伯 已经排在 #1", "候补第1位")
-		one(t, "other slot", u.say(uxLi, "报名 2 明天"), "候补第1位", "时间重叠", "取消 1 11月26日")
+		one(t, "same slot", u.say(uxLi, "报名 1 明天"), "李伯伯 已经排在 班1", "候补第1位")
+		one(t, "other slot", u.say(uxLi, "报名 2 明天"), "候补第1位", "时间重叠", "取消 班1 11月26日")
 		if got := u.say(uxLi, "报名 2 明天"); strings.Contains(strings.Join(got, ""), "已经有") {
 			t.Errorf("waitlisted volunteer told they hold a place: %q", got)
 		}
 		// The form the answer gives works, and then the other slot is free.
-		one(t, "leave waitlist", u.say(uxLi, "取消 1 11月26日"), "候补")
-		one(t, "other slot after", u.say(uxLi, "报名 2 明天"), "李伯伯 报名了 #2")
+		one(t, "leave waitlist", u.say(uxLi, "取消 班1 11月26日"), "候补")
+		one(t, "other slot after", u.say(uxLi, "报名 2 明天"), "李伯伯 报名了 班2")
 		// One who holds a place is still told they hold it.
-		one(t, "holder", u.say(uxWang, "报名 2 明天"), "已经有 #1", "时间重叠")
-		one(t, "holder same slot", u.say(uxWang, "报名 1 明天"), "已经报了 #1")
+		one(t, "holder", u.say(uxWang, "报名 2 明天"), "已经有 班1", "时间重叠")
+		one(t, "holder same slot", u.say(uxWang, "报名 1 明天"), "已经报了 班1")
 	})
 }

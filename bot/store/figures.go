@@ -32,6 +32,10 @@ type MonthStats struct {
 	// Solved is how many problems are resolved now and were last resolved
 	// in the month.
 	Solved int64
+	// SolvedTogether is how many of the Solved have a campaign or a poll
+	// opened about them (关于 #N): problems residents solved by
+	// crowdfunding or by a vote.
+	SolvedTogether int64
 	// Escalated is how many problems were first handed to an office in the
 	// month.
 	Escalated int64
@@ -60,10 +64,12 @@ func statMonth(t time.Time) string { return t.In(bot.Shanghai).Format("200601") 
 func (s *Store) MonthStats(ctx context.Context, st int64, t time.Time) (MonthStats, error) {
 	month := statMonth(t)
 	var counted *redis.MapStringStringCmd
-	var solved, rated, satisfied, people *redis.IntCmd
+	var rated, satisfied, people *redis.IntCmd
+	var solved, decided *redis.StringSliceCmd
 	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		counted = p.HGetAll(ctx, s.k.monthStats(st, month))
-		solved = p.SCard(ctx, s.k.monthSolved(st, month))
+		solved = p.SMembers(ctx, s.k.monthSolved(st, month))
+		decided = p.SMembers(ctx, s.k.issuesDecided(st))
 		rated = p.SCard(ctx, s.k.monthRated(st, month))
 		satisfied = p.SCard(ctx, s.k.monthSatisfied(st, month))
 		people = p.SCard(ctx, s.k.monthPeople(st, month))
@@ -72,7 +78,17 @@ func (s *Store) MonthStats(ctx context.Context, st int64, t time.Time) (MonthSta
 		return MonthStats{}, err
 	}
 	h := counted.Val()
-	return MonthStats{Filed: atoi(h["filed"]), Solved: solved.Val(), Escalated: atoi(h["escalated"]),
+	together := map[string]bool{}
+	for _, n := range decided.Val() {
+		together[n] = true
+	}
+	var solvedTogether int64
+	for _, n := range solved.Val() {
+		if together[n] {
+			solvedTogether++
+		}
+	}
+	return MonthStats{Filed: atoi(h["filed"]), Solved: int64(len(solved.Val())), SolvedTogether: solvedTogether, Escalated: atoi(h["escalated"]),
 		Rated: rated.Val(), Satisfied: satisfied.Val(), CollectedFen: atoi(h["collected_fen"]),
 		VolunteerMinutes: atoi(h["volunteer_minutes"]), People: people.Val()}, nil
 }

@@ -52,7 +52,7 @@ func TestFiguresMatchHistory(t *testing.T) {
 // store accepted it.
 type figureEvent struct {
 	at   time.Time
-	kind string // report accept escalate update resolve rate reopen bind pledge pay vote join signup checkin rsvp
+	kind string // report accept escalate update resolve rate reopen bind pledge pay vote join signup checkin rsvp about-fund about-poll about-meeting
 	who  string // user key of whoever acted
 	n    int64  // the problem
 	// rating of a "rate"; room of a bind, pledge or payment; amount of a
@@ -201,7 +201,7 @@ func playHistory(t *testing.T, s *store.Store, seed uint64, steps int) *history 
 		now = now.Add(time.Duration(rng.IntN(50)) * time.Hour).Add(time.Duration(rng.IntN(60)) * time.Minute)
 		who := residents[rng.IntN(len(residents))]
 		room := rooms[rng.IntN(len(rooms))]
-		switch rng.IntN(14) {
+		switch rng.IntN(15) {
 		case 0, 1:
 			is, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: who, Text: "问题", Category: "other"}, now)
 			must(err)
@@ -308,6 +308,25 @@ func playHistory(t *testing.T, s *store.Store, seed uint64, steps int) *history 
 				t.Fatalf("seed %d: check-in at %s credited %d minutes; want %d", seed, at, res.Minutes, minutes)
 			}
 			record(figureEvent{at: at, kind: "checkin", who: o.who.Key(), start: start, minutes: minutes})
+		case 14:
+			// A campaign, a poll or a meeting opened about a problem; only
+			// the first two make it one decided together.
+			n := pick(func(*problem) bool { return true })
+			if n == 0 {
+				continue
+			}
+			kind := []string{"fund", "poll", "meeting"}[rng.IntN(3)]
+			var err error
+			switch kind {
+			case "fund":
+				_, err = s.CreateFund(ctx, st.ID, store.NewFund{Title: "安全门", Goal: 10_000, By: head, About: n}, now)
+			case "poll":
+				_, err = s.CreatePoll(ctx, st.ID, store.NewPoll{Question: "款式", Options: []string{"甲", "乙"}, By: head, About: n}, now)
+			case "meeting":
+				_, err = s.CreateMeeting(ctx, st.ID, store.Meeting{At: now.AddDate(0, 0, 3), Topic: "商量", About: n}, now)
+			}
+			must(err)
+			record(figureEvent{kind: "about-" + kind, who: head.Key(), n: n})
 		}
 	}
 	return h
@@ -330,6 +349,7 @@ func wantFigures(events []figureEvent, month time.Time) store.MonthStats {
 		firstEscalate time.Time
 		rating        store.Rating // the standing rating, "" after a reopen
 		ratedAt       time.Time
+		together      bool // a campaign or a poll was opened about it
 	}
 	problems := map[int64]*problemState{}
 	people := map[string]bool{}
@@ -364,6 +384,8 @@ func wantFigures(events []figureEvent, month time.Time) store.MonthStats {
 			takesPart(e.at, e.who)
 		case "reopen":
 			p.open, p.rating = true, ""
+		case "about-fund", "about-poll":
+			p.together = true
 		case "bind":
 			roomOf[e.who] = e.room
 		case "pledge":
@@ -400,6 +422,9 @@ func wantFigures(events []figureEvent, month time.Time) store.MonthStats {
 	for _, p := range problems {
 		if !p.open && sameMonth(p.lastResolved, month) {
 			out.Solved++
+			if p.together {
+				out.SolvedTogether++
+			}
 		}
 		if sameMonth(p.firstEscalate, month) {
 			out.Escalated++

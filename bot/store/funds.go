@@ -50,6 +50,8 @@ type Fund struct {
 	Pledged   int64 // sum of the households' pledges
 	Paid      int64 // sum of what was collected
 	Spent     int64 // sum of expenses
+	// About is the problem the campaign was opened about, 0 for none.
+	About int64
 }
 
 // Balance is what was collected less what was spent.
@@ -69,6 +71,7 @@ type NewFund struct {
 	Buildings    []string
 	By           bot.User
 	Chat         string
+	About        int64 // the problem it is about, 0 for none
 }
 
 // LedgerKind names an entry in a campaign's ledger.
@@ -127,13 +130,14 @@ func (s *Store) CreateFund(ctx context.Context, st int64, in NewFund, now time.T
 	}
 	f := &Fund{Station: st, N: n, Title: in.Title, Goal: in.Goal, PerHousehold: in.PerHousehold,
 		Deadline: in.Deadline, Buildings: in.Buildings, Status: FundOpen, By: in.By.Key(), ByName: in.By.Name,
-		Chat: in.Chat, Created: now}
+		Chat: in.Chat, Created: now, About: in.About}
 	ev := LedgerEntry{By: f.By, ByName: f.ByName, Kind: LedgerOpened, Amount: in.Goal, Text: in.Title}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.k.fund(st, n), fundFields(f)...)
 		p.ZAdd(ctx, s.k.fundsOpen(st), redis.Z{Score: float64(n), Member: n})
 		p.ZAdd(ctx, s.k.fundsAll(st), redis.Z{Score: float64(n), Member: n})
 		s.appendLedger(ctx, p, st, n, ev, now)
+		s.linkToIssue(ctx, p, st, f.About, Link{LinkFund, n}, f.By, f.ByName, now)
 		return nil
 	})
 	if err != nil {
@@ -148,7 +152,7 @@ func fundFields(f *Fund) []any {
 		"deadline", msOrZero(f.Deadline), "buildings", strings.Join(f.Buildings, ","),
 		"status", string(f.Status), "by", f.By, "by_name", f.ByName, "chat", f.Chat,
 		"created", ms(f.Created), "closed", msOrZero(f.Closed),
-		"pledged", f.Pledged, "paid", f.Paid, "spent", f.Spent,
+		"pledged", f.Pledged, "paid", f.Paid, "spent", f.Spent, "about", f.About,
 	}
 }
 
@@ -157,7 +161,7 @@ func fundFromHash(st int64, h map[string]string) *Fund {
 		PerHousehold: atoi(h["per_household"]), Deadline: fromMS(h["deadline"]),
 		Buildings: splitList(h["buildings"]), Status: FundStatus(h["status"]), By: h["by"], ByName: h["by_name"],
 		Chat: h["chat"], Created: fromMS(h["created"]), Closed: fromMS(h["closed"]),
-		Pledged: atoi(h["pledged"]), Paid: atoi(h["paid"]), Spent: atoi(h["spent"])}
+		Pledged: atoi(h["pledged"]), Paid: atoi(h["paid"]), Spent: atoi(h["spent"]), About: atoi(h["about"])}
 }
 
 func (s *Store) appendLedger(ctx context.Context, p redis.Pipeliner, st, n int64, ev LedgerEntry, now time.Time) {
@@ -380,6 +384,7 @@ func (s *Store) CloseFund(ctx context.Context, st, n int64, by bot.User, now tim
 			p.ZRem(ctx, s.k.fundsOpen(st), n)
 			s.appendLedger(ctx, p, st, n, LedgerEntry{By: by.Key(), ByName: by.Name, Kind: LedgerClosed,
 				Amount: f.Balance()}, now)
+			s.noteOutcome(ctx, p, st, f.About, Link{LinkFund, n}, "", f.Paid, now)
 			return nil
 		})
 		out = f

@@ -101,6 +101,10 @@ type IssueEvent struct {
 	ByName string         `json:"name"`
 	Kind   IssueEventKind `json:"kind"`
 	Text   string         `json:"text,omitempty"`
+	// Ref names the record a thread step is about ("poll:3"), Value its
+	// count or sum (links.go).
+	Ref   string `json:"ref,omitempty"`
+	Value int64  `json:"value,omitempty"`
 }
 
 // NewIssue is what a resident's report holds.

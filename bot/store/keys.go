@@ -213,3 +213,12 @@ func (k keys) shiftOcc(st, n int64, day string) string {
 func (k keys) shiftsOf(st int64, userKey string) string {
 	return k.station(st, "shifts", "of", userKey)
 }
+
+// Thread keys (links.go): what was opened about a problem.
+func (k keys) issueLinks(st, n int64) string {
+	return k.station(st, "issue", strconv.FormatInt(n, 10), "links")
+}
+
+// issuesDecided holds the problems that have a campaign or a poll about
+// them, for the monthly figure of problems solved that way.
+func (k keys) issuesDecided(st int64) string { return k.station(st, "issues", "decided") }

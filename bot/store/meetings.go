@@ -24,6 +24,10 @@ type Meeting struct {
 	ByName    string
 	Created   time.Time
 	Cancelled bool
+	// About is the problem the meeting was called about, 0 for none.
+	About int64
+	// Held is set once the meeting's time has passed (HoldMeeting).
+	Held bool
 }
 
 // CreateMeeting records a meeting and returns it with its number.
@@ -32,8 +36,9 @@ func (s *Store) CreateMeeting(ctx context.Context, st int64, in Meeting, now tim
 	n, existed, err := s.numbered(ctx, st, "meeting", s.k.meetingSeq(st), func(p redis.Pipeliner, n int64) {
 		in.N = n
 		p.HSet(ctx, s.k.meeting(st, n), "n", n, "at", ms(in.At), "place", in.Place, "topic", in.Topic,
-			"by", in.By, "by_name", in.ByName, "created", ms(now), "cancelled", 0)
+			"by", in.By, "by_name", in.ByName, "created", ms(now), "cancelled", 0, "about", in.About, "held", 0)
 		p.ZAdd(ctx, s.k.meetings(st), redis.Z{Score: float64(ms(in.At)), Member: n})
+		s.linkToIssue(ctx, p, st, in.About, Link{LinkMeeting, n}, in.By, in.ByName, now)
 	})
 	switch {
 	case err != nil:
@@ -55,7 +60,8 @@ func (s *Store) Meeting(ctx context.Context, st, n int64) (*Meeting, error) {
 
 func meetingFromHash(st int64, h map[string]string) *Meeting {
 	return &Meeting{Station: st, N: atoi(h["n"]), At: fromMS(h["at"]), Place: h["place"], Topic: h["topic"],
-		By: h["by"], ByName: h["by_name"], Created: fromMS(h["created"]), Cancelled: h["cancelled"] == "1"}
+		By: h["by"], ByName: h["by_name"], Created: fromMS(h["created"]), Cancelled: h["cancelled"] == "1",
+		About: atoi(h["about"]), Held: h["held"] == "1"}
 }
 
 // UpcomingMeetings returns the meetings that start after now and are not

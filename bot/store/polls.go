@@ -34,6 +34,8 @@ type Poll struct {
 	ByName       string
 	Chat         string
 	Created      time.Time
+	// About is the problem the poll was opened about, 0 for none.
+	About int64
 }
 
 // Open reports whether the poll takes votes at now.
@@ -49,6 +51,7 @@ type NewPoll struct {
 	PerHousehold bool
 	By           bot.User
 	Chat         string
+	About        int64 // the problem it is about, 0 for none
 }
 
 // Vote is one counted vote. Voter is the household key for a
@@ -66,7 +69,7 @@ type Vote struct {
 // CreatePoll opens a poll in station st and returns it with its number.
 func (s *Store) CreatePoll(ctx context.Context, st int64, in NewPoll, now time.Time) (*Poll, error) {
 	p := &Poll{Station: st, Question: in.Question, Options: in.Options, Deadline: in.Deadline,
-		PerHousehold: in.PerHousehold, By: in.By.Key(), ByName: in.By.Name, Chat: in.Chat, Created: now}
+		PerHousehold: in.PerHousehold, By: in.By.Key(), ByName: in.By.Name, Chat: in.Chat, Created: now, About: in.About}
 	perHousehold := 0
 	if p.PerHousehold {
 		perHousehold = 1
@@ -75,9 +78,10 @@ func (s *Store) CreatePoll(ctx context.Context, st int64, in NewPoll, now time.T
 		p.N = n
 		pl.HSet(ctx, s.k.poll(st, n), "n", n, "question", p.Question, "options", strings.Join(p.Options, "\n"),
 			"deadline", msOrZero(p.Deadline), "per_household", perHousehold, "closed", 0, "closed_at", 0,
-			"by", p.By, "by_name", p.ByName, "chat", p.Chat, "created", ms(now))
+			"by", p.By, "by_name", p.ByName, "chat", p.Chat, "created", ms(now), "about", p.About)
 		pl.ZAdd(ctx, s.k.pollsOpen(st), redis.Z{Score: float64(n), Member: n})
 		pl.ZAdd(ctx, s.k.pollsAll(st), redis.Z{Score: float64(n), Member: n})
+		s.linkToIssue(ctx, pl, st, p.About, Link{LinkPoll, n}, p.By, p.ByName, now)
 	})
 	switch {
 	case err != nil:
@@ -92,7 +96,7 @@ func pollFromHash(st int64, h map[string]string) *Poll {
 	return &Poll{Station: st, N: atoi(h["n"]), Question: h["question"], Options: strings.Split(h["options"], "\n"),
 		Deadline: fromMS(h["deadline"]), PerHousehold: h["per_household"] == "1", Closed: h["closed"] == "1",
 		ClosedAt: fromMS(h["closed_at"]), By: h["by"], ByName: h["by_name"], Chat: h["chat"],
-		Created: fromMS(h["created"])}
+		Created: fromMS(h["created"]), About: atoi(h["about"])}
 }
 
 // Poll returns poll n of station st.
@@ -203,6 +207,29 @@ func (p *Poll) Tally(votes []Vote) []int {
 	return counts
 }
 
+// Leaders returns the options with the most votes (several when tied)
+// and their count; none when nobody voted.
+func (p *Poll) Leaders(votes []Vote) ([]string, int) {
+	best := 0
+	var top []string
+	for i, c := range p.Tally(votes) {
+		switch {
+		case c > best:
+			best, top = c, []string{p.Options[i]}
+		case c == best && c > 0:
+			top = append(top, p.Options[i])
+		}
+	}
+	return top, best
+}
+
+// Leader returns the options with the most votes joined with "、", and
+// their count; "" when nobody voted.
+func (p *Poll) Leader(votes []Vote) (string, int64) {
+	top, best := p.Leaders(votes)
+	return strings.Join(top, "、"), int64(best)
+}
+
 // ClosePoll closes poll n and reports whether this call closed it (false
 // when it was already closed, so the result is announced once).
 func (s *Store) ClosePoll(ctx context.Context, st, n int64, now time.Time) (*Poll, bool, error) {
@@ -218,9 +245,19 @@ func (s *Store) ClosePoll(ctx context.Context, st, n int64, now time.Time) (*Pol
 			return nil
 		}
 		p.Closed, p.ClosedAt = true, now
+		var leader string
+		var count int64
+		if p.About > 0 {
+			votes, err := s.Votes(ctx, st, n)
+			if err != nil {
+				return err
+			}
+			leader, count = p.Leader(votes)
+		}
 		_, err = s.rdb.TxPipelined(ctx, func(pl redis.Pipeliner) error {
 			pl.HSet(ctx, s.k.poll(st, n), "closed", 1, "closed_at", ms(now))
 			pl.ZRem(ctx, s.k.pollsOpen(st), n)
+			s.noteOutcome(ctx, pl, st, p.About, Link{LinkPoll, n}, leader, count, now)
 			return nil
 		})
 		closed = err == nil

@@ -35,6 +35,10 @@ type Shift struct {
 	ByName  string
 	Created time.Time
 	Removed bool
+	// About is the problem the shift was set up for, 0 for none.
+	About int64
+	// MinutesServed adds up the minutes volunteers were credited on it.
+	MinutesServed int64
 }
 
 // MaxShiftDuration bounds a slot: longer ones are refused as a mistake (an
@@ -217,8 +221,10 @@ func (s *Store) CreateShift(ctx context.Context, st int64, in Shift, now time.Ti
 	in.Station, in.N, in.Created, in.Removed = st, n, now, false
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.k.shift(st, n), "n", n, "team", in.Team, "spec", in.Spec, "dur_min", int64(in.Duration/time.Minute),
-			"place", in.Place, "places", in.Places, "by", in.By, "by_name", in.ByName, "created", ms(now), "removed", 0)
+			"place", in.Place, "places", in.Places, "by", in.By, "by_name", in.ByName, "created", ms(now), "removed", 0,
+			"about", in.About)
 		p.ZAdd(ctx, s.k.shiftsActive(st), redis.Z{Score: float64(n), Member: n})
+		s.linkToIssue(ctx, p, st, in.About, Link{LinkShift, n}, in.By, in.ByName, now)
 		return nil
 	})
 	if err != nil {
@@ -239,7 +245,8 @@ func (s *Store) Shift(ctx context.Context, st, n int64) (*Shift, error) {
 func shiftFromHash(st int64, h map[string]string) *Shift {
 	return &Shift{Station: st, N: atoi(h["n"]), Team: atoi(h["team"]), Spec: h["spec"],
 		Duration: time.Duration(atoi(h["dur_min"])) * time.Minute, Place: h["place"], Places: int(atoi(h["places"])),
-		By: h["by"], ByName: h["by_name"], Created: fromMS(h["created"]), Removed: h["removed"] == "1"}
+		By: h["by"], ByName: h["by_name"], Created: fromMS(h["created"]), Removed: h["removed"] == "1",
+		About: atoi(h["about"]), MinutesServed: atoi(h["served_min"])}
 }
 
 // Shifts returns the slots of station st that are not removed, by number.
@@ -565,6 +572,7 @@ func (s *Store) CheckIn(ctx context.Context, st, n int64, day string, user bot.U
 			}
 			p.HSet(ctx, hours, "name:"+user.Key(), user.Name)
 			p.HIncrBy(ctx, s.k.monthStats(st, statMonth(start)), "volunteer_minutes", int64(res.Minutes))
+			p.HIncrBy(ctx, s.k.shift(st, n), "served_min", int64(res.Minutes))
 			s.countPeople(ctx, p, st, now, user.Key())
 			return nil
 		})

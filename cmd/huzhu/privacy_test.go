@@ -32,6 +32,10 @@ var usageLine = regexp.MustCompile(`^(正确格式|Right form)`)
 // roomPattern matches a room or household as people write it.
 var roomPattern = regexp.MustCompile(`\d+幢|\d+栋|\d+单元|\d+号楼|\b\d+-\d+(-\d+)?\b`)
 
+// timelineStamp matches the time a problem's timeline shows for a step
+// ("11-29 11:55"), which is a date, not a room.
+var timelineStamp = regexp.MustCompile(`\b\d{1,2}-\d{1,2} \d{1,2}:\d{2}\b`)
+
 // groupMessage is one message the bot posted in a group, as the console
 // printed it.
 type groupMessage struct {
@@ -85,7 +89,7 @@ func privacyLeaks(out string, people []string) []groupMessage {
 			if usageLine.MatchString(line) {
 				continue
 			}
-			if clauseLeaks(quoted.ReplaceAllString(line, "「」"), people) {
+			if clauseLeaks(timelineStamp.ReplaceAllString(quoted.ReplaceAllString(line, "「」"), ""), people) {
 				leaks = append(leaks, groupMessage{line: m.line, text: line})
 				break
 			}
