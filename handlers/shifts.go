@@ -435,7 +435,7 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 			rota.teamName[t.ID] = t.Name
 		}
 	}
-	week, n, err := a.rotaText(ctx, st.ID, rota, rotaDays, maxRotaLines)
+	week, n, err := a.rotaText(ctx, st.ID, rota, rotaDays, maxRotaLines, "shifts_more")
 	if err != nil {
 		return err
 	}
@@ -443,7 +443,7 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if n == 0 || m.IsPrivate() {
 		return r.Reply(ctx, week)
 	}
-	short, _, err := a.rotaText(ctx, st.ID, rota, groupRotaDays, groupRotaLines)
+	short, _, err := a.rotaText(ctx, st.ID, rota, groupRotaDays, groupRotaLines, "shifts_group_more")
 	if err != nil {
 		return err
 	}
@@ -460,9 +460,9 @@ type rota struct {
 
 // rotaText lists the occurrences of the rota's shifts from now to the end
 // of the days-th day, today included, at most maxLines of them, under a
-// header; a day with none is left out. It also returns how many
-// occurrences there are.
-func (a *App) rotaText(ctx context.Context, st int64, rota rota, days, maxLines int) (string, int, error) {
+// header; a day with none is left out, and the sentence moreKey says how
+// many more there are. It also returns how many occurrences there are.
+func (a *App) rotaText(ctx context.Context, st int64, rota rota, days, maxLines int, moreKey string) (string, int, error) {
 	now := a.now()
 	today := shiftMidnight(now)
 	var refs []store.OccurrenceRef
@@ -503,7 +503,7 @@ func (a *App) rotaText(ctx context.Context, st int64, rota rota, days, maxLines 
 		b.WriteString("\n  " + rotaLine(ctx, sh, ref, occs[i], rota.teamName[sh.Team]))
 	}
 	if shown < len(refs) {
-		b.WriteString("\n" + tr(ctx, "shifts_more", i18n.Args{"Shown": shown, "More": len(refs) - shown}))
+		b.WriteString("\n" + tr(ctx, moreKey, i18n.Args{"Shown": shown, "More": len(refs) - shown}))
 	}
 	return b.String(), len(refs), nil
 }
