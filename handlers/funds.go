@@ -796,11 +796,12 @@ func (a *App) listFunds(ctx context.Context, r bot.Responder) error {
 	if len(all) == 0 {
 		return r.Reply(ctx, tr(ctx, "fund_none"))
 	}
-	return r.Reply(ctx, listText(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}), all, func(f *store.Fund) string {
+	shown := newest(all, groupListMax)
+	return r.Reply(ctx, listText(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}), shown, func(f *store.Fund) string {
 		args := a.fundArgs(ctx, f)
 		args["Percent"] = fundPercent(f.Paid, f.Goal)
 		return tr(ctx, "fund_list_line", args)
-	}, tr(ctx, "fund_list_footer")))
+	}, moreLine(ctx, "fund_list_more", len(shown), int64(len(all))), tr(ctx, "fund_list_footer")))
 }
 
 // unpaidArgs is what /unpaid was given.

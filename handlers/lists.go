@@ -31,3 +31,17 @@ func moreLine(ctx context.Context, key string, shown int, total int64) string {
 	}
 	return tr(ctx, key, i18n.Args{"Shown": shown, "Total": total})
 }
+
+// groupListMax is how many entries a list without pages (campaigns, open
+// polls, upcoming meetings) shows, so it stays short in a busy group.
+const groupListMax = 10
+
+// newest keeps the last max of items, which are oldest first.
+func newest[T any](items []T, max int) []T {
+	return items[len(items)-min(len(items), max):]
+}
+
+// soonest keeps the first max of items, which are soonest first.
+func soonest[T any](items []T, max int) []T {
+	return items[:min(len(items), max)]
+}

@@ -266,9 +266,10 @@ func (a *App) listPolls(ctx context.Context, r bot.Responder) error {
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "poll_none_open"))
 	}
-	return r.Reply(ctx, listText(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}), list, func(p *store.Poll) string {
+	shown := newest(list, groupListMax)
+	return r.Reply(ctx, listText(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}), shown, func(p *store.Poll) string {
 		return tr(ctx, "poll_list_line", a.pollArgs(ctx, p))
-	}, tr(ctx, "poll_list_footer")))
+	}, moreLine(ctx, "poll_list_more", len(shown), int64(len(list))), tr(ctx, "poll_list_footer")))
 }
 
 // voteArgs is what /vote was given.
