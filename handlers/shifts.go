@@ -1363,11 +1363,7 @@ func shiftMidnight(t time.Time) time.Time {
 // typedDate is a date as a person types it after a command: 11月26日, or
 // 11/26 in English.
 func typedDate(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("1/2")
-	}
-	return t.Format("1月2日")
+	return formatLayout(ctx, "layout_typed_date", t)
 }
 
 // shiftTimeRange is 06:00-08:00, with the end marked as the next day when

@@ -79,7 +79,7 @@ func figureArgs(ctx context.Context, st *store.Station, s store.MonthStats, mont
 	return i18n.Args{
 		"Station": st.Name, "Month": formatMonth(ctx, month),
 		"Filed": s.Filed, "Solved": s.Solved, "Escalated": s.Escalated,
-		"Satisfaction": satisfaction(ctx, s), "Collected": bot.FormatAmount(s.CollectedFen),
+		"Satisfaction": satisfaction(ctx, s), "Collected": fundMoney(ctx, s.CollectedFen),
 		"Hours": fmt.Sprintf("%.1f", float64(s.VolunteerMinutes)/60), "People": s.People,
 	}
 }
@@ -154,10 +154,8 @@ func parseMonth(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, badForm("usage_stats", "stats_bad_month", i18n.Args{"Text": clip(s)})
 }
 
-// formatMonth shows a month in the reader's language.
+// formatMonth shows a month in the reader's language: 2026年11月, or
+// November 2026.
 func formatMonth(ctx context.Context, month time.Time) string {
-	if bot.LocaleFrom(ctx) == "en" {
-		return month.Format("January 2006")
-	}
-	return month.Format("2006年1月")
+	return formatLayout(ctx, "layout_month", month)
 }
