@@ -398,11 +398,20 @@ const maxWordRunes = 10
 
 // startsWithNumber reports whether s begins with a number as residents
 // write one: 12, #12, -5 (a wrong one, still meant as a number), 三百元,
-// 第2号.
+// 第2号, or a number with the one-character mark of its kind (会1, 票3,
+// F2).
 func startsWithNumber(s string) bool {
 	s = strings.TrimLeft(s, "#-+")
-	r, _ := utf8.DecodeRuneInString(s)
-	return isLatinDigit(r) || strings.ContainsRune(chineseNumberStarts, r)
+	r, size := utf8.DecodeRuneInString(s)
+	if isLatinDigit(r) || strings.ContainsRune(chineseNumberStarts, r) {
+		return true
+	}
+	if !unicode.IsLetter(r) {
+		return false
+	}
+	digits := strings.TrimLeftFunc(s[size:], isLatinDigit)
+	after, _ := utf8.DecodeRuneInString(digits)
+	return len(digits) < len(s[size:]) && (digits == "" || !unicode.IsLetter(after))
 }
 
 // chineseNumberStarts are the characters a number written in Chinese

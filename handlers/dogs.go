@@ -326,13 +326,13 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 		OwnerChat: ownerChat, LastShot: f.Shot, Sterilised: f.Sterilised, By: m.Sender.Key(), ByName: m.Sender.Name,
 	}, a.now())
 	if errors.Is(err, store.ErrDogExists) && d != nil {
-		return say("dog_exists", i18n.Args{"N": d.N, "Name": d.Name, "Room": roomText(d.Room)})
+		return say("dog_exists", i18n.Args{"N": d.N, "Name": d.Name, "Room": roomKeyText(ctx, d.Room)})
 	}
 	if err != nil {
 		return err
 	}
 	reminders := a.scheduleDogShots(ctx, d)
-	text := tr(ctx, "dog_added", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomText(d.Room),
+	text := tr(ctx, "dog_added", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomKeyText(ctx, d.Room),
 		"Owner": d.OwnerName, "Sterilised": tr(ctx, sterilisedKey(d.Sterilised))}) + "\n" + a.shotOutlook(ctx, d, reminders)
 	if owner.Key() != m.Sender.Key() {
 		a.notifyPerson(ctx, owner.Key(), owner.Name, "", tr(ctx, "dog_added_for_you", i18n.Args{"Who": m.Sender.Name})+"\n"+text)
@@ -396,14 +396,6 @@ func sterilisedKey(v store.Sterilised) string {
 		return "dog_sterilised_no"
 	}
 	return "dog_sterilised_unknown"
-}
-
-// roomText shows a stored household key the way residents write it.
-func roomText(key string) string {
-	if room, err := bot.ParseRoom(key); err == nil {
-		return room.String()
-	}
-	return key
 }
 
 // findDog finds the dog a person names: by name, preferring their own when
@@ -674,23 +666,15 @@ func daysBetween(now, day time.Time) int {
 	return int(db.Sub(da).Hours() / 24)
 }
 
-// formatDay shows a calendar day the way the reader's language writes it:
-// 2026年12月10日, or 10 Dec 2026.
+// formatDay shows a calendar day with its year: 2026年12月10日, or
+// 10 Dec 2026.
 func formatDay(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("2 Jan 2006")
-	}
-	return t.Format("2006年1月2日")
+	return formatLayout(ctx, "layout_day", t)
 }
 
 // formatMonthDay shows a day of the year: 12月3日, or 3 Dec.
 func formatMonthDay(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("2 Jan")
-	}
-	return t.Format("1月2日")
+	return formatLayout(ctx, "layout_month_day", t)
 }
 
 // dogs serves /dogs [due]: the registry, or the shots due in the next 30
@@ -739,7 +723,7 @@ func (a *App) dogRegistry(ctx context.Context, st *store.Station) (string, error
 // dogLine is one dog in a list: number, name, breed, room, owner, shot,
 // sterilisation.
 func (a *App) dogLine(ctx context.Context, d *store.Dog) string {
-	return tr(ctx, "dog_line", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomText(d.Room),
+	return tr(ctx, "dog_line", i18n.Args{"N": d.N, "Name": d.Name, "Breed": d.Breed, "Room": roomKeyText(ctx, d.Room),
 		"Owner": d.OwnerName, "Shot": a.shotState(ctx, d),
 		"Sterilised": tr(ctx, sterilisedKey(d.Sterilised))})
 }

@@ -271,7 +271,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	if len(f.Buildings) > 0 {
 		example.Building = f.Buildings[0]
 	}
-	notice["ExampleRoom"], notice["ExampleRoomKey"] = example.String(), example.Key()
+	notice["ExampleRoom"], notice["ExampleRoomKey"] = roomName(ctx, example), example.Key()
 	notice["Weekday"] = weekdayName(ctx, f.Created)
 	a.broadcast(ctx, st, tr(ctx, "fund_notice", notice))
 	return r.ReplyPrivately(ctx, tr(ctx, "fund_opened", notice))
@@ -392,12 +392,12 @@ func fundList(ctx context.Context, list []*store.Fund) string {
 }
 
 // fundError words the store's refusals of a change to a campaign.
-func fundError(err error, f *store.Fund, room bot.Room) error {
+func fundError(ctx context.Context, err error, f *store.Fund, room bot.Room) error {
 	switch {
 	case errors.Is(err, store.ErrFundClosed):
 		return say("fund_closed", i18n.Args{"N": f.N, "Title": f.Title})
 	case errors.Is(err, store.ErrRoomUnknown):
-		return say("room_not_in_roster", i18n.Args{"Room": room.String()})
+		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
 	}
 	return err
 }
@@ -538,12 +538,12 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 		return err
 	}
 	me := sessionFrom(ctx).member()
-	room, bindFirst, err := pledgeRoom(me, args.Room)
+	room, bindFirst, err := pledgeRoom(ctx, me, args.Room)
 	if err != nil {
 		return err
 	}
 	if !f.Covers(room.Building) {
-		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
+		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room),
 			"Buildings": buildingNames(ctx, f.Buildings)})
 	}
 	bound := ""
@@ -558,20 +558,20 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 			return err
 		}
 		if len(members) > 0 {
-			return sayPrivately("fund_pledge_household_has_members", i18n.Args{"Room": room.String()})
+			return sayPrivately("fund_pledge_household_has_members", i18n.Args{"Room": roomName(ctx, room)})
 		}
 		err = a.store.BindRoom(ctx, st.ID, m.Sender, room, a.now())
 		if errors.Is(err, store.ErrRoomUnknown) {
-			return say("room_not_in_roster", i18n.Args{"Room": room.String()})
+			return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
 		}
 		if err != nil {
 			return err
 		}
-		bound = tr(ctx, "bound", i18n.Args{"Name": m.Sender.Name, "Room": room.String()}) + "\n"
+		bound = tr(ctx, "bound", i18n.Args{"Name": m.Sender.Name, "Room": roomName(ctx, room)}) + "\n"
 	}
 	ch, err := a.store.Pledge(ctx, st.ID, f.N, room, args.Amount, m.Sender, a.now())
 	if err != nil {
-		return fundError(err, f, room)
+		return fundError(ctx, err, f, room)
 	}
 	progress, err := a.fundProgressLine(ctx, ch.Fund)
 	if err != nil {
@@ -597,7 +597,7 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 // pledgeRoom decides whose household a pledge is for: the one named, if the
 // sender may pledge for it, or else the sender's own. bindFirst is set when
 // a resident with no household names one: it becomes theirs.
-func pledgeRoom(me *store.Member, named *bot.Room) (room bot.Room, bindFirst bool, err error) {
+func pledgeRoom(ctx context.Context, me *store.Member, named *bot.Room) (room bot.Room, bindFirst bool, err error) {
 	if named == nil {
 		if me.Room == "" {
 			return room, false, badForm("usage_pledge", "fund_pledge_needs_room")
@@ -613,14 +613,14 @@ func pledgeRoom(me *store.Member, named *bot.Room) (room bot.Room, bindFirst boo
 		return room, true, nil
 	}
 	own, _ := bot.ParseRoom(me.Room)
-	return room, false, sayPrivately("fund_pledge_not_yours", i18n.Args{"Room": room.String(), "Own": own.String()})
+	return room, false, sayPrivately("fund_pledge_not_yours", i18n.Args{"Room": roomName(ctx, room), "Own": roomName(ctx, own)})
 }
 
 // contributionArgs are the arguments of a reply about one household's part.
 func (a *App) contributionArgs(ctx context.Context, ch *store.ContributionChange) i18n.Args {
 	h := ch.Household
 	args := a.fundArgs(ctx, ch.Fund)
-	args["Room"] = h.Room.String()
+	args["Room"] = roomName(ctx, h.Room)
 	args["Amount"] = fundMoney(ctx, h.Pledged)
 	args["Prev"] = fundMoney(ctx, ch.PrevPledged)
 	args["HouseholdPaid"] = ""
@@ -700,19 +700,19 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	}
 	room := *args.Room
 	if !me.Has(store.RoleHead) && !me.LeadsBuilding(room.Building) {
-		return sayPrivately("fund_not_your_building", i18n.Args{"Room": room.String(), "Buildings": buildingNames(ctx, me.Buildings)})
+		return sayPrivately("fund_not_your_building", i18n.Args{"Room": roomName(ctx, room), "Buildings": buildingNames(ctx, me.Buildings)})
 	}
 	f, err := a.pickFund(ctx, st.ID, args.N, true, "fund_example_paid")
 	if err != nil {
 		return err
 	}
 	if !f.Covers(room.Building) {
-		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String(),
+		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room),
 			"Buildings": buildingNames(ctx, f.Buildings)})
 	}
 	ch, err := a.store.RecordPayment(ctx, st.ID, f.N, room, args.Amount, m.Sender, a.now())
 	if err != nil {
-		return fundError(err, f, room)
+		return fundError(ctx, err, f, room)
 	}
 	progress, err := a.fundProgressLine(ctx, ch.Fund)
 	if err != nil {
@@ -798,11 +798,12 @@ func (a *App) listFunds(ctx context.Context, r bot.Responder) error {
 	if len(all) == 0 {
 		return r.Reply(ctx, tr(ctx, "fund_none"))
 	}
-	return r.Reply(ctx, listText(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}), all, func(f *store.Fund) string {
+	shown := newest(all, groupListMax)
+	return r.Reply(ctx, listText(tr(ctx, "fund_list_header", i18n.Args{"Count": len(all)}), shown, func(f *store.Fund) string {
 		args := a.fundArgs(ctx, f)
 		args["Percent"] = fundPercent(f.Paid, f.Goal)
 		return tr(ctx, "fund_list_line", args)
-	}, tr(ctx, "fund_list_footer")))
+	}, moreLine(ctx, "fund_list_more", len(shown), int64(len(all))), tr(ctx, "fund_list_footer")))
 }
 
 // unpaidArgs is what /unpaid was given.
@@ -930,9 +931,9 @@ func (a *App) unpaidLists(ctx context.Context, f *store.Fund, buildings []string
 	}
 	label := func(room bot.Room) string {
 		if n := names[room.Key()]; n != "" {
-			return room.String() + "（" + n + "）"
+			return tr(ctx, "room_with_names", i18n.Args{"Room": roomName(ctx, room), "Names": n})
 		}
-		return room.String()
+		return roomName(ctx, room)
 	}
 	var out []string
 	for _, b := range buildings {
@@ -1087,7 +1088,7 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	}
 	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(m.Raw(args.Text)), m.Sender, a.now())
 	if err != nil {
-		return fundError(err, f, bot.Room{})
+		return fundError(ctx, err, f, bot.Room{})
 	}
 	reply := a.fundArgs(ctx, f)
 	reply["Amount"], reply["Text"] = fundMoney(ctx, args.Amount), args.Text
@@ -1217,14 +1218,14 @@ func ledgerHouseholdLines(ctx context.Context, f *store.Fund, cs []store.Contrib
 			continue
 		}
 		if me.IsStaff() || me.LeadsBuilding(c.Room.Building) || c.Room.Key() == me.Room {
-			lines = append(lines, "  "+tr(ctx, "fund_ledger_household_line", i18n.Args{"Room": c.Room.String(),
+			lines = append(lines, "  "+tr(ctx, "fund_ledger_household_line", i18n.Args{"Room": roomName(ctx, c.Room),
 				"Pledged": fundMoney(ctx, c.Pledged), "Paid": fundMoney(ctx, c.Paid)}))
 		}
 	}
 	switch {
 	case len(lines) == 0:
 		if room, err := bot.ParseRoom(me.Room); err == nil && f.Covers(room.Building) {
-			return tr(ctx, "fund_ledger_own_none", i18n.Args{"N": f.N, "Title": f.Title, "Room": room.String()})
+			return tr(ctx, "fund_ledger_own_none", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room)})
 		}
 		return ""
 	case me.IsStaff() || me.Has(store.RoleLeader):
@@ -1259,7 +1260,7 @@ func (a *App) ledgerDetail(ctx context.Context, r bot.Responder, m *bot.Message,
 
 // ledgerEntryText is one ledger entry as a line: when, who, what.
 func ledgerEntryText(ctx context.Context, e store.LedgerEntry) string {
-	args := i18n.Args{"When": formatStamp(ctx, e.At), "Who": e.ByName, "Room": fundRoomText(e.Room),
+	args := i18n.Args{"When": formatStamp(ctx, e.At), "Who": e.ByName, "Room": roomKeyText(ctx, e.Room),
 		"Amount": fundMoney(ctx, e.Amount), "Prev": fundMoney(ctx, e.Prev), "Text": e.Text}
 	switch e.Kind {
 	case store.LedgerOpened:
@@ -1279,15 +1280,6 @@ func ledgerEntryText(ctx context.Context, e store.LedgerEntry) string {
 	return string(e.Kind)
 }
 
-// fundRoomText turns a stored household key back into 3幢2单元301.
-func fundRoomText(key string) string {
-	room, err := bot.ParseRoom(key)
-	if err != nil {
-		return key
-	}
-	return room.String()
-}
-
 // closeFund serves /fund close N: no more pledges or payments, and the
 // final report goes to every group of the station.
 func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
@@ -1305,7 +1297,7 @@ func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	}
 	f, err = a.store.CloseFund(ctx, st.ID, f.N, m.Sender, a.now())
 	if err != nil {
-		return fundError(err, f, bot.Room{})
+		return fundError(ctx, err, f, bot.Room{})
 	}
 	if err := a.sched.CancelAll(ctx, fundChaseJobID(st.ID, f.N, "weekly"), fundChaseJobID(st.ID, f.N, "deadline")); err != nil {
 		a.log.Warn("chasing reminders not cancelled", "campaign", f.N, "err", err)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -46,6 +47,63 @@ func TestParseIssueFilter(t *testing.T) {
 			t.Errorf("parseIssueFilter(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+func TestParseIssueListArgs(t *testing.T) {
+	tests := []struct {
+		in     string
+		filter store.IssueFilter
+		page   int
+		err    string // the error's sentence key; "" when it reads
+	}{
+		{"", store.FilterOpen, 1, ""},
+		{"2", store.FilterOpen, 2, ""},
+		{"二", store.FilterOpen, 2, ""},
+		{"第2页", store.FilterOpen, 2, ""},
+		{"第三页", store.FilterOpen, 3, ""},
+		{"未办 2", store.FilterOpen, 2, ""},
+		{"2 未办", store.FilterOpen, 2, ""},
+		{"已办 十", store.FilterClosed, 10, ""},
+		{"我的 第2页", store.FilterMine, 2, ""},
+		{"all p3", store.FilterAll, 3, ""},
+		{"全部", store.FilterAll, 1, ""},
+		{"0", "", 0, "issues_bad_page"},
+		{"第0页", "", 0, "issues_bad_page"},
+		{"1001", "", 0, "issues_bad_page"},
+		{"99999999999999999999", "", 0, "issues_bad_page"},
+		{"2 3", "", 0, "issues_two_pages"},
+		{"未办 已办", "", 0, "unknown_filter"},
+		{"昨天", "", 0, "unknown_filter"},
+		{"第页", "", 0, "unknown_filter"},
+		{"-1", "", 0, "unknown_filter"},
+	}
+	for _, tt := range tests {
+		filter, page, err := parseIssueListArgs(bot.Normalize(tt.in))
+		var re *replyError
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("parseIssueListArgs(%q): %v", tt.in, err)
+		case tt.err != "" && (!errors.As(err, &re) || re.key != tt.err):
+			t.Errorf("parseIssueListArgs(%q) error %v; want %s", tt.in, err, tt.err)
+		case tt.err == "" && (filter != tt.filter || page != tt.page):
+			t.Errorf("parseIssueListArgs(%q) = %s page %d; want %s page %d", tt.in, filter, page, tt.filter, tt.page)
+		}
+	}
+}
+
+func FuzzParseIssueListArgs(f *testing.F) {
+	for _, s := range []string{"", "2", "未办 2", "我的 第二页", "全部 p3", "0", "2 3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		filter, page, err := parseIssueListArgs(bot.Normalize(s))
+		if err != nil {
+			return
+		}
+		if _, ok := parseIssueFilter(string(filter)); !ok || page < 1 || page > maxIssuesPage {
+			t.Fatalf("parseIssueListArgs(%q) = %q page %d", s, filter, page)
+		}
+	})
 }
 
 func TestParseRole(t *testing.T) {
@@ -225,18 +283,19 @@ func dynamicKeys() map[string][]string {
 		"rating_": strs(store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied),
 		"event_": strs(store.EventReported, store.EventMeToo, store.EventAccepted, store.EventUpdate, store.EventResolved,
 			store.EventRated, store.EventEscalated, store.EventReopened, store.EventPhoto, store.EventLinked),
-		"event_outcome_":    strs(string(store.LinkPoll), string(store.LinkFund), string(store.LinkMeeting)),
-		"thread_":           links,
-		"ref_":              links,
-		"link_":             links,
-		"kind_":             links,
-		"office_":           strs(store.Community, store.Subdistrict),
-		"meeting_reminder_": {"eve", "hour"},
-		"overdue_":          {overdueStaff, overdueHead},
-		"issues_empty_":     filters,
-		"issues_header_":    filters,
-		"help_":             sections,
-		"job_":              jobKinds,
+		"event_outcome_":       strs(string(store.LinkPoll), string(store.LinkFund), string(store.LinkMeeting)),
+		"thread_":              links,
+		"ref_":                 links,
+		"link_":                links,
+		"kind_":                links,
+		"office_":              strs(store.Community, store.Subdistrict),
+		"meeting_reminder_":    {"eve", "hour"},
+		"overdue_":             {overdueStaff, overdueHead},
+		"issues_empty_":        filters,
+		"issues_header_":       filters,
+		"issues_page_command_": filters,
+		"help_":                sections,
+		"job_":                 jobKinds,
 	}
 }
 

@@ -21,7 +21,9 @@ var helpTopics = map[string]string{
 }
 
 // help serves /help [TOPIC]: the commands the sender's role may use, with
-// examples.
+// examples. Asked in a group, the group reads the few commands residents
+// use most and the topics; the whole help, staff commands included, goes to
+// the asker privately.
 func (a *App) help(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	topic := strings.ToLower(strings.TrimSpace(m.Args))
 	if topic == bot.InboxPayload { // Telegram's /start inbox, from a pointer's link
@@ -53,7 +55,9 @@ func (a *App) help(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		parts = append(parts, tr(ctx, "help_head"))
 	}
 	parts = append(parts, tr(ctx, "help_outro"))
-	return r.Reply(ctx, strings.Join(parts, "\n\n"))
+	short := strings.Join([]string{parts[0], tr(ctx, "help_group"),
+		tr(ctx, "help_group_footer", i18n.Args{"Name": m.Sender.Name})}, "\n")
+	return replyInShort(ctx, r, m, short, strings.Join(parts, "\n\n"))
 }
 
 // notFound answers a message meant for the bot that names no command, and

@@ -142,25 +142,25 @@ func (a *App) imitatesStation(st *store.Station, key string) bool {
 func (a *App) requestJoin(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room, members []string) error {
 	req, fresh, err := a.store.RequestJoin(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
-		return say("room_not_in_roster", i18n.Args{"Room": room.String()})
+		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
 	}
 	if err != nil {
 		return err
 	}
 	if !fresh {
-		return replyPersonal(ctx, r, m, "", tr(ctx, "join_waiting", i18n.Args{"Room": room.String(), "N": req.N}))
+		return replyPersonal(ctx, r, m, "", tr(ctx, "join_waiting", i18n.Args{"Room": roomName(ctx, room), "N": req.N}))
 	}
 	deciders, err := a.joinDeciders(ctx, st, room, members)
 	if err != nil {
 		return err
 	}
-	text := tr(ctx, "join_asked", i18n.Args{"Name": target.Name, "Room": room.String(), "N": req.N})
+	text := tr(ctx, "join_asked", i18n.Args{"Name": target.Name, "Room": roomName(ctx, room), "N": req.N})
 	for _, d := range deciders {
 		if d.UserKey != target.Key() {
 			a.notifyPerson(ctx, d.UserKey, d.Name, groupOf(m), text)
 		}
 	}
-	return replyPersonal(ctx, r, m, "", tr(ctx, "join_requested", i18n.Args{"Room": room.String(), "N": req.N}))
+	return replyPersonal(ctx, r, m, "", tr(ctx, "join_requested", i18n.Args{"Room": roomName(ctx, room), "N": req.N}))
 }
 
 // joinDeciders are the people who may confirm a request to join room: its
@@ -235,14 +235,14 @@ func (a *App) join(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return say("join_not_found", i18n.Args{"N": n}) // someone else answered it just now
 	}
 	person := userFromKey(req.UserKey, req.Name)
-	args := i18n.Args{"Name": req.Name, "Room": req.Room.String(), "N": n}
+	args := i18n.Args{"Name": req.Name, "Room": roomName(ctx, req.Room), "N": n}
 	if !confirm {
 		a.notifyPerson(ctx, req.UserKey, req.Name, groupOf(m), tr(ctx, "join_refused_you", args))
 		return replyPersonal(ctx, r, m, "", tr(ctx, "join_refused", args))
 	}
 	err = a.store.BindRoom(ctx, st.ID, person, req.Room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
-		return say("room_not_in_roster", i18n.Args{"Room": req.Room.String()})
+		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, req.Room)})
 	}
 	if err != nil {
 		return err

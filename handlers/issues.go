@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,8 +18,12 @@ import (
 // the limit, not cut silently.
 const maxReportRunes = 1000
 
-// listLimit is how many problems one list reply shows.
-const listLimit = 20
+// issuesPageSize is how many problems one page of /issues shows, so a
+// list stays readable in a busy group.
+const issuesPageSize = 10
+
+// maxIssuesPage bounds the page a list may be asked for.
+const maxIssuesPage = 1000
 
 // report serves /report TEXT: files a problem and answers with its number.
 func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error {
@@ -159,20 +164,76 @@ func (a *App) issues(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	filter, ok := parseIssueFilter(m.Args)
-	if !ok {
-		return badForm("usage_issues", "unknown_filter", i18n.Args{"Word": clip(m.Args)})
-	}
-	list, total, err := a.store.ListIssues(ctx, st.ID, filter, m.Sender.Key(), listLimit)
+	filter, page, err := parseIssueListArgs(m.Args)
 	if err != nil {
 		return err
 	}
-	if len(list) == 0 {
+	list, total, err := a.store.ListIssuesPage(ctx, st.ID, filter, m.Sender.Key(), (page-1)*issuesPageSize, issuesPageSize)
+	if err != nil {
+		return err
+	}
+	if total == 0 {
 		return r.Reply(ctx, tr(ctx, "issues_empty_"+string(filter)))
+	}
+	pages := int((total + issuesPageSize - 1) / issuesPageSize)
+	if len(list) == 0 {
+		return say("issues_no_page", i18n.Args{"Page": page, "Pages": pages, "Next": issuesPageCommand(ctx, filter, 1)})
+	}
+	next := ""
+	if page < pages {
+		next = tr(ctx, "issues_next_page", i18n.Args{"Page": page, "Pages": pages, "Next": issuesPageCommand(ctx, filter, page+1)})
+	} else if page > 1 {
+		next = tr(ctx, "issues_last_page", i18n.Args{"Page": page, "Pages": pages})
 	}
 	header := tr(ctx, "issues_header_"+string(filter), i18n.Args{"Station": st.Name, "Total": total})
 	return r.Reply(ctx, listText(header, list, func(is *store.Issue) string { return issueLine(ctx, is) },
-		moreLine(ctx, "issues_more", len(list), total), tr(ctx, "issues_footer")))
+		next, tr(ctx, "issues_footer")))
+}
+
+// issuesPageCommand is the command that shows page of the list filter, in
+// the reader's language: 清单 2, 清单 已办 2.
+func issuesPageCommand(ctx context.Context, filter store.IssueFilter, page int) string {
+	return tr(ctx, "issues_page_command_"+string(filter), i18n.Args{"Page": page})
+}
+
+// parseIssueListArgs reads /issues's "[FILTER] [PAGE]", in either order:
+// 清单, 清单 2, 清单 未办 2, 清单 我的 第2页. The page is 1 when left out.
+func parseIssueListArgs(args string) (store.IssueFilter, int, error) {
+	const usage = "usage_issues"
+	filter, page := store.FilterOpen, 0
+	filtered := false
+	for _, w := range strings.Fields(args) {
+		if f, ok := parseIssueFilter(w); ok && !filtered {
+			filter, filtered = f, true
+			continue
+		}
+		n, isPage := parsePageWord(w)
+		switch {
+		case !isPage:
+			return "", 0, badForm(usage, "unknown_filter", i18n.Args{"Word": clip(w)})
+		case page != 0:
+			return "", 0, badForm(usage, "issues_two_pages")
+		case n < 1 || n > maxIssuesPage:
+			return "", 0, badForm(usage, "issues_bad_page", i18n.Args{"Max": maxIssuesPage})
+		}
+		page = int(n)
+	}
+	return filter, max(page, 1), nil
+}
+
+// parsePageWord reads a page number, 2, 二, 第2页, 第二页 or p2; isPage is
+// false for a word that is no number at all.
+func parsePageWord(w string) (n int64, isPage bool) {
+	w = strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(w), "第"), "页")
+	w = strings.TrimPrefix(w, "p")
+	if w == "" {
+		return 0, false
+	}
+	n, err := bot.ParseChineseInt(w)
+	if errors.Is(err, bot.ErrNumberTooLarge) {
+		return math.MaxInt64, true
+	}
+	return n, err == nil
 }
 
 func parseIssueFilter(s string) (store.IssueFilter, bool) {

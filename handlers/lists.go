@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 )
 
@@ -30,4 +31,36 @@ func moreLine(ctx context.Context, key string, shown int, total int64) string {
 		return ""
 	}
 	return tr(ctx, key, i18n.Args{"Shown": shown, "Total": total})
+}
+
+// groupListMax is how many entries a list without pages (campaigns, open
+// polls, upcoming meetings) shows, so it stays short in a busy group.
+const groupListMax = 10
+
+// newest keeps the last max of items, which are oldest first.
+func newest[T any](items []T, max int) []T {
+	return items[len(items)-min(len(items), max):]
+}
+
+// soonest keeps the first max of items, which are soonest first.
+func soonest[T any](items []T, max int) []T {
+	return items[:min(len(items), max)]
+}
+
+// roomName shows a room the way the reader's language writes it:
+// 3幢2单元301, or 3-2-301 in English.
+func roomName(ctx context.Context, room bot.Room) string {
+	args := i18n.Args{"Building": room.Building, "Unit": room.Unit, "Number": room.Number}
+	if room.Unit == "" {
+		return tr(ctx, "room_no_unit", args)
+	}
+	return tr(ctx, "room", args)
+}
+
+// roomKeyText shows a stored household key (3-2-301) as roomName does.
+func roomKeyText(ctx context.Context, key string) string {
+	if room, err := bot.ParseRoom(key); err == nil {
+		return roomName(ctx, room)
+	}
+	return key
 }

@@ -167,9 +167,10 @@ func (a *App) listMeetings(ctx context.Context, r bot.Responder) error {
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "meetings_empty"))
 	}
-	return r.Reply(ctx, listText(tr(ctx, "meetings_header"), list, func(mt *store.Meeting) string {
+	shown := soonest(list, groupListMax)
+	return r.Reply(ctx, listText(tr(ctx, "meetings_header"), shown, func(mt *store.Meeting) string {
 		return tr(ctx, "meeting_line", a.meetingArgs(ctx, st, mt))
-	}))
+	}, moreLine(ctx, "meetings_more", len(shown), int64(len(list)))))
 }
 
 func (a *App) findMeeting(ctx context.Context, st, n int64) (*store.Meeting, error) {

@@ -283,9 +283,10 @@ func (a *App) listPolls(ctx context.Context, r bot.Responder) error {
 	if len(list) == 0 {
 		return r.Reply(ctx, tr(ctx, "poll_none_open"))
 	}
-	return r.Reply(ctx, listText(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}), list, func(p *store.Poll) string {
+	shown := newest(list, groupListMax)
+	return r.Reply(ctx, listText(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}), shown, func(p *store.Poll) string {
 		return tr(ctx, "poll_list_line", a.pollArgs(ctx, p))
-	}, tr(ctx, "poll_list_footer")))
+	}, moreLine(ctx, "poll_list_more", len(shown), int64(len(list))), tr(ctx, "poll_list_footer")))
 }
 
 // voteArgs is what /vote was given.
@@ -379,7 +380,7 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Room": fundRoomText(me.Room),
+	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Room": roomKeyText(ctx, me.Room),
 		"Prev": "", "PrevWho": "", "Told": false}
 	key := "poll_voted"
 	if p.PerHousehold {
@@ -402,7 +403,7 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 			// not answered.
 			reply["Told"] = a.tellHousehold(ctx, st, me.Room, m.Sender, func(ctx context.Context) string {
 				return tr(ctx, "poll_household_changed", i18n.Args{"N": p.N, "Question": p.Question,
-					"Room": fundRoomText(me.Room), "Who": m.Sender.Name, "Option": p.Options[opt], "Prev": p.Options[prev.Option]})
+					"Room": roomKeyText(ctx, me.Room), "Who": m.Sender.Name, "Option": p.Options[opt], "Prev": p.Options[prev.Option]})
 			}) > 0
 		}
 	}
@@ -578,7 +579,7 @@ func (a *App) nonVoters(ctx context.Context, p *store.Poll, votes []store.Vote) 
 	}
 	for _, h := range hs {
 		if !voted[h.Room.Key()] {
-			out = append(out, nonVoter{label: h.Room.String(), people: byRoom[h.Room.Key()]})
+			out = append(out, nonVoter{label: roomName(ctx, h.Room), people: byRoom[h.Room.Key()]})
 		}
 	}
 	return out, nil

@@ -64,6 +64,11 @@ const (
 	rotaDays = 7
 	// maxRotaLines bounds the rota's occurrence lines.
 	maxRotaLines = 60
+	// groupRotaDays and groupRotaLines are the rota a group reads: today
+	// and tomorrow, in at most ten lines with the header, two dates, the
+	// "more" line and the footer.
+	groupRotaDays  = 2
+	groupRotaLines = 5
 )
 
 // shift serves /shift add|move|remove; /shift alone is the rota.
@@ -398,7 +403,9 @@ func (a *App) settleAffected(ctx context.Context, st *store.Station, team *store
 }
 
 // shifts serves /shifts [TEAM]: the coming week, who is on each
-// occurrence, and the places still open.
+// occurrence, and the places still open. Asked in a group, the group reads
+// only today and tomorrow with their gaps, and the week goes to the asker
+// privately, so a busy group is not flooded.
 func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, err := needStation(ctx)
 	if err != nil {
@@ -414,33 +421,63 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	byN := map[int64]*store.Shift{}
+	rota := rota{byN: map[int64]*store.Shift{}, teamName: map[int64]string{}, name: st.Name}
+	if team != nil {
+		rota.name = team.Name
+	}
 	teamsShown := map[int64]bool{}
 	for _, sh := range all {
 		if team == nil || sh.Team == team.ID {
-			byN[sh.N] = sh
+			rota.byN[sh.N] = sh
 			teamsShown[sh.Team] = true
 		}
 	}
-	if len(byN) == 0 {
+	if len(rota.byN) == 0 {
 		return r.Reply(ctx, tr(ctx, "shifts_empty"))
 	}
-	teamName := map[int64]string{}
 	if len(teamsShown) > 1 {
 		teams, err := a.store.Teams(ctx, st.ID)
 		if err != nil {
 			return err
 		}
 		for _, t := range teams {
-			teamName[t.ID] = t.Name
+			rota.teamName[t.ID] = t.Name
 		}
 	}
+	week, n, err := a.rotaText(ctx, st.ID, rota, rotaDays, maxRotaLines, "shifts_more")
+	if err != nil {
+		return err
+	}
+	week += "\n" + tr(ctx, "shifts_footer")
+	if n == 0 || m.IsPrivate() {
+		return r.Reply(ctx, week)
+	}
+	short, _, err := a.rotaText(ctx, st.ID, rota, groupRotaDays, groupRotaLines, "shifts_group_more")
+	if err != nil {
+		return err
+	}
+	return replyInShort(ctx, r, m, short+"\n"+tr(ctx, "shifts_group_footer", i18n.Args{"Name": m.Sender.Name}), week)
+}
+
+// rota is what /shifts lists: the shifts by number, the names of their
+// teams when more than one team is shown, and whose rota it is.
+type rota struct {
+	byN      map[int64]*store.Shift
+	teamName map[int64]string
+	name     string
+}
+
+// rotaText lists the occurrences of the rota's shifts from now to the end
+// of the days-th day, today included, at most maxLines of them, under a
+// header; a day with none is left out, and the sentence moreKey says how
+// many more there are. It also returns how many occurrences there are.
+func (a *App) rotaText(ctx context.Context, st int64, rota rota, days, maxLines int, moreKey string) (string, int, error) {
 	now := a.now()
 	today := shiftMidnight(now)
 	var refs []store.OccurrenceRef
-	for i := range rotaDays {
+	for i := range days {
 		d := today.AddDate(0, 0, i)
-		for _, sh := range byN {
+		for _, sh := range rota.byN {
 			if start, ok := sh.StartOn(d); ok && start.Add(sh.Duration).After(now) {
 				refs = append(refs, store.OccurrenceRef{N: sh.N, Day: store.DayKey(d), Start: start})
 			}
@@ -449,21 +486,21 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 	slices.SortFunc(refs, func(x, y store.OccurrenceRef) int {
 		return cmp.Or(x.Start.Compare(y.Start), cmp.Compare(x.N, y.N))
 	})
-	shown := min(len(refs), maxRotaLines)
-	occs, err := a.store.Occurrences(ctx, st.ID, refs[:shown])
+	shown := min(len(refs), maxLines)
+	occs, err := a.store.Occurrences(ctx, st, refs[:shown])
 	if err != nil {
-		return err
-	}
-	name := st.Name
-	if team != nil {
-		name = team.Name
+		return "", 0, err
 	}
 	var b strings.Builder
-	b.WriteString(tr(ctx, "shifts_header", i18n.Args{"Name": name, "From": formatDate(ctx, today),
-		"To": formatDate(ctx, today.AddDate(0, 0, rotaDays-1))}))
+	b.WriteString(tr(ctx, "shifts_header", i18n.Args{"Name": rota.name, "From": formatDate(ctx, today),
+		"To": formatDate(ctx, today.AddDate(0, 0, days-1))}))
 	if len(refs) == 0 {
-		b.WriteString("\n" + tr(ctx, "shifts_week_empty"))
-		return r.Reply(ctx, b.String())
+		empty := "shifts_week_empty"
+		if days < rotaDays {
+			empty = "shifts_soon_empty"
+		}
+		b.WriteString("\n" + tr(ctx, empty))
+		return b.String(), 0, nil
 	}
 	day := ""
 	for i, ref := range refs[:shown] {
@@ -471,14 +508,13 @@ func (a *App) shifts(ctx context.Context, r bot.Responder, m *bot.Message) error
 			day = ref.Day
 			b.WriteString("\n" + formatDateWeekday(ctx, ref.Start))
 		}
-		sh := byN[ref.N]
-		b.WriteString("\n  " + rotaLine(ctx, sh, ref, occs[i], teamName[sh.Team]))
+		sh := rota.byN[ref.N]
+		b.WriteString("\n  " + rotaLine(ctx, sh, ref, occs[i], rota.teamName[sh.Team]))
 	}
 	if shown < len(refs) {
-		b.WriteString("\n" + tr(ctx, "shifts_more", i18n.Args{"Shown": shown}))
+		b.WriteString("\n" + tr(ctx, moreKey, i18n.Args{"Shown": shown, "More": len(refs) - shown}))
 	}
-	b.WriteString("\n" + tr(ctx, "shifts_footer"))
-	return r.Reply(ctx, b.String())
+	return b.String(), len(refs), nil
 }
 
 // rotaLine is one occurrence in the rota: time, place, who, and the gap.
@@ -1336,11 +1372,7 @@ func shiftMidnight(t time.Time) time.Time {
 // typedDate is a date as a person types it after a command: 11月26日, or
 // 11/26 in English.
 func typedDate(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return t.Format("1/2")
-	}
-	return t.Format("1月2日")
+	return formatLayout(ctx, "layout_typed_date", t)
 }
 
 // shiftTimeRange is 06:00-08:00, with the end marked as the next day when

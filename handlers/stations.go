@@ -203,12 +203,12 @@ func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room) error {
 	err := a.store.BindRoom(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
-		return say("room_not_in_roster", i18n.Args{"Room": room.String()})
+		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
 	}
 	if err != nil {
 		return err
 	}
-	return replyPersonal(ctx, r, m, "", tr(ctx, "bound", i18n.Args{"Name": target.Name, "Room": room.String()}))
+	return replyPersonal(ctx, r, m, "", tr(ctx, "bound", i18n.Args{"Name": target.Name, "Room": roomName(ctx, room)}))
 }
 
 // role serves /role @who ROLE [BUILDING] and /role remove @who ROLE.
@@ -306,7 +306,7 @@ func (a *App) roster(ctx context.Context, r bot.Responder, m *bot.Message) error
 			building = h.Room.Building
 			b.WriteString("\n" + tr(ctx, "roster_building", i18n.Args{"Building": building}))
 		}
-		b.WriteString("\n  " + tr(ctx, "roster_line", i18n.Args{"Room": h.Room.String(), "People": len(h.Members)}))
+		b.WriteString("\n  " + tr(ctx, "roster_line", i18n.Args{"Room": roomName(ctx, h.Room), "People": len(h.Members)}))
 	}
 	return r.ReplyPrivately(ctx, b.String())
 }

@@ -155,10 +155,8 @@ func parseMonth(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, badForm("usage_stats", "stats_bad_month", i18n.Args{"Text": clip(s)})
 }
 
-// formatMonth shows a month in the reader's language.
+// formatMonth shows a month in the reader's language: 2026年11月, or
+// November 2026.
 func formatMonth(ctx context.Context, month time.Time) string {
-	if bot.LocaleFrom(ctx) == "en" {
-		return month.Format("January 2006")
-	}
-	return month.Format("2006年1月")
+	return formatLayout(ctx, "layout_month", month)
 }

@@ -58,42 +58,28 @@ func thisYear(ctx context.Context, t time.Time) bool {
 // with the year when it is not the current one: 12月2日, 2027年1月5日, or
 // 2 Dec, 5 Jan 2027.
 func formatDate(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	en := bot.LocaleFrom(ctx) == "en"
-	switch {
-	case en && thisYear(ctx, t):
-		return t.Format("2 Jan")
-	case en:
-		return t.Format("2 Jan 2006")
-	case thisYear(ctx, t):
-		return t.Format("1月2日")
+	if thisYear(ctx, t) {
+		return formatLayout(ctx, "layout_month_day", t)
 	}
-	return t.Format("2006年1月2日")
+	return formatLayout(ctx, "layout_day", t)
+}
+
+// formatLayout formats t in Shanghai with the time layout the catalogue
+// keeps under key for the reader's language ("1月2日", "2 Jan").
+func formatLayout(ctx context.Context, key string, t time.Time) string {
+	return t.In(bot.Shanghai).Format(tr(ctx, key))
 }
 
 // formatDateWeekday shows a day with its weekday, and its year as
 // formatDate does: 12月2日（周三）, or Wed 2 Dec.
 func formatDateWeekday(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	loc := bot.LocaleFrom(ctx)
-	days, ok := weekdays[loc]
-	if !ok {
-		days = weekdays[bot.DefaultLocale]
-	}
-	if loc == "en" {
-		return days[t.Weekday()] + " " + formatDate(ctx, t)
-	}
-	return formatDate(ctx, t) + "（" + days[t.Weekday()] + "）"
+	return tr(ctx, "date_weekday", i18n.Args{"Date": formatDate(ctx, t), "Weekday": weekdayName(ctx, t)})
 }
 
 // formatWhen shows a moment the way the reader's language writes it, with
 // the year as formatDate does: 12月2日（周三）19:00, or Wed 2 Dec 19:00.
 func formatWhen(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
-	if bot.LocaleFrom(ctx) == "en" {
-		return formatDateWeekday(ctx, t) + " " + t.Format("15:04")
-	}
-	return formatDateWeekday(ctx, t) + t.Format("15:04")
+	return tr(ctx, "date_time", i18n.Args{"Date": formatDateWeekday(ctx, t), "Time": t.In(bot.Shanghai).Format("15:04")})
 }
 
 // formatShortWhen shows a moment without its weekday, for text that is

@@ -215,6 +215,12 @@ const (
 // ListIssues returns up to limit problems of station st, newest first.
 // userKey is used by FilterMine.
 func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey string, limit int) ([]*Issue, int64, error) {
+	return s.ListIssuesPage(ctx, st, f, userKey, 0, limit)
+}
+
+// ListIssuesPage is ListIssues from the offset-th newest problem on (0 is
+// the newest), for a list read a page at a time. The total counts them all.
+func (s *Store) ListIssuesPage(ctx context.Context, st int64, f IssueFilter, userKey string, offset, limit int) ([]*Issue, int64, error) {
 	var sets []string
 	switch f {
 	case FilterOpen:
@@ -226,12 +232,14 @@ func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey
 	default:
 		sets = []string{s.k.issuesOpen(st), s.k.issuesClosed(st)}
 	}
+	offset = max(offset, 0)
 	var nums []int64
 	var total int64
 	for _, set := range sets {
 		// Newest first: ZREVRANGE by rank, which redka serves correctly
-		// (its ZREVRANGEBYSCORE returns nothing).
-		v, err := s.rdb.ZRevRange(ctx, set, 0, int64(limit-1)).Result()
+		// (its ZREVRANGEBYSCORE returns nothing). With two sets, the page
+		// can hold the first offset+limit of either.
+		v, err := s.rdb.ZRevRange(ctx, set, 0, int64(offset+limit-1)).Result()
 		if err != nil {
 			return nil, 0, err
 		}
@@ -245,9 +253,7 @@ func (s *Store) ListIssues(ctx context.Context, st int64, f IssueFilter, userKey
 		}
 	}
 	slices.SortFunc(nums, func(a, b int64) int { return cmp.Compare(b, a) })
-	if len(nums) > limit {
-		nums = nums[:limit]
-	}
+	nums = nums[min(offset, len(nums)):min(offset+limit, len(nums))]
 	issues, err := s.issues(ctx, st, nums)
 	return issues, total, err
 }

@@ -678,3 +678,50 @@ func TestServedAgainFindsItsRecord(t *testing.T) {
 		}
 	})
 }
+
+// TestListIssuesPage reads a list a page at a time: pages of open and
+// closed problems together stay newest first, a page past the end is empty,
+// and the total counts every problem.
+func TestListIssuesPage(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "分页站", group1)
+		for i := range 7 {
+			mustReport(t, s, st.ID, alice, "问题"+strconv.Itoa(i+1))
+		}
+		for _, n := range []int64{2, 5, 6} {
+			if _, err := s.ChangeIssue(ctx, st.ID, n, t0.Add(time.Hour), func(is *store.Issue) (store.IssueEvent, error) {
+				is.Status = store.IssueResolved
+				return store.IssueEvent{By: head.Key(), ByName: head.Name, Kind: store.EventResolved, Text: "好了"}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []struct {
+			f             store.IssueFilter
+			offset, limit int
+			want          []int64
+			total         int64
+		}{
+			{store.FilterAll, 0, 3, []int64{7, 6, 5}, 7},
+			{store.FilterAll, 3, 3, []int64{4, 3, 2}, 7},
+			{store.FilterAll, 6, 3, []int64{1}, 7},
+			{store.FilterAll, 9, 3, nil, 7},
+			{store.FilterOpen, 2, 2, []int64{3, 1}, 4},
+			{store.FilterClosed, 1, 5, []int64{5, 2}, 3},
+		} {
+			list, total, err := s.ListIssuesPage(ctx, st.ID, c.f, "", c.offset, c.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int64
+			for _, is := range list {
+				got = append(got, is.N)
+			}
+			if !slices.Equal(got, c.want) || total != c.total {
+				t.Errorf("ListIssuesPage(%s, %d, %d) = %v of %d; want %v of %d", c.f, c.offset, c.limit, got, total, c.want, c.total)
+			}
+		}
+	})
+}

@@ -21,7 +21,7 @@ import (
 // Config is everything huzhu reads from its flags and environment. Only
 // package main reads either.
 type Config struct {
-	Command  string // run, console, version, bench
+	Command  string // one of subcommands: run, console, version, bench, import, export, help
 	Store    store.Config
 	LogLevel slog.Level
 	Admins   []string
@@ -44,6 +44,49 @@ type Config struct {
 	// Data is what `huzhu import` and `huzhu export` read and write
 	// (roster.go, export.go); nil for the others.
 	Data *dataOptions
+	// DataDirChosen is true when --data or HUZHU_DATA named the embedded
+	// store's directory; piped console input without it plays on a fresh
+	// temporary store (demo.go).
+	DataDirChosen bool
+}
+
+// subcommands are huzhu's commands, in the order `huzhu --help` lists them.
+var subcommands = []struct{ name, usage string }{
+	{"run", "run the bot on the platforms configured (TELEGRAM_TOKEN, WECHAT=1); with none, the console (the default)"},
+	{"console", "a group chat in this terminal; piped input is a demo on a fresh temporary store (see README)"},
+	{"version", "print the version"},
+	{"bench", "bench reminders [flags]: measure scheduling and delivering reminders"},
+	{"import", "import roster FILE.csv [--station N]: households and residents from a spreadsheet"},
+	{"export", "export fund|poll N [--station N] [--format csv|xlsx] [--out FILE]: a ledger or a poll's result"},
+	{"help", "print this help"},
+}
+
+// subcommandNames is "run, console, …" for error messages.
+func subcommandNames() string {
+	names := make([]string, len(subcommands))
+	for i, c := range subcommands {
+		names[i] = c.name
+	}
+	return strings.Join(names, ", ")
+}
+
+// errHelp is returned when the command line asked for help, which has been
+// printed; the program then exits 0.
+var errHelp = errors.New("help printed")
+
+// printUsage writes the help of `huzhu --help`: every subcommand, the
+// environment huzhu reads, and the flags of fs.
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprintln(w, "usage: huzhu [COMMAND] [flags]")
+	fmt.Fprintln(w, "\ncommands:")
+	for _, c := range subcommands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
+	}
+	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_ADDRS, REDIS_SENTINEL_MASTER, REDIS_SENTINEL_ADDRS, REDIS_PASSWORD,")
+	fmt.Fprintln(w, "  HUZHU_DATA, HUZHU_ADMINS, HUZHU_ALERT_CHAT, HUZHU_BOT_NAME, LOG_LEVEL,")
+	fmt.Fprintln(w, "  TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_LISTEN, TELEGRAM_API_URL, WECHAT, WECHAT_ACCOUNT")
+	fmt.Fprintf(w, "\nflags of %s:\n", fs.Name())
+	fs.PrintDefaults()
 }
 
 // errUsage is returned for flags that do not parse; the flag package has
@@ -58,6 +101,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	fs := flag.NewFlagSet("huzhu "+cfg.Command, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { printUsage(stderr, fs) }
+	if cfg.Command == "help" {
+		fs.Usage()
+		return nil, errHelp
+	}
 	fs.StringVar(&cfg.Store.DataDir, "data", envOr(getenv, "HUZHU_DATA", store.DefaultDataDir),
 		"directory of the embedded store, used when no Redis is configured (env HUZHU_DATA)")
 	fake := fs.String("fake-clock", "", `console only: start a fake clock at this time ("2026-12-01 09:00", Asia/Shanghai) that moves only with :advance`)
@@ -67,12 +115,16 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if cfg.Command == "import" || cfg.Command == "export" {
 		cfg.Data, args = dataFlags(fs, cfg.Command, args)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return nil, errHelp
+	} else if err != nil {
 		return nil, errUsage
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q (commands: run, console, version, bench)", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q (commands: %s; huzhu --help says more)", fs.Arg(0), subcommandNames())
 	}
+	fs.Visit(func(f *flag.Flag) { cfg.DataDirChosen = cfg.DataDirChosen || f.Name == "data" })
+	cfg.DataDirChosen = cfg.DataDirChosen || getenv("HUZHU_DATA") != ""
 	cfg.Store.URL = getenv("REDIS_URL")
 	cfg.Store.Addrs = splitList(getenv("REDIS_ADDRS"))
 	cfg.Store.SentinelMaster = getenv("REDIS_SENTINEL_MASTER")
@@ -106,10 +158,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 
 // Validate reports a configuration that cannot work.
 func (c *Config) Validate() error {
-	switch c.Command {
-	case "run", "console", "version", "bench", "import", "export":
-	default:
-		return fmt.Errorf("unknown command %q (commands: run, console, version, bench, import, export)", c.Command)
+	if c.Command == "help" || !slices.ContainsFunc(subcommands, func(s struct{ name, usage string }) bool { return s.name == c.Command }) {
+		return fmt.Errorf("unknown command %q (commands: %s; huzhu --help says more)", c.Command, subcommandNames())
 	}
 	if !c.FakeClock.IsZero() && c.Command == "run" {
 		c.Command = "console" // a fake clock only makes sense in the console

@@ -36,6 +36,10 @@ var roomPattern = regexp.MustCompile(`\d+幢|\d+栋|\d+单元|\d+号楼|\b\d+-\d
 // ("11-29 11:55"), which is a date, not a room.
 var timelineStamp = regexp.MustCompile(`\b\d{1,2}-\d{1,2} \d{1,2}:\d{2}\b`)
 
+// isoDate matches a date written 2026-11-25, which roomPattern would take
+// for building 2026, unit 11, room 25.
+var isoDate = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
 // groupMessage is one message the bot posted in a group, as the console
 // printed it.
 type groupMessage struct {
@@ -109,7 +113,7 @@ func clauseLeaks(line string, people []string) bool {
 		if !personalContext.MatchString(c) {
 			continue
 		}
-		if roomPattern.MatchString(c) || slices.ContainsFunc(people, func(p string) bool { return namesPerson(c, p) }) {
+		if roomPattern.MatchString(isoDate.ReplaceAllString(c, "")) || slices.ContainsFunc(people, func(p string) bool { return namesPerson(c, p) }) {
 			return true
 		}
 	}
@@ -158,6 +162,7 @@ func TestPrivacyCheckCatchesLeaks(t *testing.T) {
 		"[群] bot: #1 [群租] 待受理\n  5幢302群租\n  报事人：李伯伯",
 		"[群] bot: 已登记犬只 #1：「旺财」（泰迪），3幢2单元301，主人 王阿姨，未绝育。",
 		"[群] bot: @王阿姨 未缴：3幢2单元301、5幢101",
+		"[Group] bot: Received ¥150 from 3-2-301 on 2026-11-25.",
 	} {
 		if got := privacyLeaks(leak+"\n", people); len(got) != 1 {
 			t.Errorf("privacyLeaks(%q) = %v; want it caught", leak, got)
@@ -170,6 +175,7 @@ func TestPrivacyCheckCatchesLeaks(t *testing.T) {
 		"[群] bot: 已任命 李伯伯 为楼组长（3幢）。",
 		"[@王阿姨] bot: 你家 3幢2单元301 还差100元。",
 		"[toast @王阿姨] bot: 王阿姨 已经投过了（投的是不锈钢）。",
+		"[Office] bot: [Escalated] #2\n  Reported by a resident on 2026-11-25; 0 neighbour(s) too",
 	} {
 		if got := privacyLeaks(fine+"\n", people); len(got) != 0 {
 			t.Errorf("privacyLeaks(%q) = %v; want it allowed", fine, got)

@@ -25,6 +25,9 @@ var version = "dev"
 // call run with their own arguments, environment and streams.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -40,6 +43,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runData(ctx, cfg, stdout, log)
 	}
 
+	var storeOpts []store.Option
+	if isDemo(cfg, stdin) {
+		opts, cleanup, err := startDemo(cfg, log)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		storeOpts = opts
+	}
+	routeRedisLog(log)
 	backend, err := store.Open(ctx, cfg.Store, log.With("component", "store"))
 	if err != nil {
 		return err
@@ -47,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer backend.Close()
 	log.Info("store ready", "store", backend.Describe())
 
-	st := store.New(backend.Client)
+	st := store.New(backend.Client, storeOpts...)
 	alerts := &relay{}
 	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
 	if err != nil {
