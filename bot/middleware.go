@@ -98,9 +98,11 @@ const groupShare = 3
 // when they were written (the message's Time), not when they are served:
 // a flood waiting behind a group's send limit is still a flood, and the
 // commands over the limit are dropped before they delay anyone else's
-// answer. The first command over a limit returns ErrRateLimited (or
-// ErrGroupRateLimited), so the person or group can be told once; the rest
-// are dropped quietly until the limit allows again. Limits are kept in
+// answer. Only the commands a person's limit lets through count toward the
+// group's, so one person's flood cannot use up everyone's. The first
+// command over a limit returns ErrRateLimited (or ErrGroupRateLimited), so
+// the person or group can be told once; the rest are dropped quietly until
+// the limit allows again. Limits are kept in
 // memory per process: a chat's messages are served by one instance at a
 // time, so they hold across instances too.
 func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
@@ -112,6 +114,15 @@ func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
 			if at.IsZero() {
 				at = clock.Now()
 			}
+			// The person first: a flood cut to one person's burst must not
+			// spend the group's, or the others in the group would be
+			// refused for it.
+			switch allowed, warn := people.allow(m.Sender.Key(), at); {
+			case warn:
+				return fmt.Errorf("%w: %s", ErrRateLimited, m.Sender.Key())
+			case !allowed:
+				return nil
+			}
 			if m.Chat.Kind == Group {
 				switch allowed, warn := groups.allow(m.Chat.Key(), at); {
 				case warn:
@@ -119,12 +130,6 @@ func RateLimit(interval time.Duration, burst int, clock Clock) Middleware {
 				case !allowed:
 					return nil
 				}
-			}
-			switch allowed, warn := people.allow(m.Sender.Key(), at); {
-			case warn:
-				return fmt.Errorf("%w: %s", ErrRateLimited, m.Sender.Key())
-			case !allowed:
-				return nil
 			}
 			return next.ServeMessage(ctx, r, m)
 		})

@@ -315,7 +315,8 @@ func TestLogging(t *testing.T) {
 
 // TestRateLimitCountsOnArrival: commands are counted when they were
 // written, so a flood served slowly (behind a group's send limit) is still
-// limited, and a flood from many accounts in one group is limited too.
+// limited, and a flood from many accounts in one group is limited too,
+// but one account's flood does not use up the group's allowance.
 func TestRateLimitCountsOnArrival(t *testing.T) {
 	ctx := context.Background()
 	start := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
@@ -353,5 +354,20 @@ func TestRateLimitCountsOnArrival(t *testing.T) {
 	}
 	if got := groupNext.count(); got != 15 || groupWarned != 1 {
 		t.Fatalf("many accounts flooding one group: served %d, warned %d; want the group's burst of 15, one warning", got, groupWarned)
+	}
+
+	// One account's flood is cut to its burst without using up the
+	// group's: the next resident is served.
+	var fairNext counter
+	f := bot.RateLimit(time.Second, 5, clock)(&fairNext)
+	for range 60 {
+		m := groupMessage("", "flood")
+		m.Time = start
+		_ = f.ServeMessage(ctx, nil, m)
+	}
+	m := groupMessage("", "neighbour")
+	m.Time = start
+	if err := f.ServeMessage(ctx, nil, m); err != nil || fairNext.count() != 6 {
+		t.Fatalf("after one account's flood, a neighbour: err %v, served %d; want the flood's 5 and the neighbour", err, fairNext.count())
 	}
 }

@@ -24,6 +24,7 @@ type chainChat struct {
 	t      *testing.T
 	bot    *bot.Bot
 	trips  *roundTrips
+	clock  *bot.FakeClock
 	mu     sync.Mutex
 	said   []string
 	logged bytes.Buffer
@@ -41,6 +42,7 @@ func newChainChat(t *testing.T, b storetest.Backend, extra func(*handlers.App)) 
 		return nil
 	})
 	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	c.clock = clock
 	log := slog.New(slog.NewTextHandler(&syncWriter{mu: &c.mu, w: &c.logged}, nil))
 	deps := handlers.Deps{Store: store.New(b.Client, store.WithKeyPrefix(b.Prefix)), Sender: sender, Clock: clock,
 		Scheduler: scheduler.New(b.Client, sender, clock, nil, scheduler.WithKeyPrefix(b.Prefix)),

@@ -195,10 +195,37 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 	default:
 		return s.retryLater(context.WithoutCancel(ctx), c, run, latest, now, err)
 	}
-	if err := s.ack(context.WithoutCancel(ctx), c, latest, now); err != nil {
+	if err := s.ackSent(ctx, c, latest, now); err != nil {
 		return sentIt, err
 	}
 	return sentIt, nil
+}
+
+// ackPatience is how long an instance keeps trying to acknowledge an
+// occurrence it has sent while the store cannot be reached (a failover, a
+// restart). Were it to give up at once, the occurrence would be sent again
+// when its lease ran out.
+const ackPatience = time.Minute
+
+// ackSent acknowledges an occurrence that was sent, as ack does, trying
+// again with backoff while the store fails, for up to ackPatience or until
+// ctx is done. A retry after the lease ran out takes the lease again, or,
+// if another instance has it, leaves it to them (see ack).
+func (s *Scheduler) ackSent(ctx context.Context, c *claim, fired, now time.Time) error {
+	wait, giveUp := 100*time.Millisecond, time.Now().Add(ackPatience)
+	for {
+		err := s.ack(context.WithoutCancel(ctx), c, fired, now)
+		if err == nil || errors.Is(err, redis.ErrClosed) || time.Now().After(giveUp) {
+			return err
+		}
+		s.log.Warn("reminder sent but not acknowledged; trying again", "id", c.id, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // state is what the store holds for a claimed occurrence.

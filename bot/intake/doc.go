@@ -5,9 +5,11 @@
 //
 // A Queue keeps entries in the store: Add writes a batch in one MULTI and
 // returns once it is kept; Serve takes the entries in the order they were
-// added and hands each to a handler, one chat at a time in order and
+// added and hands each to a handler, one at a time within a chat and
 // different chats in parallel, and removes an entry only after its handler
-// returned. A chat is served by one instance at a time, under a lease that
+// returned. Within a chat each sender's entries are served in order, and
+// when a chat has a backlog its senders take turns, one entry each, so one
+// person's flood does not hold up everyone else's answer. A chat is served by one instance at a time, under a lease that
 // the instance renews while it lives: when an instance dies, its lease runs
 // out and whichever instance (or the restarted one) looks next takes the
 // chat's backlog over, from the entry that was in flight.

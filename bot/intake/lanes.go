@@ -12,9 +12,14 @@ type Entry struct {
 	// ID is unique among the platform's entries, such as Telegram's
 	// update_id: an entry added twice is kept once.
 	ID string
-	// Chat groups the entries served in order: an entry is served only
-	// after every earlier entry of its chat was.
+	// Chat groups the entries served one at a time: an entry is served
+	// only after every earlier entry of its chat from the same Sender was.
 	Chat string
+	// Sender is who wrote the entry, if known, such as a Telegram user id.
+	// The senders of a chat with a backlog take turns, one entry each, so
+	// one person's flood does not hold up everyone else's; the entries of
+	// an empty Sender take their turns as one sender.
+	Sender string
 	// Data is the message in the platform's own encoding.
 	Data []byte
 }
@@ -50,10 +55,15 @@ type job struct {
 	finish func(handled bool)
 }
 
-// lanes serves the jobs of one chat one after another, in the order they
-// were submitted, and the jobs of different chats in parallel, at most
-// parallel chats at once. One busy chat (a handler waiting for its group's
-// send limit) never holds up the others.
+// lanes serves the jobs of one chat one after another, and the jobs of
+// different chats in parallel, at most parallel chats at once. One busy
+// chat (a handler waiting for its group's send limit) never holds up the
+// others. Within a chat, each sender's jobs are served in the order they
+// were submitted, and the senders with jobs waiting take turns: the first
+// to have submitted goes first, then the next, one job each, so a
+// resident's single command waits for one of a flood's, not for all of it.
+// Without a backlog, or with one job per sender, that is the order of
+// submission.
 type lanes struct {
 	ctx    context.Context // the handlers'
 	handle Handler
@@ -69,22 +79,72 @@ type lanes struct {
 	stopping   atomic.Bool
 
 	mu    sync.Mutex
-	chats map[string][]job // a chat is present while its lane runs
+	chats map[string]*lane // a chat is present while its lane runs
 	wg    sync.WaitGroup
 }
 
-func newLanes(ctx context.Context, parallel int, handle Handler) *lanes {
-	return &lanes{ctx: ctx, handle: handle, slots: make(chan struct{}, parallel), chats: map[string][]job{}}
+// lane is one chat's jobs not yet started: each sender's in the order
+// submitted, and the senders in the order of their turns.
+type lane struct {
+	turns []string         // senders with jobs queued; the first goes next
+	jobs  map[string][]job // by sender
 }
 
-// submit queues j behind its chat's earlier jobs.
+// push queues j behind its sender's earlier jobs; a sender with none
+// queued takes the last turn.
+func (q *lane) push(j job) {
+	s := j.e.Sender
+	if len(q.jobs[s]) == 0 {
+		q.turns = append(q.turns, s)
+	}
+	q.jobs[s] = append(q.jobs[s], j)
+}
+
+// pop takes the next job: the first of the sender whose turn it is, who
+// then goes to the back if they have more. It reports false when the lane
+// is empty.
+func (q *lane) pop() (job, bool) {
+	if len(q.turns) == 0 {
+		return job{}, false
+	}
+	s := q.turns[0]
+	q.turns = q.turns[1:]
+	jobs := q.jobs[s]
+	j := jobs[0]
+	jobs[0] = job{}
+	if jobs = jobs[1:]; len(jobs) > 0 {
+		q.jobs[s] = jobs
+		q.turns = append(q.turns, s)
+	} else {
+		delete(q.jobs, s)
+	}
+	return j, true
+}
+
+// empty removes and returns every job queued, each sender's in order.
+func (q *lane) empty() []job {
+	var all []job
+	for _, s := range q.turns {
+		all = append(all, q.jobs[s]...)
+	}
+	q.turns, q.jobs = nil, map[string][]job{}
+	return all
+}
+
+func newLanes(ctx context.Context, parallel int, handle Handler) *lanes {
+	return &lanes{ctx: ctx, handle: handle, slots: make(chan struct{}, parallel), chats: map[string]*lane{}}
+}
+
+// submit queues j behind the earlier jobs of its chat and sender.
 func (l *lanes) submit(j job) {
 	l.mu.Lock()
-	jobs, running := l.chats[j.e.Chat]
-	l.chats[j.e.Chat] = append(jobs, j)
+	q, running := l.chats[j.e.Chat]
 	if !running {
+		q = &lane{jobs: map[string][]job{}}
+		l.chats[j.e.Chat] = q
 		l.wg.Add(1)
 	}
+	q.push(j)
 	l.mu.Unlock()
 	if !running {
 		go l.drain(j.e.Chat)
@@ -106,8 +166,9 @@ func (l *lanes) drain(chat string) {
 	defer func() { <-l.slots }()
 	for {
 		l.mu.Lock()
-		jobs := l.chats[chat]
-		if len(jobs) == 0 {
+		q := l.chats[chat]
+		j, ok := q.pop()
+		if !ok {
 			delete(l.chats, chat)
 			l.mu.Unlock()
 			if l.idle != nil {
@@ -115,9 +176,6 @@ func (l *lanes) drain(chat string) {
 			}
 			return
 		}
-		j := jobs[0]
-		jobs[0] = job{}
-		l.chats[chat] = jobs[1:]
 		l.mu.Unlock()
 		if l.skipQueued && l.stopping.Load() {
 			j.finish(false)
@@ -128,8 +186,7 @@ func (l *lanes) drain(chat string) {
 		if !handled && l.skipQueued {
 			// Served again later, so the chat's later entries wait too.
 			l.mu.Lock()
-			rest := l.chats[chat]
-			l.chats[chat] = nil
+			rest := q.empty()
 			l.mu.Unlock()
 			for _, j := range rest {
 				j.finish(false)

@@ -85,8 +85,9 @@ func newQueueKeys(prefix, name string) queueKeys { return queueKeys{prefix + "{i
 
 // stored is an entry as the hash keeps it.
 type stored struct {
-	Chat string `json:"c"`
-	Data string `json:"d"`
+	Chat   string `json:"c"`
+	Sender string `json:"s,omitempty"`
+	Data   string `json:"d"`
 }
 
 // NewQueue returns the Queue of opts.Name's entries in rdb.
@@ -131,7 +132,7 @@ func (q *Queue) Add(ctx context.Context, entries ...Entry) error {
 	now := time.Now()
 	_, err = q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i, e := range fresh {
-			raw, err := json.Marshal(stored{Chat: e.Chat, Data: string(e.Data)})
+			raw, err := json.Marshal(stored{Chat: e.Chat, Sender: e.Sender, Data: string(e.Data)})
 			if err != nil {
 				return err
 			}
@@ -299,7 +300,7 @@ func (q *Queue) look(ctx context.Context) {
 			q.ack(ctx, id)
 			continue
 		}
-		e := Entry{ID: id, Chat: st.Chat, Data: []byte(st.Data)}
+		e := Entry{ID: id, Chat: st.Chat, Sender: st.Sender, Data: []byte(st.Data)}
 		switch {
 		case blocked[e.Chat]:
 			continue

@@ -316,3 +316,97 @@ func TestQueueServesAgainWhatCouldNotBeServedYet(t *testing.T) {
 		waitEmpty(t, q)
 	})
 }
+
+// TestSendersTakeTurns: in a chat with a backlog, one sender's flood does
+// not hold up another's message, which is served after one of the flood's
+// instead of after all of it; each sender's own entries keep their order.
+func TestSendersTakeTurns(t *testing.T) {
+	flood := func(n int) []intake.Entry {
+		var out []intake.Entry
+		for i := range n {
+			out = append(out, intake.Entry{ID: "a" + strconv.Itoa(i), Chat: "g", Sender: "A", Data: []byte("清单")})
+		}
+		return out
+	}
+	others := []intake.Entry{{ID: "b0", Chat: "g", Sender: "B", Data: []byte("事项 1")},
+		{ID: "c0", Chat: "g", Sender: "C", Data: []byte("事项 2")}}
+	// recorder's handler keeps the order it served entries in; wait waits
+	// for n and returns it.
+	recorder := func() (handler intake.Handler, wait func(n int) []string) {
+		var mu sync.Mutex
+		var order []string
+		done := make(chan struct{}, 100)
+		handler = func(ctx context.Context, e intake.Entry) bool {
+			if e.Sender == "A" {
+				time.Sleep(10 * time.Millisecond) // a flood's command takes a while
+			}
+			mu.Lock()
+			order = append(order, e.ID)
+			mu.Unlock()
+			done <- struct{}{}
+			return true
+		}
+		wait = func(n int) []string {
+			for range n {
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("not every entry was served")
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(order)
+		}
+		return handler, wait
+	}
+
+	t.Run("local", func(t *testing.T) {
+		// The flood's first is in flight when the rest arrive.
+		in := intake.NewLocal(0)
+		entered, hold := make(chan struct{}), make(chan struct{})
+		h, wait := recorder()
+		serve(t, in, func(ctx context.Context, e intake.Entry) bool {
+			if e.ID == "a0" {
+				close(entered)
+				<-hold
+			}
+			return h(ctx, e)
+		})
+		all := flood(5)
+		if err := in.Add(t.Context(), all[0]); err != nil {
+			t.Fatal(err)
+		}
+		<-entered
+		if err := in.Add(t.Context(), append(all[1:], others...)...); err != nil {
+			t.Fatal(err)
+		}
+		close(hold)
+		if got, want := wait(7), []string{"a0", "a1", "b0", "c0", "a2", "a3", "a4"}; !slices.Equal(got, want) {
+			t.Errorf("served %v, want %v", got, want)
+		}
+	})
+	t.Run("queue", func(t *testing.T) {
+		// The whole backlog is in the store before serving starts: the
+		// sender goes through the store with the entry.
+		q := newQueue(storetest.Miniredis(t), intake.Options{})
+		if err := q.Add(t.Context(), append(flood(5), others...)...); err != nil {
+			t.Fatal(err)
+		}
+		h, wait := recorder()
+		serve(t, q, h)
+		got := wait(7)
+		var a []string
+		for _, id := range got {
+			if id[0] == 'a' {
+				a = append(a, id)
+			}
+		}
+		if !slices.Equal(a, []string{"a0", "a1", "a2", "a3", "a4"}) {
+			t.Errorf("the flood served as %v; want its order kept", a)
+		}
+		if i, j := slices.Index(got, "b0"), slices.Index(got, "c0"); i > 3 || j > 3 || i > j {
+			t.Errorf("served %v; want b0, then c0, among the first four", got)
+		}
+	})
+}

@@ -28,6 +28,13 @@ const (
 // deadline, so a black-holed address fails start-up instead of hanging it.
 const pingTimeout = 10 * time.Second
 
+// clusterReloadInterval is how often a Cluster client reads the slot map
+// again while it is in use. A master that dies answers no MOVED, so the
+// client finds the replica that took its slots over only at a reload;
+// go-redis's default of a minute would keep a failed-over slot unavailable
+// that long. The read is one CLUSTER SLOTS in the background.
+const clusterReloadInterval = time.Second
+
 // ErrConfig is wrapped by every error Config.Validate returns.
 var ErrConfig = errors.New("store: invalid configuration")
 
@@ -132,8 +139,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		b.desc = describeOptions(opt)
 	case len(cfg.Addrs) > 0:
 		b.Client = redis.NewClusterClient(&redis.ClusterOptions{
-			Addrs:    cfg.Addrs,
-			Password: cfg.Password,
+			Addrs:                      cfg.Addrs,
+			Password:                   cfg.Password,
+			ClusterStateReloadInterval: clusterReloadInterval,
 		})
 		b.Kind = KindCluster
 		b.desc = "Redis Cluster via " + strings.Join(cfg.Addrs, ", ")

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -174,8 +172,8 @@ func TestOpenUnixURL(t *testing.T) {
 // TestOpenCluster runs a one-node Redis Cluster that owns every slot and
 // checks that a MULTI over keys sharing a hash tag works through it.
 func TestOpenCluster(t *testing.T) {
-	requireRedis7(t)
-	busPort := freePort(t) // the default, port+10000, may not exist
+	storetest.RequireRedis(t, 7) // CLUSTER ADDSLOTSRANGE, --cluster-port
+	busPort := freePort(t)       // the default, port+10000, may not exist
 	addr := storetest.StartRedisServer(t, "--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(busPort))
 	ctx := t.Context()
 	admin := redis.NewClient(&redis.Options{Addr: addr})
@@ -265,21 +263,4 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// requireRedis7 skips the test unless redis-server on PATH is version 7 or
-// later (CLUSTER ADDSLOTSRANGE, --cluster-port).
-func requireRedis7(t *testing.T) {
-	t.Helper()
-	out, err := exec.Command("redis-server", "--version").Output()
-	if err != nil {
-		t.Skip("redis-server is not on PATH")
-	}
-	m := regexp.MustCompile(`v=(\d+)\.`).FindSubmatch(out)
-	if m == nil {
-		t.Skipf("cannot read the redis-server version from %q", out)
-	}
-	if major, _ := strconv.Atoi(string(m[1])); major < 7 {
-		t.Skipf("redis-server %s is older than 7", m[1])
-	}
 }

@@ -51,7 +51,7 @@ func chatOf(c models.Chat, sender bot.User) bot.Chat {
 }
 
 // updateChat returns the chat an update belongs to, whose updates are
-// served in order, and false for updates huzhu does not read.
+// served one at a time (each sender's in order), and false for updates huzhu does not read.
 func updateChat(u *models.Update) (int64, bool) {
 	switch {
 	case u.Message != nil:
@@ -65,6 +65,19 @@ func updateChat(u *models.Update) (int64, bool) {
 		return u.MyChatMember.Chat.ID, true
 	}
 	return 0, false
+}
+
+// updateSender returns who wrote or pressed an update, "" when none did
+// (the bot's membership changed), for the intake to let a chat's senders
+// take turns.
+func updateSender(u *models.Update) string {
+	switch {
+	case u.Message != nil && u.Message.From != nil:
+		return strconv.FormatInt(u.Message.From.ID, 10)
+	case u.CallbackQuery != nil:
+		return strconv.FormatInt(u.CallbackQuery.From.ID, 10)
+	}
+	return ""
 }
 
 // callbackChat returns the chat of the message whose button was pressed.

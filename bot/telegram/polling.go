@@ -128,7 +128,8 @@ func entryOf(upd *models.Update, raw []byte) (intake.Entry, bool) {
 	if !ok {
 		return intake.Entry{}, false
 	}
-	return intake.Entry{ID: strconv.FormatInt(upd.ID, 10), Chat: strconv.FormatInt(chat, 10), Data: raw}, true
+	return intake.Entry{ID: strconv.FormatInt(upd.ID, 10), Chat: strconv.FormatInt(chat, 10),
+		Sender: updateSender(upd), Data: raw}, true
 }
 
 // keep puts entries in the intake and, once they are kept, opens the button

@@ -251,11 +251,16 @@ func TestChatOrder(t *testing.T) {
 // newApp wires the real handler chain on a fresh miniredis store, sending
 // through the Dispatcher with tg registered behind a Pacer.
 func newApp(t *testing.T, tg *telegram.Telegram) (*store.Store, *bot.Bot) {
+	return newAppPaced(t, tg, bot.NewPacer(tg, bot.TelegramLimits, bot.SystemClock{}, nil))
+}
+
+// newAppPaced is newApp with the Pacer tg's messages go through.
+func newAppPaced(t *testing.T, tg *telegram.Telegram, pacer *bot.Pacer) (*store.Store, *bot.Bot) {
 	b := storetest.Miniredis(t)
 	st := store.New(b.Client, store.WithKeyPrefix(b.Prefix))
 	log := testLog(t)
 	disp := bot.NewDispatcher(log)
-	disp.Add(tg.Name(), bot.NewPacer(tg, bot.TelegramLimits, bot.SystemClock{}, nil), tg)
+	disp.Add(tg.Name(), pacer, tg)
 	deps := handlers.Deps{
 		Store:     st,
 		Sender:    disp,

@@ -296,6 +296,8 @@ type RedisProcess struct {
 	port int
 	args []string
 	kill func()
+	// busPort is the cluster bus port of a cluster node, else 0.
+	busPort int
 }
 
 // StartRedisProcess starts a private redis-server as StartRedisServer

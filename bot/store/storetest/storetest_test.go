@@ -382,3 +382,47 @@ func TestRedkaQuirks(t *testing.T) {
 		check(t, err, n, int64(0)) // rolled back; Redis would have set both
 	})
 }
+
+// TestRedisClusterFailsOver starts a cluster, kills the master that serves
+// two hash tags kept together, and checks that its replica takes over with
+// what was written before the kill.
+func TestRedisClusterFailsOver(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a failover takes seconds")
+	}
+	cl := storetest.StartRedisCluster(t, 3, "{a}", "{b}")
+	c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: cl.Addrs(), DialTimeout: 200 * time.Millisecond,
+		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond,
+		// A dead master is not a MOVED, so only a reload of the slots
+		// finds its replica; go-redis reloads every minute by default.
+		ClusterStateReloadInterval: time.Second})
+	defer c.Close()
+	ctx := t.Context()
+	for _, key := range []string{"{a}x", "{b}x"} {
+		if err := c.Set(ctx, key, "before", 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// What the dead master confirmed must be on its replica.
+	if err := redis.NewClient(&redis.Options{Addr: cl.Masters[0].Addr}).Do(ctx, "WAIT", 1, 2000).Err(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Masters[0].Kill()
+	killed := time.Now()
+	for {
+		err := c.Set(ctx, "{b}y", "after", 0).Err()
+		if err == nil {
+			break
+		}
+		if time.Since(killed) > 10*time.Second {
+			nodes, _ := redis.NewClient(&redis.Options{Addr: cl.Replicas[0].Addr}).ClusterNodes(ctx).Result()
+			t.Fatalf("no write within 30 s of the kill: %v\n%s", err, nodes)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("writes served again %v after the master was killed", time.Since(killed).Round(time.Millisecond))
+	for _, key := range []string{"{a}x", "{b}x"} {
+		got, err := c.Get(ctx, key).Result()
+		check(t, err, got, "before")
+	}
+}
