@@ -11,26 +11,28 @@ import (
 func (a *App) registerRoutes() {
 	r := a.router
 	// Stations and people.
-	r.HandleFunc("station", []string{"本站", "建站=create", "关联=link", "站码=code"}, a.station)
+	r.HandleFunc("station", []string{"本站", "建站=create", "关联=link", "站码=code"}, a.officeOr(a.officeStation, a.station))
 	r.HandleFunc("bind", []string{"登记"}, a.bind)
 	r.HandleFunc("join", []string{"确认入户=confirm", "同意入户=confirm", "拒绝入户=refuse"}, a.join)
 	r.HandleFunc("role", []string{"任命", "免职=remove"}, a.role)
 	r.HandleFunc("roster", []string{"住户", "名册"}, a.roster)
-	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.help)
+	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.officeOr(a.officeHelp, a.help))
 	r.HandleFunc("inbox", []string{"取信", "收信"}, a.inbox)
 	r.HandleFunc("lang", []string{"language", "语言"}, a.lang)
 
-	// Problems (报事).
+	// Problems (报事). In an office group (office.go) the lifecycle
+	// commands, 清单, 统计, 本站 and 帮助 are the office's.
 	r.HandleFunc("report", []string{"报事", "反映"}, a.report)
-	r.HandleFunc("issues", []string{"清单", "事项清单", "治理清单"}, a.issues)
+	r.HandleFunc("issues", []string{"清单", "事项清单", "治理清单"}, a.officeOr(a.officeList, a.issues))
 	r.HandleFunc("issue", []string{"事项", "详情"}, a.issue)
 	r.HandleFunc("metoo", []string{"同问", "+1"}, a.metoo)
-	r.HandleFunc("accept", []string{"受理"}, a.accept)
-	r.HandleFunc("update", []string{"进展"}, a.update)
-	r.HandleFunc("resolve", []string{"办结"}, a.resolve)
+	r.HandleFunc("accept", []string{"受理"}, a.officeOr(a.officeAccept, a.accept))
+	r.HandleFunc("update", []string{"进展"}, a.officeOr(a.officeUpdate, a.update))
+	r.HandleFunc("resolve", []string{"办结"}, a.officeOr(a.officeResolve, a.resolve))
 	r.HandleFunc("rate", []string{"评价"}, a.rate)
 	r.HandleFunc("escalate", []string{"上报"}, a.escalate)
 	r.HandleFunc("reopen", []string{"重开"}, a.reopen)
+	r.HandleFunc("sendback", []string{"退回"}, a.officeOnly(a.officeReturn))
 
 	// Notices and meetings.
 	r.HandleFunc("notice", []string{"通知", "公告", "定时通知=at"}, a.notice)
@@ -68,7 +70,7 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("hours", []string{"时长", "志愿时长"}, a.hours)
 
 	// Figures, and reminders that could not be delivered.
-	r.HandleFunc("stats", []string{"统计", "月报"}, a.stats)
+	r.HandleFunc("stats", []string{"统计", "月报"}, a.officeOr(a.officeStats, a.stats))
 	r.HandleFunc("undelivered", []string{"未送达", "没送到"}, a.undelivered)
 
 	r.NotFound(bot.HandlerFunc(a.notFound))
@@ -83,6 +85,7 @@ func (a *App) registerJobs() {
 		jobMonthlyReport: a.fireMonthlyReport,
 		jobMeeting:       a.fireMeeting,
 		jobOverdue:       a.fireOverdue,
+		jobOfficeOverdue: a.fireOfficeOverdue,
 		jobDogShot:       a.fireDogShot,
 		jobDogNudge:      a.fireDogNudge,
 		jobLendChase:     a.fireLendChase,

@@ -96,7 +96,7 @@ func (a *App) linkChat(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		if err != nil {
 			return err
 		}
-		return r.Reply(ctx, tr(ctx, "office_linked", i18n.Args{"Name": st.Name, "Office": tr(ctx, "office_"+string(level))}))
+		return a.officeLinked(ctx, r, m, st, level)
 	}
 	err = a.store.LinkChat(ctx, st.ID, m.Chat)
 	if errors.Is(err, store.ErrChatTaken) {
