@@ -334,6 +334,45 @@ func (a *App) fireOfficeOverdue(ctx context.Context, rem scheduler.Reminder) err
 	})})
 }
 
+// officeIssue serves 事项 清川-12 in an office group: a problem handed to
+// it, with its timeline, read as a group reads it (the reporter unnamed).
+func (a *App) officeIssue(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	office, err := a.loadOffice(ctx, m)
+	if err != nil {
+		return err
+	}
+	ost, n, _, err := parseOfficeArgs(m.Args, office, "usage_office_issue")
+	if err != nil {
+		return err
+	}
+	ref := refText(ost.Prefix, n)
+	is, err := a.store.Issue(ctx, ost.ID, n)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (is.EscalatedTo == "" || !ost.Serves(is.EscalatedTo))) {
+		return say("office_not_here", i18n.Args{"Ref": ref})
+	}
+	if err != nil {
+		return err
+	}
+	events, err := a.store.IssueTimeline(ctx, ost.ID, n)
+	if err != nil {
+		return err
+	}
+	lines := make([]string, len(events))
+	for i, ev := range events {
+		who := ev.ByName
+		if ev.By == is.Reporter {
+			who = reporterName(ctx, is)
+		}
+		lines[i] = "  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{"When": formatStamp(ctx, ev.At), "Who": who, "Text": eventText(ctx, ev)})
+	}
+	header := tr(ctx, "office_issue_card", i18n.Args{
+		"Ref": ref, "Station": ost.Name, "Category": tr(ctx, "cat_"+is.Category), "State": officeStateText(ctx, is),
+		"Text": issueText(ctx, is, 0), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters,
+		"Handler": is.OfficeHandlerName, "Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
+	})
+	return r.Reply(ctx, listText(header, lines, func(l string) string { return l }))
+}
+
 // officeStation serves 本站 in an office group: the office's card, and
 // 本站 逾期 N, the office's deadline. 关联 and the rest go on to the
 // station's command (a second station links the office from here).
@@ -382,6 +421,9 @@ func (a *App) officeStats(ctx context.Context, r bot.Responder, m *bot.Message) 
 	office, err := a.loadOffice(ctx, m)
 	if err != nil {
 		return err
+	}
+	if _, ok := cutWord(strings.TrimSpace(m.Args), "all", "全部", "街道", "所有"); ok {
+		return a.stats(ctx, r, m) // the subdistrict's administrators, from any chat
 	}
 	month, err := parseMonth(m.Args, a.now())
 	if err != nil {

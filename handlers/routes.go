@@ -24,7 +24,7 @@ func (a *App) registerRoutes() {
 	// commands, 清单, 统计, 本站 and 帮助 are the office's.
 	r.HandleFunc("report", []string{"报事", "反映"}, a.report)
 	r.HandleFunc("issues", []string{"清单", "事项清单", "治理清单"}, a.officeOr(a.officeList, a.issues))
-	r.HandleFunc("issue", []string{"事项", "详情"}, a.issue)
+	r.HandleFunc("issue", []string{"事项", "详情"}, a.officeOr(a.officeIssue, a.issue))
 	r.HandleFunc("metoo", []string{"同问", "+1"}, a.metoo)
 	r.HandleFunc("accept", []string{"受理"}, a.officeOr(a.officeAccept, a.accept))
 	r.HandleFunc("update", []string{"进展"}, a.officeOr(a.officeUpdate, a.update))
