@@ -192,12 +192,47 @@ func (s *Store) assignPrefixes(ctx context.Context, chatKey string) error {
 			return err
 		}
 		prefix := StationPrefix(st.Name, func(p string) bool { return info[prefixOwnerField(p)] != "" })
+		if err := s.indexOpenEscalations(ctx, id); err != nil {
+			return err
+		}
 		info[prefixField(id)], info[prefixOwnerField(prefix)] = prefix, strconv.FormatInt(id, 10)
 		if err := s.rdb.HSet(ctx, s.k.officeInfo(chatKey), prefixField(id), prefix, prefixOwnerField(prefix), id).Err(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxOpenIndexed bounds how many open problems of a station
+// indexOpenEscalations looks through.
+const maxOpenIndexed = 10000
+
+// indexOpenEscalations puts station st's open problems that were handed up
+// before offices kept lists on their office's open list. It runs when the
+// station gets its prefix, once: from then on ChangeIssue keeps the lists.
+func (s *Store) indexOpenEscalations(ctx context.Context, st int64) error {
+	// A bound, not -1: redka reads a negative stop as an empty range.
+	open, err := s.rdb.ZRange(ctx, s.k.issuesOpen(st), 0, maxOpenIndexed-1).Result()
+	if err != nil {
+		return err
+	}
+	nums := make([]int64, len(open))
+	for i, v := range open {
+		nums[i] = atoi(v)
+	}
+	issues, err := s.issues(ctx, st, nums)
+	if err != nil {
+		return err
+	}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, is := range issues {
+			if is != nil && escalationPlace(is) == "open" {
+				p.ZAdd(ctx, s.k.escalations(st, is.EscalatedTo, "open"), redis.Z{Score: float64(is.N), Member: is.N})
+			}
+		}
+		return nil
+	})
+	return err
 }
 
 // StationPrefix is the short name a station's problems carry in an office

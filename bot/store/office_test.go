@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -190,6 +191,41 @@ func TestOfficeLifecycle(t *testing.T) {
 		is = step(st2.ID, d.N, resolved, store.EventEscalated, escalate)
 		if is.Office != store.OfficePending || !slices.Equal(escalated(st2.ID, store.FilterOpen), []int64{d.N}) {
 			t.Errorf("escalated again: office %q, open %v", is.Office, escalated(st2.ID, store.FilterOpen))
+		}
+	})
+}
+
+// TestOfficeListsEarlierEscalations: problems handed up before offices kept
+// lists are on the office's open list once the office is read.
+func TestOfficeListsEarlierEscalations(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光小区互助站", group1)
+		is := mustReport(t, s, st.ID, alice, "路灯坏了")
+		if _, err := s.ChangeIssue(ctx, st.ID, is.N, t0, func(is *store.Issue) (store.IssueEvent, error) {
+			is.Status, is.EscalatedTo = store.IssueEscalated, store.Community
+			return store.IssueEvent{By: head.Key(), Kind: store.EventEscalated}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// As an earlier version left it: handed up, on no office list, no
+		// office state.
+		if err := b.Client.Del(ctx, b.Prefix+store.KeyVersion+"{st:"+strconv.FormatInt(st.ID, 10)+"}:escalations:community:open").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Client.HSet(ctx, b.Prefix+store.KeyVersion+"{st:"+strconv.FormatInt(st.ID, 10)+"}:issue:1", "office", "").Err(); err != nil {
+			t.Fatal(err)
+		}
+		if list, _, _ := s.Escalations(ctx, st.ID, []store.OfficeLevel{store.Community}, store.FilterOpen, 20); len(list) != 0 {
+			t.Fatalf("the setup left %d on the list", len(list))
+		}
+		if err := s.LinkOffice(ctx, st.ID, office, store.Community); err != nil {
+			t.Fatal(err)
+		}
+		list, total, err := s.Escalations(ctx, st.ID, []store.OfficeLevel{store.Community}, store.FilterOpen, 20)
+		if err != nil || total != 1 || len(list) != 1 || list[0].N != is.N {
+			t.Errorf("open escalations after linking = %d, %v; want problem %d", total, err, is.N)
 		}
 	})
 }
