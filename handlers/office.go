@@ -182,7 +182,7 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 	if len(office.Stations) == 0 {
 		return say("office_no_stations")
 	}
-	ost, n, note, err := parseOfficeArgs(m.Args, office, step.usage)
+	ost, n, note, err := parseOfficeArgs(ctx, m.Args, office, step.usage)
 	if err != nil {
 		return err
 	}
@@ -222,9 +222,9 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 
 // parseOfficeArgs reads the problem an office step names and the note after
 // it, turning what is wrong into the reply that says so.
-func parseOfficeArgs(args string, office *store.Office, usage string) (*store.OfficeStation, int64, string, error) {
+func parseOfficeArgs(ctx context.Context, args string, office *store.Office, usage string) (*store.OfficeStation, int64, string, error) {
 	ref, note, word, err := parseOfficeRef(args, office.Prefixes())
-	prefixes := strings.Join(office.Prefixes(), "、")
+	prefixes := strings.Join(office.Prefixes(), tr(ctx, "list_sep"))
 	switch {
 	case errors.Is(err, errOfficeRefMissing):
 		return nil, 0, "", badForm(usage, "office_needs_ref", i18n.Args{"Prefixes": prefixes})
@@ -341,7 +341,7 @@ func (a *App) officeIssue(ctx context.Context, r bot.Responder, m *bot.Message) 
 	if err != nil {
 		return err
 	}
-	ost, n, _, err := parseOfficeArgs(m.Args, office, "usage_office_issue")
+	ost, n, _, err := parseOfficeArgs(ctx, m.Args, office, "usage_office_issue")
 	if err != nil {
 		return err
 	}
@@ -449,7 +449,11 @@ func (a *App) officeStats(ctx context.Context, r bot.Responder, m *bot.Message) 
 }
 
 // officeHelp serves 帮助 in an office group: the office's commands.
+// A topic (帮助 众筹) is answered as anywhere.
 func (a *App) officeHelp(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	if strings.TrimSpace(m.Args) != "" {
+		return a.help(ctx, r, m)
+	}
 	office, err := a.loadOffice(ctx, m)
 	if err != nil {
 		return err
