@@ -130,7 +130,9 @@ type officeStep struct {
 
 var (
 	officeAcceptStep = officeStep{kind: store.EventOfficeAccepted, usage: "usage_office_accept",
-		apply: func(is *store.Issue, by bot.User) { is.Office, is.OfficeHandlerName = store.OfficeAccepted, by.Name }}
+		apply: func(is *store.Issue, by bot.User) {
+			is.Office, is.OfficeHandler, is.OfficeHandlerName = store.OfficeAccepted, by.Key(), by.Name
+		}}
 	officeUpdateStep = officeStep{kind: store.EventOfficeUpdate, usage: "usage_office_update", needsNote: true,
 		apply: func(is *store.Issue, by bot.User) { takeOn(is, by) }}
 	officeResolveStep = officeStep{kind: store.EventOfficeResolved, usage: "usage_office_resolve",
@@ -151,7 +153,7 @@ var (
 // yet: a progress note or a resolution is taking it on.
 func takeOn(is *store.Issue, by bot.User) {
 	if is.Office != store.OfficeAccepted {
-		is.Office, is.OfficeHandlerName = store.OfficeAccepted, by.Name
+		is.Office, is.OfficeHandler, is.OfficeHandlerName = store.OfficeAccepted, by.Key(), by.Name
 	}
 }
 
@@ -200,7 +202,7 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 		if is.Status != store.IssueEscalated || !(is.Office == "" || is.Office.IsOpen()) {
 			return store.IssueEvent{}, say("office_not_open", i18n.Args{"Ref": ref, "State": officeStateText(ctx, is)})
 		}
-		if step.kind == store.EventOfficeAccepted && is.Office == store.OfficeAccepted && is.OfficeHandlerName == m.Sender.Name {
+		if step.kind == store.EventOfficeAccepted && is.Office == store.OfficeAccepted && is.OfficeHandler == m.Sender.Key() {
 			return store.IssueEvent{}, say("office_already_yours", i18n.Args{"Ref": ref})
 		}
 		step.apply(is, m.Sender)

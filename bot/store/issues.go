@@ -80,7 +80,9 @@ type Issue struct {
 	// OfficeAt is when it was last handed to the office or the office last
 	// took a step on it: the office's deadline counts from there.
 	OfficeAt time.Time
-	// OfficeHandlerName is who at the office took it on.
+	// OfficeHandler (a user key) and OfficeHandlerName are who at the
+	// office took it on.
+	OfficeHandler     string
 	OfficeHandlerName string
 	// ResolvedBy is the office whose resolution was the last one, "" when
 	// the station resolved it (or nobody has).
@@ -172,7 +174,7 @@ func issueFields(is *Issue) []any {
 		"rating", string(is.Rating), "supporters", is.Supporters, "photos", strings.Join(is.Photos, "\n"),
 		"created", ms(is.Created), "updated", ms(is.Updated), "resolved_at", msOrZero(is.ResolvedAt),
 		"rated_at", msOrZero(is.RatedAt), "escalated_at", msOrZero(is.EscalatedAt),
-		"office", string(is.Office), "office_at", msOrZero(is.OfficeAt), "office_handler_name", is.OfficeHandlerName,
+		"office", string(is.Office), "office_at", msOrZero(is.OfficeAt), "office_handler", is.OfficeHandler, "office_handler_name", is.OfficeHandlerName,
 		"resolved_by", string(is.ResolvedBy),
 	}
 }
@@ -199,7 +201,7 @@ func issueFromHash(st int64, h map[string]string) *Issue {
 		EscalatedTo: OfficeLevel(h["escalated_to"]), Rating: Rating(h["rating"]),
 		Supporters: atoi(h["supporters"]), Created: fromMS(h["created"]), Updated: fromMS(h["updated"]),
 		ResolvedAt: fromMS(h["resolved_at"]), RatedAt: fromMS(h["rated_at"]), EscalatedAt: fromMS(h["escalated_at"]),
-		Office: OfficeState(h["office"]), OfficeAt: fromMS(h["office_at"]), OfficeHandlerName: h["office_handler_name"],
+		Office: OfficeState(h["office"]), OfficeAt: fromMS(h["office_at"]), OfficeHandler: h["office_handler"], OfficeHandlerName: h["office_handler_name"],
 		ResolvedBy: OfficeLevel(h["resolved_by"])}
 	if h["photos"] != "" {
 		is.Photos = strings.Split(h["photos"], "\n")
@@ -349,7 +351,7 @@ func stampIssue(is *Issue, kind IssueEventKind, now time.Time) {
 		if is.EscalatedAt.IsZero() {
 			is.EscalatedAt = now
 		}
-		is.Office, is.OfficeAt, is.OfficeHandlerName = OfficePending, now, ""
+		is.Office, is.OfficeAt, is.OfficeHandler, is.OfficeHandlerName = OfficePending, now, "", ""
 	case EventOfficeAccepted, EventOfficeUpdate, EventOfficeReturned:
 		is.OfficeAt = now
 	}
