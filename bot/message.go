@@ -1,6 +1,11 @@
 package bot
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+)
 
 // ChatKind tells a group chat from a private one.
 type ChatKind int
@@ -82,9 +87,68 @@ type Message struct {
 	Press string
 
 	// Command and Args are filled in by the Router: the canonical command
-	// name (such as "report") and the normalised text after it.
+	// name (such as "report") and the normalised text after it, for
+	// parsing (see Normalize; traditional characters made simplified).
 	Command string
 	Args    string
+	// RawArgs is Args as the sender typed it: their own ，？ and
+	// characters, with only invisible characters removed and spaces
+	// collapsed. It has as many runes as Args, rune i standing for rune i,
+	// so a part parsed from Args is shown as typed with Raw. Free text a
+	// handler stores or repeats (a report, a note, a title) comes from it.
+	RawArgs string
+	// Unsure is set by the Router for a line in a group that is only a
+	// keyword where the command needs more after it (报事 alone): it
+	// plausibly was a command, so an error in it is told to the sender
+	// privately, not to the group.
+	Unsure bool
+	// Suggestion is set by the Router for a line that names no command but
+	// starts with a keyword one homophone away (抱事 楼道灯坏了): the line
+	// corrected (报事 楼道灯坏了), for the NotFound handler to offer.
+	Suggestion string
+}
+
+// Raw returns part, a part of m.Args, as the sender typed it (see
+// RawArgs): the same runes of RawArgs. part is found where it lies in Args
+// when it was cut from it (strings.Cut, TrimSpace, Fields keep pointing
+// into Args), else as Args' suffix, else as its first occurrence; a part not
+// in Args at all is returned as it is.
+func (m *Message) Raw(part string) string {
+	if part == "" || m.RawArgs == "" {
+		return part
+	}
+	i, ok := offsetIn(m.Args, part)
+	switch {
+	case ok:
+	case strings.HasSuffix(m.Args, part):
+		i = len(m.Args) - len(part)
+	default:
+		if i = strings.Index(m.Args, part); i < 0 {
+			return part
+		}
+	}
+	start := utf8.RuneCountInString(m.Args[:i])
+	n := utf8.RuneCountInString(part)
+	raw := []rune(m.RawArgs)
+	if start+n > len(raw) {
+		return part
+	}
+	return string(raw[start : start+n])
+}
+
+// offsetIn returns where part lies in s when part is a substring cut from
+// s, sharing its bytes.
+func offsetIn(s, part string) (int, bool) {
+	if s == "" || part == "" {
+		return 0, false
+	}
+	base := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	p := uintptr(unsafe.Pointer(unsafe.StringData(part)))
+	if p < base || p-base+uintptr(len(part)) > uintptr(len(s)) {
+		return 0, false
+	}
+	i := int(p - base)
+	return i, s[i:i+len(part)] == part
 }
 
 // IsPrivate reports whether the message was written in a private chat.

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -27,7 +28,19 @@ import (
 // Normalize is idempotent and accepts invalid UTF-8, whose bytes become
 // U+FFFD.
 func Normalize(s string) string {
-	rs := make([]rune, 0, len(s))
+	norm, _ := normalizeAligned(s)
+	return norm
+}
+
+// normalizeAligned returns Normalize(s) and s tidied alike but in the
+// resident's own characters: the same invisible characters removed, spaces
+// collapsed and lines trimmed, while ，？ and full-width letters stay as
+// typed. The two have the same number of runes, and rune i of one stands for
+// rune i of the other, so a part parsed from the first can be shown as it
+// was written from the second (see Message.RawArgs).
+func normalizeAligned(s string) (norm, tidy string) {
+	folded := make([]rune, 0, len(s))
+	own := make([]rune, 0, len(s))
 	for _, r := range s {
 		switch {
 		case isTypedLineBreak(r):
@@ -37,20 +50,24 @@ func Normalize(s string) string {
 		case unicode.IsControl(r) || isInvisibleFormat(r):
 			continue
 		}
-		if f := width.LookupRune(r).Folded(); f != 0 {
-			r = f
+		f := r
+		if w := width.LookupRune(r).Folded(); w != 0 {
+			f = w
 		}
-		rs = append(rs, asciiTwin(r))
+		folded = append(folded, asciiTwin(f))
+		own = append(own, r)
 	}
-	rs = keepEmojiJoiners(rs)
+	if slices.Contains(folded, '\u200d') {
+		folded, own = keepEmojiJoiners(folded, own)
+	}
 	// Dashes are decided only after the invisible characters are gone, or a
 	// second pass could see digit-dash-digit where the first did not.
-	for i, r := range rs {
-		if isDashLike(r) && i > 0 && i+1 < len(rs) && isLatinDigit(rs[i-1]) && isLatinDigit(rs[i+1]) {
-			rs[i] = '-'
+	for i, r := range folded {
+		if isDashLike(r) && i > 0 && i+1 < len(folded) && isLatinDigit(folded[i-1]) && isLatinDigit(folded[i+1]) {
+			folded[i] = '-'
 		}
 	}
-	return joinTrimmedLines(rs)
+	return joinTrimmedLines(folded, own)
 }
 
 func isTypedLineBreak(r rune) bool {
@@ -105,32 +122,38 @@ func isLatinDigit(r rune) bool { return r >= '0' && r <= '9' }
 // keepEmojiJoiners drops every zero-width joiner except those between two
 // symbols: there it is part of an emoji such as 👩‍💻, elsewhere it only hides
 // inside a word and stops 报‍事 from matching 报事. The decision looks at the
-// input neighbours, so the result does not change on a second pass.
-func keepEmojiJoiners(rs []rune) []rune {
-	out := rs[:0:0]
+// input neighbours, so the result does not change on a second pass. own,
+// the same text as typed, loses the same runes.
+func keepEmojiJoiners(rs, own []rune) ([]rune, []rune) {
+	out, outOwn := rs[:0:0], own[:0:0]
 	for i, r := range rs {
 		if r == '\u200d' && (i == 0 || i+1 == len(rs) || !isEmojiPart(rs[i-1]) || !isEmojiPart(rs[i+1])) {
 			continue
 		}
-		out = append(out, r)
+		out, outOwn = append(out, r), append(outOwn, own[i])
 	}
-	return out
+	return out, outOwn
 }
 
 func isEmojiPart(r rune) bool {
 	return r == '\ufe0f' || unicode.In(r, unicode.So, unicode.Sk)
 }
 
-func joinTrimmedLines(rs []rune) string {
-	var b strings.Builder
+// joinTrimmedLines collapses the spaces in rs, trims each line and drops
+// the empty ones, deciding on rs alone and writing own (rs as typed) the
+// same way, rune for rune.
+func joinTrimmedLines(rs, own []rune) (string, string) {
+	var b, o strings.Builder
 	b.Grow(len(rs))
+	o.Grow(len(own))
 	lineStart := true // nothing written on the current output line yet
 	space := false    // a space is owed before the next visible rune
-	for _, r := range rs {
+	for i, r := range rs {
 		switch {
 		case r == '\n':
 			if !lineStart {
 				b.WriteByte('\n')
+				o.WriteByte('\n')
 			}
 			lineStart, space = true, false
 		case unicode.IsSpace(r):
@@ -138,13 +161,15 @@ func joinTrimmedLines(rs []rune) string {
 		default:
 			if space {
 				b.WriteByte(' ')
+				o.WriteByte(' ')
 				space = false
 			}
 			b.WriteRune(r)
+			o.WriteRune(own[i])
 			lineStart = false
 		}
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return strings.TrimSuffix(b.String(), "\n"), strings.TrimSuffix(o.String(), "\n")
 }
 
 // maxParsedRunes bounds the inputs the value parsers look at: no room, amount

@@ -121,6 +121,13 @@ func FuzzNormalize(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := bot.Normalize(s)
+		norm, tidy := bot.NormalizeAligned(s)
+		if norm != got || utf8.RuneCountInString(tidy) != utf8.RuneCountInString(norm) {
+			t.Fatalf("%q: aligned %q and %q, Normalize %q", s, norm, tidy, got)
+		}
+		if strings.Count(tidy, "\n") != strings.Count(norm, "\n") || strings.Count(tidy, " ") < strings.Count(norm, " ") {
+			t.Fatalf("%q: lines or spaces of %q differ from %q", s, tidy, norm)
+		}
 		if again := bot.Normalize(got); again != got {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, got, again)
 		}

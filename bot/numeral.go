@@ -133,10 +133,69 @@ func chineseUnit(r rune) (int64, bool) {
 
 func isChineseZero(r rune) bool { return r == '零' || r == '〇' }
 
+// spokenDigit returns the value of a digit read out one by one, as in a room
+// number (三零一), a year (二〇二六) or a phone number: Arabic and Chinese
+// digits, 零 and 〇 as 0, and 幺 as 1, which is how 一 is said in numbers
+// read digit by digit.
+func spokenDigit(r rune) (int64, bool) {
+	switch {
+	case isLatinDigit(r):
+		return int64(r - '0'), true
+	case isChineseZero(r):
+		return 0, true
+	case r == '幺':
+		return 1, true
+	}
+	return chineseDigit(r)
+}
+
+// maxSpokenDigits bounds the digit strings parseSpokenDigits reads: a year
+// or a room number, never a phone number.
+const maxSpokenDigits = 6
+
+// parseSpokenDigits reads a number written digit by digit (三零一, 二〇二六,
+// 幺零二, 3零1) and returns its value with the digits in written form, so
+// that a caller can keep or drop leading zeros. Units (十, 百) are not read
+// here: a number with units is a quantity, read by parseNumeral.
+func parseSpokenDigits(rs []rune) (value int64, digits string, ok bool) {
+	if len(rs) == 0 || len(rs) > maxSpokenDigits {
+		return 0, "", false
+	}
+	buf := make([]byte, len(rs))
+	for i, r := range rs {
+		d, ok := spokenDigit(r)
+		if !ok {
+			return 0, "", false
+		}
+		value = value*10 + d
+		buf[i] = byte('0' + d)
+	}
+	return value, string(buf), true
+}
+
+// readNumber reads a number either way residents say one: as a quantity
+// with units (十二, 三十一, 廿三, 一百零五) or digit by digit (三零一, 二〇二六).
+// It is the one reader behind the date, room and amount parsers; a string
+// of Chinese digits without units is only read when spokenDigitsOK, since
+// in an amount 一二三 is a typo, not 123.
+func readNumber(rs []rune, spokenDigitsOK bool) (int64, bool) {
+	if len(rs) > 0 && rs[0] == '廿' {
+		rs = append([]rune{'二', '十'}, rs[1:]...) // 廿三 is twenty-three
+	}
+	if n, res := parseNumeral(rs); res == numeralOK {
+		return n, true
+	}
+	if !spokenDigitsOK {
+		return 0, false
+	}
+	n, _, ok := parseSpokenDigits(rs)
+	return n, ok
+}
+
 // isNumeralRune reports whether r can be part of a number ParseChineseInt
 // reads, so that callers can find where a number ends.
 func isNumeralRune(r rune) bool {
-	if isLatinDigit(r) || isChineseZero(r) {
+	if isLatinDigit(r) || isChineseZero(r) || r == '幺' {
 		return true
 	}
 	if _, ok := chineseDigit(r); ok {

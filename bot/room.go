@@ -51,6 +51,7 @@ const (
 	maxBuilding       = 9999
 	maxUnit           = 999
 	maxRoomDigits     = 5
+	maxRoomNumber     = 99999
 	maxBuildingDigits = 4
 	maxUnitDigits     = 3
 )
@@ -67,7 +68,8 @@ var roomSuffixes = []string{"室", "号"}
 // residents use: 3幢2单元301, 3栋2单元301室, 3号楼2单元301, 3号2单元301,
 // 3#楼301, 3-2-301, 3-301, 3幢301, A座301, 三幢二单元301, and the Chinese
 // forms with spaces between the parts (3幢 2单元 301). Building and unit may
-// be Chinese numerals; the room number is Arabic digits. Errors wrap
+// be Chinese numerals (八十六幢二单元); the room number may be said digit by
+// digit (三零一, with 零 or 〇 for 0 and 幺 for 1). Errors wrap
 // ErrRoomMalformed with the input.
 func ParseRoom(s string) (Room, error) {
 	rs, ok := normalizeField(s)
@@ -207,14 +209,34 @@ func scanChineseRoom(rs []rune) (Room, int, bool) {
 		room.Unit = u
 		i = skipSpace(rs, k)
 	}
-	j = skipDigits(rs, i)
-	num, ok := canonicalDigits(rs[i:j], maxRoomDigits)
+	num, j, ok := scanRoomNumber(rs, i)
 	if !ok {
 		return Room{}, 0, false
 	}
 	room.Number = num
 	end, ok := finishRoom(rs, j)
 	return room, end, ok
+}
+
+// scanRoomNumber reads the room number at rs[i:]: Arabic digits (301), or
+// Chinese as it is said, digit by digit (三零一, 三〇一, 幺零二) or as a
+// quantity (三百零一). Arabic and Chinese are not mixed, so that 301一 is
+// not read as a room.
+func scanRoomNumber(rs []rune, i int) (string, int, bool) {
+	if j := skipDigits(rs, i); j > i {
+		num, ok := canonicalDigits(rs[i:j], maxRoomDigits)
+		return num, j, ok
+	}
+	j := i
+	for j < len(rs) && !isLatinDigit(rs[j]) && isNumeralRune(rs[j]) {
+		j++
+	}
+	if _, digits, ok := parseSpokenDigits(rs[i:j]); ok {
+		num, ok := canonicalDigits([]rune(digits), maxRoomDigits)
+		return num, j, ok
+	}
+	num, ok := numeralValue(rs[i:j], maxRoomDigits, maxRoomNumber)
+	return num, j, ok
 }
 
 // scanBuildingValue reads a building number or letter at rs[i:] and returns
@@ -299,14 +321,16 @@ func canonicalDigits(ds []rune, maxDigits int) (string, bool) {
 	return s, s != ""
 }
 
-// numeralValue reads a building or unit number, in Arabic digits or Chinese
-// numerals, and returns it in decimal.
+// numeralValue reads a building, unit or room number, in Arabic digits or
+// Chinese numerals as a quantity (八十六, 三百零一), and returns it in
+// decimal. Chinese digits without units (一二) are not a building: the room
+// number alone is said digit by digit (scanRoomNumber).
 func numeralValue(rs []rune, maxDigits int, maxValue int64) (string, bool) {
 	if len(rs) > 0 && isLatinDigit(rs[0]) && skipDigits(rs, 0) == len(rs) {
 		return canonicalDigits(rs, maxDigits)
 	}
-	n, res := parseNumeral(rs)
-	if res != numeralOK || n < 1 || n > maxValue {
+	n, ok := readNumber(rs, false)
+	if !ok || n < 1 || n > maxValue {
 		return "", false
 	}
 	return strconv.FormatInt(n, 10), true

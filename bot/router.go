@@ -12,17 +12,75 @@ import (
 // Command is one command the Router knows: its canonical name, which is also
 // its slash form (/report), and the other names people type for it (报事).
 // An alias may stand for the command with a subcommand: "建站=create" makes
-// "建站 阳光站" arrive as the command with Args "create 阳光站".
+// "建站 阳光站" arrive as the command with Args "create 阳光站". An alias
+// ending in "…" ("报事…") takes text glued to it: see Router.
 type Command struct {
 	Name    string
 	Aliases []string
 	Handler Handler
+	// Shape is what follows the command's keyword on a line in a group
+	// that is a command and not chat (see Router).
+	Shape ArgShape
 }
+
+// Takes sets what follows the command's keyword in a group (ArgAny when
+// not set), and returns c.
+func (c *Command) Takes(s ArgShape) *Command {
+	c.Shape = s
+	return c
+}
+
+// ArgShape is the kind of argument a command's keyword is followed by when
+// a line in a group is a command attempt rather than chat.
+type ArgShape int
+
+const (
+	// ArgAny is nothing, or text that is not a question (本站, 投 古铜).
+	ArgAny ArgShape = iota
+	// ArgText is text that is not a question (报事 楼道灯坏了); the
+	// keyword alone is a command the sender may be unsure of: see
+	// Message.Unsure.
+	ArgText
+	// ArgNumber is a number first, or a word and then a number (同问12,
+	// 受理 3, 认捐 三百元, 取消 会议 2); the keyword alone is a command
+	// the sender may be unsure of.
+	ArgNumber
+	// ArgWord is nothing, or at most two short words (清单, 帮助 报事,
+	// 班表 巡逻队).
+	ArgWord
+)
 
 // Router finds the command a message asks for and serves it. Commands are
 // registered once at start-up; a message that names no command goes to the
 // NotFound handler when it was meant for the bot (a private chat, a mention)
 // and is ignored in a group, where residents chat freely.
+//
+// How a line becomes a command:
+//
+//   - The line is normalised for parsing (Normalize), and a line that names
+//     no command is read again with its first characters converted from
+//     traditional to simplified (報事 is 报事). Message.Args is that parsing
+//     form; Message.RawArgs is the same part as the resident typed it.
+//   - A slash, a leading # or a mention of the bot makes a line explicit: the
+//     keyword may be glued to anything after it (#报事楼道漏水).
+//   - Otherwise a keyword must end at a space, a separator (： ，) or a number
+//     (同问12, 认捐300). Keywords registered with a trailing "…" are
+//     distinctive words rarely used in chat (报事, 认捐, 登记犬只, 劝导): they
+//     also take Chinese text glued to them (报事楼道灯坏了), unless that text
+//     reads like chat: a question (报事有用吗), or a particle first
+//     (报事的人多吗). Common words (通知, 取消, 帮助, 同问) glued to Chinese
+//     stay chat.
+//   - In a group, a line that is not explicit must also look like the
+//     command (its ArgShape): 同问，我家也漏水 (a common keyword, then a
+//     comma), +1 我也觉得 (no number), 通知：明天停水吗？ (a question) and
+//     帮助，谁会修电脑 are chat and never reach the middleware.
+//   - A line that names no command but starts with a keyword one homophone
+//     away (抱事, 报是, 认娟), followed by what that command takes, goes to
+//     the NotFound handler with Message.Suggestion set to the corrected
+//     line: the bot asks 「你是想发…吗？」 with a button rather than act on
+//     a guess. Only keywords of two or more characters are corrected, and in
+//     a group only when the keyword is followed by a space, a separator or a
+//     number, never glued text.
 type Router struct {
 	commands map[string]*Command
 	// slash maps every lower-cased name usable after "/" to its command.
@@ -30,6 +88,11 @@ type Router struct {
 	// keywords are the names usable without a slash, longest first so the
 	// longest match wins (登记犬只 before 登记).
 	keywords []keyword
+	// longest is the most runes a keyword has.
+	longest int
+	// near holds the first and the second characters of the keywords: a
+	// line that starts with neither is no near miss of any.
+	near     [2]map[rune]bool
 	notFound Handler
 	botNames []string
 }
@@ -39,15 +102,10 @@ type keyword struct {
 	cmd  *Command
 	// sub is put in front of the arguments: the subcommand an alias stands for.
 	sub string
-}
-
-// expand returns the arguments the handler sees for what followed k.
-func (k keyword) expand(rest string) string {
-	rest = trimArgs(rest)
-	if k.sub == "" {
-		return rest
-	}
-	return strings.TrimSpace(k.sub + " " + rest)
+	// glued is set for a distinctive keyword that takes Chinese text glued
+	// to it (报事楼道灯坏了).
+	glued bool
+	runes []rune // name's
 }
 
 // NewRouter returns an empty Router. botNames are the names people use to
@@ -56,42 +114,50 @@ func NewRouter(botNames ...string) *Router {
 	return &Router{
 		commands: map[string]*Command{},
 		slash:    map[string]keyword{},
+		near:     [2]map[rune]bool{{}, {}},
 		botNames: botNames,
 	}
 }
 
-// Handle registers h under name and aliases. It panics on an empty or
-// duplicate name, since that is a programming error found at start-up.
-func (r *Router) Handle(name string, aliases []string, h Handler) {
+// Handle registers h under name and aliases and returns the command, whose
+// ArgShape may then be set (Takes). It panics on an empty or duplicate name,
+// since that is a programming error found at start-up.
+func (r *Router) Handle(name string, aliases []string, h Handler) *Command {
 	if name == "" || h == nil {
 		panic("bot: Handle needs a name and a handler")
 	}
 	cmd := &Command{Name: name, Aliases: aliases, Handler: h}
 	for _, n := range append([]string{name}, aliases...) {
 		n, sub, _ := strings.Cut(Normalize(n), "=")
+		n, glued := strings.CutSuffix(n, "…")
 		key := strings.ToLower(n)
 		if _, taken := r.slash[key]; n == "" || taken {
 			panic(fmt.Sprintf("bot: command name %q registered twice or empty", n))
 		}
-		k := keyword{name: n, cmd: cmd, sub: sub}
+		k := keyword{name: n, cmd: cmd, sub: sub, glued: glued, runes: []rune(n)}
 		r.slash[key] = k
 		if !isASCIIWord(n) {
 			r.keywords = append(r.keywords, k)
+			r.longest = max(r.longest, len(k.runes))
+			for i := 0; i < 2 && i < len(k.runes); i++ {
+				r.near[i][k.runes[i]] = true
+			}
 		}
 	}
 	r.commands[name] = cmd
 	sort.SliceStable(r.keywords, func(i, j int) bool {
 		return len(r.keywords[i].name) > len(r.keywords[j].name)
 	})
+	return cmd
 }
 
 // HandleFunc registers f like Handle.
-func (r *Router) HandleFunc(name string, aliases []string, f HandlerFunc) {
-	r.Handle(name, aliases, f)
+func (r *Router) HandleFunc(name string, aliases []string, f HandlerFunc) *Command {
+	return r.Handle(name, aliases, f)
 }
 
 // NotFound sets the handler for messages meant for the bot that name no
-// command.
+// command, and for near misses (Message.Suggestion).
 func (r *Router) NotFound(h Handler) { r.notFound = h }
 
 // Commands returns the registered commands sorted by name.
@@ -105,86 +171,280 @@ func (r *Router) Commands() []Command {
 }
 
 // Wants reports whether the router would do anything with m: it names a
-// command, it was meant for the bot (a private chat, a slash, a mention), or
-// it carries an attachment a command may take (a photo sent after a
-// report). It fills in m.Command, so whatever wraps the router can name the
-// command. Ordinary chat in a group is not wanted: the middleware is never
-// run for it, so it costs nothing and counts toward no limit.
+// command, it was meant for the bot (a private chat, a slash, a mention), it
+// is a near miss of a command, or it carries an attachment a command may
+// take (a photo sent after a report). It fills in m.Command, so whatever
+// wraps the router can name the command. Ordinary chat in a group is not
+// wanted: the middleware is never run for it, so it costs nothing and
+// counts toward no limit.
 func (r *Router) Wants(m *Message) bool {
-	cmd, _, explicit := r.Match(m.Text)
-	if cmd != nil {
-		m.Command = cmd.Name
+	p := r.route(m)
+	if p.cmd != nil {
+		m.Command = p.cmd.Name
 		return true
 	}
-	return m.IsPrivate() || m.AddressedToBot || explicit || len(m.Attachments) > 0
+	return m.IsPrivate() || m.AddressedToBot || p.explicit || p.suggestion != "" || len(m.Attachments) > 0
 }
 
-// ServeMessage parses m.Text, fills in m.Command and m.Args, and calls the
-// command's handler.
+// ServeMessage parses m.Text, fills in m.Command, m.Args, m.RawArgs,
+// m.Unsure and m.Suggestion, and calls the command's handler.
 func (r *Router) ServeMessage(ctx context.Context, resp Responder, m *Message) error {
-	cmd, args, explicit := r.Match(m.Text)
-	if explicit {
+	p := r.route(m)
+	if p.explicit {
 		m.AddressedToBot = true
 	}
-	if cmd == nil {
-		if (m.IsPrivate() || m.AddressedToBot) && r.notFound != nil {
-			m.Args = args
+	m.Args, m.RawArgs, m.Unsure, m.Suggestion = p.args, p.raw, p.unsure, p.suggestion
+	if p.cmd == nil {
+		if (m.IsPrivate() || m.AddressedToBot || p.suggestion != "") && r.notFound != nil {
 			return r.notFound.ServeMessage(ctx, resp, m)
 		}
 		return nil
 	}
-	m.Command, m.Args = cmd.Name, args
-	return cmd.Handler.ServeMessage(ctx, resp, m)
+	m.Command = p.cmd.Name
+	return p.cmd.Handler.ServeMessage(ctx, resp, m)
 }
 
 // Match returns the command text names, the normalised arguments after the
 // name, and whether the text was explicitly addressed to the bot (a slash, a
 // leading # or a mention of the bot). cmd is nil when no command matches.
+// It reads text as a private chat would; in a group the router also asks
+// that the arguments have the command's shape.
 func (r *Router) Match(text string) (cmd *Command, args string, explicit bool) {
-	t := Normalize(text)
-	t, explicit = r.cutBotMention(t)
+	p := r.parse(text, false)
+	return p.cmd, p.args, p.explicit
+}
+
+// parsed is what the router made of one line.
+type parsed struct {
+	cmd      *Command
+	args     string // for parsing: normalised, simplified
+	raw      string // the same part as typed
+	explicit bool
+	// after is what followed the keyword (normalised, before any
+	// subcommand is put in front), and sep the rune right after it.
+	after string
+	sep   rune
+	key   keyword
+	// unsure and suggestion: see Message.
+	unsure     bool
+	suggestion string
+}
+
+// route parses m's text and applies the group rules: in a group a line that
+// is not explicit is a command only when what follows the keyword has the
+// command's shape.
+func (r *Router) route(m *Message) parsed {
+	group := m.Chat.Kind == Group && !m.AddressedToBot && !m.IsPress()
+	p := r.parse(m.Text, group)
+	if p.cmd == nil || p.explicit || !group {
+		return p
+	}
+	switch fits(p.key, p.sep, p.after) {
+	case shapeChat:
+		return parsed{args: p.args, raw: p.raw}
+	case shapeUnsure:
+		p.unsure = true
+	}
+	return p
+}
+
+// parse reads text as a command. group asks near misses to be stricter.
+func (r *Router) parse(text string, group bool) parsed {
+	norm, tidy := normalizeAligned(text)
+	t, explicit := r.cutBotMention(norm)
 	if rest, ok := strings.CutPrefix(t, "#"); ok {
 		t, explicit = strings.TrimSpace(rest), true
 	}
+	p := r.parseLine(t, explicit)
+	if p.cmd == nil {
+		if s, ok := simplifyPrefix(t, r.longest); ok {
+			if q := r.parseLine(s, explicit); q.cmd != nil {
+				p = q
+				// The arguments are parsed simplified too (評價 1 滿意).
+				if whole, ok := simplify(t); ok {
+					if w := r.parseLine(whole, explicit); w.cmd == q.cmd {
+						p = w
+					}
+				}
+			}
+		}
+	}
+	p.explicit = p.explicit || explicit
+	typed := p.args // what the arguments stand for in the typed line
+	if p.cmd != nil {
+		typed = p.after
+	}
+	p.raw = tailRunes(tidy, utf8.RuneCountInString(typed))
+	if p.key.sub != "" {
+		p.raw = strings.TrimSpace(p.key.sub + " " + p.raw)
+	}
+	if p.cmd == nil && !p.explicit {
+		p.suggestion = r.nearMiss(t, tidy, group)
+	}
+	return p
+}
+
+// parseLine finds the command in t, a normalised line with any mention or
+// # removed.
+func (r *Router) parseLine(t string, explicit bool) parsed {
 	if rest, ok := strings.CutPrefix(t, "/"); ok {
 		name, after, _ := strings.Cut(rest, " ")
 		name, _, _ = strings.Cut(name, "@") // /report@huzhu_bot
 		if k, ok := r.slash[strings.ToLower(name)]; ok {
-			return k.cmd, k.expand(after), true
+			return k.parsed(after, ' ', true)
 		}
 		// "/报事楼道漏水": a keyword glued to its text after a slash.
-		if c, a := r.matchKeyword(rest, true); c != nil {
-			return c, a, true
+		if p, ok := r.matchKeyword(rest, true); ok {
+			p.explicit = true
+			return p
 		}
-		return nil, t, true
+		return parsed{args: t, explicit: true}
 	}
-	if c, a := r.matchKeyword(t, explicit); c != nil {
-		return c, a, explicit
+	if p, ok := r.matchKeyword(t, explicit); ok {
+		return p
 	}
-	return nil, t, explicit
+	return parsed{args: t}
+}
+
+// parsed returns what k followed by rest (after the separator sep) stands for.
+func (k keyword) parsed(rest string, sep rune, explicit bool) parsed {
+	args := trimArgs(rest)
+	if k.sub != "" {
+		args = strings.TrimSpace(k.sub + " " + args)
+	}
+	return parsed{cmd: k.cmd, args: args, key: k, after: trimArgs(rest), sep: sep, explicit: explicit}
 }
 
 // matchKeyword finds the longest keyword t starts with. Unless glued is
 // set (the text was addressed to the bot with a slash, # or mention), the
-// keyword must end at a boundary, so words in ordinary chat are not taken
-// for commands.
-func (r *Router) matchKeyword(t string, glued bool) (*Command, string) {
+// keyword must end at a boundary, or be distinctive and followed by text
+// that does not read like chat, so words in ordinary chat are not taken for
+// commands.
+func (r *Router) matchKeyword(t string, glued bool) (parsed, bool) {
 	for _, k := range r.keywords {
 		rest, ok := strings.CutPrefix(t, k.name)
 		if !ok {
 			continue
 		}
-		if next, _ := utf8.DecodeRuneInString(rest); glued || rest == "" || isBoundary(next) {
-			return k.cmd, k.expand(rest)
+		if k.takes(rest, glued) {
+			next, _ := utf8.DecodeRuneInString(rest)
+			return k.parsed(rest, next, false), true
 		}
 	}
 	// English names typed without a slash ("help", "report ...").
 	name, after, _ := strings.Cut(t, " ")
 	if k, ok := r.slash[strings.ToLower(name)]; ok && isASCIIWord(name) {
-		return k.cmd, k.expand(after)
+		return k.parsed(after, ' ', false), true
 	}
-	return nil, ""
+	return parsed{}, false
 }
+
+// takes reports whether rest, what follows k on a line, leaves k a command.
+func (k keyword) takes(rest string, glued bool) bool {
+	next, _ := utf8.DecodeRuneInString(rest)
+	switch {
+	case glued || rest == "" || isBoundary(next):
+		return true
+	case k.glued:
+		return !readsAsChat(rest)
+	}
+	return false
+}
+
+// shape is how a line in a group fits its command: not at all (chat), as
+// a keyword alone the sender may be unsure of, or as a clear attempt.
+type shape int
+
+const (
+	shapeChat shape = iota
+	shapeUnsure
+	shapeClear
+)
+
+// fits tells how after, what followed k's keyword (sep first), fits k's
+// command in a group.
+func fits(k keyword, sep rune, after string) shape {
+	if !k.glued && (sep == ',' || sep == ';') {
+		return shapeChat // 同问，我家也漏水
+	}
+	if after == "" {
+		if k.sub == "" && (k.cmd.Shape == ArgText || k.cmd.Shape == ArgNumber) {
+			return shapeUnsure // 报事, 同问: what, which?
+		}
+		return shapeClear
+	}
+	fields := strings.Fields(after)
+	if k.cmd.Shape == ArgNumber {
+		for i, f := range fields {
+			if i < 2 && startsWithNumber(f) {
+				return shapeClear // 评价 1 还可以吧
+			}
+		}
+		return shapeChat // +1 我也觉得
+	}
+	if isQuestion(after) {
+		return shapeChat // 通知：明天停水吗？
+	}
+	if k.cmd.Shape == ArgWord && (len(fields) > 2 || utf8.RuneCountInString(after) > maxWordRunes ||
+		strings.ContainsAny(after, ",.;!。") || readsAsChat(after)) {
+		return shapeChat
+	}
+	return shapeClear
+}
+
+// maxWordRunes is the most runes the words after an ArgWord keyword have
+// (班表 垃圾分类督导队).
+const maxWordRunes = 10
+
+// startsWithNumber reports whether s begins with a number as residents
+// write one: 12, #12, -5 (a wrong one, still meant as a number), 三百元,
+// 第2号.
+func startsWithNumber(s string) bool {
+	s = strings.TrimLeft(s, "#-+")
+	r, _ := utf8.DecodeRuneInString(s)
+	return isLatinDigit(r) || strings.ContainsRune(chineseNumberStarts, r)
+}
+
+// chineseNumberStarts are the characters a number written in Chinese
+// begins with.
+const chineseNumberStarts = "零〇一二三四五六七八九十百千万两壹贰叁肆伍陆柒捌玖拾第"
+
+// readsAsChat reports whether text glued to a keyword reads like the rest
+// of a sentence in chat rather than a command's argument: a question (报事
+// 情况怎么样), or a particle first (报事的人多吗, 劝导一下吧).
+func readsAsChat(text string) bool {
+	if isQuestion(text) || strings.ContainsRune("吧啊呀嘛", lastRune(text)) {
+		return true
+	}
+	for _, p := range chatOpeners {
+		if strings.HasPrefix(text, p) {
+			return true
+		}
+	}
+	for _, w := range questionWords {
+		if strings.Contains(text, w) {
+			return true // 报事情况怎么样
+		}
+	}
+	return false
+}
+
+// questionWords make a sentence a question without a question mark.
+var questionWords = []string{"怎么", "怎样", "什么", "多少", "如何", "哪", "谁"}
+
+// isQuestion reports whether text ends as a question does (明天停水吗？).
+func isQuestion(text string) bool {
+	return strings.ContainsRune("?吗呢么", lastRune(text))
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+// chatOpeners are what a keyword is followed by in a sentence, never in a
+// command: 报事的, 报事了, 劝导一下.
+var chatOpeners = []string{"的", "了", "过", "着", "得", "吗", "呢", "吧", "啊", "一下", "不", "没", "是", "都", "也", "还", "就", "完", "好"}
 
 // cutBotMention removes a leading "@botname" and reports whether it was there.
 func (r *Router) cutBotMention(t string) (string, bool) {
@@ -219,6 +479,19 @@ func trimArgs(s string) string {
 	return strings.TrimSpace(strings.TrimLeftFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || strings.ContainsRune(":,;", r)
 	}))
+}
+
+// tailRunes returns the last n runes of s.
+func tailRunes(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	i := len(s)
+	for ; n > 0 && i > 0; n-- {
+		_, size := utf8.DecodeLastRuneInString(s[:i])
+		i -= size
+	}
+	return s[i:]
 }
 
 func isASCIIWord(s string) bool {

@@ -17,14 +17,19 @@ var nop = bot.HandlerFunc(func(context.Context, bot.Responder, *bot.Message) err
 // keywords that are prefixes of one another.
 func newTestRouter() *bot.Router {
 	r := bot.NewRouter("huzhu_bot", "huzhu")
-	r.Handle("station", []string{"本站", "建站=create", "关联=link"}, nop)
-	r.Handle("report", []string{"报事", "反映"}, nop)
-	r.Handle("issues", []string{"清单", "事项清单", "治理清单"}, nop)
-	r.Handle("issue", []string{"事项", "详情"}, nop)
-	r.Handle("metoo", []string{"同问", "+1"}, nop)
-	r.Handle("bind", []string{"登记"}, nop)
-	r.Handle("register_dog", []string{"登记犬只"}, nop)
-	r.Handle("help", []string{"start", "帮助", "?"}, nop)
+	r.Handle("station", []string{"本站", "建站…=create", "关联=link"}, nop)
+	r.Handle("report", []string{"报事…", "反映"}, nop).Takes(bot.ArgText)
+	r.Handle("issues", []string{"清单", "事项清单", "治理清单"}, nop).Takes(bot.ArgWord)
+	r.Handle("issue", []string{"事项", "详情"}, nop).Takes(bot.ArgNumber)
+	r.Handle("metoo", []string{"同问", "+1"}, nop).Takes(bot.ArgNumber)
+	r.Handle("bind", []string{"登记"}, nop).Takes(bot.ArgText)
+	r.Handle("register_dog", []string{"登记犬只…"}, nop)
+	r.Handle("help", []string{"start", "帮助", "?"}, nop).Takes(bot.ArgWord)
+	r.Handle("notice", []string{"通知"}, nop).Takes(bot.ArgText)
+	r.Handle("cancel", []string{"取消"}, nop).Takes(bot.ArgNumber)
+	r.Handle("pledge", []string{"认捐…"}, nop).Takes(bot.ArgNumber)
+	r.Handle("meeting", []string{"开会", "会议"}, nop)
+	r.Handle("checkin", []string{"签到"}, nop).Takes(bot.ArgWord)
 	return r
 }
 
@@ -92,9 +97,29 @@ func TestRouterMatch(t *testing.T) {
 		{"ascii upper case", "HELP", "help", "", false},
 		{"ascii unknown word", "hello there", "", "hello there", false},
 
+		// A distinctive keyword takes Chinese text glued to it.
+		{"glued report", "报事楼道灯坏了", "report", "楼道灯坏了", false},
+		{"glued report keeps lines", "报事楼道灯坏了\n三楼", "report", "楼道灯坏了\n三楼", false},
+		{"glued pledge Chinese numeral", "认捐三百元", "pledge", "三百元", false},
+		{"glued pledge digits", "认捐300", "pledge", "300", false},
+		{"glued subcommand alias", "建站阳光站", "station", "create 阳光站", false},
+		{"glued longest keyword", "登记犬只旺财", "register_dog", "旺财", false},
+
+		// Traditional characters are read as simplified, for parsing.
+		{"traditional keyword", "報事 樓道燈壞了", "report", "楼道灯坏了", false},
+		{"traditional glued", "認捐300", "pledge", "300", false},
+		{"traditional meeting", "開會", "meeting", "", false},
+		{"traditional checkin", "簽到", "checkin", "", false},
+		{"traditional after hash", "#報事樓道燈壞了", "report", "楼道灯坏了", true},
+		{"traditional chat", "今天天氣真好", "", "今天天氣真好", false},
+
 		// A keyword inside ordinary chat is not a command.
 		{"keyword then Chinese", "同问一下大家", "", "同问一下大家", false},
 		{"keyword then Chinese 2", "报事情况怎么样", "", "报事情况怎么样", false},
+		{"glued chat particle", "报事的人多吗", "", "报事的人多吗", false},
+		{"glued chat question", "报事有用吗?", "", "报事有用吗?", false},
+		{"glued common word", "取消今天的活动", "", "取消今天的活动", false},
+		{"glued common word 2", "通知大家一下", "", "通知大家一下", false},
 		{"keyword not at start", "我想报事", "", "我想报事", false},
 		{"empty", "", "", "", false},
 		{"only spaces", "  \u3000 ", "", "", false},
@@ -224,7 +249,7 @@ func TestRouterCommands(t *testing.T) {
 	for _, c := range r.Commands() {
 		names = append(names, c.Name)
 	}
-	want := "bind help issue issues metoo register_dog report station"
+	want := "bind cancel checkin help issue issues meeting metoo notice pledge register_dog report station"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("Commands() = %s; want %s", got, want)
 	}

@@ -84,10 +84,11 @@ func (e *AmbiguousTimeError) Unwrap() error { return ErrAmbiguousTime }
 // spaces and one leading comma. On error rest is text unchanged.
 //
 // Dates: 2026-12-01, 2026/12/1, 2026.12.1, 20261201, 2026年12月1日,
-// 12月1日, 12月1号, 12/1, 12-01, 5号 (this month, or next month if the 5th
+// 12月1日, 12月1号, 12/1, 12.1, 12-01, 5号 (this month, or next month if the 5th
 // has passed), 今天, 明天, 后天, 大后天, 3天后, 今晚, 明早, 明晚, 周三,
 // 星期三, 礼拜三, 周日/周天/星期天, 本周三, 这周三, 下周一, 下下周一,
-// 下个月5号, and English today, tomorrow, tonight, wed, next wed. Times:
+// 下个月5号, and English today, tomorrow, tonight, wed, next wed, 20 Dec,
+// Dec 20, 20 December 2026. Times:
 // 19:00, 9:00, 19点, 19点30, 19点30分, 7点半, 7点一刻, 晚上7点, 下午3点,
 // 上午9点, 早上8点, 中午12点, 傍晚6点, 凌晨5点, 十九点, 7pm, 9:00am.
 // Chinese numerals and full-width digits are read. A time of day is
@@ -100,6 +101,9 @@ func (e *AmbiguousTimeError) Unwrap() error { return ErrAmbiguousTime }
 //     15:00: nobody meets at 3 a.m.), and ambiguous for 7–11
 //     (AmbiguityHourAmPm) unless one reading is already past (今天8点 said
 //     at 10:00 is 20:00).
+//   - A part of the day without an hour (后天上午, 明晚) is not given a
+//     default hour: it gives ErrNoClock with the day and its part as the
+//     error's input, so that the reply can ask which hour was meant.
 //   - 晚上12点 and 晚上1点–4点 are after midnight: 今晚12点 is 00:00 tomorrow.
 //   - A bare weekday (周三) is the next such day after today; said on that
 //     very weekday with the time still ahead it is ambiguous
@@ -131,7 +135,11 @@ func ParseWhen(text string, now time.Time) (when time.Time, rest string, err err
 		return time.Time{}, text, whenWrap(err, sc.span(start, text))
 	}
 	if !hasClock {
-		sc.i = afterDate
+		if sawPeriod {
+			sc.period() // 后天上午: the reply shows the day and its part
+		} else {
+			sc.i = afterDate
+		}
 		if hasDate || sawPeriod {
 			return time.Time{}, text, whenWrap(ErrNoClock, sc.span(start, text))
 		}
@@ -398,8 +406,36 @@ func whenClip(s string) string {
 	return s[:cut] + "…"
 }
 
+// TimeError is how the time parsers report what they could not use: the
+// reason (ErrNoTime, ErrBadTime …, tested with errors.Is) and the part of
+// the text it concerns, so that a reply can show the resident what was read.
+type TimeError struct {
+	Err   error
+	Input string
+}
+
+func (e *TimeError) Error() string { return fmt.Sprintf("%v: %q", e.Err, e.Input) }
+
+// Unwrap lets errors.Is see the reason.
+func (e *TimeError) Unwrap() error { return e.Err }
+
+// TimeInput returns the text a time parser's error concerns: the date that
+// needs a time of day (后天上午), the head of the text it could not read, or
+// "" when there was no text at all.
+func TimeInput(err error) string {
+	var te *TimeError
+	if errors.As(err, &te) {
+		return te.Input
+	}
+	var amb *AmbiguousTimeError
+	if errors.As(err, &amb) {
+		return amb.Input
+	}
+	return ""
+}
+
 func whenWrap(err error, input string) error {
-	return fmt.Errorf("%w: %q", err, input)
+	return &TimeError{Err: err, Input: input}
 }
 
 // whenRest is the text after index i, trimmed of spaces and of one comma
@@ -434,32 +470,6 @@ func whenDigit(r rune) (int, bool) {
 	return 0, false
 }
 
-func whenCNDigit(r rune) (int, bool) {
-	switch r {
-	case '零', '〇':
-		return 0, true
-	case '一':
-		return 1, true
-	case '二', '两', '兩':
-		return 2, true
-	case '三':
-		return 3, true
-	case '四':
-		return 4, true
-	case '五':
-		return 5, true
-	case '六':
-		return 6, true
-	case '七':
-		return 7, true
-	case '八':
-		return 8, true
-	case '九':
-		return 9, true
-	}
-	return 0, false
-}
-
 // digits reads up to 10 ASCII or full-width digits and says how many.
 func (sc *whenScanner) digits() (v, n int) {
 	for n < 10 {
@@ -481,8 +491,9 @@ func (sc *whenScanner) digitNext() bool {
 	return ok
 }
 
-// number reads a number in digits or Chinese numerals (十九, 三十一, 二〇二六).
-// ndig is the count of digits, 0 for Chinese numerals.
+// number reads a number in digits or Chinese numerals (十九, 三十一, 廿三, or
+// digit by digit 二〇二六) with readNumber. ndig is the count of digits, 0 for
+// Chinese numerals.
 func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	if v, n := sc.digits(); n > 0 {
 		return v, n, true
@@ -492,7 +503,7 @@ func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	k := 0
 	for k < len(buf) {
 		r, n := sc.peek()
-		if _, isD := whenCNDigit(r); !isD && r != '十' && r != '廿' {
+		if _, isD := spokenDigit(r); !isD && r != '十' && r != '廿' || isLatinDigit(r) {
 			break
 		}
 		buf[k] = r
@@ -502,61 +513,12 @@ func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	if k == 0 {
 		return 0, 0, false
 	}
-	v, ok = whenCNValue(buf[:k])
-	if !ok {
+	n, ok := readNumber(buf[:k], true)
+	if !ok || n > 9999 {
 		sc.i = start
 		return 0, 0, false
 	}
-	return v, 0, true
-}
-
-// whenCNValue reads 七, 十, 十二, 二十, 三十一, 廿三, or digit by digit 二〇二六.
-func whenCNValue(rs []rune) (int, bool) {
-	ten := -1
-	for i, r := range rs {
-		if r == '十' || r == '廿' {
-			if ten >= 0 {
-				return 0, false
-			}
-			ten = i
-		}
-	}
-	if ten < 0 {
-		if len(rs) > 4 {
-			return 0, false
-		}
-		v := 0
-		for _, r := range rs {
-			d, _ := whenCNDigit(r)
-			v = v*10 + d
-		}
-		return v, true
-	}
-	tens := 1
-	switch {
-	case rs[ten] == '廿':
-		if ten != 0 {
-			return 0, false
-		}
-		tens = 2
-	case ten == 1:
-		d, _ := whenCNDigit(rs[0])
-		if d == 0 {
-			return 0, false
-		}
-		tens = d
-	case ten > 1:
-		return 0, false
-	}
-	units := 0
-	switch len(rs) - ten - 1 {
-	case 0:
-	case 1:
-		units, _ = whenCNDigit(rs[ten+1])
-	default:
-		return 0, false
-	}
-	return tens*10 + units, true
+	return int(n), 0, true
 }
 
 // Dates.
@@ -691,7 +653,82 @@ func (sc *whenScanner) date() (whenDate, bool, error) {
 		sc.i = start
 		return whenDate{}, false, nil
 	}
+	if d, ok := sc.engDate(); ok {
+		return d, true, nil
+	}
 	return sc.numericDate()
+}
+
+var whenEngMonths = []struct {
+	names []string
+	m     int
+}{
+	{[]string{"january", "jan"}, 1}, {[]string{"february", "feb"}, 2}, {[]string{"march", "mar"}, 3},
+	{[]string{"april", "apr"}, 4}, {[]string{"may"}, 5}, {[]string{"june", "jun"}, 6},
+	{[]string{"july", "jul"}, 7}, {[]string{"august", "aug"}, 8}, {[]string{"september", "sept", "sep"}, 9},
+	{[]string{"october", "oct"}, 10}, {[]string{"november", "nov"}, 11}, {[]string{"december", "dec"}, 12},
+}
+
+func (sc *whenScanner) engMonth() (int, bool) {
+	for _, e := range whenEngMonths {
+		if _, ok := sc.word(e.names...); ok {
+			sc.eat('.')
+			return e.m, true
+		}
+	}
+	return 0, false
+}
+
+// engDay reads a day of the month in digits, with an English ordinal
+// ending if any (20, 20th, 1st).
+func (sc *whenScanner) engDay() (int, bool) {
+	d, n := sc.digits()
+	if n < 1 || n > 2 {
+		return 0, false
+	}
+	sc.word("st", "nd", "rd", "th")
+	return d, true
+}
+
+// engDate reads the English dates the bot itself writes and people answer
+// with: 20 Dec, 20 December 2026, Dec 20, Dec 20, 2026. It leaves the
+// scanner unmoved when the text does not start with one.
+func (sc *whenScanner) engDate() (whenDate, bool) {
+	start := sc.i
+	var m, d int
+	if mm, ok := sc.engMonth(); ok {
+		sc.skipSpace()
+		dd, ok := sc.engDay()
+		if !ok {
+			sc.i = start
+			return whenDate{}, false
+		}
+		m, d = mm, dd
+	} else {
+		dd, ok := sc.engDay()
+		if !ok {
+			sc.i = start
+			return whenDate{}, false
+		}
+		sc.skipSpace()
+		mm, ok := sc.engMonth()
+		if !ok {
+			sc.i = start
+			return whenDate{}, false
+		}
+		m, d = mm, dd
+	}
+	// An optional year: four digits that do not start a time (2026, not 19:00).
+	afterDay := sc.i
+	sc.eat(',')
+	sc.skipSpace()
+	if y, n := sc.digits(); n == 4 {
+		if r, _ := sc.peek(); r != ':' && r != '.' {
+			return whenDate{kind: dateAbs, y: y, m: m, d: d}, true
+		}
+	}
+	sc.i = afterDay
+	return whenDate{kind: dateYearless, m: m, d: d}, true
 }
 
 // monthDay reads 12月1日, 12月1号, 12月1 or 十二月一日.
@@ -749,10 +786,14 @@ func (sc *whenScanner) numericDate() (whenDate, bool, error) {
 		if m, d, ok := sc.monthDay(); ok {
 			return whenDate{kind: dateYearless, m: m, d: d}, true, nil
 		}
-	case nd >= 1 && nd <= 2 && (r == '-' || r == '/'):
+	case nd >= 1 && nd <= 2 && (r == '-' || r == '/' || r == '.'):
 		sc.i += n
 		d, dn := sc.digits()
 		if dn < 1 || dn > 2 {
+			return none()
+		}
+		// 12.11 is a date only when it can be one: 19.30 and 7.45 are not.
+		if r == '.' && (v < 1 || v > 12 || d < 1 || d > whenMaxDays[v]) {
 			return none()
 		}
 		// 3-2-301 is a room, 6-8点 a range of hours, 12/1/5 nothing we know.
@@ -810,7 +851,7 @@ func (sc *whenScanner) weekday() (whenDate, bool, error) {
 	wd := whenWeekdayRune(r)
 	if wd == 0 {
 		_, isDigit := whenDigit(r)
-		_, isCN := whenCNDigit(r)
+		_, isCN := spokenDigit(r)
 		if isDigit || isCN {
 			return whenDate{}, false, ErrBadTime
 		}

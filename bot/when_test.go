@@ -128,6 +128,22 @@ func TestParseWhen(t *testing.T) {
 		{in: "7 PM", want: whenAt(2026, 11, 24, 19, 0)},
 		{in: "12am", want: whenAt(2026, 11, 25, 0, 0)},
 		{in: "12pm", want: whenAt(2026, 11, 24, 12, 0)},
+		// As residents type them.
+		{in: "12.11 19:00", want: whenAt(2026, 12, 11, 19, 0)},
+		{in: "12.11晚上7点 活动室", want: whenAt(2026, 12, 11, 19, 0), rest: "活动室"},
+		{in: "12/11 19:00", want: whenAt(2026, 12, 11, 19, 0)},
+		{in: "12月11号 19:00", want: whenAt(2026, 12, 11, 19, 0)},
+		{in: "12月11日晚7点", want: whenAt(2026, 12, 11, 19, 0)},
+		{in: "十二月十一日晚上七点半", want: whenAt(2026, 12, 11, 19, 30)},
+		{in: "下周三晚上7点半", want: whenAt(2026, 12, 2, 19, 30)},
+		{in: "周五晚上7点半", want: whenAt(2026, 11, 27, 19, 30)},
+		{in: "明早8点", want: whenAt(2026, 11, 25, 8, 0)},
+		{in: "后天上午9点", want: whenAt(2026, 11, 26, 9, 0)},
+		{in: "廿八日 9:00", want: whenAt(2026, 11, 28, 9, 0)},
+		{in: "20 Dec 19:00", want: whenAt(2026, 12, 20, 19, 0)},
+		{in: "Dec 20 7pm", want: whenAt(2026, 12, 20, 19, 0)},
+		{in: "December 20th, 2026 19:00", want: whenAt(2026, 12, 20, 19, 0)},
+		{in: "20 Dec 2026 19:00 meeting", want: whenAt(2026, 12, 20, 19, 0), rest: "meeting"},
 		// Forgiving input.
 		{in: "  明天　１９：００　活动室 ", want: whenAt(2026, 11, 25, 19, 0), rest: "活动室"},
 		{in: "明天 19：00", want: whenAt(2026, 11, 25, 19, 0)},
@@ -229,6 +245,16 @@ func TestParseWhenErrors(t *testing.T) {
 		{"2026", ErrNoTime},
 		{"12月", ErrNoTime},
 		{"明天", ErrNoClock},
+		{"后天上午", ErrNoClock},
+		{"12.11", ErrNoClock},
+		{"19.30 开会", ErrNoTime},
+		{"7.45 开会", ErrNoTime},
+		{"2.30 开会", ErrNoTime},
+		{"12.11.5 开会", ErrNoTime},
+		{"20 Dec", ErrNoClock},
+		{"30 Feb 19:00", ErrBadTime},
+		{"20 Decimals", ErrNoTime},
+		{"Mayday 19:00", ErrNoTime},
 		{"明天 活动室", ErrNoClock},
 		{"今晚", ErrNoClock},
 		{"晚上", ErrNoClock},
@@ -484,6 +510,33 @@ var whenFuzzSeeds = []string{
 	"20251210", "去年12月10日", "昨天", "前天", "明天 19:00 活动室 讨论安全门", "十九点三十分",
 	"二〇二六年十二月一日", "１９：００", "\xff", "😀", "3天后 7点", "下个月5号 9:00", "tomorrow at 7pm",
 	"2100-01-01 09:00", "2100年1月1日", "2029-11-24 23:00", "999天后 9点",
+	"12.11 19:00", "12.11晚上7点", "20 Dec 19:00", "Dec 20, 2026 7pm", "20th", "19.30", "后天上午", "12月11日晚7点", "廿三日 9点", "幺点",
+}
+
+// TestTimeInput: an error says which text it concerns, so that the reply can
+// show it; a day with its part and no hour shows both.
+func TestTimeInput(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"后天上午", "后天上午"},
+		{"后天上午 开会", "后天上午"},
+		{"明天 活动室", "明天"},
+		{"明晚", "明晚"},
+		{"周三 8点", "周三 8点"},
+		{"12.11.5 开会", "12.11.5 开会"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		_, _, err := ParseWhen(tt.in, whenTestNow)
+		if err == nil {
+			t.Fatalf("ParseWhen(%q) read a time", tt.in)
+		}
+		if got := TimeInput(err); got != tt.want {
+			t.Errorf("TimeInput(ParseWhen(%q)) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if TimeInput(errors.New("other")) != "" {
+		t.Error("TimeInput of an unrelated error is not empty")
+	}
 }
 
 func FuzzParseWhen(f *testing.F) {
@@ -514,6 +567,8 @@ func FuzzParseWhen(f *testing.F) {
 			}
 		case !errors.Is(err, ErrNoTime) && !errors.Is(err, ErrBadTime) && !errors.Is(err, ErrPastTime) && !errors.Is(err, ErrTooFar):
 			t.Fatalf("ParseWhen(%q): unexpected error %v", in, err)
+		case strings.TrimSpace(in) != "" && TimeInput(err) == "":
+			t.Fatalf("ParseWhen(%q): error %v does not say what it concerns", in, err)
 		}
 	})
 }

@@ -145,29 +145,50 @@ func (a *App) requirePatrol(ctx context.Context) (*store.Station, error) {
 // dogForm is what /dog add says about a dog.
 type dogForm struct {
 	Name, Breed string
-	Room        bot.Room
-	Shot        time.Time
-	Sterilised  store.Sterilised
+	// Room is the owner's household as written, or zero when none was
+	// written: then the owner's own registered household is used.
+	Room       bot.Room
+	Shot       time.Time
+	Sterilised store.Sterilised
 }
 
-// parseDogForm reads NAME [BREED] ROOM [疫苗 DATE] [绝育 是|否]; the
-// clauses after the room come in any order. A last shot in the future is
-// refused. Errors are the replies to send.
+// shotWords and sterilisedWords start the clauses after the room.
+var (
+	shotWords       = []string{"狂犬疫苗", "打疫苗", "疫苗", "vaccinated", "vaccine", "shot"}
+	sterilisedWords = []string{"绝育", "sterilised", "sterilized", "neutered"}
+)
+
+// startsDogClause reports whether s starts with a clause that may follow the
+// room (疫苗 …, 已绝育 …), so that a name and breed without a room are told
+// from a misspelt room.
+func startsDogClause(s string) bool {
+	if _, ok := cutLead(s, shotWords...); ok {
+		return true
+	}
+	if _, _, ok := cutSterilised(s); ok {
+		return true
+	}
+	_, ok := cutLead(s, sterilisedWords...)
+	return ok
+}
+
+// parseDogForm reads NAME [BREED] [ROOM] [疫苗 DATE] [绝育 是|否]; the
+// clauses after the room come in any order. The room may be left out (the
+// owner's own household is used, see ownerRoom); text where it stands that
+// is neither a room nor a clause is refused as a room. A last shot in the
+// future is refused. Errors are the replies to send.
 func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, error) {
 	const usage = "usage_dog_add"
 	var f dogForm
 	fields := strings.Fields(bot.Normalize(args))
-	if len(fields) < 2 {
+	if len(fields) == 0 {
 		return f, badForm(usage, "dog_needs_fields")
 	}
 	f.Name = fields[0]
 	rest := strings.Join(fields[1:], " ")
-	if _, _, err := bot.CutRoom(rest); err != nil {
+	if _, _, err := bot.CutRoom(rest); err != nil && rest != "" && !startsDogClause(rest) {
 		// Not a room straight after the name, so the breed comes first.
 		f.Breed = fields[1]
-		if len(fields) < 3 {
-			return f, badForm(usage, "dog_needs_room")
-		}
 		rest = strings.Join(fields[2:], " ")
 	}
 	for _, s := range []string{f.Name, f.Breed} {
@@ -175,14 +196,16 @@ func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, err
 			return f, badForm(usage, "dog_name_too_long", i18n.Args{"Max": maxDogNameRunes})
 		}
 	}
-	room, after, err := bot.CutRoom(rest)
-	if err != nil {
-		first, _, _ := strings.Cut(rest, " ")
-		return f, badForm(usage, "bad_room", i18n.Args{"Text": clip(first)})
+	if rest != "" && !startsDogClause(rest) {
+		room, after, err := bot.CutRoom(rest)
+		if err != nil {
+			first, _, _ := strings.Cut(rest, " ")
+			return f, badForm(usage, "bad_room", i18n.Args{"Text": clip(first)})
+		}
+		f.Room, rest = room, after
 	}
-	f.Room, rest = room, after
 	for rest != "" {
-		if after, ok := cutLead(rest, "狂犬疫苗", "打疫苗", "疫苗", "vaccinated", "vaccine", "shot"); ok {
+		if after, ok := cutLead(rest, shotWords...); ok {
 			day, more, err := parseShotDay(ctx, after, now, usage)
 			if err != nil {
 				return f, err
@@ -194,7 +217,7 @@ func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, err
 			f.Sterilised, rest = v, more
 			continue
 		}
-		if _, ok := cutLead(rest, "绝育", "sterilised", "sterilized", "neutered"); ok {
+		if _, ok := cutLead(rest, sterilisedWords...); ok {
 			return f, badForm(usage, "dog_sterilised_word")
 		}
 		return f, badForm(usage, "dog_unknown_words", i18n.Args{"Text": clip(rest)})
@@ -243,7 +266,7 @@ func cutSterilised(s string) (store.Sterilised, string, bool) {
 			return c.v, rest, true
 		}
 	}
-	after, ok := cutLead(s, "绝育", "sterilised", "sterilized", "neutered")
+	after, ok := cutLead(s, sterilisedWords...)
 	if !ok {
 		return "", s, false
 	}
@@ -265,7 +288,7 @@ func parseSterilised(s string) (store.Sterilised, bool) {
 	return "", false
 }
 
-// addDog serves /dog add NAME [BREED] ROOM [疫苗 DATE] [绝育 是|否] [@owner].
+// addDog serves /dog add NAME [BREED] [ROOM] [疫苗 DATE] [绝育 是|否] [@owner].
 // Anyone registers their own dog; a patrol volunteer may register one for
 // an owner they mention.
 func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
@@ -289,6 +312,11 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 		}
 		owner = who[0]
 	}
+	if f.Room == (bot.Room{}) {
+		if f.Room, err = a.ownerRoom(ctx, st, owner, m.Sender); err != nil {
+			return err
+		}
+	}
 	ownerChat := ""
 	if !m.IsPrivate() {
 		ownerChat = m.Chat.Key()
@@ -310,6 +338,24 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 		a.notifyPerson(ctx, owner.Key(), owner.Name, "", tr(ctx, "dog_added_for_you", i18n.Args{"Who": m.Sender.Name})+"\n"+text)
 	}
 	return replyPersonal(ctx, r, m, tr(ctx, "dog_added_public", i18n.Args{"N": d.N, "Name": d.Name}), text)
+}
+
+// ownerRoom is the household owner is registered to, for a dog registered
+// without a room; the reply asks for the room when there is none.
+func (a *App) ownerRoom(ctx context.Context, st *store.Station, owner, sender bot.User) (bot.Room, error) {
+	me := sessionFrom(ctx).member()
+	if owner.Key() != sender.Key() {
+		var err error
+		if me, err = a.store.Member(ctx, st.ID, owner); err != nil {
+			return bot.Room{}, err
+		}
+	}
+	if me != nil && me.Room != "" {
+		if room, err := bot.ParseRoom(me.Room); err == nil {
+			return room, nil
+		}
+	}
+	return bot.Room{}, badForm("usage_dog_add", "dog_needs_room")
 }
 
 // shotOutlook says when a dog's next shot is due and when its owner will

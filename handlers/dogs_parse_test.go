@@ -35,8 +35,14 @@ func TestParseDogForm(t *testing.T) {
 			dogForm{Name: "Lucky", Breed: "poodle", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 1, 5), Sterilised: store.SterilisedYes}, ""},
 		{"旺财 泰迪 3-2-301 疫苗 今天", dogForm{Name: "旺财", Breed: "泰迪", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 11, 25)}, ""},
 		{"", dogForm{}, "dog_needs_fields"},
-		{"旺财", dogForm{}, "dog_needs_fields"},
-		{"旺财 泰迪", dogForm{}, "dog_needs_room"},
+		{"旺财", dogForm{Name: "旺财"}, ""},
+		{"旺财 泰迪", dogForm{Name: "旺财", Breed: "泰迪"}, ""},
+		// Without a room: the owner's own household is used (addDog).
+		{"旺财 柯基 疫苗 2025-12-10", dogForm{Name: "旺财", Breed: "柯基", Shot: shot(2025, 12, 10)}, ""},
+		{"旺财 柯基 已绝育 疫苗 2025-12-10", dogForm{Name: "旺财", Breed: "柯基", Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
+		{"旺财 疫苗 2025-12-10", dogForm{Name: "旺财", Shot: shot(2025, 12, 10)}, ""},
+		{"旺财 柯基 八十六幢二单元三零一室", dogForm{Name: "旺财", Breed: "柯基", Room: bot.Room{Building: "86", Unit: "2", Number: "301"}}, ""},
+		{"旺财 柯基 3号楼2单元301 绝育 是", dogForm{Name: "旺财", Breed: "柯基", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Sterilised: store.SterilisedYes}, ""},
 		{"旺财 泰迪 三楼", dogForm{}, "bad_room"},
 		{"旺财 泰迪 3幢二单元 疫苗 2025-12-10", dogForm{}, "bad_room"},
 		{"旺财 泰迪 3-2-301 疫苗 2026-11-26", dogForm{}, "dog_shot_future"},
@@ -66,7 +72,7 @@ func TestParseDogForm(t *testing.T) {
 
 func FuzzParseDogForm(f *testing.F) {
 	for _, s := range []string{"旺财 泰迪 3幢2单元301 疫苗 2025-12-10 绝育 否", "小白 8幢101", "豆豆 柯基 5-1-502 疫苗:2025年12月10日,已绝育",
-		"a b c", "旺财 泰迪 3-2-301 疫苗 明天", "x 3-2-301 绝育 是 疫苗 上周三", "旺财 泰迪 3幢 2单元 301 未绝育"} {
+		"a b c", "旺财 泰迪 3-2-301 疫苗 明天", "旺财 柯基 疫苗 2025-12-10", "旺财 已绝育", "旺财 柯基 三幢三零一", "x 3-2-301 绝育 是 疫苗 上周三", "旺财 泰迪 3幢 2单元 301 未绝育"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -79,6 +85,9 @@ func FuzzParseDogForm(f *testing.F) {
 		}
 		if got.Name == "" || utf8.RuneCountInString(got.Name) > maxDogNameRunes || utf8.RuneCountInString(got.Breed) > maxDogNameRunes {
 			t.Fatalf("parseDogForm(%q) = %+v: bad name or breed", s, got)
+		}
+		if got.Room == (bot.Room{}) {
+			return // no room: addDog uses the owner's household
 		}
 		if _, err := bot.ParseRoom(got.Room.Key()); err != nil {
 			t.Fatalf("parseDogForm(%q) room %+v does not read back: %v", s, got.Room, err)

@@ -209,3 +209,23 @@ func TestDogRegistrationRefusals(t *testing.T) {
 		t.Errorf("犬只 after refusals: %+v; want an empty registry", out)
 	}
 }
+
+// TestDogRegisteredToOwnHousehold: someone registered to a household leaves
+// the room out and their own is used; the group still reads only the dog's
+// number and name, the room goes privately. Someone not registered is asked
+// for the room.
+func TestDogRegisteredToOwnHousehold(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		d := newDogBench(t, b, sh(2026, 11, 1, 9))
+		out := d.say(dogWang, "登记犬只 旺财 柯基 疫苗 2025-12-10")
+		if len(out) != 1 || !strings.Contains(out[0].Text, "请写上主人的房号") {
+			t.Fatalf("unregistered owner without a room: %+v; want the room asked for", out)
+		}
+		d.say(dogWang, "登记 八十六幢二单元三零一")
+		out = d.say(dogWang, "登记犬只 旺财 柯基 疫苗 2025-12-10")
+		if len(out) != 2 || out[0].Text != "已登记犬只 #1「旺财」。" || strings.Contains(out[0].Text, "86") ||
+			out[1].Chat.Kind != bot.Private || !strings.Contains(out[1].Text, "86幢2单元301") {
+			t.Fatalf("registered owner without a room: %+v; want the household's room, privately", out)
+		}
+	})
+}

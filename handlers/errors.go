@@ -63,7 +63,9 @@ func (e *roleError) Error() string { return "needs role" }
 
 // replyToErrors is the one place errors reach: sentences for the person are
 // replied and end there; anything else gets a short apology and goes on to
-// be logged. The answer to a button press pressed in a group (a vote on a
+// be logged. In a group, the error in a line that may not have been meant
+// as a command (a keyword alone, bot.Message.Unsure) and a rate-limit
+// notice go to the sender alone, so chat is never answered in the group. The answer to a button press pressed in a group (a vote on a
 // closed poll, a meeting called off, a refusal) is a note for the presser
 // alone where the platform shows one (bot.Responder.Toast): the button
 // changed nothing, so the group has nothing to read.
@@ -81,17 +83,24 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 			if re.usage != "" {
 				text += "\n" + tr(ctx, "right_form") + tr(ctx, re.usage)
 			}
-			if re.private {
+			switch {
+			case re.private:
 				// Never a toast: one that cannot be shown becomes a reply.
 				return r.ReplyPrivately(ctx, text)
+			case m.Unsure:
+				return tellQuietly(ctx, r, m, text)
 			}
 			return r.Toast(ctx, text)
 		case errors.As(err, &role):
-			return r.Toast(ctx, tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)}))
+			text := tr(ctx, "need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)})
+			if m.Unsure {
+				return tellQuietly(ctx, r, m, text)
+			}
+			return r.Toast(ctx, text)
 		case errors.Is(err, bot.ErrRateLimited):
-			return r.Toast(ctx, tr(ctx, "rate_limited"))
+			return tellQuietly(ctx, r, m, tr(ctx, "rate_limited"))
 		case errors.Is(err, bot.ErrGroupRateLimited):
-			return r.Toast(ctx, tr(ctx, "group_rate_limited"))
+			return tellQuietly(ctx, r, m, tr(ctx, "group_rate_limited"))
 		case errors.Is(err, store.ErrBusy):
 			return r.Toast(ctx, tr(ctx, "busy"))
 		}
@@ -104,6 +113,18 @@ func (a *App) replyToErrors(next bot.Handler) bot.Handler {
 		}
 		return answeredError{err}
 	})
+}
+
+// tellQuietly tells the sender alone, saying nothing in the group, not
+// even that a private message was sent: for what the group need not read
+// (a rate-limit notice, the error in a line that may not have been meant as
+// a command, see bot.Message.Unsure). One that cannot be delivered yet is
+// kept for the sender.
+func tellQuietly(ctx context.Context, r bot.Responder, m *bot.Message, text string) error {
+	if m.IsPrivate() {
+		return r.Reply(ctx, text)
+	}
+	return r.Send(ctx, bot.Outgoing{Chat: m.Sender.PrivateChat(), Text: text, Mentions: []bot.User{m.Sender}})
 }
 
 // answeredError is a failure the person has been answered for; it still

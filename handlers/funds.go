@@ -241,7 +241,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		return err
 	}
 	chat := groupOf(m)
-	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: bot.OneLine(form.Title), Goal: form.Goal, PerHousehold: form.Per,
+	f, err := a.store.CreateFund(ctx, st.ID, store.NewFund{Title: bot.OneLine(m.Raw(form.Title)), Goal: form.Goal, PerHousehold: form.Per,
 		Deadline: form.Deadline, Buildings: form.Buildings, By: m.Sender, Chat: chat}, a.now())
 	if err != nil {
 		return err
@@ -304,19 +304,6 @@ func weekdayName(ctx context.Context, t time.Time) string {
 	}
 	return days[t.In(bot.Shanghai).Weekday()]
 }
-
-// fundMoney writes fen as the reader's language writes money: 300元, or
-// ¥300.50.
-func fundMoney(ctx context.Context, fen int64) string {
-	if bot.LocaleFrom(ctx) == "en" {
-		return "¥" + yuanNumber(fen)
-	}
-	return bot.FormatAmount(fen)
-}
-
-// yuanNumber writes fen as a number of yuan, as typed in a command: 300,
-// 300.50.
-func yuanNumber(fen int64) string { return strings.TrimSuffix(bot.FormatAmount(fen), "元") }
 
 // buildingNames writes buildings as residents read them: 3幢、5幢.
 func buildingNames(ctx context.Context, bs []string) string {
@@ -1083,7 +1070,7 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(args.Text), m.Sender, a.now())
+	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(m.Raw(args.Text)), m.Sender, a.now())
 	if err != nil {
 		return fundError(err, f, bot.Room{})
 	}

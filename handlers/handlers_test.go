@@ -15,39 +15,6 @@ import (
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
-func TestParseRating(t *testing.T) {
-	tests := []struct {
-		in   string
-		want store.Rating
-		ok   bool
-	}{
-		{"满意", store.RatingSatisfied, true},
-		{"非常满意", store.RatingSatisfied, true},
-		{" Satisfied ", store.RatingSatisfied, true},
-		{"GOOD", store.RatingSatisfied, true},
-		{"1", store.RatingSatisfied, true},
-		{"基本满意", store.RatingFair, true},
-		{"一般", store.RatingFair, true},
-		{"还行", store.RatingFair, true},
-		{"ok", store.RatingFair, true},
-		{"2", store.RatingFair, true},
-		{"不满意", store.RatingUnsatisfied, true},
-		{"差", store.RatingUnsatisfied, true},
-		{"bad", store.RatingUnsatisfied, true},
-		{"3", store.RatingUnsatisfied, true},
-		{"", "", false},
-		{"4", "", false},
-		{"很好", "", false},
-		{"满意 谢谢", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRating(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseRating(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestParseIssueFilter(t *testing.T) {
 	tests := []struct {
 		in   string

@@ -56,10 +56,26 @@ func (a *App) help(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	return r.Reply(ctx, strings.Join(parts, "\n\n"))
 }
 
-// notFound answers a message meant for the bot that names no command.
+// notFound answers a message meant for the bot that names no command, and
+// a near miss (bot.Message.Suggestion: 抱事 楼道灯坏了) with the line it
+// probably meant. Privately the corrected line comes with a button that
+// sends it; in a group it is only shown, to be sent again: anyone in the
+// group may press a button, and the command would then run as them.
 func (a *App) notFound(ctx context.Context, r bot.Responder, m *bot.Message) error {
+	if m.Suggestion != "" {
+		line := i18n.Args{"Line": bot.Quote(clipN(m.Suggestion, maxSuggestionRunes))}
+		if !m.IsPrivate() {
+			return r.Reply(ctx, tr(ctx, "near_miss", line))
+		}
+		return r.Reply(ctx, tr(ctx, "near_miss_button", line),
+			[]bot.Button{{Label: tr(ctx, "near_miss_press"), Data: m.Suggestion}})
+	}
 	if strings.TrimSpace(m.Args) == "" && len(m.Attachments) > 0 {
 		return nil // a photo with nothing to attach it to
 	}
 	return r.Reply(ctx, tr(ctx, "help_pointer"))
 }
+
+// maxSuggestionRunes bounds the corrected line shown back: a long report
+// is shown clipped, and the button still sends it whole.
+const maxSuggestionRunes = 40

@@ -71,6 +71,7 @@ func (a *App) incidents(ctx context.Context, r bot.Responder, m *bot.Message) er
 // logIncident records what a patrol volunteer saw, with any photo sent
 // with it.
 func (a *App) logIncident(ctx context.Context, r bot.Responder, m *bot.Message, text string) error {
+	text = m.Raw(text) // kept as typed
 	st, err := a.requirePatrol(ctx)
 	if err != nil {
 		return err

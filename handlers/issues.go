@@ -28,6 +28,7 @@ func (a *App) report(ctx context.Context, r bot.Responder, m *bot.Message) error
 	}
 	anonymous, args := parseAnonymous(m.Args)
 	category, text := parseCategory(args)
+	text = m.Raw(text) // stored and shown as typed
 	if text == "" {
 		return badForm("usage_report", "report_needs_text")
 	}
@@ -385,6 +386,7 @@ func (a *App) noteStep(ctx context.Context, r bot.Responder, m *bot.Message, usa
 	if err != nil {
 		return err
 	}
+	note = m.Raw(note)
 	if note == "" && kind == store.EventUpdate {
 		return badForm(usage, "needs_note")
 	}
@@ -446,16 +448,9 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	n, word, err := parseRefArg(m.Args, "usage_rate")
+	n, rating, err := parseRateArgs(m.Args)
 	if err != nil {
 		return err
-	}
-	if word == "" {
-		return badForm("usage_rate", "needs_rating")
-	}
-	rating, ok := parseRating(word)
-	if !ok {
-		return badForm("usage_rate", "unknown_rating", i18n.Args{"Word": clip(word)})
 	}
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if is.Reporter != m.Sender.Key() {
@@ -488,18 +483,6 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	return r.Reply(ctx, tr(ctx, "rated", i18n.Args{"N": n, "Rating": tr(ctx, "rating_"+string(rating))}))
 }
 
-func parseRating(s string) (store.Rating, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "满意", "非常满意", "satisfied", "good", "1":
-		return store.RatingSatisfied, true
-	case "基本满意", "一般", "还行", "fair", "ok", "2":
-		return store.RatingFair, true
-	case "不满意", "差", "unsatisfied", "bad", "3":
-		return store.RatingUnsatisfied, true
-	}
-	return "", false
-}
-
 // escalate serves /escalate N 社区|街道 TEXT: hands a problem up and posts it
 // in the office group.
 func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) error {
@@ -523,7 +506,7 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 	if office == "" {
 		return say("no_office_linked", i18n.Args{"Office": tr(ctx, "office_"+string(level))})
 	}
-	note = strings.TrimSpace(note)
+	note = m.Raw(strings.TrimSpace(note))
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if !is.Status.IsOpen() {
 			return store.IssueEvent{}, say("issue_already_closed", i18n.Args{"N": n})
@@ -556,6 +539,7 @@ func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
+	note = m.Raw(note)
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if is.Reporter != m.Sender.Key() && !sessionFrom(ctx).member().IsStaff() {
 			return store.IssueEvent{}, needRole(store.RoleHead, store.RoleDeputy, "reporter")

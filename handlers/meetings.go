@@ -39,17 +39,27 @@ func (a *App) meeting(ctx context.Context, r bot.Responder, m *bot.Message) erro
 	return a.callMeeting(ctx, r, m, args)
 }
 
+// cutLabel removes the label a resident may write before a meeting's
+// time, place or topic (议题：商量安全门), since the notice has its own.
+func cutLabel(s, label string) string {
+	if rest, ok := strings.CutPrefix(s, label); ok && rest != "" && (rest[0] == ':' || rest[0] == ' ') {
+		return strings.TrimSpace(rest[1:])
+	}
+	return s
+}
+
 func (a *App) callMeeting(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
 	st, _, err := requireAny(ctx, store.RoleDeputy)
 	if err != nil {
 		return err
 	}
-	at, rest, err := bot.ParseWhen(args, a.now())
+	at, rest, err := bot.ParseWhen(cutLabel(args, "时间"), a.now())
 	if err != nil {
 		return whenError(ctx, err, "usage_meeting")
 	}
 	place, topic, _ := strings.Cut(rest, " ")
-	topic = strings.TrimSpace(topic)
+	// Shown under labels of their own: 地点：活动室, never 地点：地点：活动室.
+	place, topic = m.Raw(cutLabel(place, "地点")), m.Raw(cutLabel(strings.TrimSpace(topic), "议题"))
 	if place == "" || topic == "" {
 		return badForm("usage_meeting", "meeting_needs_place_topic")
 	}

@@ -44,10 +44,11 @@ func (a *App) notice(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	if err := checkNoticeText(m.Args); err != nil {
+	text := m.Raw(m.Args) // posted as typed
+	if err := checkNoticeText(text); err != nil {
 		return err
 	}
-	sent := a.broadcast(ctx, st, tr(ctx, "notice_text", i18n.Args{"Station": st.Name, "Text": bot.QuoteBlock(m.Args), "Who": m.Sender.Name}))
+	sent := a.broadcast(ctx, st, tr(ctx, "notice_text", i18n.Args{"Station": st.Name, "Text": bot.QuoteBlock(text), "Who": m.Sender.Name}))
 	if m.IsPrivate() || sent > 1 {
 		return r.Reply(ctx, tr(ctx, "notice_sent", i18n.Args{"Groups": sent}))
 	}
@@ -106,7 +107,7 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 	if err := checkNoticeText(text); err != nil {
 		return err
 	}
-	n.Text = text
+	n.Text = m.Raw(text)
 	saved, err := a.store.CreateNotice(ctx, st.ID, n, a.now())
 	if err != nil {
 		return err
@@ -148,9 +149,9 @@ func (a *App) describeNotice(ctx context.Context, n *store.Notice) string {
 	}
 	next, err := bot.NextFire(n.Spec, a.now())
 	if err != nil {
-		return n.Spec
+		return describeSchedule(ctx, n.Spec)
 	}
-	return tr(ctx, "notice_repeats", i18n.Args{"Spec": n.Spec, "Next": formatWhen(ctx, next)})
+	return tr(ctx, "notice_repeats", i18n.Args{"Spec": describeSchedule(ctx, n.Spec), "Next": formatWhen(ctx, next)})
 }
 
 func (a *App) listNotices(ctx context.Context, r bot.Responder) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -48,6 +49,35 @@ func (a *App) officeOr(office, station bot.HandlerFunc) bot.HandlerFunc {
 func (a *App) officeOnly(office bot.HandlerFunc) bot.HandlerFunc {
 	return a.officeOr(office, func(context.Context, bot.Responder, *bot.Message) error {
 		return say("office_only")
+	})
+}
+
+// officeStepLine is a line that names a problem by its station's prefix
+// after a step's keyword (受理 清川-12, 进展 清川－12 已联系城管, 事项 清川12).
+// The Router takes a keyword followed by no number for chat in a group, so
+// these lines are let in by wants and made explicit by officeLines. It is
+// read from the text alone: ordinary chat costs no round trip.
+var officeStepLine = regexp.MustCompile(`^(受理|进展|办结|退回|事项|详情)[ \t]*\p{L}{1,4}[0-9]{0,2}[ \t]*[-－—–‐~～#＃]?[ \t]*[0-9０-９零〇一二两三四五六七八九十]`)
+
+// wants is the Router's choice of the lines meant for the bot, and in a
+// group the lines that name an office step (officeStepLine).
+func (a *App) wants(m *bot.Message) bool {
+	return a.router.Wants(m) || (m.Chat.Kind == bot.Group && officeStepLine.MatchString(strings.TrimSpace(m.Text)))
+}
+
+// officeLines serves an office step named by a station's prefix in an office
+// group as the explicit command it is (#受理 清川-12), so the Router takes
+// it. Anywhere else the line goes on as it came, and the Router leaves it
+// for chat.
+func (a *App) officeLines(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		text := strings.TrimSpace(m.Text)
+		if !inOfficeGroup(ctx) || !officeStepLine.MatchString(text) {
+			return next.ServeMessage(ctx, r, m)
+		}
+		explicit := *m
+		explicit.Text = "#" + text
+		return next.ServeMessage(ctx, r, &explicit)
 	})
 }
 
@@ -188,6 +218,7 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 	if err != nil {
 		return err
 	}
+	note = m.Raw(note) // stored and repeated as typed
 	ref := refText(ost.Prefix, n)
 	if note == "" && step.needsNote {
 		return badForm(step.usage, "office_needs_note", i18n.Args{"Ref": ref})

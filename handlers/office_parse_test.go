@@ -83,3 +83,44 @@ func FuzzParseOfficeRef(f *testing.F) {
 		}
 	})
 }
+
+func TestOfficeStepLine(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want bool
+	}{
+		{"受理 清川-12", true},
+		{"受理清川-12", true},
+		{"进展 清川－12 已联系城管，周五来", true},
+		{"办结 清川12", true},
+		{"退回 工农-3 属于物业", true},
+		{"事项 清川2-3", true},
+		{"事项 清川-十二", true},
+		{"受理 12", false}, // the Router's
+		{"受理 一下吧", false},
+		{"进展 怎么样了", false},
+		{"办结了吗", false},
+		{"报事 清川-12", false},
+	} {
+		if got := officeStepLine.MatchString(tt.line); got != tt.want {
+			t.Errorf("officeStepLine(%q) = %v; want %v", tt.line, got, tt.want)
+		}
+	}
+}
+
+func FuzzOfficeStepLine(f *testing.F) {
+	for _, s := range []string{"受理 清川-12", "进展 清川－12 好", "受理 一下", "事项 清川2-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !officeStepLine.MatchString(s) {
+			return
+		}
+		// What it lets in is a keyword and something a prefix could be.
+		_, rest, _ := strings.Cut(s, " ")
+		if !strings.HasPrefix(s, "受理") && !strings.HasPrefix(s, "进展") && !strings.HasPrefix(s, "办结") &&
+			!strings.HasPrefix(s, "退回") && !strings.HasPrefix(s, "事项") && !strings.HasPrefix(s, "详情") {
+			t.Fatalf("officeStepLine let in %q (%q)", s, rest)
+		}
+	})
+}

@@ -65,6 +65,9 @@ func TestOfficeStepsReachReporterPrivately(t *testing.T) {
 					s.text, private, group, texts(sent))
 			}
 		}
+		if got := u.say(uxLi, "受理 幸福-1"); len(got) != 0 {
+			t.Errorf("an office step typed in the station's group was answered: %q", got)
+		}
 		one(t, "timeline", u.say(uxHead, "事项 1"), "陈主任（社区）受理", "（社区）进展：「已约谈业主」", "（社区）办结")
 		one(t, "office list", texts(inOffice(uxChen, "清单 全部")), "幸福-1", "幸福-2", "已办结", "已退回")
 	})

@@ -192,7 +192,7 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		return err
 	}
 	chat := groupOf(m)
-	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: bot.OneLine(form.Question), Options: oneLines(form.Options),
+	p, err := a.store.CreatePoll(ctx, st.ID, store.NewPoll{Question: bot.OneLine(m.Raw(form.Question)), Options: oneLines(rawParts(m, form.Options)),
 		Deadline: form.Deadline, PerHousehold: form.PerHousehold, By: m.Sender, Chat: chat}, a.now())
 	if err != nil {
 		return err
@@ -205,6 +205,15 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	a.broadcast(ctx, st, tr(ctx, "poll_notice", a.pollArgs(ctx, p)), voteButtons(p)...)
 	return r.ReplyPrivately(ctx, tr(ctx, "poll_opened", a.pollArgs(ctx, p)))
+}
+
+// rawParts returns parts of m.Args as the sender typed them (bot.Message.Raw).
+func rawParts(m *bot.Message, parts []string) []string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = m.Raw(p)
+	}
+	return out
 }
 
 // oneLines collapses each of options to one line (bot.OneLine): they are

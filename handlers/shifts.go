@@ -1399,16 +1399,16 @@ func shiftMonthName(ctx context.Context, t time.Time) string {
 // 19:00-20:30, every Tue, Thu 19:00-20:30.
 func describeSlot(ctx context.Context, sh *store.Shift) string {
 	f := strings.Fields(sh.Spec)
-	if len(f) != 5 {
-		return sh.Spec
+	if len(f) != 5 || !describableCron(f) || f[1] == "*" {
+		return describeSchedule(ctx, sh.Spec)
 	}
 	minute, err1 := strconv.Atoi(f[0])
 	hour, err2 := strconv.Atoi(f[1])
 	if err1 != nil || err2 != nil {
-		return sh.Spec
+		return describeSchedule(ctx, sh.Spec)
 	}
 	start := time.Date(2026, 1, 1, hour, minute, 0, 0, bot.Shanghai)
-	return describeDays(ctx, f[2], f[3], f[4]) + " " + shiftTimeRange(ctx, start, sh.Duration)
+	return describeDays(ctx, f[2], f[3], f[4]) + " " + shiftTimeRange(ctx, start, sh.Duration) + skippedMonths(ctx, f)
 }
 
 // describeDays reads back the days of a spec bot.ParseSlot made.

@@ -85,8 +85,9 @@ func TestDescribeSlot(t *testing.T) {
 		{"0 9 * * 0,5-6", time.Hour, "每周五至日 09:00-10:00", "every Fri–Sun 09:00-10:00"},
 		{"0 22 * * *", 8 * time.Hour, "每天 22:00-次日06:00", "daily 22:00-06:00 (next day)"},
 		{"0 22 * * *", 2 * time.Hour, "每天 22:00-24:00", "daily 22:00-24:00"},
-		{"0 9 1,15 * *", time.Hour, "每月1日、15日 09:00-10:00", "monthly on day 1, 15 09:00-10:00"},
-		{"not a spec", time.Hour, "not a spec", "not a spec"},
+		{"0 9 1,15 * *", time.Hour, "每月1号、15号 09:00-10:00", "monthly on day 1, 15 09:00-10:00"},
+		{"not a spec", time.Hour, "按计划「not a spec」", `on the schedule "not a spec"`},
+		{"0 9 31 * *", time.Hour, "每月31号 09:00-10:00（2月、4月、6月、9月、11月没有这一天，跳过）", "monthly on day 31 09:00-10:00 (skipped in February, April, June, September, November, which have no such day)"},
 	}
 	zh := bot.WithLocale(context.Background(), "zh-CN")
 	en := bot.WithLocale(context.Background(), "en")

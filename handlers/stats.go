@@ -79,8 +79,8 @@ func figureArgs(ctx context.Context, st *store.Station, s store.MonthStats, mont
 	return i18n.Args{
 		"Station": st.Name, "Month": formatMonth(ctx, month),
 		"Filed": s.Filed, "Solved": s.Solved, "Escalated": s.Escalated,
-		"Satisfaction": satisfaction(ctx, s), "Collected": bot.FormatAmount(s.CollectedFen),
-		"Hours": fmt.Sprintf("%.1f", float64(s.VolunteerMinutes)/60), "People": s.People,
+		"Satisfaction": satisfaction(ctx, s), "Collected": fundMoney(ctx, s.CollectedFen),
+		"Hours": volunteerHours(ctx, s.VolunteerMinutes), "People": s.People,
 	}
 }
 

@@ -140,7 +140,7 @@ func TestRateInEveryState(t *testing.T) {
 		u.say(uxHead, "受理 1")
 		one(t, "accepted", u.whisper(uxWang, "评价 1 满意"), "处理中", "还没有办结")
 		u.say(uxHead, "办结 1 换了灯泡")
-		one(t, "resolved", u.whisper(uxWang, "评价 1 满意"), "谢谢评价（满意）")
+		one(t, "resolved", u.whisper(uxWang, "评价 1 满意"), "已记为：满意")
 		for _, word := range []string{"满意", "不满意", "基本满意"} {
 			// An old button in the private chat is replied there: the
 			// first rating stands and the way back is 重开.

@@ -129,13 +129,16 @@ func whenError(ctx context.Context, err error, usage string) error {
 	case errors.Is(err, bot.ErrTooFar):
 		return badForm(usage, "time_too_far", i18n.Args{"Years": bot.MaxYearsAhead})
 	case errors.Is(err, bot.ErrNoClock):
-		return badForm(usage, "time_needs_clock")
+		return badForm(usage, "time_needs_clock", i18n.Args{"Input": bot.OneLine(bot.TimeInput(err))})
 	case errors.Is(err, bot.ErrBadTime):
 		return badForm(usage, "time_bad")
 	case errors.Is(err, bot.ErrTooFrequent):
 		return badForm(usage, "recurrence_too_frequent")
 	case errors.Is(err, bot.ErrBadRecurrence):
 		return badForm(usage, "recurrence_bad")
+	}
+	if input := bot.OneLine(bot.TimeInput(err)); input != "" {
+		return badForm(usage, "time_unreadable", i18n.Args{"Input": input})
 	}
 	return badForm(usage, "time_missing")
 }
