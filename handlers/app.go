@@ -58,7 +58,7 @@ func New(d Deps) *App {
 // answer a store outage, recover, carry the clock, drop redelivered
 // messages, identify the sender and their station, reply to errors (a
 // handler's panic too), deliver kept private messages, rate limit, attach
-// late photos, route.
+// late photos, office steps named by a station's prefix (office.go), route.
 func (a *App) Handler(d Deps) bot.Handler {
 	interval, burst := d.RateInterval, d.RateBurst
 	if interval == 0 {
@@ -68,7 +68,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 		burst = 20
 	}
 	return bot.Chain(a.router,
-		bot.Only(a.router.Wants),
+		bot.Only(a.wants),
 		bot.Logging(a.log),
 		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered
@@ -80,6 +80,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 		a.deliverKept,
 		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,
+		a.officeLines,
 	)
 }
 

@@ -316,6 +316,9 @@ func eventText(ctx context.Context, ev store.IssueEvent) string {
 	case store.EventEscalated:
 		return bot.OneLine(ev.Text) // the office's name, then the note
 	}
+	if isOfficeEvent(ev.Kind) {
+		return officeEventText(ctx, ev)
+	}
 	if ev.Text == "" {
 		return ""
 	}
@@ -575,8 +578,9 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 		return err
 	}
 	is := ch.Issue
+	ref := a.escalationRef(ctx, office, st, is)
 	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
-		"Station": st.Name, "N": n, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is, 0),
+		"Station": st.Name, "Ref": ref, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is, 0),
 		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": quoteIfAny(note), "Who": m.Sender.Name,
 		"Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
 	})})

@@ -120,7 +120,7 @@ func (a *App) undelivered(ctx context.Context, r bot.Responder, m *bot.Message) 
 }
 
 // jobKinds are the scheduler jobs, named for people by "job_KIND".
-var jobKinds = []string{jobNotice, jobMonthlyReport, jobMeeting, jobOverdue, jobDogShot, jobDogNudge, jobLendChase,
+var jobKinds = []string{jobNotice, jobMonthlyReport, jobMeeting, jobOverdue, jobOfficeOverdue, jobDogShot, jobDogNudge, jobLendChase,
 	jobFundChase, jobPollClose, jobShiftEve, jobShiftHour, jobShiftEnd, jobShiftGaps}
 
 // jobKindName names a kind of reminder in the reader's language.

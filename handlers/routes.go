@@ -15,26 +15,28 @@ import (
 func (a *App) registerRoutes() {
 	r := a.router
 	// Stations and people.
-	r.HandleFunc("station", []string{"本站", "建站…=create", "关联=link", "站码=code"}, a.station)
+	r.HandleFunc("station", []string{"本站", "建站…=create", "关联=link", "站码=code"}, a.officeOr(a.officeStation, a.station))
 	r.HandleFunc("bind", []string{"登记"}, a.bind).Takes(bot.ArgText)
 	r.HandleFunc("join", []string{"确认入户…=confirm", "同意入户…=confirm", "拒绝入户…=refuse"}, a.join).Takes(bot.ArgNumber)
 	r.HandleFunc("role", []string{"任命", "免职=remove"}, a.role)
 	r.HandleFunc("roster", []string{"住户", "名册"}, a.roster).Takes(bot.ArgWord)
-	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.help).Takes(bot.ArgWord)
+	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.officeOr(a.officeHelp, a.help)).Takes(bot.ArgWord)
 	r.HandleFunc("inbox", []string{"取信", "收信"}, a.inbox).Takes(bot.ArgWord)
 	r.HandleFunc("lang", []string{"language", "语言"}, a.lang).Takes(bot.ArgWord)
 
-	// Problems (报事).
+	// Problems (报事). In an office group (office.go) the lifecycle
+	// commands, 清单, 统计, 本站 and 帮助 are the office's.
 	r.HandleFunc("report", []string{"报事…", "反映"}, a.report).Takes(bot.ArgText)
-	r.HandleFunc("issues", []string{"清单", "事项清单", "治理清单"}, a.issues).Takes(bot.ArgWord)
-	r.HandleFunc("issue", []string{"事项", "详情"}, a.issue).Takes(bot.ArgNumber)
+	r.HandleFunc("issues", []string{"清单", "事项清单", "治理清单"}, a.officeOr(a.officeList, a.issues)).Takes(bot.ArgWord)
+	r.HandleFunc("issue", []string{"事项", "详情"}, a.officeOr(a.officeIssue, a.issue)).Takes(bot.ArgNumber)
 	r.HandleFunc("metoo", []string{"同问", "+1"}, a.metoo).Takes(bot.ArgNumber)
-	r.HandleFunc("accept", []string{"受理"}, a.accept).Takes(bot.ArgNumber)
-	r.HandleFunc("update", []string{"进展"}, a.update).Takes(bot.ArgNumber)
-	r.HandleFunc("resolve", []string{"办结"}, a.resolve).Takes(bot.ArgNumber)
+	r.HandleFunc("accept", []string{"受理"}, a.officeOr(a.officeAccept, a.accept)).Takes(bot.ArgNumber)
+	r.HandleFunc("update", []string{"进展"}, a.officeOr(a.officeUpdate, a.update)).Takes(bot.ArgNumber)
+	r.HandleFunc("resolve", []string{"办结"}, a.officeOr(a.officeResolve, a.resolve)).Takes(bot.ArgNumber)
 	r.HandleFunc("rate", []string{"评价"}, a.rate).Takes(bot.ArgNumber)
 	r.HandleFunc("escalate", []string{"上报"}, a.escalate).Takes(bot.ArgNumber)
 	r.HandleFunc("reopen", []string{"重开"}, a.reopen).Takes(bot.ArgNumber)
+	r.HandleFunc("sendback", []string{"退回"}, a.officeOnly(a.officeReturn)).Takes(bot.ArgNumber)
 
 	// Notices and meetings.
 	r.HandleFunc("notice", []string{"通知", "公告", "定时通知…=at"}, a.notice).Takes(bot.ArgText)
@@ -72,7 +74,7 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("hours", []string{"时长", "志愿时长"}, a.hours).Takes(bot.ArgWord)
 
 	// Figures, and reminders that could not be delivered.
-	r.HandleFunc("stats", []string{"统计", "月报"}, a.stats).Takes(bot.ArgWord)
+	r.HandleFunc("stats", []string{"统计", "月报"}, a.officeOr(a.officeStats, a.stats)).Takes(bot.ArgWord)
 	r.HandleFunc("undelivered", []string{"未送达", "没送到"}, a.undelivered).Takes(bot.ArgWord)
 
 	r.NotFound(bot.HandlerFunc(a.notFound))
@@ -87,6 +89,7 @@ func (a *App) registerJobs() {
 		jobMonthlyReport: a.fireMonthlyReport,
 		jobMeeting:       a.fireMeeting,
 		jobOverdue:       a.fireOverdue,
+		jobOfficeOverdue: a.fireOfficeOverdue,
 		jobDogShot:       a.fireDogShot,
 		jobDogNudge:      a.fireDogNudge,
 		jobLendChase:     a.fireLendChase,

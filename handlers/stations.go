@@ -96,7 +96,7 @@ func (a *App) linkChat(ctx context.Context, r bot.Responder, m *bot.Message, arg
 		if err != nil {
 			return err
 		}
-		return r.Reply(ctx, tr(ctx, "office_linked", i18n.Args{"Name": st.Name, "Office": tr(ctx, "office_"+string(level))}))
+		return a.officeLinked(ctx, r, m, st, level)
 	}
 	err = a.store.LinkChat(ctx, st.ID, m.Chat)
 	if errors.Is(err, store.ErrChatTaken) {
@@ -334,7 +334,8 @@ func (a *App) lang(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		}
 		return r.Reply(ctx, tr(ctx, "lang_set_me"))
 	case "group", "群", "本群":
-		if _, _, err := requireAny(ctx, store.RoleDeputy); err != nil {
+		// In an office group anyone acts for the office (office.go).
+		if _, _, err := requireAny(ctx, store.RoleDeputy); err != nil && !inOfficeGroup(ctx) {
 			return err
 		}
 		if err := a.store.SetChatLocale(ctx, m.Chat.Key(), locale); err != nil {

@@ -101,12 +101,16 @@ type issueStanding struct {
 	// ratedIn is the month its rating was given, "" when it holds none.
 	ratedIn   string
 	satisfied bool
+	// solvedBy is the office whose resolution counts in solvedIn, "" when
+	// the station's does.
+	solvedBy OfficeLevel
 }
 
 func standingOf(is *Issue) issueStanding {
 	var st issueStanding
 	if !is.Status.IsOpen() && !is.ResolvedAt.IsZero() {
 		st.solvedIn = statMonth(is.ResolvedAt)
+		st.solvedBy = is.ResolvedBy
 	}
 	if is.Rating != "" && !is.RatedAt.IsZero() {
 		st.ratedIn = statMonth(is.RatedAt)
@@ -128,6 +132,14 @@ func (s *Store) recountIssue(ctx context.Context, p redis.Pipeliner, before, aft
 		}
 		if is.solvedIn != "" {
 			p.SAdd(ctx, s.k.monthSolved(st, is.solvedIn), n)
+		}
+	}
+	if was.solvedIn != is.solvedIn || was.solvedBy != is.solvedBy {
+		if was.solvedIn != "" && was.solvedBy != "" {
+			p.SRem(ctx, s.k.monthOfficeSolved(st, was.solvedIn, was.solvedBy), n)
+		}
+		if is.solvedIn != "" && is.solvedBy != "" {
+			p.SAdd(ctx, s.k.monthOfficeSolved(st, is.solvedIn, is.solvedBy), n)
 		}
 	}
 	if was.ratedIn != is.ratedIn || was.satisfied != is.satisfied {

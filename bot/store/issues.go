@@ -74,6 +74,19 @@ type Issue struct {
 	// EscalatedAt is when it was first handed to an office, zero if it never
 	// was.
 	EscalatedAt time.Time
+	// Office is where it is at the office it was last handed to (office.go),
+	// "" if it never was.
+	Office OfficeState
+	// OfficeAt is when it was last handed to the office or the office last
+	// took a step on it: the office's deadline counts from there.
+	OfficeAt time.Time
+	// OfficeHandler (a user key) and OfficeHandlerName are who at the
+	// office took it on.
+	OfficeHandler     string
+	OfficeHandlerName string
+	// ResolvedBy is the office whose resolution was the last one, "" when
+	// the station resolved it (or nobody has).
+	ResolvedBy OfficeLevel
 }
 
 // IssueEventKind names a step in a problem's timeline.
@@ -90,6 +103,11 @@ const (
 	EventEscalated IssueEventKind = "escalated"
 	EventReopened  IssueEventKind = "reopened"
 	EventPhoto     IssueEventKind = "photo"
+	// Steps the office takes in its own group (office.go).
+	EventOfficeAccepted IssueEventKind = "office_accepted"
+	EventOfficeUpdate   IssueEventKind = "office_update"
+	EventOfficeResolved IssueEventKind = "office_resolved"
+	EventOfficeReturned IssueEventKind = "office_returned"
 )
 
 // IssueEvent is one entry in a problem's timeline. Entries are only ever
@@ -105,6 +123,8 @@ type IssueEvent struct {
 	// count or sum (links.go).
 	Ref   string `json:"ref,omitempty"`
 	Value int64  `json:"value,omitempty"`
+	// Office is the office an office step was taken at.
+	Office OfficeLevel `json:"office,omitempty"`
 }
 
 // NewIssue is what a resident's report holds.
@@ -158,6 +178,8 @@ func issueFields(is *Issue) []any {
 		"rating", string(is.Rating), "supporters", is.Supporters, "photos", strings.Join(is.Photos, "\n"),
 		"created", ms(is.Created), "updated", ms(is.Updated), "resolved_at", msOrZero(is.ResolvedAt),
 		"rated_at", msOrZero(is.RatedAt), "escalated_at", msOrZero(is.EscalatedAt),
+		"office", string(is.Office), "office_at", msOrZero(is.OfficeAt), "office_handler", is.OfficeHandler, "office_handler_name", is.OfficeHandlerName,
+		"resolved_by", string(is.ResolvedBy),
 	}
 }
 
@@ -182,7 +204,9 @@ func issueFromHash(st int64, h map[string]string) *Issue {
 		ReportChat: h["chat"], Anonymous: h["anonymous"] == "1", Confidential: h["confidential"] == "1", Assignee: h["assignee"], AssigneeName: h["assignee_name"],
 		EscalatedTo: OfficeLevel(h["escalated_to"]), Rating: Rating(h["rating"]),
 		Supporters: atoi(h["supporters"]), Created: fromMS(h["created"]), Updated: fromMS(h["updated"]),
-		ResolvedAt: fromMS(h["resolved_at"]), RatedAt: fromMS(h["rated_at"]), EscalatedAt: fromMS(h["escalated_at"])}
+		ResolvedAt: fromMS(h["resolved_at"]), RatedAt: fromMS(h["rated_at"]), EscalatedAt: fromMS(h["escalated_at"]),
+		Office: OfficeState(h["office"]), OfficeAt: fromMS(h["office_at"]), OfficeHandler: h["office_handler"], OfficeHandlerName: h["office_handler_name"],
+		ResolvedBy: OfficeLevel(h["resolved_by"])}
 	if h["photos"] != "" {
 		is.Photos = strings.Split(h["photos"], "\n")
 	}
@@ -232,6 +256,12 @@ func (s *Store) ListIssuesPage(ctx context.Context, st int64, f IssueFilter, use
 	default:
 		sets = []string{s.k.issuesOpen(st), s.k.issuesClosed(st)}
 	}
+	return s.newestIn(ctx, st, sets, offset, limit)
+}
+
+// newestIn returns up to limit of station st's problems on the sorted sets,
+// newest first from the offset-th on, with how many the sets hold.
+func (s *Store) newestIn(ctx context.Context, st int64, sets []string, offset, limit int) ([]*Issue, int64, error) {
 	offset = max(offset, 0)
 	var nums []int64
 	var total int64
@@ -275,7 +305,9 @@ type IssueChange struct {
 // record untouched) and may change the record; the new record, the event,
 // the list it belongs on and the monthly figures it counts in are written
 // in one transaction. The event's kind stamps the record: a resolution sets
-// ResolvedAt, a rating RatedAt, the first escalation EscalatedAt.
+// ResolvedAt (and ResolvedBy: the office's, or none), a rating RatedAt, the
+// first escalation EscalatedAt; an escalation puts it before the office
+// (pending) and any office step restarts the office's clock (OfficeAt).
 func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, step func(is *Issue) (IssueEvent, error)) (*IssueChange, error) {
 	var change *IssueChange
 	err := s.withLease(ctx, s.k.lease(st, "issue:"+strconv.FormatInt(n, 10)), func() error {
@@ -289,16 +321,7 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 			return err
 		}
 		is.Updated = now
-		switch ev.Kind {
-		case EventResolved:
-			is.ResolvedAt = now
-		case EventRated:
-			is.RatedAt = now
-		case EventEscalated:
-			if is.EscalatedAt.IsZero() {
-				is.EscalatedAt = now
-			}
-		}
+		stampIssue(is, ev.Kind, now)
 		ev.AtMS, ev.At = ms(now), now
 		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
@@ -312,6 +335,7 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 				p.ZAdd(ctx, to, redis.Z{Score: float64(n), Member: n})
 			}
 			s.recountIssue(ctx, p, &before, is)
+			s.reindexEscalation(ctx, p, &before, is)
 			if ev.Kind == EventRated {
 				s.countPeople(ctx, p, st, now, ev.By)
 			}
@@ -321,6 +345,26 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 		return err
 	})
 	return change, err
+}
+
+// stampIssue records on is when a step of kind, taken now, happened.
+func stampIssue(is *Issue, kind IssueEventKind, now time.Time) {
+	switch kind {
+	case EventResolved:
+		is.ResolvedAt, is.ResolvedBy = now, ""
+	case EventOfficeResolved:
+		is.ResolvedAt, is.ResolvedBy = now, is.EscalatedTo
+		is.OfficeAt = now
+	case EventRated:
+		is.RatedAt = now
+	case EventEscalated:
+		if is.EscalatedAt.IsZero() {
+			is.EscalatedAt = now
+		}
+		is.Office, is.OfficeAt, is.OfficeHandler, is.OfficeHandlerName = OfficePending, now, "", ""
+	case EventOfficeAccepted, EventOfficeUpdate, EventOfficeReturned:
+		is.OfficeAt = now
+	}
 }
 
 // AddSupporter records that user has the same problem. It returns false

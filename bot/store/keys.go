@@ -222,3 +222,24 @@ func (k keys) issueLinks(st, n int64) string {
 // issuesDecided holds the problems that have a campaign or a poll about
 // them, for the monthly figure of problems solved that way.
 func (k keys) issuesDecided(st int64) string { return k.station(st, "issues", "decided") }
+
+// Office (社区/街道) keys (office.go). An office group serves many
+// stations, so what belongs to the office alone is keyed by its chat and
+// global: its table of station prefixes and its settings, written under the
+// office chat's lease. What an escalation changes is per station, under the
+// station's hash tag, so the problem, its timeline, the office's lists of it
+// and the figures move in the station's one MULTI.
+func (k keys) officeInfo(chatKey string) string { return k.global("chat", chatKey, "office") }
+
+// escalations are the problems of station st handed to its office of level,
+// open (the office still has them) or done (solved or sent back by the
+// office, or closed by the station), by problem number.
+func (k keys) escalations(st int64, level OfficeLevel, state string) string {
+	return k.station(st, "escalations", string(level), state)
+}
+
+// monthOfficeSolved are the problems counted in monthSolved whose last
+// resolution was the office's of level.
+func (k keys) monthOfficeSolved(st int64, month string, level OfficeLevel) string {
+	return k.station(st, "stats", month, "solved", string(level))
+}

@@ -81,7 +81,8 @@ func (s *Store) migrateChat(ctx context.Context, from, to bot.Chat) error {
 	return s.rdb.Del(ctx, s.k.chat(from.Key())).Err()
 }
 
-// moveOffice points every station the office group from serves at to.
+// moveOffice points every station the office group from serves at to, and
+// moves the office's own records.
 func (s *Store) moveOffice(ctx context.Context, from, to bot.Chat, level OfficeLevel) error {
 	served, err := s.rdb.SMembers(ctx, s.k.officeStations(from.Key())).Result()
 	if err != nil {
@@ -109,7 +110,22 @@ func (s *Store) moveOffice(ctx context.Context, from, to bot.Chat, level OfficeL
 			}
 		}
 	}
-	return s.rdb.Del(ctx, s.k.officeStations(from.Key())).Err()
+	// The office's own settings and its stations' prefixes go with it, so
+	// 清川-12 names the same problem after the move.
+	info, err := s.rdb.HGetAll(ctx, s.k.officeInfo(from.Key())).Result()
+	if err != nil {
+		return err
+	}
+	if len(info) > 0 {
+		fields := make([]any, 0, 2*len(info))
+		for f, v := range info {
+			fields = append(fields, f, v)
+		}
+		if err := s.rdb.HSet(ctx, s.k.officeInfo(to.Key()), fields...).Err(); err != nil {
+			return err
+		}
+	}
+	return s.rdb.Del(ctx, s.k.officeStations(from.Key()), s.k.officeInfo(from.Key())).Err()
 }
 
 // reachTTL is how long a chat's reachability is remembered after it was

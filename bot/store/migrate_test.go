@@ -52,8 +52,14 @@ func TestMigrateChat(t *testing.T) {
 			t.Errorf("Identify in the new group = %+v, %v; want the head of station %d", id, err, st.ID)
 		}
 
+		if err := s.SetOfficeOverdueDays(ctx, oldOffice.Key(), 6); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.MigrateChat(ctx, oldOffice, newOffice); err != nil {
 			t.Fatalf("MigrateChat(office): %v", err)
+		}
+		if o, err := s.Office(ctx, newOffice.Key()); err != nil || o.OverdueDays != 6 || !slices.Equal(o.Prefixes(), []string{"阳光", "幸福"}) {
+			t.Errorf("new office = %+v, %v; want its deadline (6 days) and prefixes moved", o, err)
 		}
 		if rec, _ := s.Chat(ctx, newOffice.Key()); rec.Office != store.Community {
 			t.Errorf("new office record = %+v, want a community office", rec)

@@ -225,7 +225,8 @@ func (s *Store) LinkChat(ctx context.Context, st int64, chat bot.Chat) error {
 
 // LinkOffice marks chat as the office group of level that receives station
 // st's escalations. One office group may serve many stations, but a
-// station's own group cannot be an office.
+// station's own group cannot be an office. The station gets its prefix
+// there (StationPrefix).
 func (s *Store) LinkOffice(ctx context.Context, st int64, chat bot.Chat, level OfficeLevel) error {
 	return s.withLease(ctx, s.k.chatLease(chat.Key()), func() error {
 		rec, err := s.Chat(ctx, chat.Key())
@@ -242,7 +243,10 @@ func (s *Store) LinkOffice(ctx context.Context, st int64, chat bot.Chat, level O
 		}); err != nil {
 			return err
 		}
-		return s.rdb.HSet(ctx, s.k.stationInfo(st), "office_"+string(level), chat.Key()).Err()
+		if err := s.rdb.HSet(ctx, s.k.stationInfo(st), "office_"+string(level), chat.Key()).Err(); err != nil {
+			return err
+		}
+		return s.assignPrefixes(ctx, chat.Key())
 	})
 }
 
