@@ -9,7 +9,7 @@ import (
 )
 
 func ExampleNewPacer() {
-	start := time.Date(2026, 11, 24, 10, 0, 0, 0, bot.Shanghai)
+	start := time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("CST", 8*60*60))
 	clock := bot.NewFakeClock(start)
 	// The platform's own Sender; here it prints when each message leaves.
 	platform := bot.SenderFunc(func(_ context.Context, out bot.Outgoing) error {

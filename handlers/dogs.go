@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -147,7 +149,7 @@ type dogForm struct {
 	Name, Breed string
 	// Room is the owner's household as written, or zero when none was
 	// written: then the owner's own registered household is used.
-	Room       bot.Room
+	Room       numerals.Room
 	Shot       time.Time
 	Sterilised store.Sterilised
 }
@@ -186,7 +188,7 @@ func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, err
 	}
 	f.Name = fields[0]
 	rest := strings.Join(fields[1:], " ")
-	if _, _, err := bot.CutRoom(rest); err != nil && rest != "" && !startsDogClause(rest) {
+	if _, _, err := numerals.CutRoom(rest); err != nil && rest != "" && !startsDogClause(rest) {
 		// Not a room straight after the name, so the breed comes first.
 		f.Breed = fields[1]
 		rest = strings.Join(fields[2:], " ")
@@ -197,7 +199,7 @@ func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, err
 		}
 	}
 	if rest != "" && !startsDogClause(rest) {
-		room, after, err := bot.CutRoom(rest)
+		room, after, err := numerals.CutRoom(rest)
 		if err != nil {
 			first, _, _ := strings.Cut(rest, " ")
 			return f, badForm(usage, "bad_room", i18n.Args{"Text": clip(first)})
@@ -228,7 +230,7 @@ func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, err
 // parseShotDay reads the day of a rabies shot at the start of text: today
 // or earlier, within the last oldestShotYears years.
 func parseShotDay(ctx context.Context, text string, now time.Time, usage string) (time.Time, string, error) {
-	day, rest, err := bot.ParseDate(text, now)
+	day, rest, err := calendar.ParseDate(text, now)
 	if err != nil {
 		return time.Time{}, text, whenError(ctx, err, usage)
 	}
@@ -312,7 +314,7 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 		}
 		owner = who[0]
 	}
-	if f.Room == (bot.Room{}) {
+	if f.Room == (numerals.Room{}) {
 		if f.Room, err = a.ownerRoom(ctx, st, owner, m.Sender); err != nil {
 			return err
 		}
@@ -342,20 +344,20 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 
 // ownerRoom is the household owner is registered to, for a dog registered
 // without a room; the reply asks for the room when there is none.
-func (a *App) ownerRoom(ctx context.Context, st *store.Station, owner, sender bot.User) (bot.Room, error) {
+func (a *App) ownerRoom(ctx context.Context, st *store.Station, owner, sender bot.User) (numerals.Room, error) {
 	me := sessionFrom(ctx).member()
 	if owner.Key() != sender.Key() {
 		var err error
 		if me, err = a.store.Member(ctx, st.ID, owner); err != nil {
-			return bot.Room{}, err
+			return numerals.Room{}, err
 		}
 	}
 	if me != nil && me.Room != "" {
-		if room, err := bot.ParseRoom(me.Room); err == nil {
+		if room, err := numerals.ParseRoom(me.Room); err == nil {
 			return room, nil
 		}
 	}
-	return bot.Room{}, badForm("usage_dog_add", "dog_needs_room")
+	return numerals.Room{}, badForm("usage_dog_add", "dog_needs_room")
 }
 
 // shotOutlook says when a dog's next shot is due and when its owner will
@@ -406,7 +408,7 @@ func (a *App) findDog(ctx context.Context, st int64, word, me string) (*store.Do
 		return nil, err
 	}
 	if len(dogs) == 0 {
-		if n, err := bot.ParseRef(word); err == nil {
+		if n, err := numerals.ParseRef(word); err == nil {
 			d, err := a.store.Dog(ctx, st, n)
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, say("dog_not_found", i18n.Args{"Name": clip(word)})
@@ -460,8 +462,8 @@ func (a *App) dogVaccinated(ctx context.Context, r bot.Responder, m *bot.Message
 	if name == "" {
 		return badForm(usage, "dog_needs_name")
 	}
-	now := a.now().In(bot.Shanghai)
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, bot.Shanghai)
+	now := a.now().In(calendar.Shanghai)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Shanghai)
 	if rest = strings.TrimSpace(rest); rest != "" {
 		var more string
 		if day, more, err = parseShotDay(ctx, rest, now, usage); err != nil {
@@ -567,8 +569,8 @@ func dogShotJobIDs(st, n int64) []string {
 
 // dogShotTime is when the reminder days before due goes out.
 func dogShotTime(due time.Time, days int) time.Time {
-	due = due.In(bot.Shanghai)
-	return time.Date(due.Year(), due.Month(), due.Day()-days, dogReminderHour, 0, 0, 0, bot.Shanghai)
+	due = due.In(calendar.Shanghai)
+	return time.Date(due.Year(), due.Month(), due.Day()-days, dogReminderHour, 0, 0, 0, calendar.Shanghai)
 }
 
 // scheduleDogShots (re)sets the reminders of d's next rabies shot, 30, 7
@@ -660,7 +662,7 @@ func (a *App) personLocale(ctx context.Context, userKey string, st *store.Statio
 
 // daysBetween counts calendar days in Shanghai from now's day to day's.
 func daysBetween(now, day time.Time) int {
-	a, b := now.In(bot.Shanghai), day.In(bot.Shanghai)
+	a, b := now.In(calendar.Shanghai), day.In(calendar.Shanghai)
 	da := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
 	db := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
 	return int(db.Sub(da).Hours() / 24)
@@ -748,8 +750,8 @@ func (a *App) shotState(ctx context.Context, d *store.Dog) string {
 }
 
 func (a *App) dogsDue(ctx context.Context, st *store.Station) (string, error) {
-	now := a.now().In(bot.Shanghai)
-	until := time.Date(now.Year(), now.Month(), now.Day()+dogDueDays, 23, 59, 59, 0, bot.Shanghai)
+	now := a.now().In(calendar.Shanghai)
+	until := time.Date(now.Year(), now.Month(), now.Day()+dogDueDays, 23, 59, 59, 0, calendar.Shanghai)
 	due, err := a.store.DogsDue(ctx, st.ID, until)
 	if err != nil {
 		return "", err
@@ -830,7 +832,7 @@ func (a *App) dogNudge(ctx context.Context, r bot.Responder, args string) error 
 	}
 	month, day := defaultNudgeMonth, defaultNudgeDay
 	if rest != "" {
-		d, more, err := bot.ParseDate(strings.TrimPrefix(rest, "每年"), a.now())
+		d, more, err := calendar.ParseDate(strings.TrimPrefix(rest, "每年"), a.now())
 		if err != nil {
 			return whenError(ctx, err, usage)
 		}
@@ -853,9 +855,9 @@ func (a *App) dogNudge(ctx context.Context, r bot.Responder, args string) error 
 func (a *App) nudgeArgs(ctx context.Context, spec string) i18n.Args {
 	var month, day int
 	fmt.Sscanf(spec, "0 %d %d %d *", new(int), &day, &month)
-	args := i18n.Args{"Day": formatMonthDay(ctx, time.Date(2000, time.Month(month), day, 0, 0, 0, 0, bot.Shanghai)),
+	args := i18n.Args{"Day": formatMonthDay(ctx, time.Date(2000, time.Month(month), day, 0, 0, 0, 0, calendar.Shanghai)),
 		"Hour": dogReminderHour}
-	if next, err := bot.NextFire(spec, a.now()); err == nil {
+	if next, err := calendar.NextFire(spec, a.now()); err == nil {
 		args["Next"] = formatDay(ctx, next)
 	}
 	return args

@@ -9,31 +9,33 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
 
-var dogNow = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+var dogNow = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 
 func TestParseDogForm(t *testing.T) {
-	shot := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, bot.Shanghai) }
+	shot := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, calendar.Shanghai) }
 	tests := []struct {
 		in   string
 		want dogForm // zero Name: refused, with why
 		why  string
 	}{
 		{"旺财 泰迪 3幢2单元301 疫苗 2025-12-10 绝育 否",
-			dogForm{Name: "旺财", Breed: "泰迪", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedNo}, ""},
+			dogForm{Name: "旺财", Breed: "泰迪", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedNo}, ""},
 		{"豆豆 柯基 5-1-502 疫苗:2025年12月10日,已绝育",
-			dogForm{Name: "豆豆", Breed: "柯基", Room: bot.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
+			dogForm{Name: "豆豆", Breed: "柯基", Room: numerals.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
 		{"豆豆　柯基　５－１－５０２　未绝育　疫苗　昨天",
-			dogForm{Name: "豆豆", Breed: "柯基", Room: bot.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2026, 11, 24), Sterilised: store.SterilisedNo}, ""},
-		{"小白 8幢101", dogForm{Name: "小白", Room: bot.Room{Building: "8", Number: "101"}}, ""},
-		{"小白 8幢 1单元 101 绝育:是", dogForm{Name: "小白", Room: bot.Room{Building: "8", Unit: "1", Number: "101"}, Sterilised: store.SterilisedYes}, ""},
+			dogForm{Name: "豆豆", Breed: "柯基", Room: numerals.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2026, 11, 24), Sterilised: store.SterilisedNo}, ""},
+		{"小白 8幢101", dogForm{Name: "小白", Room: numerals.Room{Building: "8", Number: "101"}}, ""},
+		{"小白 8幢 1单元 101 绝育:是", dogForm{Name: "小白", Room: numerals.Room{Building: "8", Unit: "1", Number: "101"}, Sterilised: store.SterilisedYes}, ""},
 		{"Lucky poodle 3-2-301 shot 2026-01-05 sterilised yes",
-			dogForm{Name: "Lucky", Breed: "poodle", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 1, 5), Sterilised: store.SterilisedYes}, ""},
-		{"旺财 泰迪 3-2-301 疫苗 今天", dogForm{Name: "旺财", Breed: "泰迪", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 11, 25)}, ""},
+			dogForm{Name: "Lucky", Breed: "poodle", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 1, 5), Sterilised: store.SterilisedYes}, ""},
+		{"旺财 泰迪 3-2-301 疫苗 今天", dogForm{Name: "旺财", Breed: "泰迪", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 11, 25)}, ""},
 		{"", dogForm{}, "dog_needs_fields"},
 		{"旺财", dogForm{Name: "旺财"}, ""},
 		{"旺财 泰迪", dogForm{Name: "旺财", Breed: "泰迪"}, ""},
@@ -41,8 +43,8 @@ func TestParseDogForm(t *testing.T) {
 		{"旺财 柯基 疫苗 2025-12-10", dogForm{Name: "旺财", Breed: "柯基", Shot: shot(2025, 12, 10)}, ""},
 		{"旺财 柯基 已绝育 疫苗 2025-12-10", dogForm{Name: "旺财", Breed: "柯基", Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
 		{"旺财 疫苗 2025-12-10", dogForm{Name: "旺财", Shot: shot(2025, 12, 10)}, ""},
-		{"旺财 柯基 八十六幢二单元三零一室", dogForm{Name: "旺财", Breed: "柯基", Room: bot.Room{Building: "86", Unit: "2", Number: "301"}}, ""},
-		{"旺财 柯基 3号楼2单元301 绝育 是", dogForm{Name: "旺财", Breed: "柯基", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Sterilised: store.SterilisedYes}, ""},
+		{"旺财 柯基 八十六幢二单元三零一室", dogForm{Name: "旺财", Breed: "柯基", Room: numerals.Room{Building: "86", Unit: "2", Number: "301"}}, ""},
+		{"旺财 柯基 3号楼2单元301 绝育 是", dogForm{Name: "旺财", Breed: "柯基", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Sterilised: store.SterilisedYes}, ""},
 		{"旺财 泰迪 三楼", dogForm{}, "bad_room"},
 		{"旺财 泰迪 3幢二单元 疫苗 2025-12-10", dogForm{}, "bad_room"},
 		{"旺财 泰迪 3-2-301 疫苗 2026-11-26", dogForm{}, "dog_shot_future"},
@@ -86,10 +88,10 @@ func FuzzParseDogForm(f *testing.F) {
 		if got.Name == "" || utf8.RuneCountInString(got.Name) > maxDogNameRunes || utf8.RuneCountInString(got.Breed) > maxDogNameRunes {
 			t.Fatalf("parseDogForm(%q) = %+v: bad name or breed", s, got)
 		}
-		if got.Room == (bot.Room{}) {
+		if got.Room == (numerals.Room{}) {
 			return // no room: addDog uses the owner's household
 		}
-		if _, err := bot.ParseRoom(got.Room.Key()); err != nil {
+		if _, err := numerals.ParseRoom(got.Room.Key()); err != nil {
 			t.Fatalf("parseDogForm(%q) room %+v does not read back: %v", s, got.Room, err)
 		}
 		if got.Shot.After(dogNow) {
@@ -259,9 +261,9 @@ func TestDogCatalogueKeys(t *testing.T) {
 
 func TestLendChaseTime(t *testing.T) {
 	tests := []struct{ since, want time.Time }{
-		{time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai), time.Date(2026, 12, 2, 10, 0, 0, 0, bot.Shanghai)},
-		{time.Date(2026, 11, 25, 10, 0, 0, 0, bot.Shanghai), time.Date(2026, 12, 2, 10, 0, 0, 0, bot.Shanghai)},
-		{time.Date(2026, 11, 25, 19, 30, 0, 0, bot.Shanghai), time.Date(2026, 12, 3, 10, 0, 0, 0, bot.Shanghai)},
+		{time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai), time.Date(2026, 12, 2, 10, 0, 0, 0, calendar.Shanghai)},
+		{time.Date(2026, 11, 25, 10, 0, 0, 0, calendar.Shanghai), time.Date(2026, 12, 2, 10, 0, 0, 0, calendar.Shanghai)},
+		{time.Date(2026, 11, 25, 19, 30, 0, 0, calendar.Shanghai), time.Date(2026, 12, 3, 10, 0, 0, 0, calendar.Shanghai)},
 	}
 	for _, tt := range tests {
 		if got := lendChaseTime(tt.since); !got.Equal(tt.want) {
@@ -271,7 +273,7 @@ func TestLendChaseTime(t *testing.T) {
 }
 
 func TestDaysBetween(t *testing.T) {
-	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, bot.Shanghai) }
+	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, calendar.Shanghai) }
 	for _, tt := range []struct {
 		a, b time.Time
 		want int

@@ -11,7 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -167,7 +169,7 @@ func parseFundForm(args string, now time.Time) (fundForm, error) {
 	}
 	if d, ok := parts["deadline"]; ok {
 		text := strings.Join(d, " ")
-		day, rest, err := bot.ParseFutureDate(text, now)
+		day, rest, err := calendar.ParseFutureDate(text, now)
 		if err != nil {
 			return form, &dateArgError{err}
 		}
@@ -192,7 +194,7 @@ func parseFundBuildings(usage, text string) ([]string, error) {
 	}
 	var out []string
 	for _, w := range words {
-		b, err := bot.ParseBuilding(w)
+		b, err := numerals.ParseBuilding(w)
 		if err != nil {
 			return nil, badForm(usage, "bad_building", i18n.Args{"Text": clip(w)})
 		}
@@ -222,13 +224,13 @@ func compareFundBuildings(a, b string) int {
 // parseFundAmount parses a sum of money a person typed, or returns the reply
 // that says what was wrong with it.
 func parseFundAmount(usage, text string) (int64, error) {
-	fen, err := bot.ParseAmount(text)
+	fen, err := numerals.ParseAmount(text)
 	switch {
 	case err == nil:
 		return fen, nil
-	case errors.Is(err, bot.ErrAmountNotPositive):
+	case errors.Is(err, numerals.ErrAmountNotPositive):
 		return 0, badForm(usage, "fund_amount_not_positive", i18n.Args{"Text": clip(text)})
-	case errors.Is(err, bot.ErrAmountTooLarge):
+	case errors.Is(err, numerals.ErrAmountTooLarge):
 		return 0, badForm(usage, "fund_amount_too_large", i18n.Args{"Text": clip(text)})
 	}
 	return 0, badForm(usage, "fund_amount_bad", i18n.Args{"Text": clip(text)})
@@ -267,7 +269,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	notice := a.fundArgs(ctx, f)
 	notice["Example"] = pledgeExample(ctx, f, len(open))
-	example := bot.Room{Building: "3", Unit: "2", Number: "301"}
+	example := numerals.Room{Building: "3", Unit: "2", Number: "301"}
 	if len(f.Buildings) > 0 {
 		example.Building = f.Buildings[0]
 	}
@@ -314,7 +316,7 @@ func weekdayName(ctx context.Context, t time.Time) string {
 	if !ok {
 		days = weekdays[bot.DefaultLocale]
 	}
-	return days[t.In(bot.Shanghai).Weekday()]
+	return days[t.In(calendar.Shanghai).Weekday()]
 }
 
 // buildingNames writes buildings as residents read them: 3幢、5幢.
@@ -334,14 +336,14 @@ func fundChaseJobID(st, n int64, which string) string {
 // opened starting a week later, and the one three days before the deadline
 // when that is still ahead.
 func (a *App) scheduleFundChase(ctx context.Context, f *store.Fund) error {
-	c := f.Created.In(bot.Shanghai)
-	first := time.Date(c.Year(), c.Month(), c.Day()+7, fundChaseHour, 0, 0, 0, bot.Shanghai)
+	c := f.Created.In(calendar.Shanghai)
+	first := time.Date(c.Year(), c.Month(), c.Day()+7, fundChaseHour, 0, 0, 0, calendar.Shanghai)
 	weekly := fundChaseJobID(f.Station, f.N, "weekly")
 	rems := []scheduler.Reminder{{ID: weekly, At: first, Spec: fmt.Sprintf("0 %d * * %d", fundChaseHour, int(c.Weekday())),
 		StaleAfter: 24 * time.Hour, Job: jobFundChase, Payload: weekly}}
 	if !f.Deadline.IsZero() {
-		d := f.Deadline.In(bot.Shanghai)
-		at := time.Date(d.Year(), d.Month(), d.Day()-fundChaseDaysAhead, fundChaseHour, 0, 0, 0, bot.Shanghai)
+		d := f.Deadline.In(calendar.Shanghai)
+		at := time.Date(d.Year(), d.Month(), d.Day()-fundChaseDaysAhead, fundChaseHour, 0, 0, 0, calendar.Shanghai)
 		if at.After(a.now()) {
 			id := fundChaseJobID(f.Station, f.N, "deadline")
 			rems = append(rems, scheduler.Reminder{ID: id, At: at, StaleAfter: 48 * time.Hour, Job: jobFundChase, Payload: id})
@@ -392,7 +394,7 @@ func fundList(ctx context.Context, list []*store.Fund) string {
 }
 
 // fundError words the store's refusals of a change to a campaign.
-func fundError(ctx context.Context, err error, f *store.Fund, room bot.Room) error {
+func fundError(ctx context.Context, err error, f *store.Fund, room numerals.Room) error {
 	switch {
 	case errors.Is(err, store.ErrFundClosed):
 		return say("fund_closed", i18n.Args{"N": f.N, "Title": f.Title})
@@ -407,7 +409,7 @@ func fundError(ctx context.Context, err error, f *store.Fund, room bot.Room) err
 type moneyArgs struct {
 	N      int64
 	Amount int64
-	Room   *bot.Room
+	Room   *numerals.Room
 }
 
 // parseMoneyArgs reads a campaign number, an amount and a room in any order
@@ -425,14 +427,14 @@ func parseMoneyArgs(args string, nFirst bool, usage string) (moneyArgs, error) {
 	rest := fields
 	// The room at the end (it may have spaces: 3幢 2单元 301) or at the start.
 	for i := range fields {
-		room, after, err := bot.CutRoom(strings.Join(fields[i:], " "))
+		room, after, err := numerals.CutRoom(strings.Join(fields[i:], " "))
 		if err == nil && after == "" {
 			out.Room, rest = &room, fields[:i]
 			break
 		}
 	}
 	if out.Room == nil {
-		if room, after, err := bot.CutRoom(args); err == nil && after != "" {
+		if room, after, err := numerals.CutRoom(args); err == nil && after != "" {
 			out.Room, rest = &room, strings.Fields(after)
 		}
 	}
@@ -597,12 +599,12 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 // pledgeRoom decides whose household a pledge is for: the one named, if the
 // sender may pledge for it, or else the sender's own. bindFirst is set when
 // a resident with no household names one: it becomes theirs.
-func pledgeRoom(ctx context.Context, me *store.Member, named *bot.Room) (room bot.Room, bindFirst bool, err error) {
+func pledgeRoom(ctx context.Context, me *store.Member, named *numerals.Room) (room numerals.Room, bindFirst bool, err error) {
 	if named == nil {
 		if me.Room == "" {
 			return room, false, badForm("usage_pledge", "fund_pledge_needs_room")
 		}
-		room, err = bot.ParseRoom(me.Room)
+		room, err = numerals.ParseRoom(me.Room)
 		return room, false, err
 	}
 	room = *named
@@ -612,7 +614,7 @@ func pledgeRoom(ctx context.Context, me *store.Member, named *bot.Room) (room bo
 	case me.Room == "":
 		return room, true, nil
 	}
-	own, _ := bot.ParseRoom(me.Room)
+	own, _ := numerals.ParseRoom(me.Room)
 	return room, false, sayPrivately("fund_pledge_not_yours", i18n.Args{"Room": roomName(ctx, room), "Own": roomName(ctx, own)})
 }
 
@@ -827,7 +829,7 @@ func parseUnpaidArgs(args string) (unpaidArgs, error) {
 			out.N = n
 			return out, nil
 		}
-		b, err := bot.ParseBuilding(fields[0])
+		b, err := numerals.ParseBuilding(fields[0])
 		if err != nil {
 			return out, badForm(usage, "fund_bad_unpaid_word", i18n.Args{"Text": clip(fields[0])})
 		}
@@ -838,7 +840,7 @@ func parseUnpaidArgs(args string) (unpaidArgs, error) {
 		if err != nil {
 			return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(fields[0])})
 		}
-		b, err := bot.ParseBuilding(fields[1])
+		b, err := numerals.ParseBuilding(fields[1])
 		if err != nil {
 			return out, badForm(usage, "bad_building", i18n.Args{"Text": clip(fields[1])})
 		}
@@ -929,7 +931,7 @@ func (a *App) unpaidLists(ctx context.Context, f *store.Fund, buildings []string
 	for _, c := range cs {
 		byRoom[c.Room.Key()] = c
 	}
-	label := func(room bot.Room) string {
+	label := func(room numerals.Room) string {
 		if n := names[room.Key()]; n != "" {
 			return tr(ctx, "room_with_names", i18n.Args{"Room": roomName(ctx, room), "Names": n})
 		}
@@ -1046,7 +1048,7 @@ func parseSpendArgs(args string) (spendArgs, error) {
 	if n, err := parseKindRef(fields[0], fundRef); err == nil && len(fields) >= 2 {
 		// "1 8000 安全门" names the campaign; "8000 安全门" and "8000 元 安全门"
 		// do not.
-		if _, aerr := bot.ParseAmount(fields[1]); isMarkedFundRef(fields[0]) || !errors.Is(aerr, bot.ErrAmountMalformed) {
+		if _, aerr := numerals.ParseAmount(fields[1]); isMarkedFundRef(fields[0]) || !errors.Is(aerr, numerals.ErrAmountMalformed) {
 			out.N, start = n, 1
 		}
 	}
@@ -1088,7 +1090,7 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	}
 	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(m.Raw(args.Text)), m.Sender, a.now())
 	if err != nil {
-		return fundError(ctx, err, f, bot.Room{})
+		return fundError(ctx, err, f, numerals.Room{})
 	}
 	reply := a.fundArgs(ctx, f)
 	reply["Amount"], reply["Text"] = fundMoney(ctx, args.Amount), args.Text
@@ -1224,7 +1226,7 @@ func ledgerHouseholdLines(ctx context.Context, f *store.Fund, cs []store.Contrib
 	}
 	switch {
 	case len(lines) == 0:
-		if room, err := bot.ParseRoom(me.Room); err == nil && f.Covers(room.Building) {
+		if room, err := numerals.ParseRoom(me.Room); err == nil && f.Covers(room.Building) {
 			return tr(ctx, "fund_ledger_own_none", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room)})
 		}
 		return ""
@@ -1297,7 +1299,7 @@ func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	}
 	f, err = a.store.CloseFund(ctx, st.ID, f.N, m.Sender, a.now())
 	if err != nil {
-		return fundError(ctx, err, f, bot.Room{})
+		return fundError(ctx, err, f, numerals.Room{})
 	}
 	if err := a.sched.CancelAll(ctx, fundChaseJobID(st.ID, f.N, "weekly"), fundChaseJobID(st.ID, f.N, "deadline")); err != nil {
 		a.log.Warn("chasing reminders not cancelled", "campaign", f.N, "err", err)

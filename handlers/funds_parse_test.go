@@ -9,10 +9,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // parseNow is the clock the parser tests read dates against: a Wednesday.
-var parseNow = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+var parseNow = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 
 // replyKey returns the catalogue key of the sentence an error replies with,
 // "date" for a date the caller words, or "" for no error.
@@ -104,14 +106,14 @@ func FuzzParseMoneyArgs(f *testing.F) {
 			}
 			return
 		}
-		if got.Amount <= 0 || got.Amount > bot.MaxAmountFen {
+		if got.Amount <= 0 || got.Amount > numerals.MaxAmountFen {
 			t.Fatalf("parseMoneyArgs(%q) amount %d out of range", s, got.Amount)
 		}
 		if got.N < 0 || got.N > 999_999 {
 			t.Fatalf("parseMoneyArgs(%q) campaign %d out of range", s, got.N)
 		}
 		if got.Room != nil {
-			if again, err := bot.ParseRoom(got.Room.Key()); err != nil || again != *got.Room {
+			if again, err := numerals.ParseRoom(got.Room.Key()); err != nil || again != *got.Room {
 				t.Fatalf("parseMoneyArgs(%q) room %+v does not round-trip: %+v, %v", s, *got.Room, again, err)
 			}
 		}
@@ -119,7 +121,7 @@ func FuzzParseMoneyArgs(f *testing.F) {
 }
 
 func TestParseFundForm(t *testing.T) {
-	dec20 := time.Date(2026, 12, 20, 0, 0, 0, 0, bot.Shanghai)
+	dec20 := time.Date(2026, 12, 20, 0, 0, 0, 0, calendar.Shanghai)
 	tests := []struct {
 		in   string
 		want fundForm
@@ -174,14 +176,14 @@ func FuzzParseFundForm(f *testing.F) {
 		if got.Title == "" || utf8.RuneCountInString(got.Title) > maxFundTitleRunes {
 			t.Fatalf("parseFundForm(%q) title %q", s, got.Title)
 		}
-		if got.Goal <= 0 || got.Goal > bot.MaxAmountFen || got.Per < 0 || got.Per > bot.MaxAmountFen {
+		if got.Goal <= 0 || got.Goal > numerals.MaxAmountFen || got.Per < 0 || got.Per > numerals.MaxAmountFen {
 			t.Fatalf("parseFundForm(%q) amounts %d, %d", s, got.Goal, got.Per)
 		}
 		if !got.Deadline.IsZero() && got.Deadline.Before(parseNow.Add(-24*time.Hour)) {
 			t.Fatalf("parseFundForm(%q) deadline %v is in the past", s, got.Deadline)
 		}
 		for _, b := range got.Buildings {
-			if _, err := bot.ParseBuilding(b); err != nil {
+			if _, err := numerals.ParseBuilding(b); err != nil {
 				t.Fatalf("parseFundForm(%q) building %q", s, b)
 			}
 		}
@@ -189,7 +191,7 @@ func FuzzParseFundForm(f *testing.F) {
 }
 
 func TestParsePollForm(t *testing.T) {
-	tomorrow8pm := time.Date(2026, 11, 26, 20, 0, 0, 0, bot.Shanghai)
+	tomorrow8pm := time.Date(2026, 11, 26, 20, 0, 0, 0, calendar.Shanghai)
 	tests := []struct {
 		in           string
 		question     string
@@ -345,7 +347,7 @@ func FuzzParseSpendArgs(f *testing.F) {
 			}
 			return
 		}
-		if got.Amount <= 0 || got.Amount > bot.MaxAmountFen || got.Text == "" || got.N < 0 {
+		if got.Amount <= 0 || got.Amount > numerals.MaxAmountFen || got.Text == "" || got.N < 0 {
 			t.Fatalf("parseSpendArgs(%q) = %+v", s, got)
 		}
 	})
@@ -391,7 +393,7 @@ func FuzzParseUnpaidArgs(f *testing.F) {
 			return
 		}
 		if got.Building != "" {
-			if b, err := bot.ParseBuilding(got.Building); err != nil || b != got.Building {
+			if b, err := numerals.ParseBuilding(got.Building); err != nil || b != got.Building {
 				t.Fatalf("parseUnpaidArgs(%q) building %q", s, got.Building)
 			}
 		}

@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -229,8 +231,8 @@ func parsePageWord(w string) (n int64, isPage bool) {
 	if w == "" {
 		return 0, false
 	}
-	n, err := bot.ParseChineseInt(w)
-	if errors.Is(err, bot.ErrNumberTooLarge) {
+	n, err := numerals.ParseChineseInt(w)
+	if errors.Is(err, numerals.ErrNumberTooLarge) {
 		return math.MaxInt64, true
 	}
 	return n, err == nil
@@ -337,7 +339,7 @@ func (a *App) findIssue(ctx context.Context, st, n int64) (*store.Issue, error) 
 // parseRefArg reads the problem number at the start of args and returns the
 // rest; usage is the form shown when it is missing or malformed.
 func parseRefArg(args, usage string) (int64, string, error) {
-	return cutNumber(args, usage, bot.ParseRef)
+	return cutNumber(args, usage, numerals.ParseRef)
 }
 
 // metoo serves /metoo N: counts support instead of a duplicate report.
@@ -582,7 +584,7 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
 		"Station": st.Name, "Ref": ref, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is, 0),
 		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": quoteIfAny(note), "Who": m.Sender.Name,
-		"Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
+		"Since": is.Created.In(calendar.Shanghai).Format("2006-01-02"),
 	})})
 	a.tellReporter(ctx, is, m.Sender, tr(ctx, "reporter_escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))
 	return r.Reply(ctx, tr(ctx, "escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))

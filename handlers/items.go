@@ -11,7 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -161,7 +163,7 @@ func cutCount(w string) (int64, string, bool) {
 	if end == 0 {
 		return 0, w, false
 	}
-	n, err := bot.ParseChineseInt(string(rs[:end]))
+	n, err := numerals.ParseChineseInt(string(rs[:end]))
 	if err != nil {
 		return 0, w, false
 	}
@@ -391,8 +393,8 @@ func lendChaseJobID(st int64, item, userKey string) string {
 // lendChaseTime is when a loan since since is chased: the first
 // lendChaseHour o'clock once it has been out lendChaseAfter.
 func lendChaseTime(since time.Time) time.Time {
-	t := since.Add(lendChaseAfter).In(bot.Shanghai)
-	at := time.Date(t.Year(), t.Month(), t.Day(), lendChaseHour, 0, 0, 0, bot.Shanghai)
+	t := since.Add(lendChaseAfter).In(calendar.Shanghai)
+	at := time.Date(t.Year(), t.Month(), t.Day(), lendChaseHour, 0, 0, 0, calendar.Shanghai)
 	if at.Before(t) {
 		at = at.AddDate(0, 0, 1)
 	}

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
@@ -91,7 +92,7 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 	n := store.Notice{By: m.Sender.Key(), ByName: m.Sender.Name}
 	var text string
 	if recurring {
-		n.Spec, text, err = bot.ParseRecurrence(args)
+		n.Spec, text, err = calendar.ParseRecurrence(args)
 		if err != nil {
 			return whenError(ctx, err, "usage_notice_every")
 		}
@@ -99,7 +100,7 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 			return err
 		}
 	} else {
-		n.At, text, err = bot.ParseWhen(args, a.now())
+		n.At, text, err = calendar.ParseWhen(args, a.now())
 		if err != nil {
 			return whenError(ctx, err, "usage_notice_at")
 		}
@@ -147,7 +148,7 @@ func (a *App) describeNotice(ctx context.Context, n *store.Notice) string {
 	if !n.Recurring() {
 		return formatWhen(ctx, n.At)
 	}
-	next, err := bot.NextFire(n.Spec, a.now())
+	next, err := calendar.NextFire(n.Spec, a.now())
 	if err != nil {
 		return describeSchedule(ctx, n.Spec)
 	}

@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -169,7 +171,7 @@ func parsePollForm(args string, now time.Time) (pollForm, error) {
 	}
 	if hasDeadline {
 		text := strings.Join(deadlineText, " ")
-		at, rest, err := bot.ParseWhen(text, now)
+		at, rest, err := calendar.ParseWhen(text, now)
 		if err != nil {
 			return form, &dateArgError{err}
 		}
@@ -321,7 +323,7 @@ func matchOption(options []string, word string) (int, bool) {
 			return i, true
 		}
 	}
-	if n, err := bot.ParseRef(strings.TrimSuffix(strings.TrimPrefix(w, "选项"), "个")); err == nil && n <= int64(len(options)) {
+	if n, err := numerals.ParseRef(strings.TrimSuffix(strings.TrimPrefix(w, "选项"), "个")); err == nil && n <= int64(len(options)) {
 		return int(n - 1), true
 	}
 	if len(w) == 1 && w[0] >= 'a' && int(w[0]-'a') < len(options) {

@@ -12,7 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -90,10 +92,10 @@ func (a *App) shift(ctx context.Context, r bot.Responder, m *bot.Message) error 
 		return a.removeShift(ctx, r, m, rest)
 	}
 	// 排班 垃圾分类督导队 每天 06:00-08:00 …: the 新增 left out.
-	if _, _, err := bot.ParseSlot(m.Args); err == nil {
+	if _, _, err := calendar.ParseSlot(m.Args); err == nil {
 		return a.addShift(ctx, r, m, m.Args)
 	}
-	if _, _, err := bot.ParseSlot(rest); err == nil {
+	if _, _, err := calendar.ParseSlot(rest); err == nil {
 		return a.addShift(ctx, r, m, m.Args)
 	}
 	return badForm("usage_shift", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
@@ -101,7 +103,7 @@ func (a *App) shift(ctx context.Context, r bot.Responder, m *bot.Message) error 
 
 // shiftForm is what /shift add says after the team.
 type shiftForm struct {
-	slot   bot.Slot
+	slot   calendar.Slot
 	place  string
 	places int
 }
@@ -117,14 +119,14 @@ var (
 )
 
 // parseShiftForm reads 每天 06:00-08:00 1号垃圾点 1人: the days and times
-// (bot.ParseSlot), then the place, with the number of places (N人, N名,
+// (calendar.ParseSlot), then the place, with the number of places (N人, N名,
 // N位, N people) anywhere after the times; one place when none is given.
 // An end before the start crosses midnight; a slot longer than 12 hours is
 // refused, since that is nearly always an end typed before the start.
 func parseShiftForm(text string) (shiftForm, error) {
-	slot, rest, err := bot.ParseSlot(text)
+	slot, rest, err := calendar.ParseSlot(text)
 	if err != nil {
-		if errors.Is(err, bot.ErrBadTime) {
+		if errors.Is(err, calendar.ErrBadTime) {
 			return shiftForm{}, errShiftClock
 		}
 		return shiftForm{}, errShiftWhen
@@ -183,7 +185,7 @@ func parsePlaces(w string) (n int, isCount, ok bool) {
 		if num == "" {
 			return 0, false, false
 		}
-		v, err := bot.ParseChineseInt(num)
+		v, err := numerals.ParseChineseInt(num)
 		if err != nil {
 			// "老人活动室" is a place; "-1人" and "1.5人" are bad counts.
 			return 0, strings.ContainsAny(num, "0123456789-+."), false
@@ -245,7 +247,7 @@ func (a *App) addShift(ctx context.Context, r bot.Responder, m *bot.Message, arg
 // shiftTeam reads the team a new slot belongs to; with one team in the
 // station it may be left out.
 func (a *App) shiftTeam(ctx context.Context, st *store.Station, args string) (*store.Team, string, error) {
-	if _, _, err := bot.ParseSlot(args); err == nil {
+	if _, _, err := calendar.ParseSlot(args); err == nil {
 		teams, err := a.store.Teams(ctx, st.ID)
 		switch {
 		case err != nil:
@@ -305,9 +307,9 @@ func (a *App) moveShift(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	slot, _, err := bot.ParseSlot(rest)
+	slot, _, err := calendar.ParseSlot(rest)
 	switch {
-	case errors.Is(err, bot.ErrBadTime):
+	case errors.Is(err, calendar.ErrBadTime):
 		return shiftFormError(errShiftClock, "usage_shift_move")
 	case err != nil:
 		return shiftFormError(errShiftWhen, "usage_shift_move")
@@ -550,8 +552,8 @@ func rotaLine(ctx context.Context, sh *store.Shift, ref store.OccurrenceRef, o *
 
 // shiftDayArg reads the date of an occurrence after /signup N or /cancel N.
 func (a *App) shiftDayArg(ctx context.Context, text, usage string) (time.Time, error) {
-	d, rest, err := bot.ParseFutureDate(text, a.now())
-	var amb *bot.AmbiguousTimeError
+	d, rest, err := calendar.ParseFutureDate(text, a.now())
+	var amb *calendar.AmbiguousTimeError
 	switch {
 	case errors.As(err, &amb):
 		choices := make([]string, len(amb.Choices))
@@ -560,10 +562,10 @@ func (a *App) shiftDayArg(ctx context.Context, text, usage string) (time.Time, e
 		}
 		return time.Time{}, badForm(usage, "shift_date_ambiguous", i18n.Args{"Input": amb.Input,
 			"Choices": strings.Join(choices, tr(ctx, "or_sep"))})
-	case errors.Is(err, bot.ErrPastTime):
+	case errors.Is(err, calendar.ErrPastTime):
 		return time.Time{}, badForm(usage, "shift_past_date")
-	case errors.Is(err, bot.ErrTooFar):
-		return time.Time{}, badForm(usage, "time_too_far", i18n.Args{"Years": bot.MaxYearsAhead})
+	case errors.Is(err, calendar.ErrTooFar):
+		return time.Time{}, badForm(usage, "time_too_far", i18n.Args{"Years": calendar.MaxYearsAhead})
 	case err != nil:
 		return time.Time{}, badForm(usage, "shift_bad_date")
 	case rest != "":
@@ -784,8 +786,8 @@ func (a *App) cancelSignup(ctx context.Context, r bot.Responder, m *bot.Message)
 // gapsDigestTime is when the lead is told about the gaps of the day start
 // falls on: 10:00 the day before.
 func gapsDigestTime(start time.Time) time.Time {
-	d := start.In(bot.Shanghai)
-	return time.Date(d.Year(), d.Month(), d.Day()-1, 10, 0, 0, 0, bot.Shanghai)
+	d := start.In(calendar.Shanghai)
+	return time.Date(d.Year(), d.Month(), d.Day()-1, 10, 0, 0, 0, calendar.Shanghai)
 }
 
 // checkin serves /checkin: the sender is on duty now (from half an hour
@@ -982,11 +984,11 @@ func (a *App) hours(ctx context.Context, r bot.Responder, m *bot.Message) error 
 func shiftEveID(st int64, day string) string { return jobPayload("shift", st, "eve", day) }
 
 func shiftHourID(st int64, start time.Time) string {
-	return jobPayload("shift", st, "hour", start.In(bot.Shanghai).Format(instantLayout))
+	return jobPayload("shift", st, "hour", start.In(calendar.Shanghai).Format(instantLayout))
 }
 
 func shiftEndID(st int64, end time.Time) string {
-	return jobPayload("shift", st, "end", end.In(bot.Shanghai).Format(instantLayout))
+	return jobPayload("shift", st, "end", end.In(calendar.Shanghai).Format(instantLayout))
 }
 
 func shiftGapsID(st int64) string { return jobPayload("shift", st, "gaps") }
@@ -1080,7 +1082,7 @@ func (a *App) syncShiftDay(ctx context.Context, st int64, day string, stale []st
 			maybeDrop[hour], maybeDrop[fin] = true, true
 			continue
 		}
-		add(shiftEveID(st, day), time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, bot.Shanghai),
+		add(shiftEveID(st, day), time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai),
 			4*time.Hour, jobShiftEve)
 		add(hour, start.Add(-shiftLeadTime), shiftLeadTime, jobShiftHour)
 		add(fin, end.Add(closeDelay), 0, jobShiftEnd)
@@ -1253,7 +1255,7 @@ func (a *App) fireShiftHour(ctx context.Context, rem scheduler.Reminder) error {
 	if err != nil {
 		return err
 	}
-	start, err := time.ParseInLocation(instantLayout, arg, bot.Shanghai)
+	start, err := time.ParseInLocation(instantLayout, arg, calendar.Shanghai)
 	if err != nil {
 		return fmt.Errorf("shift job %q: %w", rem.Payload, err)
 	}
@@ -1287,7 +1289,7 @@ func (a *App) fireShiftEnd(ctx context.Context, rem scheduler.Reminder) error {
 	if err != nil {
 		return err
 	}
-	end, err := time.ParseInLocation(instantLayout, arg, bot.Shanghai)
+	end, err := time.ParseInLocation(instantLayout, arg, calendar.Shanghai)
 	if err != nil {
 		return fmt.Errorf("shift job %q: %w", rem.Payload, err)
 	}
@@ -1365,8 +1367,8 @@ func (a *App) fireShiftGaps(ctx context.Context, rem scheduler.Reminder) error {
 
 // shiftMidnight is the start of t's day in Shanghai.
 func shiftMidnight(t time.Time) time.Time {
-	t = t.In(bot.Shanghai)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, bot.Shanghai)
+	t = t.In(calendar.Shanghai)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, calendar.Shanghai)
 }
 
 // typedDate is a date as a person types it after a command: 11月26日, or
@@ -1378,7 +1380,7 @@ func typedDate(ctx context.Context, t time.Time) string {
 // shiftTimeRange is 06:00-08:00, with the end marked as the next day when
 // the shift crosses midnight.
 func shiftTimeRange(ctx context.Context, start time.Time, dur time.Duration) string {
-	start = start.In(bot.Shanghai)
+	start = start.In(calendar.Shanghai)
 	end := start.Add(dur)
 	from, to := start.Format("15:04"), end.Format("15:04")
 	if shiftMidnight(end).After(shiftMidnight(start)) {
@@ -1399,8 +1401,8 @@ func shiftWhen(ctx context.Context, start time.Time, dur time.Duration) string {
 // at start: the evening before and the hour before, the hour before, or
 // none.
 func shiftRemind(ctx context.Context, start, now time.Time) string {
-	local := start.In(bot.Shanghai)
-	eve := time.Date(local.Year(), local.Month(), local.Day()-1, shiftEveningHour, 0, 0, 0, bot.Shanghai)
+	local := start.In(calendar.Shanghai)
+	eve := time.Date(local.Year(), local.Month(), local.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai)
 	switch {
 	case eve.After(now):
 		return tr(ctx, "shift_remind_both")
@@ -1432,7 +1434,7 @@ func countOf(ctx context.Context, key string, n int) string {
 }
 
 func shiftMonthName(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
+	t = t.In(calendar.Shanghai)
 	return tr(ctx, "shift_month", i18n.Args{"M": int(t.Month()), "Name": t.Month().String()})
 }
 
@@ -1448,11 +1450,11 @@ func describeSlot(ctx context.Context, sh *store.Shift) string {
 	if err1 != nil || err2 != nil {
 		return describeSchedule(ctx, sh.Spec)
 	}
-	start := time.Date(2026, 1, 1, hour, minute, 0, 0, bot.Shanghai)
+	start := time.Date(2026, 1, 1, hour, minute, 0, 0, calendar.Shanghai)
 	return describeDays(ctx, f[2], f[3], f[4]) + " " + shiftTimeRange(ctx, start, sh.Duration) + skippedMonths(ctx, f)
 }
 
-// describeDays reads back the days of a spec bot.ParseSlot made.
+// describeDays reads back the days of a spec calendar.ParseSlot made.
 func describeDays(ctx context.Context, dom, month, dow string) string {
 	sep := tr(ctx, "list_sep")
 	switch {

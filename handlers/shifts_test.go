@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -116,14 +117,14 @@ func TestShiftMinutesAndDays(t *testing.T) {
 			t.Errorf("en %d: %q", tt.min, got)
 		}
 	}
-	thu := time.Date(2026, 11, 26, 6, 0, 0, 0, bot.Shanghai)
+	thu := time.Date(2026, 11, 26, 6, 0, 0, 0, calendar.Shanghai)
 	if got := shiftWhen(zh, thu, 2*time.Hour); got != "11月26日（周四）06:00-08:00" {
 		t.Errorf("zh when = %q", got)
 	}
 	if got := shiftWhen(en, thu, 2*time.Hour); got != "Thu 26 Nov 06:00-08:00" {
 		t.Errorf("en when = %q", got)
 	}
-	if got := gapsDigestTime(thu); !got.Equal(time.Date(2026, 11, 25, 10, 0, 0, 0, bot.Shanghai)) {
+	if got := gapsDigestTime(thu); !got.Equal(time.Date(2026, 11, 25, 10, 0, 0, 0, calendar.Shanghai)) {
 		t.Errorf("gapsDigestTime = %v", got)
 	}
 	if got, want := countOf(en, "shift_n_shifts", 1), "1 shift"; got != want {
@@ -136,15 +137,15 @@ func TestShiftMinutesAndDays(t *testing.T) {
 
 func TestShiftRemind(t *testing.T) {
 	zh := bot.WithLocale(context.Background(), "zh-CN")
-	start := time.Date(2026, 11, 26, 18, 0, 0, 0, bot.Shanghai)
+	start := time.Date(2026, 11, 26, 18, 0, 0, 0, calendar.Shanghai)
 	for _, tt := range []struct {
 		now  time.Time
 		want string
 	}{
-		{time.Date(2026, 11, 25, 19, 59, 0, 0, bot.Shanghai), "shift_remind_both"},
-		{time.Date(2026, 11, 25, 20, 0, 0, 0, bot.Shanghai), "shift_remind_hour"},
-		{time.Date(2026, 11, 26, 16, 59, 0, 0, bot.Shanghai), "shift_remind_hour"},
-		{time.Date(2026, 11, 26, 17, 0, 0, 0, bot.Shanghai), ""},
+		{time.Date(2026, 11, 25, 19, 59, 0, 0, calendar.Shanghai), "shift_remind_both"},
+		{time.Date(2026, 11, 25, 20, 0, 0, 0, calendar.Shanghai), "shift_remind_hour"},
+		{time.Date(2026, 11, 26, 16, 59, 0, 0, calendar.Shanghai), "shift_remind_hour"},
+		{time.Date(2026, 11, 26, 17, 0, 0, 0, calendar.Shanghai), ""},
 	} {
 		want := ""
 		if tt.want != "" {
@@ -234,7 +235,7 @@ func FuzzParseShiftForm(f *testing.F) {
 		if got.slot.Duration <= 0 || got.slot.Duration > store.MaxShiftDuration {
 			t.Fatalf("parseShiftForm(%q): duration %v", s, got.slot.Duration)
 		}
-		if _, err := bot.NextFire(got.slot.Spec, time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)); err != nil {
+		if _, err := calendar.NextFire(got.slot.Spec, time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)); err != nil {
 			t.Fatalf("parseShiftForm(%q): spec %q does not fire: %v", s, got.slot.Spec, err)
 		}
 		if got.place == "" || utf8.RuneCountInString(got.place) > maxNameRunes || !utf8.ValidString(got.place) {
@@ -245,7 +246,7 @@ func FuzzParseShiftForm(f *testing.F) {
 		}
 		// A slot fires at most once a day, as occurrences are named by day.
 		sh := &store.Shift{Spec: got.slot.Spec, Duration: got.slot.Duration}
-		first, ok := sh.Next(time.Date(2026, 11, 25, 0, 0, 0, 0, bot.Shanghai))
+		first, ok := sh.Next(time.Date(2026, 11, 25, 0, 0, 0, 0, calendar.Shanghai))
 		if !ok {
 			t.Fatalf("parseShiftForm(%q): no next occurrence", s)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -168,7 +169,7 @@ func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if args == "" {
 		return badForm("usage_bind", "bind_needs_room")
 	}
-	room, rest, err := bot.CutRoom(args)
+	room, rest, err := numerals.CutRoom(args)
 	if err != nil {
 		return badForm("usage_bind", "bad_room", i18n.Args{"Text": clip(args)})
 	}
@@ -200,7 +201,7 @@ func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 }
 
 // bindNow binds target to room and tells the asker, privately in a group.
-func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room) error {
+func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room numerals.Room) error {
 	err := a.store.BindRoom(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
 		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
@@ -245,7 +246,7 @@ func (a *App) role(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		if len(fields) < 2 {
 			return badForm("usage_role", "leader_needs_building")
 		}
-		if building, err = bot.ParseBuilding(fields[1]); err != nil {
+		if building, err = numerals.ParseBuilding(fields[1]); err != nil {
 			return badForm("usage_role", "bad_building", i18n.Args{"Text": clip(fields[1])})
 		}
 	}

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -124,8 +126,8 @@ func (a *App) allStationsFigures(ctx context.Context, r bot.Responder, arg strin
 
 // monthStart is midnight on the 1st of t's month in Shanghai.
 func monthStart(t time.Time) time.Time {
-	t = t.In(bot.Shanghai)
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, bot.Shanghai)
+	t = t.In(calendar.Shanghai)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Shanghai)
 }
 
 // parseMonth reads the month a person asks about: nothing (this month),
@@ -143,10 +145,10 @@ func parseMonth(s string, now time.Time) (time.Time, error) {
 	var y, mo int
 	if _, err := fmt.Sscanf(strings.NewReplacer("年", "-", "月", "", "/", "-").Replace(s), "%d-%d", &y, &mo); err == nil {
 		if mo >= 1 && mo <= 12 && y >= 2000 && y <= 2100 {
-			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, bot.Shanghai), nil
+			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, calendar.Shanghai), nil
 		}
-	} else if n, err := bot.ParseChineseInt(strings.TrimSuffix(s, "月")); err == nil && strings.HasSuffix(s, "月") && n >= 1 && n <= 12 {
-		m := time.Date(this.Year(), time.Month(n), 1, 0, 0, 0, 0, bot.Shanghai)
+	} else if n, err := numerals.ParseChineseInt(strings.TrimSuffix(s, "月")); err == nil && strings.HasSuffix(s, "月") && n >= 1 && n <= 12 {
+		m := time.Date(this.Year(), time.Month(n), 1, 0, 0, 0, 0, calendar.Shanghai)
 		if m.After(this) {
 			m = m.AddDate(-1, 0, 0)
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -51,7 +52,7 @@ func (a *App) clocked(job scheduler.JobFunc) scheduler.JobFunc {
 
 // thisYear reports whether t falls in the current year, in Shanghai.
 func thisYear(ctx context.Context, t time.Time) bool {
-	return t.In(bot.Shanghai).Year() == nowFrom(ctx).In(bot.Shanghai).Year()
+	return t.In(calendar.Shanghai).Year() == nowFrom(ctx).In(calendar.Shanghai).Year()
 }
 
 // formatDate shows a calendar day the way the reader's language writes it,
@@ -67,7 +68,7 @@ func formatDate(ctx context.Context, t time.Time) string {
 // formatLayout formats t in Shanghai with the time layout the catalogue
 // keeps under key for the reader's language ("1月2日", "2 Jan").
 func formatLayout(ctx context.Context, key string, t time.Time) string {
-	return t.In(bot.Shanghai).Format(tr(ctx, key))
+	return t.In(calendar.Shanghai).Format(tr(ctx, key))
 }
 
 // formatDateWeekday shows a day with its weekday, and its year as
@@ -79,19 +80,19 @@ func formatDateWeekday(ctx context.Context, t time.Time) string {
 // formatWhen shows a moment the way the reader's language writes it, with
 // the year as formatDate does: 12月2日（周三）19:00, or Wed 2 Dec 19:00.
 func formatWhen(ctx context.Context, t time.Time) string {
-	return tr(ctx, "date_time", i18n.Args{"Date": formatDateWeekday(ctx, t), "Time": t.In(bot.Shanghai).Format("15:04")})
+	return tr(ctx, "date_time", i18n.Args{"Date": formatDateWeekday(ctx, t), "Time": t.In(calendar.Shanghai).Format("15:04")})
 }
 
 // formatShortWhen shows a moment without its weekday, for text that is
 // quoted inside other text: 11月25日 09:00, or 25 Nov 09:00.
 func formatShortWhen(ctx context.Context, t time.Time) string {
-	return formatDate(ctx, t) + " " + t.In(bot.Shanghai).Format("15:04")
+	return formatDate(ctx, t) + " " + t.In(calendar.Shanghai).Format("15:04")
 }
 
 // formatStamp is a compact moment for a record's history: 11-25 09:00, or
 // 2025-12-30 09:00 when not in the current year.
 func formatStamp(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
+	t = t.In(calendar.Shanghai)
 	if thisYear(ctx, t) {
 		return t.Format("01-02 15:04")
 	}
@@ -102,7 +103,7 @@ func formatStamp(ctx context.Context, t time.Time) string {
 // was wrong, with the command's right form; an ambiguous time is answered
 // with the question of which one was meant.
 func whenError(ctx context.Context, err error, usage string) error {
-	var amb *bot.AmbiguousTimeError
+	var amb *calendar.AmbiguousTimeError
 	switch {
 	case errors.As(err, &amb):
 		choices := make([]string, len(amb.Choices))
@@ -110,20 +111,20 @@ func whenError(ctx context.Context, err error, usage string) error {
 			choices[i] = formatWhen(ctx, c)
 		}
 		return badForm(usage, "time_ambiguous", i18n.Args{"Input": amb.Input, "Choices": strings.Join(choices, tr(ctx, "or_sep"))})
-	case errors.Is(err, bot.ErrPastTime):
+	case errors.Is(err, calendar.ErrPastTime):
 		return badForm(usage, "time_past")
-	case errors.Is(err, bot.ErrTooFar):
-		return badForm(usage, "time_too_far", i18n.Args{"Years": bot.MaxYearsAhead})
-	case errors.Is(err, bot.ErrNoClock):
-		return badForm(usage, "time_needs_clock", i18n.Args{"Input": bot.OneLine(bot.TimeInput(err))})
-	case errors.Is(err, bot.ErrBadTime):
+	case errors.Is(err, calendar.ErrTooFar):
+		return badForm(usage, "time_too_far", i18n.Args{"Years": calendar.MaxYearsAhead})
+	case errors.Is(err, calendar.ErrNoClock):
+		return badForm(usage, "time_needs_clock", i18n.Args{"Input": bot.OneLine(calendar.TimeInput(err))})
+	case errors.Is(err, calendar.ErrBadTime):
 		return badForm(usage, "time_bad")
-	case errors.Is(err, bot.ErrTooFrequent):
+	case errors.Is(err, calendar.ErrTooFrequent):
 		return badForm(usage, "recurrence_too_frequent")
-	case errors.Is(err, bot.ErrBadRecurrence):
+	case errors.Is(err, calendar.ErrBadRecurrence):
 		return badForm(usage, "recurrence_bad")
 	}
-	if input := bot.OneLine(bot.TimeInput(err)); input != "" {
+	if input := bot.OneLine(calendar.TimeInput(err)); input != "" {
 		return badForm(usage, "time_unreadable", i18n.Args{"Input": input})
 	}
 	return badForm(usage, "time_missing")

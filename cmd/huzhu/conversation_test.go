@@ -16,6 +16,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/telegram/telegramtest"
@@ -79,7 +80,7 @@ var (
 const conversationGroup = "阳光小区群"
 
 // conversationStart is the fake clock's time for every platform's run.
-var conversationStart = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+var conversationStart = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 
 // conversationTimeout bounds one platform's run; each takes well under a
 // second.
