@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/telegram"
 )
 
 func ExampleNewPacer() {
@@ -22,7 +23,7 @@ func ExampleNewPacer() {
 		return nil
 	}
 	// Two messages a minute per group, as if Telegram's 20 were 2.
-	limits := bot.TelegramLimits
+	limits := telegram.Limits
 	limits.PerChat = 2
 	p := bot.NewPacer(platform, limits, clock, sleep)
 

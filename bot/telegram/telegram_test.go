@@ -252,7 +252,7 @@ func TestChatOrder(t *testing.T) {
 // newApp wires the real handler chain on a fresh miniredis store, sending
 // through the Dispatcher with tg registered behind a Pacer.
 func newApp(t *testing.T, tg *telegram.Telegram) (*store.Store, *bot.Bot) {
-	return newAppPaced(t, tg, bot.NewPacer(tg, bot.TelegramLimits, bot.SystemClock{}, nil))
+	return newAppPaced(t, tg, bot.NewPacer(tg, telegram.Limits, bot.SystemClock{}, nil))
 }
 
 // newAppPaced is newApp with the Pacer tg's messages go through.
@@ -529,7 +529,7 @@ func TestRetryAfter(t *testing.T) {
 	begin := clock.Now()
 	sleep := func(_ context.Context, d time.Duration) error { clock.Advance(d); return nil }
 	f.Fail(-300, tooMany)
-	if err := bot.NewPacer(tg, bot.TelegramLimits, clock, sleep).Send(context.Background(), out); err != nil {
+	if err := bot.NewPacer(tg, telegram.Limits, clock, sleep).Send(context.Background(), out); err != nil {
 		t.Fatalf("paced Send = %v", err)
 	}
 	if waited := clock.Now().Sub(begin); waited < 7*time.Second {

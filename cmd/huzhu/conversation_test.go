@@ -472,7 +472,7 @@ func playWeChat(t *testing.T) []convReply {
 	clock := bot.NewFakeClock(conversationStart)
 	// configuredPlatforms cannot be given the fake's Transport, so the
 	// platform is built here with the options it passes, plus the
-	// Transport and the fake clock (WeChatLimits as there, waits skipped).
+	// Transport and the fake clock (wechat.Limits as there, waits skipped).
 	p := wechat.New(wechat.Options{
 		Store:   st,
 		Account: cfg.WeChat.Account,
@@ -488,7 +488,7 @@ func playWeChat(t *testing.T) []convReply {
 		AlertChat: cfg.AlertChat,
 		Log:       log.With("component", "wechat"),
 		Clock:     clock,
-		Limits:    bot.WeChatLimits,
+		Limits:    wechat.Limits,
 		Sleep:     convSkipWait,
 		Transport: wx.Transport(),
 	})
