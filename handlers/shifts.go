@@ -20,20 +20,7 @@ import (
 // sign up for occurrences: 报名 1 takes the next one, 报名 1 周五 Friday's.
 // When the places are taken the volunteer goes on the occurrence's
 // waitlist; a cancellation hands the place to the first waiting, who is
-// told at once.
-//
-// Reminders are one-off scheduler reminders per station and moment, kept
-// in step with who holds places (syncShiftReminders, after every sign-up,
-// cancellation, move and removal): the evening before at 20:00 each
-// volunteer on duty the next day gets one message listing their shifts;
-// an hour before a start everyone on duty then is reminded; a minute
-// after an end, whoever did not check in is recorded absent and the team
-// lead told. A moment nobody is on duty any more has its reminder
-// cancelled; a moved slot's reminders move with it. One recurring job a
-// day at 10:00 tells each team's lead (else the head) about tomorrow's
-// shifts that still lack volunteers. The jobs read the rota when they fire,
-// so a promotion needs no reminder of its own, and they speak to people in
-// a fixed order (the scheduler sends what falls due together in no order).
+// told at once. Its reminders are in shifts_jobs.go.
 
 const (
 	// shiftEveningHour is when volunteers hear about tomorrow's shifts.
