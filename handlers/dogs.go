@@ -28,13 +28,6 @@ const oldestShotYears = 20
 // dogListLimit is how many dogs one list reply shows.
 const dogListLimit = 100
 
-// Who else may use dog and patrol commands, named when someone may not:
-// the dog's owner, and a volunteer of one of the station's teams.
-const (
-	roleDogOwner store.Role = "dogs_owner"
-	rolePatrol   store.Role = "dogs_team"
-)
-
 // dog serves /dog add|vaccinated|sterilised|remove|nudge.
 func (a *App) dog(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	sub, rest, _ := strings.Cut(strings.TrimSpace(m.Args), " ")
@@ -54,51 +47,6 @@ func (a *App) dog(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return badForm("usage_dog", "dog_needs_subcommand")
 	}
 	return badForm("usage_dog", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
-}
-
-// onPatrol reports whether the sender may do a patrol volunteer's work: the
-// head, a deputy or a team lead, or a member of any of the station's
-// volunteer teams.
-func (a *App) onPatrol(ctx context.Context, st *store.Station) (bool, error) {
-	s := sessionFrom(ctx)
-	me := s.member()
-	if me.IsStaff() || me.Has(store.RoleTeamLead) {
-		return true, nil
-	}
-	return a.inAnyTeam(ctx, st.ID, s.user.Key())
-}
-
-// inAnyTeam reports whether userKey belongs to any volunteer team of
-// station st.
-func (a *App) inAnyTeam(ctx context.Context, st int64, userKey string) (bool, error) {
-	teams, err := a.store.Teams(ctx, st)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range teams {
-		in, err := a.store.InTeam(ctx, st, t.ID, userKey)
-		if err != nil || in {
-			return in, err
-		}
-	}
-	return false, nil
-}
-
-// requirePatrol returns the station if the sender may do a patrol
-// volunteer's work, else the error that names who may.
-func (a *App) requirePatrol(ctx context.Context) (*store.Station, error) {
-	st, err := needStation(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := a.onPatrol(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, needRole(store.RoleHead, store.RoleTeamLead, rolePatrol)
-	}
-	return st, nil
 }
 
 // addDog serves /dog add NAME [BREED] [ROOM] [疫苗 DATE] [绝育 是|否] [@owner].
@@ -366,34 +314,6 @@ func (a *App) removeDog(ctx context.Context, r bot.Responder, m *bot.Message, ar
 		a.log.Warn("dog reminders not cancelled", "dog", d.N, "err", err)
 	}
 	return r.Reply(ctx, tr(ctx, "dog_removed", i18n.Args{"N": d.N, "Name": d.Name}))
-}
-
-// personLocale is the language a message to one person is written in: their
-// own choice, else the station's.
-func (a *App) personLocale(ctx context.Context, userKey string, st *store.Station) string {
-	if u, err := a.store.User(ctx, userKey); err == nil && u.Locale != "" {
-		return u.Locale
-	}
-	return stationLocaleOrDefault(st)
-}
-
-// daysBetween counts calendar days in Shanghai from now's day to day's.
-func daysBetween(now, day time.Time) int {
-	a, b := now.In(calendar.Shanghai), day.In(calendar.Shanghai)
-	da := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
-	db := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
-	return int(db.Sub(da).Hours() / 24)
-}
-
-// formatDay shows a calendar day with its year: 2026年12月10日, or
-// 10 Dec 2026.
-func formatDay(ctx context.Context, t time.Time) string {
-	return formatLayout(ctx, "layout_day", t)
-}
-
-// formatMonthDay shows a day of the year: 12月3日, or 3 Dec.
-func formatMonthDay(ctx context.Context, t time.Time) string {
-	return formatLayout(ctx, "layout_month_day", t)
 }
 
 // dogs serves /dogs [due]: the registry, or the shots due in the next 30

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
-	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
@@ -51,13 +49,6 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	}
 	return a.fundProgress(ctx, r, n)
 }
-
-// dateArgError carries a date parser's error to the handler, which words it
-// with whenError.
-type dateArgError struct{ err error }
-
-func (e *dateArgError) Error() string { return e.err.Error() }
-func (e *dateArgError) Unwrap() error { return e.err }
 
 func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
 	st, _, err := requireAny(ctx)
@@ -131,15 +122,6 @@ func (a *App) fundArgs(ctx context.Context, f *store.Fund) i18n.Args {
 		args["Buildings"] = buildingNames(ctx, f.Buildings)
 	}
 	return args
-}
-
-// weekdayName names t's day of the week in the reader's language: 周三, Wed.
-func weekdayName(ctx context.Context, t time.Time) string {
-	days, ok := weekdays[bot.LocaleFrom(ctx)]
-	if !ok {
-		days = weekdays[bot.DefaultLocale]
-	}
-	return days[t.In(calendar.Shanghai).Weekday()]
 }
 
 // buildingNames writes buildings as residents read them: 3幢、5幢.
@@ -350,19 +332,6 @@ func fundPercent(part, whole int64) int64 {
 		return 0
 	}
 	return part * 100 / whole
-}
-
-// shareBar draws part of whole in ten cells: ███████░░░.
-func shareBar(part, whole int64) string {
-	const cells = 10
-	filled := int64(cells)
-	if whole > 0 && part < whole {
-		filled = part * cells / whole
-	}
-	if filled < 0 {
-		filled = 0
-	}
-	return strings.Repeat("█", int(filled)) + strings.Repeat("░", cells-int(filled))
 }
 
 // paid serves /paid ROOM AMOUNT [N]: cash a building leader (or the head)

@@ -287,16 +287,3 @@ func FuzzParseUnpaidArgs(f *testing.F) {
 		}
 	})
 }
-
-func TestShareBar(t *testing.T) {
-	for _, tt := range []struct {
-		part, whole int64
-		want        string
-	}{
-		{0, 100, "░░░░░░░░░░"}, {55, 100, "█████░░░░░"}, {100, 100, "██████████"}, {150, 100, "██████████"}, {5, 0, "██████████"},
-	} {
-		if got := shareBar(tt.part, tt.whole); got != tt.want {
-			t.Errorf("shareBar(%d, %d) = %s; want %s", tt.part, tt.whole, got, tt.want)
-		}
-	}
-}

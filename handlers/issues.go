@@ -94,14 +94,6 @@ func isASCIIWord(w string) bool {
 	return w != "" && w[0] < utf8.RuneSelf && unicode.IsLetter(rune(w[0]))
 }
 
-// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
-		return s, false
-	}
-	return s[len(prefix):], true
-}
-
 // reporterName is who reported is, as the reader may see it. A group never
 // reads who reported a problem: it reads "居民", or "匿名居民" for an
 // anonymous report. In a private chat a report is named, except an
@@ -648,23 +640,4 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 		}
 		return r.Reply(ctx, tr(ctx, "photo_attached", i18n.Args{"N": attached}))
 	})
-}
-
-// clipN shortens s to n runes with an ellipsis, on one line (see
-// bot.OneLine): what is clipped is quoted inside a sentence.
-func clipN(s string, n int) string {
-	s = bot.OneLine(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
-
-// quoteIfAny quotes text a person wrote (see bot.Quote), or returns "" when
-// there is none, for templates that leave out what is empty.
-func quoteIfAny(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return ""
-	}
-	return bot.Quote(s)
 }

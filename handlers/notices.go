@@ -66,24 +66,6 @@ func checkNoticeText(text string) error {
 	return nil
 }
 
-// broadcast posts text in every group of station st and returns how many
-// groups it reached.
-func (a *App) broadcast(ctx context.Context, st *store.Station, text string, buttons ...[]bot.Button) int {
-	chats, err := a.store.StationChats(ctx, st.ID)
-	if err != nil {
-		a.log.Warn("broadcast: station groups unknown", "station", st.ID, "err", err)
-		return 0
-	}
-	sent := 0
-	for _, c := range chats {
-		if err := a.send(ctx, bot.Outgoing{Chat: chatFromKey(c, bot.Group), Text: text, Buttons: buttons}); err != nil {
-			continue
-		}
-		sent++
-	}
-	return sent
-}
-
 func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Message, args string, recurring bool) error {
 	st, _, err := requireAny(ctx)
 	if err != nil {
@@ -210,13 +192,4 @@ func (a *App) fireNotice(ctx context.Context, rem scheduler.Reminder) error {
 		_, err = a.store.EndNotice(ctx, st, n)
 	}
 	return err
-}
-
-// stationLocaleOrDefault is the language messages to a whole station are
-// written in.
-func stationLocaleOrDefault(st *store.Station) string {
-	if st.Locale != "" {
-		return st.Locale
-	}
-	return bot.DefaultLocale
 }

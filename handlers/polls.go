@@ -80,25 +80,6 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	return r.ReplyPrivately(ctx, tr(ctx, "poll_opened", a.pollArgs(ctx, p)))
 }
 
-// rawParts returns parts of m.Args as the sender typed them (bot.Message.Raw).
-func rawParts(m *bot.Message, parts []string) []string {
-	out := make([]string, len(parts))
-	for i, p := range parts {
-		out[i] = m.Raw(p)
-	}
-	return out
-}
-
-// oneLines collapses each of options to one line (bot.OneLine): they are
-// shown inside the bot's own lines.
-func oneLines(options []string) []string {
-	out := make([]string, len(options))
-	for i, o := range options {
-		out[i] = bot.OneLine(o)
-	}
-	return out
-}
-
 // voteButtons offer each option on a row of its own; pressing one sends
 // /vote N K.
 func voteButtons(p *store.Poll) [][]bot.Button {

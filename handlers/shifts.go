@@ -810,15 +810,6 @@ func (a *App) hours(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	return r.ReplyPrivately(ctx, b.String())
 }
 
-// personCtx is ctx speaking the language a person chose, else the
-// station's.
-func (a *App) personCtx(ctx context.Context, st *store.Station, userKey string) context.Context {
-	if u, err := a.store.User(ctx, userKey); err == nil && u.Locale != "" {
-		return bot.WithLocale(ctx, u.Locale)
-	}
-	return bot.WithLocale(ctx, stationLocaleOrDefault(st))
-}
-
 // notifyVolunteer tells a volunteer text, written in their language:
 // privately, else in the group they signed up in (or the team's group)
 // with a mention.
@@ -900,15 +891,6 @@ func shiftMinutes(ctx context.Context, minutes int64) string {
 		return tr(ctx, "shift_dur_h", i18n.Args{"H": h})
 	}
 	return tr(ctx, "shift_dur_m", i18n.Args{"M": m})
-}
-
-// countOf renders n things with the sentence key for one (key+"_one") or
-// for several (key), for languages that tell them apart.
-func countOf(ctx context.Context, key string, n int) string {
-	if n == 1 {
-		key += "_one"
-	}
-	return tr(ctx, key, i18n.Args{"N": n})
 }
 
 func shiftMonthName(ctx context.Context, t time.Time) string {

@@ -71,3 +71,15 @@ func TestWhenErrorWordsTheLimits(t *testing.T) {
 		t.Errorf("too frequent: got %+v", re)
 	}
 }
+
+func TestDaysBetween(t *testing.T) {
+	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, calendar.Shanghai) }
+	for _, tt := range []struct {
+		a, b time.Time
+		want int
+	}{{at(3, 9), at(10, 0), 7}, {at(9, 23), at(10, 0), 1}, {at(10, 9), at(10, 0), 0}, {at(12, 9), at(10, 0), -2}} {
+		if got := daysBetween(tt.a, tt.b); got != tt.want {
+			t.Errorf("daysBetween(%v, %v) = %d; want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

@@ -3,12 +3,14 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
 
@@ -128,4 +130,73 @@ func whenError(ctx context.Context, err error, usage string) error {
 		return badForm(usage, "time_unreadable", i18n.Args{"Input": input})
 	}
 	return badForm(usage, "time_missing")
+}
+
+// dateArgError carries a date parser's error to the handler, which words it
+// with whenError.
+type dateArgError struct{ err error }
+
+func (e *dateArgError) Error() string { return e.err.Error() }
+
+func (e *dateArgError) Unwrap() error { return e.err }
+
+// weekdayName names t's day of the week in the reader's language: 周三, Wed.
+func weekdayName(ctx context.Context, t time.Time) string {
+	days, ok := weekdays[bot.LocaleFrom(ctx)]
+	if !ok {
+		days = weekdays[bot.DefaultLocale]
+	}
+	return days[t.In(calendar.Shanghai).Weekday()]
+}
+
+// daysBetween counts calendar days in Shanghai from now's day to day's.
+func daysBetween(now, day time.Time) int {
+	a, b := now.In(calendar.Shanghai), day.In(calendar.Shanghai)
+	da := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
+}
+
+// formatDay shows a calendar day with its year: 2026年12月10日, or
+// 10 Dec 2026.
+func formatDay(ctx context.Context, t time.Time) string {
+	return formatLayout(ctx, "layout_day", t)
+}
+
+// formatMonthDay shows a day of the year: 12月3日, or 3 Dec.
+func formatMonthDay(ctx context.Context, t time.Time) string {
+	return formatLayout(ctx, "layout_month_day", t)
+}
+
+// parseMonth reads the month a person asks about: nothing (this month),
+// 上月/last, 2026-11, 2026年11月 or 11月 (this year, or last year when
+// that month has not come yet).
+func parseMonth(s string, now time.Time) (time.Time, error) {
+	this := monthStart(now)
+	s = strings.TrimSpace(strings.ToLower(s))
+	switch s {
+	case "", "本月", "this", "month":
+		return this, nil
+	case "上月", "上个月", "last":
+		return this.AddDate(0, -1, 0), nil
+	}
+	var y, mo int
+	if _, err := fmt.Sscanf(strings.NewReplacer("年", "-", "月", "", "/", "-").Replace(s), "%d-%d", &y, &mo); err == nil {
+		if mo >= 1 && mo <= 12 && y >= 2000 && y <= 2100 {
+			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, calendar.Shanghai), nil
+		}
+	} else if n, err := numerals.ParseChineseInt(strings.TrimSuffix(s, "月")); err == nil && strings.HasSuffix(s, "月") && n >= 1 && n <= 12 {
+		m := time.Date(this.Year(), time.Month(n), 1, 0, 0, 0, 0, calendar.Shanghai)
+		if m.After(this) {
+			m = m.AddDate(-1, 0, 0)
+		}
+		return m, nil
+	}
+	return time.Time{}, badForm("usage_stats", "stats_bad_month", i18n.Args{"Text": clip(s)})
+}
+
+// formatMonth shows a month in the reader's language: 2026年11月, or
+// November 2026.
+func formatMonth(ctx context.Context, month time.Time) string {
+	return formatLayout(ctx, "layout_month", month)
 }
