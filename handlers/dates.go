@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,12 +14,6 @@ import (
 	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
-
-// weekdays in each locale, Sunday first as time.Weekday counts.
-var weekdays = map[string][7]string{
-	"zh-CN": {"周日", "周一", "周二", "周三", "周四", "周五", "周六"},
-	"en":    {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"},
-}
 
 type clockKey struct{}
 
@@ -142,11 +137,13 @@ func (e *dateArgError) Unwrap() error { return e.err }
 
 // weekdayName names t's day of the week in the reader's language: 周三, Wed.
 func weekdayName(ctx context.Context, t time.Time) string {
-	days, ok := weekdays[bot.LocaleFrom(ctx)]
-	if !ok {
-		days = weekdays[bot.DefaultLocale]
-	}
-	return days[t.In(calendar.Shanghai).Weekday()]
+	return tr(ctx, "weekday_"+strconv.Itoa(int(t.In(calendar.Shanghai).Weekday())))
+}
+
+// shortWeekdayName names day d (0 is Sunday) as it is listed after 每周:
+// 二 in 每周二、四, Tue in every Tue, Thu.
+func shortWeekdayName(ctx context.Context, d int) string {
+	return tr(ctx, "weekday_short_"+strconv.Itoa(d))
 }
 
 // daysBetween counts calendar days in Shanghai from now's day to day's.

@@ -220,10 +220,12 @@ func dynamicKeys() map[string][]string {
 	links := strs(string(store.LinkPoll), string(store.LinkMeeting), string(store.LinkFund), string(store.LinkShift))
 	filters := strs(store.FilterOpen, store.FilterClosed, store.FilterMine, store.FilterAll)
 	return map[string][]string{
-		"cat_":    categoryNames(),
-		"role_":   roles,
-		"status_": strs(store.IssueOpen, store.IssueAccepted, store.IssueEscalated, store.IssueResolved, store.IssueClosed),
-		"rating_": strs(store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied),
+		"cat_":           categoryNames(),
+		"role_":          roles,
+		"weekday_":       strs("0", "1", "2", "3", "4", "5", "6"),
+		"weekday_short_": strs("0", "1", "2", "3", "4", "5", "6"),
+		"status_":        strs(store.IssueOpen, store.IssueAccepted, store.IssueEscalated, store.IssueResolved, store.IssueClosed),
+		"rating_":        strs(store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied),
 		"event_": strs(store.EventReported, store.EventMeToo, store.EventAccepted, store.EventUpdate, store.EventResolved,
 			store.EventRated, store.EventEscalated, store.EventReopened, store.EventPhoto, store.EventLinked,
 			store.EventOfficeAccepted, store.EventOfficeUpdate, store.EventOfficeResolved, store.EventOfficeReturned),

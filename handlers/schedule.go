@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 )
 
@@ -137,12 +136,9 @@ func describeDays(ctx context.Context, dom, month, dow string) string {
 				order = append(order, d)
 			}
 		}
-		names := weekdays[bot.LocaleFrom(ctx)]
-		if bot.LocaleFrom(ctx) != "en" {
-			names = weekdays[bot.DefaultLocale]
-			for i := range names {
-				names[i] = strings.TrimPrefix(names[i], "周")
-			}
+		var names [7]string
+		for d := range names {
+			names[d] = shortWeekdayName(ctx, d)
 		}
 		var parts []string
 		for i := 0; i < len(order); {
