@@ -619,8 +619,10 @@ func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error
 	return r.Reply(ctx, tr(ctx, "reopened", i18n.Args{"N": n}))
 }
 
-// attachLatePhotos takes a photo sent on its own right after a report as
-// part of that report.
+// attachLatePhotos takes a photo sent on its own right after a report, by
+// its reporter and in the chat it was made in, as part of that report. A
+// photo anywhere else is a photo shared in conversation and is passed over
+// in silence: answering it in a group would tell who made a private report.
 func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		st := sessionFrom(ctx).station()
@@ -632,7 +634,7 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 			if at.Kind != bot.AttachmentPhoto {
 				continue
 			}
-			n, err := a.store.AttachPhotoToLastReport(ctx, st.ID, m.Sender, at.Ref, a.now())
+			n, err := a.store.AttachPhotoToLastReport(ctx, st.ID, m.Sender, groupOf(m), at.Ref, a.now())
 			if errors.Is(err, store.ErrNotFound) {
 				return nil // a photo shared in conversation, not for the bot
 			}
