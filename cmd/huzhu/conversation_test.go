@@ -118,7 +118,8 @@ func (r convReply) String() string { return fmt.Sprintf("[%s] %q", r.Chat, r.Tex
 //     one, whose notice Telegram (after a 403) and WeChat post in the group,
 //     mentioning him; unreachedAsInGroup expects the same of the console's.
 //
-// Photos are left out: web WeChat's photos are not read (only text is).
+// Photos are left out here (a WeChat message is a text or a picture, never
+// both); wechat_photo_test.go follows a picture after a report.
 func TestConversationSamePlatforms(t *testing.T) {
 	console := samePointers(playConsole(t))
 	if !slices.ContainsFunc(console, func(r convReply) bool { return r.Chat == "group" && strings.HasPrefix(r.Text, "@李伯伯 ") }) {
@@ -483,6 +484,7 @@ func playWeChat(t *testing.T) []convReply {
 			}
 			return rec.Station != 0 || rec.Office != "", nil
 		}),
+		Photos:    st,
 		Alert:     alerts,
 		AlertChat: cfg.AlertChat,
 		Log:       log.With("component", "wechat"),

@@ -149,6 +149,7 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 				}
 				return rec.Station != 0 || rec.Office != "", nil
 			}),
+			Photos:    st, // pictures right after a report, kept in the store
 			Alert:     alerts,
 			AlertChat: cfg.AlertChat,
 			Say: func(key string, args map[string]any) string {
