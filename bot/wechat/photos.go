@@ -74,6 +74,10 @@ func (p *Platform) picture(ctx context.Context, msg *openwechat.Message, m *bot.
 		p.log.Info("wechat: picture over the limit; keeping its thumbnail", "chat", m.Chat.Key(), "max", MaxPhotoBytes)
 		data, err = fetchPicture(ctx, msg, "slave")
 	}
+	if errors.Is(err, errPhotoTooBig) {
+		p.log.Warn("wechat: picture and its thumbnail over the limit; ignored", "chat", m.Chat.Key(), "max", MaxPhotoBytes)
+		return nil
+	}
 	if err != nil {
 		p.log.Error("wechat: picture not fetched; ignored", "chat", m.Chat.Key(), "err", redact(err))
 		return nil

@@ -466,35 +466,7 @@ func playWeChat(t *testing.T) []convReply {
 	}
 	group := wx.AddGroup(&wechattest.Group{Name: conversationGroup, Members: members})
 
-	cfg := conversationConfig()
-	cfg.WeChat = WeChatConfig{Enabled: true}
-	st, log, alerts := conversationStore(t), conversationLog(t), &relay{}
-	clock := bot.NewFakeClock(conversationStart)
-	// configuredPlatforms cannot be given the fake's Transport, so the
-	// platform is built here with the options it passes, plus the
-	// Transport and the fake clock (WeChatLimits as there, waits skipped).
-	p := wechat.New(wechat.Options{
-		Store:   st,
-		Account: cfg.WeChat.Account,
-		QR:      io.Discard,
-		Chats: wechat.ChatLookupFunc(func(ctx context.Context, key string) (bool, error) {
-			rec, err := st.Chat(ctx, key)
-			if err != nil {
-				return false, err
-			}
-			return rec.Station != 0 || rec.Office != "", nil
-		}),
-		Photos:    st,
-		Alert:     alerts,
-		AlertChat: cfg.AlertChat,
-		Log:       log.With("component", "wechat"),
-		Clock:     clock,
-		Limits:    bot.WeChatLimits,
-		Sleep:     convSkipWait,
-		Transport: wx.Transport(),
-	})
-	in, stop := servePlatformsAt(t, cfg, st, clock, []platform{{Platform: p, selfPaced: true}}, alerts, log)
-	wx.Scan()
+	in, stop := serveWeChat(t, wx, conversationStore(t))
 
 	for i, s := range conversation {
 		// A mention picked from the member list ends in U+2005.
@@ -524,6 +496,44 @@ func playWeChat(t *testing.T) []convReply {
 		replies = append(replies, convReply{Chat: chat, Text: neutralText(strings.ReplaceAll(m.Content, "\u2005", " "))})
 	}
 	return replies
+}
+
+// serveWeChat serves the WeChat adapter against the fake wx through the
+// production chain on st, as configuredPlatforms builds it, and logs in
+// with a QR code. It returns the counter of served messages and a function
+// that stops serving.
+func serveWeChat(t *testing.T, wx *wechattest.Server, st *store.Store) (*servedCounter, func()) {
+	t.Helper()
+	cfg := conversationConfig()
+	cfg.WeChat = WeChatConfig{Enabled: true}
+	log, alerts := conversationLog(t), &relay{}
+	clock := bot.NewFakeClock(conversationStart)
+	// configuredPlatforms cannot be given the fake's Transport, so the
+	// platform is built here with the options it passes, plus the
+	// Transport and the fake clock (WeChatLimits as there, waits skipped).
+	p := wechat.New(wechat.Options{
+		Store:   st,
+		Account: cfg.WeChat.Account,
+		QR:      io.Discard,
+		Chats: wechat.ChatLookupFunc(func(ctx context.Context, key string) (bool, error) {
+			rec, err := st.Chat(ctx, key)
+			if err != nil {
+				return false, err
+			}
+			return rec.Station != 0 || rec.Office != "", nil
+		}),
+		Photos:    st,
+		Alert:     alerts,
+		AlertChat: cfg.AlertChat,
+		Log:       log.With("component", "wechat"),
+		Clock:     clock,
+		Limits:    bot.WeChatLimits,
+		Sleep:     convSkipWait,
+		Transport: wx.Transport(),
+	})
+	in, stop := servePlatformsAt(t, cfg, st, clock, []platform{{Platform: p, selfPaced: true}}, alerts, log)
+	wx.Scan()
+	return in, stop
 }
 
 // replyDiff lists want and got side by side from the first reply where they
