@@ -34,12 +34,12 @@
 // report always comes right after it. A picture is served only when
 // Options.Photos says it is awaited: its sender reported a problem a moment
 // ago in the same chat (see Photos). Only then is it downloaded, so any
-// other picture in a group costs one look-up and no download. Web WeChat
-// hands a picture out only for a while and only to the login that received
-// it, so its handle cannot be kept as Telegram's file id is: the picture's
-// bytes are kept through Photos, named by their SHA-256, and the
-// bot.Attachment's Ref is PhotoRefPrefix and that name. A picture is kept
-// up to MaxPhotoBytes; a larger one (sent as 原图) is kept as WeChat's
+// other picture in a group costs a few reads of the store and no download.
+// Web WeChat hands a picture out only for a while and only to the login
+// that received it, so its handle cannot be kept as Telegram's file id is:
+// the picture's bytes are kept through Photos, named by their SHA-256, and
+// the bot.Attachment's Ref is PhotoRefPrefix and that name. A picture is
+// kept up to MaxPhotoBytes; a larger one (sent as 原图) is kept as WeChat's
 // thumbnail of it, and one whose thumbnail is larger still, or that cannot
 // be downloaded, is logged and dropped.
 //

@@ -25,7 +25,7 @@ import (
 // the picture itself is. Downloading is the costly part, so a picture is
 // fetched only when AwaitsPhoto says it would join a report (its sender
 // reported a problem a moment ago in the same chat); any other picture in a
-// group costs one look-up and is dropped, like ordinary chat.
+// group costs a few reads of the store and is dropped, like ordinary chat.
 type Photos interface {
 	// AwaitsPhoto reports whether a photo sender sends in chat now would
 	// join a problem.

@@ -69,6 +69,18 @@ func TestWeChatPhotoAfterReport(t *testing.T) {
 		served++
 		in.wait(t, served, "a picture")
 	}
+	small := wechattest.Picture{Full: jpegOf(5000, 'a'), Thumb: jpegOf(200, 'b')}
+	// unanswered sends a picture in the group from p, then chat from 李伯伯
+	// to know it was read, and expects no reply to either.
+	unanswered := func(p *wechattest.Person, what string) {
+		t.Helper()
+		before := len(wx.Sent())
+		wx.SayPicture(group, p, small)
+		say(li, "大家好")
+		if n := len(wx.Sent()); n != before {
+			t.Fatalf("%s: %d replies; want none", what, n-before)
+		}
+	}
 	groupName, wangName := wx.GroupUserName(group), wx.PersonUserName(wang)
 
 	say(head, "建站 阳光互助站")
@@ -79,12 +91,9 @@ func TestWeChatPhotoAfterReport(t *testing.T) {
 	station := ids[0]
 
 	// Nobody reported anything: a picture in the group is chat.
-	small := wechattest.Picture{Full: jpegOf(5000, 'a'), Thumb: jpegOf(200, 'b')}
-	before := len(wx.Sent())
-	wx.SayPicture(group, li, small)
-	say(li, "大家看这花")
-	if n := len(wx.Sent()); n != before || wx.PictureFetches() != 0 {
-		t.Fatalf("a picture with no report: %d replies, %d downloads; want none", n-before, wx.PictureFetches())
+	unanswered(li, "a picture with no report")
+	if n := wx.PictureFetches(); n != 0 {
+		t.Fatalf("a picture with no report was downloaded %d times", n)
 	}
 
 	say(wang, "报事 3幢楼道灯坏了")
@@ -92,13 +101,7 @@ func TestWeChatPhotoAfterReport(t *testing.T) {
 	picture(func() { wx.SayPicture(group, wang, small) })
 	sentTo(groupName, "照片已附到 #1。")
 
-	// A neighbour's picture does not join 王阿姨's report.
-	before = len(wx.Sent())
-	wx.SayPicture(group, li, small)
-	say(li, "我家门口也是")
-	if n := len(wx.Sent()); n != before {
-		t.Fatalf("a neighbour's picture got %d replies; want none", n-before)
-	}
+	unanswered(li, "a neighbour's picture after 王阿姨's report")
 
 	// An original over the limit joins as its thumbnail.
 	big := wechattest.Picture{Full: jpegOf(wechat.MaxPhotoBytes+1, 'c'), Thumb: jpegOf(800, 'd')}
@@ -132,12 +135,7 @@ func TestWeChatPhotoAfterReport(t *testing.T) {
 	// would tell the group who made it); a private one does.
 	private(wang, "报事 楼上半夜装修")
 	sentTo(wangName, "已登记报事 #2")
-	before = len(wx.Sent())
-	wx.SayPicture(group, wang, small)
-	say(li, "今天天气好")
-	if n := len(wx.Sent()); n != before {
-		t.Fatalf("a picture in the group after a private report got %d replies; want none", n-before)
-	}
+	unanswered(wang, "a picture in the group after a private report")
 	picture(func() { wx.PrivatePicture(wang, small) })
 	sentTo(wangName, "照片已附到 #2。")
 }
