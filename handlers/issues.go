@@ -468,7 +468,7 @@ func (a *App) noteStep(ctx context.Context, r bot.Responder, m *bot.Message, usa
 		return err
 	}
 	if kind == store.EventResolved {
-		a.askForRating(ctx, ch.Issue, note)
+		a.askForRating(ctx, ch.Issue, quoteIfAny(note))
 		return r.Reply(ctx, tr(ctx, "resolved", i18n.Args{"N": n}))
 	}
 	a.tellReporter(ctx, ch.Issue, m.Sender, tr(ctx, "reporter_update", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": bot.Quote(note)}))

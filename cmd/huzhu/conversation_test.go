@@ -231,6 +231,10 @@ func consoleReplies(t *testing.T, out string) []convReply {
 		chat, lines = "", nil
 	}
 	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if strings.HasPrefix(l, "> ") {
+			flush() // an input line, echoed
+			continue
+		}
 		if m := consoleMessage.FindStringSubmatch(l); m != nil {
 			flush()
 			chat, lines = "group", []string{m[2]}

@@ -107,8 +107,11 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 
 	// Real platforms arrive with their own configuration; until one is
 	// configured, "run" is the console.
+	// Piped input is echoed, so a conversation read from a file prints
+	// each line beside what the bot answers.
+	interactive := isTerminal(stdin)
 	con := console.New(console.Options{
-		In: stdin, Out: stdout, Interactive: isTerminal(stdin),
+		In: stdin, Out: stdout, Interactive: interactive, Echo: !interactive,
 		Clock: clock, FakeClock: fake, BotName: cfg.BotName, RunID: runID(),
 		AfterAdvance: func(ctx context.Context, _ time.Time) { runDue(ctx) },
 		NextDue: func(ctx context.Context) (time.Time, bool) {
