@@ -54,7 +54,8 @@ func New(d Deps) *App {
 }
 
 // Handler returns the full chain every inbound message goes through: drop
-// what is not for the bot (ordinary chat never reaches the rest), log,
+// what is not for the bot (ordinary chat never reaches the rest, a photo
+// shared in a group costs one read), log,
 // answer a store outage, recover, carry the clock, drop redelivered
 // messages, identify the sender and their station, reply to errors (a
 // handler's panic too), deliver kept private messages, rate limit, attach
@@ -69,6 +70,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 	}
 	return bot.Chain(a.router,
 		bot.Only(a.wants),
+		a.skipSharedPhotos,
 		bot.Logging(a.log),
 		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered

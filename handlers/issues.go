@@ -650,6 +650,31 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 	})
 }
 
+// skipSharedPhotos passes over, before anything is written or counted, a
+// photo in a group that no report of its sender awaits: a photo shared in
+// conversation costs a read, not a dedupe mark, and never counts toward the
+// rate limit. When the store cannot say, the photo goes on, so one meant
+// for a report is answered (系统忙) rather than lost.
+func (a *App) skipSharedPhotos(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		if !isSharedPhoto(m) {
+			return next.ServeMessage(ctx, r, m)
+		}
+		awaited, err := a.store.AwaitsPhoto(ctx, m.Chat, m.Sender)
+		if err == nil && !awaited {
+			return nil
+		}
+		return next.ServeMessage(ctx, r, m)
+	})
+}
+
+// isSharedPhoto reports whether m is only a photo (no text, no command) in
+// a group, not addressed to the bot.
+func isSharedPhoto(m *bot.Message) bool {
+	return m.Chat.Kind == bot.Group && m.Command == "" && !m.AddressedToBot &&
+		strings.TrimSpace(m.Text) == "" && len(m.Attachments) > 0
+}
+
 // clipN shortens s to n runes with an ellipsis, on one line (see
 // bot.OneLine): what is clipped is quoted inside a sentence.
 func clipN(s string, n int) string {
