@@ -62,7 +62,7 @@ var subcommands = []struct{ name, usage string }{
 	{"run", "run the bot on the platforms configured (TELEGRAM_TOKEN, WECHAT=1); with none, the console (the default)"},
 	{"console", "a group chat in this terminal; piped input is a demo on a fresh temporary store (see README)"},
 	{"version", "print the version"},
-	{"bench", "bench reminders [flags]: measure scheduling and delivering reminders"},
+	{"bench", "bench reminders|mix [flags]: measure scheduling and delivering reminders, or serving the mix residents send"},
 	{"import", "import roster FILE.csv [--station N]: households and residents from a spreadsheet"},
 	{"export", "export fund|poll N [--station N] [--format csv|xlsx] [--out FILE]: a ledger or a poll's result"},
 	{"help", "print this help"},
@@ -148,6 +148,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf(`HUZHU_ALERT_CHAT %q should be "platform:chatid", e.g. "telegram:-100123456"`, a)
 		}
 		cfg.AlertChat = &bot.Chat{Platform: platform, ID: id, Kind: bot.Group}
+	}
+	if cfg.Bench != nil && cfg.Bench.redis != "" {
+		cfg.Store.URL = cfg.Bench.redis
 	}
 	if n := getenv("HUZHU_BOT_NAME"); n != "" {
 		cfg.BotName = n
