@@ -115,7 +115,7 @@ type bench struct {
 	dataDir string
 	prefix  string
 
-	batchRate float64 // reminders/s of ScheduleAll, from enqueue
+	batchRate float64    // reminders/s of ScheduleAll, from enqueue
 	mix       *mixResult // the figures of `bench mix`, printed last
 }
 
