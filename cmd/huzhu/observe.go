@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -26,9 +27,10 @@ func newMetrics(rdb redis.UniversalClient) *metrics.Metrics {
 }
 
 // serveMetrics serves the metrics and the health checks on cfg.MetricsAddr
-// until ctx is done: /readyz asks the store for a PING and every platform
-// that can say so whether it is logged in.
-func serveMetrics(ctx context.Context, cfg *Config, rdb redis.UniversalClient, platforms []platform, log *slog.Logger) error {
+// until ctx is done, and returns the address it listens on: /readyz asks
+// the store for a PING and every platform that can say so whether it is
+// logged in.
+func serveMetrics(ctx context.Context, cfg *Config, rdb redis.UniversalClient, platforms []platform, log *slog.Logger) (net.Addr, error) {
 	checks := []metrics.Check{{Name: "store", Check: func(ctx context.Context) error {
 		ctx, cancel := context.WithTimeout(ctx, pingTimeout)
 		defer cancel()
@@ -41,10 +43,10 @@ func serveMetrics(ctx context.Context, cfg *Config, rdb redis.UniversalClient, p
 	}
 	addr, err := cfg.observe.Serve(ctx, cfg.MetricsAddr, checks...)
 	if err != nil {
-		return fmt.Errorf("metrics: listen on %s (--metrics, HUZHU_METRICS_ADDR): %w", cfg.MetricsAddr, err)
+		return nil, fmt.Errorf("metrics: listen on %s (--metrics, HUZHU_METRICS_ADDR): %w", cfg.MetricsAddr, err)
 	}
 	log.Info("metrics and health checks served", "addr", addr.String(), "paths", "/metrics /healthz /readyz")
-	return nil
+	return addr, nil
 }
 
 // observedPlatform is a platform whose failed runs are counted.

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	if cfg.observe != nil {
-		if err := serveMetrics(ctx, cfg, backend.Client, platforms, log); err != nil {
+		if _, err := serveMetrics(ctx, cfg, backend.Client, platforms, log); err != nil {
 			return err
 		}
 	}
