@@ -271,20 +271,12 @@ func (m *Metrics) ReminderRetried() { m.remindersRetry.Inc() }
 func (m *Metrics) ReminderDeadLettered() { m.remindersDead.Inc() }
 
 // PacerSleep returns the sleep for bot.NewPacer on platform: it counts each
-// send the pacer holds back, then waits on a real timer for d or until ctx
-// is done.
-func (m *Metrics) PacerSleep(platform string) func(ctx context.Context, d time.Duration) error {
+// send the pacer holds back, then waits with sleep.
+func (m *Metrics) PacerSleep(platform string, sleep func(ctx context.Context, d time.Duration) error) func(ctx context.Context, d time.Duration) error {
 	held := m.throttled.WithLabelValues(platform)
 	return func(ctx context.Context, d time.Duration) error {
 		held.Inc()
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+		return sleep(ctx, d)
 	}
 }
 

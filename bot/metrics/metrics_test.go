@@ -142,7 +142,7 @@ func TestRoundTripsRemindersAndSends(t *testing.T) {
 	send := m.Sender("telegram", bot.SenderFunc(func(context.Context, bot.Outgoing) error { return errors.New("refused") }))
 	_ = send.Send(context.Background(), bot.Outgoing{})
 	m.PlatformFailed("wechat")
-	_ = m.PacerSleep("telegram")(context.Background(), time.Microsecond)
+	_ = m.PacerSleep("telegram", func(context.Context, time.Duration) error { return nil })(context.Background(), time.Second)
 
 	_, body := get(t, m.Handler())
 	for _, want := range []string{

@@ -157,7 +157,7 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 			Log: log.With("component", "wechat"),
 		}
 		if m := cfg.observe; m != nil {
-			opts.Sleep = m.PacerSleep(wechat.PlatformName)
+			opts.Sleep = m.PacerSleep(wechat.PlatformName, sleepCtx)
 		}
 		wx := wechat.New(opts)
 		out = append(out, platform{Platform: wx, selfPaced: true})
@@ -231,7 +231,7 @@ func servePlatforms(ctx context.Context, cfg *Config, st *store.Store, platforms
 		var send bot.Sender = p.Platform
 		var sleep func(context.Context, time.Duration) error // nil: a real timer
 		if m := cfg.observe; m != nil {
-			send, sleep = m.Sender(p.Name(), send), m.PacerSleep(p.Name())
+			send, sleep = m.Sender(p.Name(), send), m.PacerSleep(p.Name(), sleepCtx)
 		}
 		if !p.selfPaced {
 			send = bot.NewPacer(send, p.limits, clock, sleep)
