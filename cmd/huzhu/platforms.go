@@ -136,7 +136,11 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 		out = append(out, platform{Platform: tg, limits: bot.TelegramLimits})
 	}
 	if cfg.WeChat.Enabled {
-		opts := wechat.Options{
+		var sleep func(context.Context, time.Duration) error // nil: a real timer
+		if m := cfg.observe; m != nil {
+			sleep = m.PacerSleep(wechat.PlatformName, sleepCtx)
+		}
+		wx := wechat.New(wechat.Options{
 			Store:   st,
 			Account: cfg.WeChat.Account,
 			QR:      qr,
@@ -154,12 +158,9 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 			Say: func(key string, args map[string]any) string {
 				return i18n.T(bot.DefaultLocale, key, args)
 			},
-			Log: log.With("component", "wechat"),
-		}
-		if m := cfg.observe; m != nil {
-			opts.Sleep = m.PacerSleep(wechat.PlatformName, sleepCtx)
-		}
-		wx := wechat.New(opts)
+			Sleep: sleep,
+			Log:   log.With("component", "wechat"),
+		})
 		out = append(out, platform{Platform: wx, selfPaced: true})
 	}
 	return out, nil
