@@ -28,6 +28,10 @@ type Deps struct {
 	// served; zero values pick sensible defaults.
 	RateInterval time.Duration
 	RateBurst    int
+	// Observe, when set, runs just inside the middleware that answers
+	// errors, so it sees each command's error before it is answered and
+	// dropped (metrics.Metrics.Outcomes).
+	Observe bot.Middleware
 }
 
 // App is huzhu's command set on one store.
@@ -68,6 +72,10 @@ func (a *App) Handler(d Deps) bot.Handler {
 	if burst == 0 {
 		burst = 20
 	}
+	observe := d.Observe
+	if observe == nil {
+		observe = func(h bot.Handler) bot.Handler { return h }
+	}
 	return bot.Chain(a.router,
 		bot.Only(a.wants),
 		a.skipSharedPhotos,
@@ -78,7 +86,8 @@ func (a *App) Handler(d Deps) bot.Handler {
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language
-		bot.Recover(),   // a panic in a command: answered by replyToErrors
+		observe,
+		bot.Recover(), // a panic in a command: answered by replyToErrors
 		a.deliverKept,
 		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,

@@ -60,11 +60,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer backend.Close()
 	log.Info("store ready", "store", backend.Describe())
 
+	if cfg.MetricsAddr != "" {
+		cfg.observe = newMetrics(backend.Client)
+	}
 	st := store.New(backend.Client, storeOpts...)
 	alerts := &relay{}
 	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.observe != nil {
+		if _, err := serveMetrics(ctx, cfg, backend.Client, platforms, log); err != nil {
+			return err
+		}
 	}
 	if cfg.Command == "console" || len(platforms) == 0 {
 		err = serveConsole(ctx, cfg, st, stdin, stdout, log)
