@@ -298,8 +298,9 @@ var rankRangeQueries = func() map[string]string {
 	}
 }()
 
-// rankRangeRewrites counts the queries rewriteQuery changed, for the test
-// that checks redka still sends the text rankRangeQueries knows.
+// rankRangeRewrites counts the queries rewriteQuery changed (once per
+// connection that compiles one), for the test that checks redka still sends
+// the text rankRangeQueries knows.
 var rankRangeRewrites atomic.Int64
 
 // rewriteQuery returns the query to run for query: its rankRangeQueries
