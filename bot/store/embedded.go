@@ -12,10 +12,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/nalgeon/redka"
 	"github.com/nalgeon/redka/redsrv"
 	"github.com/redis/go-redis/v9"
-	_ "modernc.org/sqlite" // registers the pure-Go driver "sqlite"
 )
 
 // Files inside the data directory.
@@ -110,11 +108,7 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 	if err := restrictDBFiles(dbPath, true); err != nil {
 		return fail(err)
 	}
-	db, err := redka.Open(dbPath, &redka.Options{
-		DriverName: "sqlite",
-		Pragma:     sqlitePragmas,
-		Logger:     redkaLogger(log),
-	})
+	db, err := openRedka(dbPath, redkaLogger(log))
 	if err != nil {
 		return fail(fmt.Errorf("store: open %s: %w", dbPath, err))
 	}

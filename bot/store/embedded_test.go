@@ -26,7 +26,7 @@ import (
 // shortDir returns a new empty directory with a short path: unix socket
 // paths are limited to about 100 bytes, and t.TempDir() grows with the
 // test's name. The data directory itself is left for StartEmbedded to create.
-func shortDir(t *testing.T) string {
+func shortDir(t testing.TB) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "hz")
 	if err != nil {
