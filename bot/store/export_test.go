@@ -118,3 +118,6 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"wxAliases", wechat, k.wxAliases(acct, "@abc")},
 	}
 }
+
+// ResolveWait is resolveWait, for the tests of the WAIT defaults.
+var ResolveWait = resolveWait
