@@ -55,6 +55,22 @@ func reportOne(t *testing.T, s *store.Store) {
 	}
 }
 
+// reportConfirmedByReplica reports a problem through a Store on c that
+// waits for one replica, and checks that exactly one WAIT went out, one
+// replica answered it, and nothing was logged.
+func reportConfirmedByReplica(t *testing.T, c redis.UniversalClient, rec *waitRecorder) {
+	t.Helper()
+	var logs bytes.Buffer
+	s := store.New(c, store.WithWait(store.Wait{Replicas: 1, Timeout: 5 * time.Second}, slog.New(slog.NewTextHandler(&logs, nil))))
+	reportOne(t, s)
+	if got := rec.got(); len(got) != 1 || got[0] != 1 {
+		t.Errorf("WAIT replies %v, want one WAIT answered by 1 replica", got)
+	}
+	if logs.Len() > 0 {
+		t.Errorf("warnings with the replica in sync: %s", logs.String())
+	}
+}
+
 // waitForSync blocks until the replica at addr has its link to the master up.
 func waitForSync(t *testing.T, addr string) {
 	t.Helper()
@@ -83,15 +99,7 @@ func TestWaitWithReplica(t *testing.T) {
 	defer c.Close()
 	rec := &waitRecorder{}
 	c.AddHook(rec)
-	var logs bytes.Buffer
-	s := store.New(c, store.WithWait(store.Wait{Replicas: 1, Timeout: 5 * time.Second}, slog.New(slog.NewTextHandler(&logs, nil))))
-	reportOne(t, s)
-	if got := rec.got(); len(got) != 1 || got[0] != 1 {
-		t.Errorf("WAIT replies %v, want one WAIT answered by 1 replica", got)
-	}
-	if logs.Len() > 0 {
-		t.Errorf("warnings with the replica in sync: %s", logs.String())
-	}
+	reportConfirmedByReplica(t, c, rec)
 	// The replica has the problem the moment the bot could answer.
 	r := redis.NewClient(&redis.Options{Addr: replica})
 	defer r.Close()
@@ -132,15 +140,7 @@ func TestWaitOnCluster(t *testing.T) {
 	defer c.Close()
 	rec := &waitRecorder{}
 	c.OnNewNode(func(n *redis.Client) { n.AddHook(rec) })
-	var logs bytes.Buffer
-	s := store.New(c, store.WithWait(store.Wait{Replicas: 1, Timeout: 5 * time.Second}, slog.New(slog.NewTextHandler(&logs, nil))))
-	reportOne(t, s)
-	if got := rec.got(); len(got) != 1 || got[0] != 1 {
-		t.Errorf("WAIT replies %v, want one WAIT answered by 1 replica", got)
-	}
-	if logs.Len() > 0 {
-		t.Errorf("warnings with the replica in sync: %s", logs.String())
-	}
+	reportConfirmedByReplica(t, c, rec)
 }
 
 // TestWaitSkippedOnEmbedded: the embedded store has no replicas and redka
