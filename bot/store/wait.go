@@ -77,13 +77,14 @@ func WithWait(w Wait, log *slog.Logger) Option {
 	}
 }
 
-// acknowledged runs fn's commands in one MULTI/EXEC, as TxPipelined does,
+// Acknowledged runs fn's commands in one MULTI/EXEC, as TxPipelined does,
 // and then, when the Store waits for replicas, WAIT on the same connection.
 // key is one of the keys fn writes: on a Cluster it names the master that
 // runs the MULTI. A MULTI the Cluster redirects (a slot that moved) was not
 // run, and runs again through the Cluster client, which follows the
-// redirection, without WAIT.
-func (s *Store) acknowledged(ctx context.Context, key string, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
+// redirection, without WAIT. Packages keeping records beside the store's
+// on its client use it too (the scheduler's acks).
+func (s *Store) Acknowledged(ctx context.Context, key string, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
 	if s.wait.Replicas <= 0 {
 		return s.rdb.TxPipelined(ctx, fn)
 	}
