@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -71,8 +72,19 @@ func reportConfirmedByReplica(t *testing.T, c redis.UniversalClient, rec *waitRe
 	}
 }
 
+// startPrimaryAndReplica starts two redis-servers, the second replicating
+// the first, and returns their addresses once the replica is in sync.
+func startPrimaryAndReplica(t testing.TB) (primary, replica string) {
+	t.Helper()
+	primary = storetest.StartRedisServer(t)
+	host, port, _ := net.SplitHostPort(primary)
+	replica = storetest.StartRedisServer(t, "--replicaof", host, port)
+	waitForSync(t, replica)
+	return primary, replica
+}
+
 // waitForSync blocks until the replica at addr has its link to the master up.
-func waitForSync(t *testing.T, addr string) {
+func waitForSync(t testing.TB, addr string) {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
@@ -90,10 +102,7 @@ func waitForSync(t *testing.T, addr string) {
 // TestWaitWithReplica: with a replica in sync, an acknowledged write sends
 // WAIT on its own connection after the EXEC and the replica confirms it.
 func TestWaitWithReplica(t *testing.T) {
-	primary := storetest.StartRedisServer(t)
-	host, port, _ := net.SplitHostPort(primary)
-	replica := storetest.StartRedisServer(t, "--replicaof", host, port)
-	waitForSync(t, replica)
+	primary, replica := startPrimaryAndReplica(t)
 
 	c := redis.NewClient(&redis.Options{Addr: primary})
 	defer c.Close()
@@ -186,5 +195,26 @@ func TestWaitDefaults(t *testing.T) {
 	minus := -1
 	if err := (store.Config{WaitReplicas: &minus}).Validate(); err == nil {
 		t.Error("a negative replica count is accepted")
+	}
+}
+
+// BenchmarkReportWithWait measures what WAIT adds to a problem report on a
+// loopback primary with one replica:
+//
+//	go test ./bot/store -run '^$' -bench ReportWithWait
+func BenchmarkReportWithWait(b *testing.B) {
+	primary, _ := startPrimaryAndReplica(b)
+	c := redis.NewClient(&redis.Options{Addr: primary})
+	defer c.Close()
+	who := bot.User{Platform: "telegram", ID: "1", Name: "王阿姨"}
+	for _, w := range []store.Wait{{}, {Replicas: 1, Timeout: time.Second}} {
+		b.Run(fmt.Sprintf("replicas=%d", w.Replicas), func(b *testing.B) {
+			s := store.New(c, store.WithWait(w, nil))
+			for b.Loop() {
+				if _, err := s.ReportIssue(context.Background(), 1, store.NewIssue{Reporter: who, Text: "灯", Category: "other"}, time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
