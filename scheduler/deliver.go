@@ -271,7 +271,7 @@ func (s *Scheduler) inspect(ctx context.Context, c *claim) (state, error) {
 
 // dropOrphan removes an occurrence no record points at.
 func (s *Scheduler) dropOrphan(ctx context.Context, c *claim) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.ackTx(ctx, s.k.due(), func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.k.due(), c.member)
 		p.Set(ctx, s.k.done(c.member), 1, doneTTL)
 		p.Del(ctx, s.k.failures(c.member), s.k.sent(c.member))
@@ -319,7 +319,7 @@ func (s *Scheduler) ack(ctx context.Context, c *claim, fired, now time.Time) err
 			return fmt.Errorf("encode reminder %q: %w", c.id, err)
 		}
 	}
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.ackTx(ctx, s.k.due(), func(p redis.Pipeliner) error {
 		p.ZRem(ctx, s.k.due(), c.member)
 		p.Set(ctx, s.k.done(c.member), 1, doneTTL)
 		p.Del(ctx, s.k.failures(c.member), s.k.sent(c.member))

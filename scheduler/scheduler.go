@@ -128,6 +128,8 @@ type Scheduler struct {
 	inOrder bool
 	// obs is told what happens to each occurrence (WithObserver).
 	obs Observer
+	// ackTx runs the MULTI that acknowledges an occurrence (WithAckTx).
+	ackTx TxFunc
 
 	jobsMu sync.RWMutex
 	jobs   map[string]JobFunc
@@ -215,6 +217,22 @@ func WithBatchSize(n int) Option {
 	}
 }
 
+// TxFunc runs fn's commands in one MULTI/EXEC; key is one of the keys they
+// write. store.Store.Acknowledged is one: it waits for replicas after the
+// EXEC when the store is set to.
+type TxFunc func(ctx context.Context, key string, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+
+// WithAckTx makes the MULTI that acknowledges a delivered occurrence run
+// through tx, so on Sentinel or Cluster a failover cannot lose the ack and
+// send the reminder again. By default it is a plain TxPipelined.
+func WithAckTx(tx TxFunc) Option {
+	return func(s *Scheduler) {
+		if tx != nil {
+			s.ackTx = tx
+		}
+	}
+}
+
 // New returns a Scheduler keeping reminders in rdb and sending them through
 // sender, with time from clock. A nil log discards.
 func New(rdb redis.UniversalClient, sender bot.Sender, clock bot.Clock, log *slog.Logger, opts ...Option) *Scheduler {
@@ -231,6 +249,9 @@ func New(rdb redis.UniversalClient, sender bot.Sender, clock bot.Clock, log *slo
 		batch:    defaultBatch,
 		jobs:     map[string]JobFunc{},
 		obs:      unobserved{},
+	}
+	s.ackTx = func(ctx context.Context, _ string, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
+		return rdb.TxPipelined(ctx, fn)
 	}
 	for _, o := range opts {
 		o(s)

@@ -48,6 +48,14 @@ type Config struct {
 	SentinelAddrs  []string // REDIS_SENTINEL_ADDRS
 	Password       string   // REDIS_PASSWORD for cluster/sentinel data nodes (URL carries its own)
 	DataDir        string   // embedded store directory, default "huzhu-data"
+	// WaitReplicas (REDIS_WAIT_REPLICAS) is how many replicas a write that
+	// acknowledges something to a resident waits for (see Wait); nil takes
+	// the default: 1 on Sentinel and Cluster, 0 (no WAIT) on a single Redis.
+	// The embedded store never waits.
+	WaitReplicas *int
+	// WaitTimeout (REDIS_WAIT_TIMEOUT) bounds that wait; 0 means
+	// DefaultWaitTimeout.
+	WaitTimeout time.Duration
 }
 
 // Validate reports whether c names at most one Redis and names it well. Its
@@ -88,6 +96,12 @@ func (c Config) Validate() error {
 			return err
 		}
 	}
+	if c.WaitReplicas != nil && *c.WaitReplicas < 0 {
+		return fmt.Errorf("%w: REDIS_WAIT_REPLICAS is %d; it counts replicas, 0 for none", ErrConfig, *c.WaitReplicas)
+	}
+	if c.WaitTimeout < 0 {
+		return fmt.Errorf("%w: REDIS_WAIT_TIMEOUT is negative", ErrConfig)
+	}
 	if c.Password != "" && len(c.Addrs) == 0 && c.SentinelMaster == "" {
 		return fmt.Errorf("%w: REDIS_PASSWORD is set but neither REDIS_ADDRS nor REDIS_SENTINEL_MASTER is", ErrConfig)
 	}
@@ -111,6 +125,10 @@ type Backend struct {
 	Client redis.UniversalClient
 	// Kind is one of KindEmbedded, KindRedis, KindCluster or KindSentinel.
 	Kind string
+	// Wait is how acknowledged writes wait for replicas on this backend:
+	// Config's setting over the kind's default. Give it to New with
+	// WithWait.
+	Wait Wait
 
 	desc string
 	emb  *Embedded // nil unless Kind is KindEmbedded
@@ -170,6 +188,8 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		b.Kind = KindEmbedded
 		b.desc = "embedded store (redka/SQLite) in " + dir
 	}
+
+	b.Wait = resolveWait(cfg, b.Kind)
 
 	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()

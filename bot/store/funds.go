@@ -316,7 +316,7 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 		if len(evs) == 0 {
 			return nil
 		}
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		_, err = s.Acknowledged(ctx, s.k.fundHouseholds(st, n), func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.fundHouseholds(st, n), room.Key(), contributionValue(c))
 			if c.Pledged != before.Pledged {
 				p.HIncrBy(ctx, s.k.fund(st, n), "pledged", c.Pledged-before.Pledged)
@@ -356,7 +356,7 @@ func (s *Store) Spend(ctx context.Context, st, n, amount int64, text string, by 
 			return fmt.Errorf("%w: %d", ErrFundClosed, n)
 		}
 		f.Spent += amount
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		_, err = s.Acknowledged(ctx, s.k.fund(st, n), func(p redis.Pipeliner) error {
 			p.HIncrBy(ctx, s.k.fund(st, n), "spent", amount)
 			s.appendLedger(ctx, p, st, n, LedgerEntry{By: by.Key(), ByName: by.Name, Kind: LedgerSpent,
 				Amount: amount, Text: text}, now)

@@ -323,7 +323,7 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 		is.Updated = now
 		stampIssue(is, ev.Kind, now)
 		ev.AtMS, ev.At = ms(now), now
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		_, err = s.Acknowledged(ctx, s.k.issue(st, n), func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
 			s.appendEvent(ctx, p, st, n, ev, now)
 			if before.Status.IsOpen() != is.Status.IsOpen() {
@@ -385,7 +385,7 @@ func (s *Store) AddSupporter(ctx context.Context, st, n int64, user bot.User, no
 		if err != nil || known {
 			return err
 		}
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		_, err = s.Acknowledged(ctx, s.k.issueSupporters(st, n), func(p redis.Pipeliner) error {
 			p.SAdd(ctx, s.k.issueSupporters(st, n), user.Key())
 			p.HIncrBy(ctx, s.k.issue(st, n), "supporters", 1)
 			s.appendEvent(ctx, p, st, n, IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventMeToo}, now)

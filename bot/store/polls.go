@@ -161,7 +161,7 @@ func (s *Store) CastVote(ctx context.Context, st, n int64, b Ballot, now time.Ti
 		}
 		data, _ := json.Marshal(Vote{Option: b.Option, UserKey: b.User.Key(), Name: b.User.Name, Room: b.Room,
 			AtMS: ms(now)})
-		_, err = s.rdb.TxPipelined(ctx, func(pl redis.Pipeliner) error {
+		_, err = s.Acknowledged(ctx, s.k.pollVotes(st, n), func(pl redis.Pipeliner) error {
 			pl.HSet(ctx, s.k.pollVotes(st, n), voter, data)
 			s.countPeople(ctx, pl, st, now, b.User.Key())
 			return nil

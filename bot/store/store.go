@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -34,6 +35,10 @@ type Store struct {
 	// random feeds station codes; crypto/rand unless a test makes codes
 	// repeatable.
 	random io.Reader
+	// wait is how acknowledged writes wait for replicas (wait.go); log
+	// receives the warnings when they do not answer in time.
+	wait Wait
+	log  *slog.Logger
 }
 
 // Option configures a Store.
@@ -53,7 +58,7 @@ func WithRandom(r io.Reader) Option {
 
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
-	s := &Store{rdb: rdb, random: rand.Reader}
+	s := &Store{rdb: rdb, random: rand.Reader, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(s)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -91,10 +92,31 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_ADDRS, REDIS_SENTINEL_MASTER, REDIS_SENTINEL_ADDRS, REDIS_PASSWORD,")
+	fmt.Fprintln(w, "  REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT,")
 	fmt.Fprintln(w, "  HUZHU_DATA, HUZHU_ADMINS, HUZHU_ALERT_CHAT, HUZHU_BOT_NAME, HUZHU_METRICS_ADDR, LOG_LEVEL,")
 	fmt.Fprintln(w, "  TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_LISTEN, TELEGRAM_API_URL, WECHAT, WECHAT_ACCOUNT")
 	fmt.Fprintf(w, "\nflags of %s:\n", fs.Name())
 	fs.PrintDefaults()
+}
+
+// waitConfig reads REDIS_WAIT_REPLICAS (a count) and REDIS_WAIT_TIMEOUT
+// (a duration such as "100ms") into c; unset, the store's defaults apply.
+func waitConfig(getenv func(string) string, c *store.Config) error {
+	if v := getenv("REDIS_WAIT_REPLICAS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("REDIS_WAIT_REPLICAS %q should be a number of replicas, 0 for none", v)
+		}
+		c.WaitReplicas = &n
+	}
+	if v := getenv("REDIS_WAIT_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf(`REDIS_WAIT_TIMEOUT %q should be a duration such as "100ms"`, v)
+		}
+		c.WaitTimeout = d
+	}
+	return nil
 }
 
 // errUsage is returned for flags that do not parse; the flag package has
@@ -140,6 +162,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	cfg.Store.SentinelMaster = getenv("REDIS_SENTINEL_MASTER")
 	cfg.Store.SentinelAddrs = splitList(getenv("REDIS_SENTINEL_ADDRS"))
 	cfg.Store.Password = getenv("REDIS_PASSWORD")
+	if err := waitConfig(getenv, &cfg.Store); err != nil {
+		return nil, err
+	}
 	cfg.Admins = splitList(getenv("HUZHU_ADMINS"))
 	cfg.Telegram = telegramConfig(getenv)
 	cfg.WeChat = wechatConfig(getenv)

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAdminsRefusedAtStartUp(t *testing.T) {
@@ -52,5 +53,28 @@ func TestAdminsRefusedAtStartUp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWaitSettings: REDIS_WAIT_REPLICAS and REDIS_WAIT_TIMEOUT reach the
+// store's Config, and a value that is not a count or a duration stops
+// start-up.
+func TestWaitSettings(t *testing.T) {
+	env := map[string]string{"REDIS_WAIT_REPLICAS": "2", "REDIS_WAIT_TIMEOUT": "250ms"}
+	cfg, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Store.WaitReplicas == nil || *cfg.Store.WaitReplicas != 2 || cfg.Store.WaitTimeout != 250*time.Millisecond {
+		t.Errorf("store config %+v", cfg.Store)
+	}
+	cfg, err = parseConfig(nil, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.Store.WaitReplicas != nil || cfg.Store.WaitTimeout != 0 {
+		t.Errorf("unset: %+v, %v; want the store's defaults", cfg.Store, err)
+	}
+	for _, bad := range []map[string]string{{"REDIS_WAIT_REPLICAS": "-1"}, {"REDIS_WAIT_REPLICAS": "one"}, {"REDIS_WAIT_TIMEOUT": "100"}} {
+		if _, err := parseConfig(nil, func(k string) string { return bad[k] }, io.Discard); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 }

@@ -189,7 +189,7 @@ type core struct {
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
 	disp.UsePrivacy(st, handlers.PrivacyWording{})
-	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix())}
+	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix()), scheduler.WithAckTx(st.Acknowledged)}
 	if cfg.observe != nil {
 		opts = append(opts, scheduler.WithObserver(cfg.observe))
 	}

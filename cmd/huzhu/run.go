@@ -63,7 +63,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if cfg.MetricsAddr != "" {
 		cfg.observe = newMetrics(backend.Client)
 	}
-	st := store.New(backend.Client, storeOpts...)
+	if backend.Wait.Replicas > 0 {
+		log.Info("acknowledged writes wait for replicas", "replicas", backend.Wait.Replicas, "timeout", backend.Wait.Timeout)
+	}
+	st := store.New(backend.Client, append(storeOpts, store.WithWait(backend.Wait, log.With("component", "store")))...)
 	alerts := &relay{}
 	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
 	if err != nil {

@@ -71,14 +71,18 @@ func ForEach(t *testing.T, fn func(t *testing.T, b Backend)) {
 
 // Miniredis returns a Backend on a fresh miniredis. Its TTLs follow the wall
 // clock (ClockTTL), as real servers' do, so keys expire without
-// FastForward.
+// FastForward. The test fails if any MULTI/EXEC sent through its client
+// touches keys of more than one Redis Cluster slot, so every test that runs
+// on ForEach also checks that its transactions would run on a Cluster.
 func Miniredis(t testing.TB) Backend {
 	t.Helper()
 	m := miniredis.RunT(t)
 	m.ClockTTL(true)
 	c := redis.NewClient(&redis.Options{Addr: m.Addr()})
 	t.Cleanup(func() { _ = c.Close() })
-	return Backend{Name: "miniredis", Client: c, Prefix: newPrefix(t)}
+	prefix := newPrefix(t)
+	c.AddHook(&oneSlotHook{t: t, prefix: prefix})
+	return Backend{Name: "miniredis", Client: c, Prefix: prefix}
 }
 
 // Redka returns a Backend on huzhu's embedded server (store.StartEmbedded)
