@@ -307,7 +307,7 @@ type Retrier interface {
 func (b *Bot) ReceiveOrRetry(ctx context.Context, m *Message) bool {
 	cleanIdentities(m)
 	if b.Courier != nil {
-		ctx = withCourier(ctx, b.Courier)
+		ctx = WithCourier(ctx, b.Courier)
 	}
 	err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m)
 	if err != nil && !Logged(err) {

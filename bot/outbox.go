@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,11 +53,18 @@ type Outbox interface {
 	ReleaseOutbox(ctx context.Context, chatKey, lease string) error
 	// OutboxReplies returns the replies in chatKey's outbox, in order.
 	OutboxReplies(ctx context.Context, chatKey string) ([]KeptReply, error)
-	// SentReply removes reply id (none when "") once it was sent. last
-	// says it was the last of those read: the chat then leaves the list
-	// of due outboxes, unless replies arrived meanwhile, which more
-	// reports.
-	SentReply(ctx context.Context, chatKey, id string, last bool) (more bool, err error)
+	// ReplaceReply keeps out in place of reply id, what is left of it to
+	// send (see WithRemainder).
+	ReplaceReply(ctx context.Context, chatKey string, r KeptReply) error
+	// SentReply removes reply id once it was sent.
+	SentReply(ctx context.Context, chatKey, id string) error
+	// SentLast removes reply id (none when "") once it was sent, the last
+	// of those read: the chat leaves the list of due outboxes and, when
+	// lease is given, the lease is given up, in one write. If replies
+	// arrived meanwhile, the chat is due again and more is true; a lease
+	// given up is taken again, and more is false when another instance
+	// took it first (that one sends them).
+	SentLast(ctx context.Context, chatKey, id, lease string) (more bool, err error)
 	// PostponeOutbox makes chatKey's outbox due again at until.
 	PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error
 }
@@ -88,7 +96,10 @@ type Courier struct {
 // courierKey carries the Courier on a message's context (see Bot).
 type courierKey struct{}
 
-func withCourier(ctx context.Context, c *Courier) context.Context {
+// WithCourier returns ctx under which the messages served (see Dedupe) send
+// their replies through c's outbox. Bot does this for every message when
+// it has a Courier.
+func WithCourier(ctx context.Context, c *Courier) context.Context {
 	return context.WithValue(ctx, courierKey{}, c)
 }
 
@@ -194,6 +205,12 @@ func (c *Courier) unclaim(chatKey string) {
 func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []KeptReply) {
 	defer c.unclaim(chatKey)
 	wctx := context.WithoutCancel(ctx)
+	// held is when the lease was last known to be ours: within half a
+	// lease of it, nobody else can have it, so the last removal gives it
+	// up in the same write.
+	var held atomic.Int64
+	held.Store(time.Now().UnixNano())
+	released := false
 	stop := make(chan struct{})
 	renewed := make(chan struct{})
 	go func() {
@@ -207,17 +224,31 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 			case <-tick.C:
 				if err := c.Outbox.RenewOutbox(wctx, chatKey, lease); err != nil {
 					c.Log.Warn("outbox: cannot renew lease", "chat", chatKey, "err", err)
+					continue
 				}
+				held.Store(time.Now().UnixNano())
 			}
 		}
 	}()
 	defer func() {
 		close(stop)
 		<-renewed
+		if released {
+			return
+		}
 		if err := c.Outbox.ReleaseOutbox(wctx, chatKey, lease); err != nil {
 			c.Log.Warn("outbox: cannot release lease", "chat", chatKey, "err", err)
 		}
 	}()
+	sentLast := func(id string) (bool, error) {
+		give := ""
+		if time.Since(time.Unix(0, held.Load())) < OutboxLease/2 {
+			give = lease
+		}
+		more, err := c.Outbox.SentLast(wctx, chatKey, id, give)
+		released = err == nil && give != "" && !more
+		return more, err
+	}
 
 	replies := known
 	for {
@@ -229,26 +260,28 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 			}
 		}
 		if len(replies) == 0 {
-			more, err := c.Outbox.SentReply(wctx, chatKey, "", true)
-			if err != nil || !more {
+			if more, err := sentLast(""); err != nil || !more {
 				return
 			}
 			continue
 		}
-		more := false
-		for i, r := range replies {
-			err := c.Sender.Send(WithLocale(ctx, r.Locale), r.Out)
-			switch {
-			case errors.Is(err, ErrUnreachable):
-				c.Log.Warn("outbox: reply dropped, chat unreachable", "chat", r.Out.Chat.Key(), "err", err)
-			case err != nil:
-				c.postpone(wctx, chatKey, err)
+		for i, r := range replies[:len(replies)-1] {
+			if !c.send(wctx, ctx, chatKey, r) {
 				return
 			}
-			if more, err = c.Outbox.SentReply(wctx, chatKey, r.ID, i == len(replies)-1); err != nil {
+			if err := c.Outbox.SentReply(wctx, chatKey, replies[i].ID); err != nil {
 				c.Log.Warn("outbox: cannot remove a sent reply", "chat", chatKey, "err", err)
 				return
 			}
+		}
+		last := replies[len(replies)-1]
+		if !c.send(wctx, ctx, chatKey, last) {
+			return
+		}
+		more, err := sentLast(last.ID)
+		if err != nil {
+			c.Log.Warn("outbox: cannot remove a sent reply", "chat", chatKey, "err", err)
+			return
 		}
 		c.mu.Lock()
 		delete(c.tries, chatKey)
@@ -258,6 +291,24 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 		}
 		replies = nil
 	}
+}
+
+// send sends r, one of chatKey's outbox, and reports whether it may be
+// removed: sent, or for a chat the bot cannot reach (removed from the
+// group), where retrying cannot help. A failure postpones the outbox.
+func (c *Courier) send(wctx, ctx context.Context, chatKey string, r KeptReply) bool {
+	sctx := WithRemainder(WithLocale(ctx, r.Locale), func(_ context.Context, line Outgoing) error {
+		return c.Outbox.ReplaceReply(wctx, chatKey, KeptReply{ID: r.ID, Locale: r.Locale, Out: line})
+	})
+	err := c.Sender.Send(sctx, r.Out)
+	switch {
+	case errors.Is(err, ErrUnreachable):
+		c.Log.Warn("outbox: reply dropped, chat unreachable", "chat", r.Out.Chat.Key(), "err", err)
+	case err != nil:
+		c.postpone(wctx, chatKey, err)
+		return false
+	}
+	return true
 }
 
 // postpone makes chatKey's outbox due again after a wait that doubles with

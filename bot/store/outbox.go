@@ -136,15 +136,26 @@ func (s *Store) OutboxReplies(ctx context.Context, chatKey string) ([]bot.KeptRe
 	return replies, nil
 }
 
-// SentReply implements bot.Outbox. The chat leaves the due list in the same
+// ReplaceReply implements bot.Outbox.
+func (s *Store) ReplaceReply(ctx context.Context, chatKey string, r bot.KeptReply) error {
+	data, err := json.Marshal(keptReply{Locale: r.Locale, Out: r.Out})
+	if err != nil {
+		return err
+	}
+	return s.rdb.HSet(ctx, s.k.outboxReplies(chatKey), r.ID, data).Err()
+}
+
+// SentReply implements bot.Outbox.
+func (s *Store) SentReply(ctx context.Context, chatKey, id string) error {
+	return s.rdb.HDel(ctx, s.k.outboxReplies(chatKey), id).Err()
+}
+
+// SentLast implements bot.Outbox. The chat leaves the due list in the same
 // MULTI that counts what is left, and is put back if replies arrived
 // meanwhile: FinishServed writes a reply and the due entry together, so
 // none is left without one.
-func (s *Store) SentReply(ctx context.Context, chatKey, id string, last bool) (bool, error) {
+func (s *Store) SentLast(ctx context.Context, chatKey, id, lease string) (bool, error) {
 	replies := s.k.outboxReplies(chatKey)
-	if !last {
-		return true, s.rdb.HDel(ctx, replies, id).Err()
-	}
 	due := s.k.outboxDue(platformOf(chatKey))
 	var left *redis.IntCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -152,13 +163,22 @@ func (s *Store) SentReply(ctx context.Context, chatKey, id string, last bool) (b
 			p.HDel(ctx, replies, id)
 		}
 		p.ZRem(ctx, due, chatKey)
+		if lease != "" {
+			p.Del(ctx, s.k.outboxLease(chatKey))
+		}
 		left = p.HLen(ctx, replies)
 		return nil
 	})
 	if err != nil || left.Val() == 0 {
 		return false, err
 	}
-	return true, s.rdb.ZAdd(ctx, due, redis.Z{Score: float64(time.Now().UnixMilli()), Member: chatKey}).Err()
+	if err := s.rdb.ZAdd(ctx, due, redis.Z{Score: float64(time.Now().UnixMilli()), Member: chatKey}).Err(); err != nil {
+		return false, err
+	}
+	if lease == "" {
+		return true, nil
+	}
+	return s.rdb.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease).Result()
 }
 
 // PostponeOutbox implements bot.Outbox.
