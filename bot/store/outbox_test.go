@@ -300,3 +300,65 @@ func TestOutboxResumesAfterFailedSend(t *testing.T) {
 		}
 	})
 }
+
+// toastingRecorder also answers button presses with a note.
+type toastingRecorder struct {
+	recorder
+	toasts []string
+}
+
+func (r *toastingRecorder) CanReachPrivately(context.Context, bot.User) bool { return true }
+
+func (r *toastingRecorder) Toast(_ context.Context, _ *bot.Message, text string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.toasts = append(r.toasts, text)
+	return nil
+}
+
+// TestOutboxLeavesFailuresAndToastsDirect: the answer of a command that
+// failed is sent at once and the message is not marked served, so it is
+// served again; a note answering a button press is shown at once, never
+// stored.
+func TestOutboxLeavesFailuresAndToastsDirect(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		s := newStore(b)
+		platform := &toastingRecorder{}
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		disp := bot.NewDispatcher(log)
+		disp.Add("console", platform, platform)
+		courier := &bot.Courier{Outbox: s, Sender: disp, Clock: bot.SystemClock{}, Log: log, Platforms: disp.Platforms}
+		fails := true
+		handler := bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+			if m.IsPress() {
+				return r.Toast(ctx, "已过期")
+			}
+			if err := r.Reply(ctx, "系统忙，请稍后再发"); err != nil {
+				return err
+			}
+			if fails {
+				return errors.New("store down")
+			}
+			return nil
+		})
+		bt := &bot.Bot{Handler: bot.Chain(handler, bot.Dedupe(s)), Sender: disp, Log: log, Courier: courier}
+		ctx := context.Background()
+		m := &bot.Message{ID: "7", Chat: outboxGroup, Sender: alice, Text: "登记"}
+		bt.ReceiveOrRetry(ctx, m)
+		if got := platform.texts(); len(got) != 1 {
+			t.Fatalf("a failed command's answer: sent %q; want it at once", got)
+		}
+		fails = false
+		bt.ReceiveOrRetry(ctx, m)
+		if got := platform.texts(); len(got) != 2 {
+			t.Errorf("the failed message was not served again: sent %q", got)
+		}
+		bt.ReceiveOrRetry(ctx, &bot.Message{ID: "8", Chat: outboxGroup, Sender: alice, Text: "投票 1", Press: "cb1"})
+		if len(platform.toasts) != 1 || len(platform.texts()) != 2 {
+			t.Errorf("toasts %q, sent %q; want one note, nothing more sent", platform.toasts, platform.texts())
+		}
+		if due, _ := s.DueOutboxes(ctx, "console", time.Now().Add(time.Hour), 10); len(due) != 0 {
+			t.Errorf("outboxes left: %v", due)
+		}
+	})
+}
