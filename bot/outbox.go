@@ -47,7 +47,8 @@ type Outbox interface {
 	// TakeOutbox takes chatKey's delivery lease, or returns "" while
 	// another instance holds it.
 	TakeOutbox(ctx context.Context, chatKey string) (lease string, err error)
-	// RenewOutbox extends the lease while it is still lease's.
+	// RenewOutbox extends the lease while it is still lease's, and fails
+	// when it is not.
 	RenewOutbox(ctx context.Context, chatKey, lease string) error
 	// ReleaseOutbox gives the lease up if it is still lease's.
 	ReleaseOutbox(ctx context.Context, chatKey, lease string) error
@@ -210,7 +211,7 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 	// up in the same write.
 	var held atomic.Int64
 	held.Store(time.Now().UnixNano())
-	released := false
+	var released atomic.Bool // given up by the last removal
 	stop := make(chan struct{})
 	renewed := make(chan struct{})
 	go func() {
@@ -223,7 +224,9 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 				return
 			case <-tick.C:
 				if err := c.Outbox.RenewOutbox(wctx, chatKey, lease); err != nil {
-					c.Log.Warn("outbox: cannot renew lease", "chat", chatKey, "err", err)
+					if !released.Load() {
+						c.Log.Warn("outbox: cannot renew lease", "chat", chatKey, "err", err)
+					}
 					continue
 				}
 				held.Store(time.Now().UnixNano())
@@ -233,7 +236,7 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 	defer func() {
 		close(stop)
 		<-renewed
-		if released {
+		if released.Load() {
 			return
 		}
 		if err := c.Outbox.ReleaseOutbox(wctx, chatKey, lease); err != nil {
@@ -246,7 +249,10 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 			give = lease
 		}
 		more, err := c.Outbox.SentLast(wctx, chatKey, id, give)
-		released = err == nil && give != "" && !more
+		released.Store(err == nil && give != "" && !more)
+		if more && give != "" {
+			held.Store(time.Now().UnixNano()) // taken again
+		}
 		return more, err
 	}
 

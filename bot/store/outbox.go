@@ -86,13 +86,12 @@ func (s *Store) RenewOutbox(ctx context.Context, chatKey, lease string) error {
 	key := s.k.outboxLease(chatKey)
 	v, err := s.rdb.Get(ctx, key).Result()
 	switch {
-	case errors.Is(err, redis.Nil):
-		// Expired while the store was away: taken again if free.
-		return s.rdb.SetNX(ctx, key, lease, bot.OutboxLease).Err()
-	case err != nil:
+	case err != nil && !errors.Is(err, redis.Nil):
 		return err
 	case v != lease:
-		return fmt.Errorf("outbox of %s taken over by another instance", chatKey)
+		// Not taken again: it may have been given up by the last
+		// removal (SentLast) a moment ago.
+		return fmt.Errorf("lease on the outbox of %s lost", chatKey)
 	}
 	return s.rdb.PExpire(ctx, key, bot.OutboxLease).Err()
 }
