@@ -28,6 +28,10 @@ type Deps struct {
 	// served; zero values pick sensible defaults.
 	RateInterval time.Duration
 	RateBurst    int
+	// Observe, when set, runs just inside the middleware that answers
+	// errors, so it sees each command's error before it is answered and
+	// dropped (metrics.Metrics.Outcomes).
+	Observe bot.Middleware
 }
 
 // App is huzhu's command set on one store.
@@ -54,7 +58,8 @@ func New(d Deps) *App {
 }
 
 // Handler returns the full chain every inbound message goes through: drop
-// what is not for the bot (ordinary chat never reaches the rest), log,
+// what is not for the bot (ordinary chat never reaches the rest, a photo
+// shared in a group costs one read), log,
 // answer a store outage, recover, carry the clock, drop redelivered
 // messages, identify the sender and their station, reply to errors (a
 // handler's panic too), deliver kept private messages, rate limit, attach
@@ -67,8 +72,13 @@ func (a *App) Handler(d Deps) bot.Handler {
 	if burst == 0 {
 		burst = 20
 	}
+	observe := d.Observe
+	if observe == nil {
+		observe = func(h bot.Handler) bot.Handler { return h }
+	}
 	return bot.Chain(a.router,
 		bot.Only(a.wants),
+		a.skipSharedPhotos,
 		bot.Logging(a.log),
 		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered
@@ -76,7 +86,8 @@ func (a *App) Handler(d Deps) bot.Handler {
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language
-		bot.Recover(),   // a panic in a command: answered by replyToErrors
+		observe,
+		bot.Recover(), // a panic in a command: answered by replyToErrors
 		a.deliverKept,
 		bot.RateLimit(interval, burst, a.clock),
 		a.attachLatePhotos,

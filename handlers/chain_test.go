@@ -113,6 +113,41 @@ func TestPlainChatCostsNothing(t *testing.T) {
 	})
 }
 
+// TestSharedPhotosCountForNothing: photos shared in a group with no report
+// awaiting them get no answer, cost a read each and no write, and do not
+// count toward the rate limit; a photo right after its sender's report
+// still attaches.
+func TestSharedPhotosCountForNothing(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		c := newChainChat(t, b, nil)
+		c.send(benchHead, "建站 测试站")
+		photo := func(who bot.User, ref string) string {
+			c.mu.Lock()
+			c.seq++
+			id := "p" + strconv.Itoa(c.seq)
+			start := len(c.said)
+			c.mu.Unlock()
+			c.bot.Receive(context.Background(), &bot.Message{ID: id, Chat: benchGroup, Sender: who,
+				Attachments: []bot.Attachment{{Kind: bot.AttachmentPhoto, Ref: ref}}})
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			return strings.Join(c.said[start:], "\n")
+		}
+		for i := range 25 {
+			if got := photo(benchAlice, "family-"+strconv.Itoa(i)); got != "" {
+				t.Fatalf("shared photo %d answered: %q", i, got)
+			}
+		}
+		if got := c.send(benchAlice, "清单"); strings.Contains(got, "太快") || got == "" {
+			t.Errorf("after 25 shared photos, 清单 got %q; want it served", got)
+		}
+		c.send(benchAlice, "报事 楼道灯坏了")
+		if got := photo(benchAlice, "lamp"); !strings.Contains(got, "照片已附到 #1") {
+			t.Errorf("a photo right after the report got %q; want it attached", got)
+		}
+	})
+}
+
 // TestPanicIsAnsweredAndLoggedOnce: a command that panics answers the person
 // and is logged once, naming the command.
 func TestPanicIsAnsweredAndLoggedOnce(t *testing.T) {

@@ -468,7 +468,7 @@ func (a *App) noteStep(ctx context.Context, r bot.Responder, m *bot.Message, usa
 		return err
 	}
 	if kind == store.EventResolved {
-		a.askForRating(ctx, ch.Issue, note)
+		a.askForRating(ctx, ch.Issue, quoteIfAny(note))
 		return r.Reply(ctx, tr(ctx, "resolved", i18n.Args{"N": n}))
 	}
 	a.tellReporter(ctx, ch.Issue, m.Sender, tr(ctx, "reporter_update", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": bot.Quote(note)}))
@@ -619,8 +619,10 @@ func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error
 	return r.Reply(ctx, tr(ctx, "reopened", i18n.Args{"N": n}))
 }
 
-// attachLatePhotos takes a photo sent on its own right after a report as
-// part of that report.
+// attachLatePhotos takes a photo sent on its own right after a report, by
+// its reporter and in the chat it was made in, as part of that report. A
+// photo anywhere else is a photo shared in conversation and is passed over
+// in silence: answering it in a group would tell who made a private report.
 func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		st := sessionFrom(ctx).station()
@@ -632,7 +634,7 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 			if at.Kind != bot.AttachmentPhoto {
 				continue
 			}
-			n, err := a.store.AttachPhotoToLastReport(ctx, st.ID, m.Sender, at.Ref, a.now())
+			n, err := a.store.AttachPhotoToLastReport(ctx, st.ID, m.Sender, groupOf(m), at.Ref, a.now())
 			if errors.Is(err, store.ErrNotFound) {
 				return nil // a photo shared in conversation, not for the bot
 			}
@@ -646,6 +648,31 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 		}
 		return r.Reply(ctx, tr(ctx, "photo_attached", i18n.Args{"N": attached}))
 	})
+}
+
+// skipSharedPhotos passes over, before anything is written or counted, a
+// photo in a group that no report of its sender awaits: a photo shared in
+// conversation costs a read, not a dedupe mark, and never counts toward the
+// rate limit. When the store cannot say, the photo goes on, so one meant
+// for a report is answered (系统忙) rather than lost.
+func (a *App) skipSharedPhotos(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		if !isSharedPhoto(m) {
+			return next.ServeMessage(ctx, r, m)
+		}
+		awaited, err := a.store.AwaitsPhoto(ctx, m.Chat, m.Sender)
+		if err == nil && !awaited {
+			return nil
+		}
+		return next.ServeMessage(ctx, r, m)
+	})
+}
+
+// isSharedPhoto reports whether m is only a photo (no text, no command) in
+// a group, not addressed to the bot.
+func isSharedPhoto(m *bot.Message) bool {
+	return m.Chat.Kind == bot.Group && m.Command == "" && !m.AddressedToBot &&
+		strings.TrimSpace(m.Text) == "" && len(m.Attachments) > 0
 }
 
 // clipN shortens s to n runes with an ellipsis, on one line (see

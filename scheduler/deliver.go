@@ -151,6 +151,7 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 		return removed, s.dropOrphan(ctx, c)
 	}
 	c.rec = st.rec
+	s.obs.ReminderDue()
 
 	now := s.clock.Now()
 	latest, missed := c.fire, 0
@@ -176,6 +177,7 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 			return removed, s.giveUp(ctx, c, latest, now, attempts, reason)
 		}
 		log.Info("reminder dropped: past its useful window", "late", now.Sub(latest), "staleAfter", stale)
+		s.obs.ReminderLate()
 		return removed, s.ack(ctx, c, latest, now)
 	}
 
@@ -195,6 +197,7 @@ func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error)
 	default:
 		return s.retryLater(context.WithoutCancel(ctx), c, run, latest, now, err)
 	}
+	s.obs.ReminderSent(now.Sub(latest))
 	if err := s.ackSent(ctx, c, latest, now); err != nil {
 		return sentIt, err
 	}

@@ -91,6 +91,7 @@ func (s *Scheduler) retryLater(ctx context.Context, c *claim, run *occurrenceRun
 		return removed, s.giveUp(ctx, c, latest, now, n, sendErr.Error())
 	}
 	log.Warn("reminder delivery failed; retrying", "retryAt", retry)
+	s.obs.ReminderRetried()
 	if err := s.rdb.ZAdd(ctx, s.k.due(), redis.Z{Score: float64(retry.UnixMilli()), Member: c.member}).Err(); err != nil {
 		return failed, fmt.Errorf("requeue reminder %q: %w", c.member, err)
 	}
@@ -100,6 +101,7 @@ func (s *Scheduler) retryLater(ctx context.Context, c *claim, run *occurrenceRun
 
 // giveUp puts c in the dead-letter list and acks it.
 func (s *Scheduler) giveUp(ctx context.Context, c *claim, latest, now time.Time, attempts int, reason string) error {
+	s.obs.ReminderDeadLettered()
 	s.log.Error("reminder not delivered: given up after its useful window; see the dead letters",
 		"id", c.id, "fire", latest, "attempts", attempts, "err", reason)
 	dl := DeadLetter{ID: c.id, Job: c.rec.Job, Payload: c.rec.Payload, Fire: latest, At: now,

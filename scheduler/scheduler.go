@@ -125,6 +125,8 @@ type Scheduler struct {
 
 	// inOrder delivers due occurrences in queue order instead of shuffled.
 	inOrder bool
+	// obs is told what happens to each occurrence (WithObserver).
+	obs Observer
 
 	jobsMu sync.RWMutex
 	jobs   map[string]JobFunc
@@ -227,6 +229,7 @@ func New(rdb redis.UniversalClient, sender bot.Sender, clock bot.Clock, log *slo
 		leaseTTL: defaultLeaseTTL,
 		batch:    defaultBatch,
 		jobs:     map[string]JobFunc{},
+		obs:      unobserved{},
 	}
 	for _, o := range opts {
 		o(s)

@@ -61,6 +61,11 @@ type Options struct {
 	// and should return once the replies and reminders the input caused are
 	// sent.
 	Drain func(ctx context.Context)
+	// Echo prints every input line that is not blank, after "> ", before
+	// what it causes, so a piped conversation reads as one: each line
+	// beside the bot's answers. The "> " is the interactive prompt's, so
+	// the output reads as if it had been typed.
+	Echo bool
 	// RunID, when set, is put in front of every message id. Ids restart at
 	// c1 in every process, and the store remembers served ids for a day, so
 	// a console run against a kept store needs ids of its own.
@@ -204,6 +209,11 @@ func (c *Console) handle(ctx context.Context, in bot.Receiver, s scanned) error 
 	c.mu.Lock()
 	c.prompting = false // the person pressed Enter
 	c.mu.Unlock()
+	if c.opts.Echo && strings.TrimSpace(s.text) != "" {
+		if err := c.print("> " + s.text + "\n"); err != nil {
+			return err
+		}
+	}
 	if s.cut {
 		if err := c.note(fmt.Sprintf("line longer than %d bytes, cut", MaxLineBytes)); err != nil {
 			return err

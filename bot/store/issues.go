@@ -406,14 +406,20 @@ func (s *Store) IssueSupporters(ctx context.Context, st, n int64) ([]string, err
 }
 
 // AttachPhotoToLastReport adds a photo to the problem user reported in the
-// last few minutes, and returns its number; ErrNotFound when there is none.
-func (s *Store) AttachPhotoToLastReport(ctx context.Context, st int64, user bot.User, ref string, now time.Time) (int64, error) {
+// last few minutes in reportChat (the group's key; "" for a private chat),
+// and returns its number. ErrNotFound when there is none: no recent report,
+// or it was made in another chat (a photo in the group must not give away
+// who made a private, anonymous report), or it already has MaxReportPhotos.
+func (s *Store) AttachPhotoToLastReport(ctx context.Context, st int64, user bot.User, reportChat, ref string, now time.Time) (int64, error) {
 	v, err := s.rdb.Get(ctx, s.k.lastReport(st, user.Key())).Result()
 	if err != nil {
 		return 0, notFound(err, "recent report")
 	}
 	n := atoi(v)
 	_, err = s.ChangeIssue(ctx, st, n, now, func(is *Issue) (IssueEvent, error) {
+		if !takesPhoto(is, reportChat) {
+			return IssueEvent{}, fmt.Errorf("%w: recent report in this chat with room for a photo", ErrNotFound)
+		}
 		is.Photos = append(is.Photos, ref)
 		return IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventPhoto, Text: ref}, nil
 	})

@@ -210,6 +210,10 @@ func (k keys) wxAliases(account, session string) string {
 	return k.wechat(account, "alias", session)
 }
 
+// wxPhoto names a kept WeChat picture: global, since a picture's name is its
+// content's hash, whichever account saw it.
+func (k keys) wxPhoto(name string) string { return k.global("wx", "photo", name) }
+
 // Team and shift (众行) keys. An occurrence of a shift is named by its
 // slot's number and its Shanghai date ("20261126").
 func (k keys) teamSeq(st int64) string   { return k.station(st, "team", "seq") }

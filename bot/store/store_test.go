@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -490,22 +491,22 @@ func TestAttachPhotoToLastReport(t *testing.T) {
 		s := newStore(b)
 		st := mustStation(t, s, "阳光站", group1).ID
 
-		if _, err := s.AttachPhotoToLastReport(ctx, st, alice, "p0", t0); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.AttachPhotoToLastReport(ctx, st, alice, group1.Key(), "p0", t0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("photo with no report: err = %v; want ErrNotFound", err)
 		}
 		mustReport(t, s, st, alice, "楼道漏水")
 		mustReport(t, s, st, bob, "路灯不亮")
 		mustReport(t, s, st, alice, "垃圾没收")
 
-		n, err := s.AttachPhotoToLastReport(ctx, st, alice, "p1", t0)
+		n, err := s.AttachPhotoToLastReport(ctx, st, alice, group1.Key(), "p1", t0)
 		if err != nil || n != 3 {
 			t.Fatalf("AttachPhotoToLastReport(alice) = %d, %v; want #3, her latest", n, err)
 		}
-		n, err = s.AttachPhotoToLastReport(ctx, st, bob, "p2", t0)
+		n, err = s.AttachPhotoToLastReport(ctx, st, bob, group1.Key(), "p2", t0)
 		if err != nil || n != 2 {
 			t.Fatalf("AttachPhotoToLastReport(bob) = %d, %v; want #2", n, err)
 		}
-		if _, err := s.AttachPhotoToLastReport(ctx, st, carol, "p3", t0); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.AttachPhotoToLastReport(ctx, st, carol, group1.Key(), "p3", t0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("photo from someone who reported nothing: err = %v; want ErrNotFound", err)
 		}
 		if is, _ := s.Issue(ctx, st, 3); !slices.Equal(is.Photos, []string{"p1"}) {
@@ -513,6 +514,82 @@ func TestAttachPhotoToLastReport(t *testing.T) {
 		}
 		if is, _ := s.Issue(ctx, st, 1); len(is.Photos) != 0 {
 			t.Errorf("#1 photos = %v; want none", is.Photos)
+		}
+		// Alice's report was made in group1: her photo privately or in
+		// another group is not hers to attach there.
+		for _, elsewhere := range []string{"", group2.Key()} {
+			if _, err := s.AttachPhotoToLastReport(ctx, st, alice, elsewhere, "p4", t0); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("photo in %q after a report in group1: err = %v; want ErrNotFound", elsewhere, err)
+			}
+		}
+		for i := 1; i < store.MaxReportPhotos; i++ { // #3 has p1 already
+			if _, err := s.AttachPhotoToLastReport(ctx, st, alice, group1.Key(), "p", t0); err != nil {
+				t.Fatalf("photo %d: %v", i+1, err)
+			}
+		}
+		if _, err := s.AttachPhotoToLastReport(ctx, st, alice, group1.Key(), "p", t0); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("photo beyond MaxReportPhotos: err = %v; want ErrNotFound", err)
+		}
+		if is, _ := s.Issue(ctx, st, 3); len(is.Photos) != store.MaxReportPhotos {
+			t.Errorf("#3 has %d photos; want %d", len(is.Photos), store.MaxReportPhotos)
+		}
+	})
+}
+
+func TestAwaitsPhoto(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光站", group1).ID
+		awaits := func(chat bot.Chat, u bot.User) bool {
+			t.Helper()
+			ok, err := s.AwaitsPhoto(ctx, chat, u)
+			if err != nil {
+				t.Fatalf("AwaitsPhoto(%s, %s): %v", chat.Key(), u.Key(), err)
+			}
+			return ok
+		}
+		if awaits(group1, alice) || awaits(group2, alice) || awaits(alice.PrivateChat(), alice) {
+			t.Error("a photo is awaited before any report")
+		}
+		mustReport(t, s, st, alice, "楼道漏水")
+		if !awaits(group1, alice) {
+			t.Error("a photo in the report's group is not awaited")
+		}
+		if awaits(group1, bob) {
+			t.Error("a neighbour's photo is awaited")
+		}
+		if err := s.SetUserStation(ctx, alice.Key(), st); err != nil {
+			t.Fatal(err)
+		}
+		if awaits(alice.PrivateChat(), alice) {
+			t.Error("a private photo is awaited after a report in the group")
+		}
+		if _, err := s.ReportIssue(ctx, st, store.NewIssue{Reporter: alice, Text: "匿名", Category: "other", Anonymous: true}, t0); err != nil {
+			t.Fatal(err)
+		}
+		if !awaits(alice.PrivateChat(), alice) || awaits(group1, alice) {
+			t.Error("after a private report only a private photo is awaited")
+		}
+	})
+}
+
+func TestWeChatPhotoKept(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		data := []byte("\xff\xd8\xff\xe0 picture")
+		if err := s.SaveWeChatPhoto(ctx, "abc", data); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.WeChatPhoto(ctx, "abc"); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("WeChatPhoto = %q, %v; want %q", got, err, data)
+		}
+		if _, err := s.WeChatPhoto(ctx, "nothing"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("WeChatPhoto(missing): err = %v; want ErrNotFound", err)
+		}
+		if err := s.SaveWeChatPhoto(ctx, "big", make([]byte, store.MaxWeChatPhotoBytes+1)); err == nil {
+			t.Error("a picture over MaxWeChatPhotoBytes was kept")
 		}
 	})
 }

@@ -25,7 +25,23 @@
 // link a station (建站, 关联, /station create|link, optionally after an
 // @-mention of the bot) is served, so a group can bind itself and the bot
 // otherwise ignores groups it has no business in. The bot's own messages,
-// system messages and non-text messages are ignored.
+// system messages and messages that are neither text nor a picture are
+// ignored.
+//
+// # Pictures
+//
+// A WeChat message is a text or a picture, never both, so a photo for a
+// report always comes right after it. A picture is served only when
+// Options.Photos says it is awaited: its sender reported a problem a moment
+// ago in the same chat (see Photos). Only then is it downloaded, so any
+// other picture in a group costs a few reads of the store and no download.
+// Web WeChat hands a picture out only for a while and only to the login
+// that received it, so its handle cannot be kept as Telegram's file id is:
+// the picture's bytes are kept through Photos, named by their SHA-256, and
+// the bot.Attachment's Ref is PhotoRefPrefix and that name. A picture is
+// kept up to MaxPhotoBytes; a larger one (sent as 原图) is kept as WeChat's
+// thumbnail of it, and one whose thumbnail is larger still, or that cannot
+// be downloaded, is logged and dropped.
 //
 // # Stable identities
 //

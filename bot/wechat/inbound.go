@@ -18,7 +18,9 @@ import (
 const mentionEnd = "\u2005"
 
 // translate turns a WeChat message into a bot.Message, or returns nil when
-// the message is not served (see the package documentation). It runs on
+// the message is not served (see the package documentation). A picture
+// becomes a message with the picture attached and no text, when it is
+// wanted (see Photos). It runs on
 // openwechat's message loop, the only goroutine that may use the Bot's
 // contact caches.
 func (p *Platform) translate(ctx context.Context, msg *openwechat.Message) *bot.Message {
@@ -30,8 +32,8 @@ func (p *Platform) translate(ctx context.Context, msg *openwechat.Message) *bot.
 			p.followRename(ctx, msg)
 		}
 		return nil
-	case !msg.IsText():
-		p.log.Debug("wechat: not text, ignored", "type", int(msg.MsgType))
+	case !msg.IsText() && !msg.IsPicture():
+		p.log.Debug("wechat: neither text nor picture, ignored", "type", int(msg.MsgType))
 		return nil
 	}
 	id := msg.MsgId
@@ -51,6 +53,9 @@ func (p *Platform) translate(ctx context.Context, msg *openwechat.Message) *bot.
 	if err != nil {
 		p.log.Error("wechat: message not read", "err", redact(err))
 		return nil
+	}
+	if m != nil && msg.IsPicture() {
+		m = p.picture(ctx, msg, m)
 	}
 	if m != nil {
 		m.ID = id
@@ -76,8 +81,12 @@ func (p *Platform) groupMessage(ctx context.Context, msg *openwechat.Message) (*
 		botNames = append(botNames, me.DisplayName)
 	}
 	botNames = append(botNames, msg.Owner().NickName)
-	text, addressed := cutBotMention(msg.Content, botNames)
-	addressed = addressed || msg.IsAt()
+	var text string
+	var addressed bool
+	if msg.IsText() { // a picture's content is its description, not words
+		text, addressed = cutBotMention(msg.Content, botNames)
+		addressed = addressed || msg.IsAt()
+	}
 
 	if !p.serves(ctx, chat, text) {
 		return nil, nil
@@ -132,12 +141,11 @@ func (p *Platform) privateMessage(ctx context.Context, msg *openwechat.Message) 
 		return nil, err
 	}
 	sender := bot.User{Platform: PlatformName, ID: uid, Name: o.name()}
-	return &bot.Message{
-		Chat:           sender.PrivateChat(),
-		Sender:         sender,
-		Text:           strings.TrimSpace(strings.ReplaceAll(msg.Content, mentionEnd, " ")),
-		AddressedToBot: true,
-	}, nil
+	m := &bot.Message{Chat: sender.PrivateChat(), Sender: sender, AddressedToBot: true}
+	if msg.IsText() {
+		m.Text = strings.TrimSpace(strings.ReplaceAll(msg.Content, mentionEnd, " "))
+	}
+	return m, nil
 }
 
 // observeMember is what the login shows of a group member: the member list

@@ -83,6 +83,10 @@ type Options struct {
 	SetupCommand func(text string) bool
 	// QR receives the login QR codes and prompts; os.Stdout when nil.
 	QR io.Writer
+	// Photos, when set, picks the pictures worth fetching and keeps them, so
+	// a picture sent right after a report joins it; when nil, pictures are
+	// ignored.
+	Photos Photos
 	// Alert and AlertChat, when both set, receive a message whenever WeChat
 	// ends the session and a new login is needed (with the QR link), and
 	// when an identity cannot be told apart. AlertChat may be on any

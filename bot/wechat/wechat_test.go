@@ -36,7 +36,9 @@ type harness struct {
 	// reply, when set, is called for every message received, with the
 	// platform that received it.
 	reply func(ctx context.Context, p *wechat.Platform, m *bot.Message)
-	quiet atomic.Bool
+	// photos, when set before start, is the Platform's Options.Photos.
+	photos wechat.Photos
+	quiet  atomic.Bool
 }
 
 func newHarness(t *testing.T) *harness {
@@ -58,8 +60,9 @@ func (h *harness) start() (p *wechat.Platform, stop func()) {
 			rec, err := h.st.Chat(ctx, key)
 			return err == nil && (rec.Station != 0 || rec.Office != ""), err
 		}),
-		QR:  &h.qr,
-		Say: func(key string, args map[string]any) string { return i18n.T(bot.DefaultLocale, key, args) },
+		QR:     &h.qr,
+		Photos: h.photos,
+		Say:    func(key string, args map[string]any) string { return i18n.T(bot.DefaultLocale, key, args) },
 		Alert: bot.SenderFunc(func(_ context.Context, out bot.Outgoing) error {
 			h.mu.Lock()
 			defer h.mu.Unlock()

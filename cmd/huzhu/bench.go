@@ -25,13 +25,16 @@ import (
 	"github.com/huzhu-station/huzhu/scheduler"
 )
 
-// benchOptions are the flags of `huzhu bench reminders`.
+// benchOptions are the flags of `huzhu bench reminders` and `huzhu bench
+// mix`.
 type benchOptions struct {
-	what      string // the benchmark: "reminders"
+	what      string // the benchmark: "reminders" or "mix"
 	pending   int
 	deliver   int
 	instances int
 	batch     int
+	redis     string // --redis URL, in place of REDIS_URL
+	mix       *mixOptions
 }
 
 // benchFlags takes the benchmark's name off args and adds its flags to fs.
@@ -44,6 +47,9 @@ func benchFlags(fs *flag.FlagSet, args []string) (*benchOptions, []string) {
 	fs.IntVar(&o.deliver, "deliver", 10_000, "bench: reminders falling due at once and delivered")
 	fs.IntVar(&o.instances, "instances", 3, "bench: scheduler instances delivering")
 	fs.IntVar(&o.batch, "batch", 100, "bench: reminders per ScheduleAll")
+	fs.StringVar(&o.redis, "redis", "", "bench: the Redis to measure on (redis://HOST:PORT), in place of REDIS_URL")
+	o.mix = &mixOptions{}
+	o.mix.flags(fs)
 	return o, args
 }
 
@@ -64,9 +70,13 @@ const benchTimeout = 30 * time.Second
 // touched.
 func runBench(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logger) (err error) {
 	o := cfg.Bench
+	if o != nil && o.what == "mix" {
+		return runBenchMix(ctx, cfg, stdout, log)
+	}
 	switch {
 	case o == nil || o.what != "reminders":
-		return fmt.Errorf("usage: huzhu bench reminders [--pending N] [--deliver M] [--instances K] [--batch B]")
+		return fmt.Errorf("usage: huzhu bench reminders [--pending N] [--deliver M] [--instances K] [--batch B]\n" +
+			"       huzhu bench mix [--stations S] [--residents R] [--concurrency C] [--messages N | --duration D]")
 	case o.pending < 0 || o.deliver < 1 || o.instances < 1 || o.batch < 1:
 		return errors.New("bench: --pending must be 0 or more, --deliver, --instances and --batch 1 or more")
 	}
@@ -105,7 +115,8 @@ type bench struct {
 	dataDir string
 	prefix  string
 
-	batchRate float64 // reminders/s of ScheduleAll, from enqueue
+	batchRate float64    // reminders/s of ScheduleAll, from enqueue
+	mix       *mixResult // the figures of `bench mix`, printed last
 }
 
 func (b *bench) printf(format string, args ...any) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/console"
+	"github.com/huzhu-station/huzhu/bot/metrics"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/telegram"
 	"github.com/huzhu-station/huzhu/bot/wechat"
@@ -44,6 +45,12 @@ type Config struct {
 	// Data is what `huzhu import` and `huzhu export` read and write
 	// (roster.go, export.go); nil for the others.
 	Data *dataOptions
+	// MetricsAddr is where /metrics, /healthz and /readyz are served
+	// (--metrics, HUZHU_METRICS_ADDR); "" leaves them off.
+	MetricsAddr string
+	// observe is what the metrics are counted in, made by run when
+	// MetricsAddr is set (observe.go); nil counts nothing.
+	observe *metrics.Metrics
 	// DataDirChosen is true when --data or HUZHU_DATA named the embedded
 	// store's directory; piped console input without it plays on a fresh
 	// temporary store (demo.go).
@@ -55,7 +62,7 @@ var subcommands = []struct{ name, usage string }{
 	{"run", "run the bot on the platforms configured (TELEGRAM_TOKEN, WECHAT=1); with none, the console (the default)"},
 	{"console", "a group chat in this terminal; piped input is a demo on a fresh temporary store (see README)"},
 	{"version", "print the version"},
-	{"bench", "bench reminders [flags]: measure scheduling and delivering reminders"},
+	{"bench", "bench reminders|mix [flags]: measure scheduling and delivering reminders, or serving the mix residents send"},
 	{"import", "import roster FILE.csv [--station N]: households and residents from a spreadsheet"},
 	{"export", "export fund|poll N [--station N] [--format csv|xlsx] [--out FILE]: a ledger or a poll's result"},
 	{"help", "print this help"},
@@ -83,7 +90,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.usage)
 	}
 	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_ADDRS, REDIS_SENTINEL_MASTER, REDIS_SENTINEL_ADDRS, REDIS_PASSWORD,")
-	fmt.Fprintln(w, "  HUZHU_DATA, HUZHU_ADMINS, HUZHU_ALERT_CHAT, HUZHU_BOT_NAME, LOG_LEVEL,")
+	fmt.Fprintln(w, "  HUZHU_DATA, HUZHU_ADMINS, HUZHU_ALERT_CHAT, HUZHU_BOT_NAME, HUZHU_METRICS_ADDR, LOG_LEVEL,")
 	fmt.Fprintln(w, "  TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_LISTEN, TELEGRAM_API_URL, WECHAT, WECHAT_ACCOUNT")
 	fmt.Fprintf(w, "\nflags of %s:\n", fs.Name())
 	fs.PrintDefaults()
@@ -108,6 +115,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	fs.StringVar(&cfg.Store.DataDir, "data", envOr(getenv, "HUZHU_DATA", store.DefaultDataDir),
 		"directory of the embedded store, used when no Redis is configured (env HUZHU_DATA)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics", getenv("HUZHU_METRICS_ADDR"),
+		`serve Prometheus metrics and health checks (/metrics, /healthz, /readyz) on this address, e.g. ":9090"; off when empty (env HUZHU_METRICS_ADDR)`)
 	fake := fs.String("fake-clock", "", `console only: start a fake clock at this time ("2026-12-01 09:00", Asia/Shanghai) that moves only with :advance`)
 	if cfg.Command == "bench" {
 		cfg.Bench, args = benchFlags(fs, args)
@@ -139,6 +148,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 			return nil, fmt.Errorf(`HUZHU_ALERT_CHAT %q should be "platform:chatid", e.g. "telegram:-100123456"`, a)
 		}
 		cfg.AlertChat = &bot.Chat{Platform: platform, ID: id, Kind: bot.Group}
+	}
+	if cfg.Bench != nil && cfg.Bench.redis != "" {
+		cfg.Store.URL = cfg.Bench.redis
 	}
 	if n := getenv("HUZHU_BOT_NAME"); n != "" {
 		cfg.BotName = n

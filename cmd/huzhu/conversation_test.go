@@ -118,7 +118,8 @@ func (r convReply) String() string { return fmt.Sprintf("[%s] %q", r.Chat, r.Tex
 //     one, whose notice Telegram (after a 403) and WeChat post in the group,
 //     mentioning him; unreachedAsInGroup expects the same of the console's.
 //
-// Photos are left out: web WeChat's photos are not read (only text is).
+// Photos are left out here (a WeChat message is a text or a picture, never
+// both); wechat_photo_test.go follows a picture after a report.
 func TestConversationSamePlatforms(t *testing.T) {
 	console := samePointers(playConsole(t))
 	if !slices.ContainsFunc(console, func(r convReply) bool { return r.Chat == "group" && strings.HasPrefix(r.Text, "@李伯伯 ") }) {
@@ -230,6 +231,10 @@ func consoleReplies(t *testing.T, out string) []convReply {
 		chat, lines = "", nil
 	}
 	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if strings.HasPrefix(l, "> ") {
+			flush() // an input line, echoed
+			continue
+		}
 		if m := consoleMessage.FindStringSubmatch(l); m != nil {
 			flush()
 			chat, lines = "group", []string{m[2]}
@@ -465,34 +470,7 @@ func playWeChat(t *testing.T) []convReply {
 	}
 	group := wx.AddGroup(&wechattest.Group{Name: conversationGroup, Members: members})
 
-	cfg := conversationConfig()
-	cfg.WeChat = WeChatConfig{Enabled: true}
-	st, log, alerts := conversationStore(t), conversationLog(t), &relay{}
-	clock := bot.NewFakeClock(conversationStart)
-	// configuredPlatforms cannot be given the fake's Transport, so the
-	// platform is built here with the options it passes, plus the
-	// Transport and the fake clock (WeChatLimits as there, waits skipped).
-	p := wechat.New(wechat.Options{
-		Store:   st,
-		Account: cfg.WeChat.Account,
-		QR:      io.Discard,
-		Chats: wechat.ChatLookupFunc(func(ctx context.Context, key string) (bool, error) {
-			rec, err := st.Chat(ctx, key)
-			if err != nil {
-				return false, err
-			}
-			return rec.Station != 0 || rec.Office != "", nil
-		}),
-		Alert:     alerts,
-		AlertChat: cfg.AlertChat,
-		Log:       log.With("component", "wechat"),
-		Clock:     clock,
-		Limits:    bot.WeChatLimits,
-		Sleep:     convSkipWait,
-		Transport: wx.Transport(),
-	})
-	in, stop := servePlatformsAt(t, cfg, st, clock, []platform{{Platform: p, selfPaced: true}}, alerts, log)
-	wx.Scan()
+	in, stop := serveWeChat(t, wx, conversationStore(t))
 
 	for i, s := range conversation {
 		// A mention picked from the member list ends in U+2005.
@@ -522,6 +500,44 @@ func playWeChat(t *testing.T) []convReply {
 		replies = append(replies, convReply{Chat: chat, Text: neutralText(strings.ReplaceAll(m.Content, "\u2005", " "))})
 	}
 	return replies
+}
+
+// serveWeChat serves the WeChat adapter against the fake wx through the
+// production chain on st, as configuredPlatforms builds it, and logs in
+// with a QR code. It returns the counter of served messages and a function
+// that stops serving.
+func serveWeChat(t *testing.T, wx *wechattest.Server, st *store.Store) (*servedCounter, func()) {
+	t.Helper()
+	cfg := conversationConfig()
+	cfg.WeChat = WeChatConfig{Enabled: true}
+	log, alerts := conversationLog(t), &relay{}
+	clock := bot.NewFakeClock(conversationStart)
+	// configuredPlatforms cannot be given the fake's Transport, so the
+	// platform is built here with the options it passes, plus the
+	// Transport and the fake clock (WeChatLimits as there, waits skipped).
+	p := wechat.New(wechat.Options{
+		Store:   st,
+		Account: cfg.WeChat.Account,
+		QR:      io.Discard,
+		Chats: wechat.ChatLookupFunc(func(ctx context.Context, key string) (bool, error) {
+			rec, err := st.Chat(ctx, key)
+			if err != nil {
+				return false, err
+			}
+			return rec.Station != 0 || rec.Office != "", nil
+		}),
+		Photos:    st,
+		Alert:     alerts,
+		AlertChat: cfg.AlertChat,
+		Log:       log.With("component", "wechat"),
+		Clock:     clock,
+		Limits:    bot.WeChatLimits,
+		Sleep:     convSkipWait,
+		Transport: wx.Transport(),
+	})
+	in, stop := servePlatformsAt(t, cfg, st, clock, []platform{{Platform: p, selfPaced: true}}, alerts, log)
+	wx.Scan()
+	return in, stop
 }
 
 // replyDiff lists want and got side by side from the first reply where they

@@ -136,6 +136,10 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 		out = append(out, platform{Platform: tg, limits: bot.TelegramLimits})
 	}
 	if cfg.WeChat.Enabled {
+		var sleep func(context.Context, time.Duration) error // nil: a real timer
+		if m := cfg.observe; m != nil {
+			sleep = m.PacerSleep(wechat.PlatformName, sleepCtx)
+		}
 		wx := wechat.New(wechat.Options{
 			Store:   st,
 			Account: cfg.WeChat.Account,
@@ -149,12 +153,14 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 				}
 				return rec.Station != 0 || rec.Office != "", nil
 			}),
+			Photos:    st, // pictures right after a report, kept in the store
 			Alert:     alerts,
 			AlertChat: cfg.AlertChat,
 			Say: func(key string, args map[string]any) string {
 				return i18n.T(bot.DefaultLocale, key, args)
 			},
-			Log: log.With("component", "wechat"),
+			Sleep: sleep,
+			Log:   log.With("component", "wechat"),
 		})
 		out = append(out, platform{Platform: wx, selfPaced: true})
 	}
@@ -185,6 +191,9 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
 	disp.UsePrivacy(st, handlers.PrivacyWording{})
 	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix())}
+	if cfg.observe != nil {
+		opts = append(opts, scheduler.WithObserver(cfg.observe))
+	}
 	if _, fake := clock.(*bot.FakeClock); fake {
 		opts = append(opts, scheduler.WithInOrder()) // repeatable console output
 	}
@@ -199,10 +208,17 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 		BotNames:  []string{cfg.BotName},
 		RateBurst: cfg.RateBurst,
 	}
+	if cfg.observe != nil {
+		deps.Observe = cfg.observe.Outcomes()
+	}
 	app := handlers.New(deps)
+	h := app.Handler(deps)
+	if cfg.observe != nil {
+		h = cfg.observe.Middleware()(h)
+	}
 	courier := &bot.Courier{Outbox: st, Sender: disp, Clock: clock, Log: log.With("component", "outbox"), Platforms: disp.Platforms}
 	return &core{disp: disp, sched: sched, courier: courier,
-		receiver: &bot.Bot{Handler: app.Handler(deps), Sender: disp, Log: log, Courier: courier}}
+		receiver: &bot.Bot{Handler: h, Sender: disp, Log: log, Courier: courier}}
 }
 
 // servePlatforms runs every platform, each under its own supervisor, and
@@ -218,8 +234,12 @@ func servePlatforms(ctx context.Context, cfg *Config, st *store.Store, platforms
 	for _, p := range platforms {
 		reach, _ := p.Platform.(bot.PrivateReacher)
 		var send bot.Sender = p.Platform
+		var sleep func(context.Context, time.Duration) error // nil: a real timer
+		if m := cfg.observe; m != nil {
+			send, sleep = m.Sender(p.Name(), send), m.PacerSleep(p.Name(), sleepCtx)
+		}
 		if !p.selfPaced {
-			send = bot.NewPacer(p.Platform, p.limits, clock, nil)
+			send = bot.NewPacer(send, p.limits, clock, sleep)
 		}
 		c.disp.Add(p.Name(), send, reach)
 		names = append(names, p.Name())
@@ -237,8 +257,12 @@ func servePlatforms(ctx context.Context, cfg *Config, st *store.Store, platforms
 		}
 	})
 	for _, p := range platforms {
+		var run bot.Platform = p.Platform
+		if cfg.observe != nil {
+			run = observedPlatform{Platform: run, m: cfg.observe}
+		}
 		wg.Go(func() {
-			supervise(ctx, p.Platform, c.receiver, log.With("platform", p.Name()), platformBackoff, sleepCtx)
+			supervise(ctx, run, c.receiver, log.With("platform", p.Name()), platformBackoff, sleepCtx)
 		})
 	}
 	wg.Wait()

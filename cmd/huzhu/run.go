@@ -60,11 +60,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer backend.Close()
 	log.Info("store ready", "store", backend.Describe())
 
+	if cfg.MetricsAddr != "" {
+		cfg.observe = newMetrics(backend.Client)
+	}
 	st := store.New(backend.Client, storeOpts...)
 	alerts := &relay{}
 	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
 	if err != nil {
 		return err
+	}
+	if cfg.observe != nil {
+		if _, err := serveMetrics(ctx, cfg, backend.Client, platforms, log); err != nil {
+			return err
+		}
 	}
 	if cfg.Command == "console" || len(platforms) == 0 {
 		err = serveConsole(ctx, cfg, st, stdin, stdout, log)
@@ -110,8 +118,11 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 
 	// Real platforms arrive with their own configuration; until one is
 	// configured, "run" is the console.
+	// Piped input is echoed, so a conversation read from a file prints
+	// each line beside what the bot answers.
+	interactive := isTerminal(stdin)
 	con := console.New(console.Options{
-		In: stdin, Out: stdout, Interactive: isTerminal(stdin),
+		In: stdin, Out: stdout, Interactive: interactive, Echo: !interactive,
 		Clock: clock, FakeClock: fake, BotName: cfg.BotName, RunID: runID(),
 		AfterAdvance: func(ctx context.Context, _ time.Time) { runDue(ctx) },
 		NextDue: func(ctx context.Context) (time.Time, bool) {

@@ -47,7 +47,15 @@ type Server struct {
 	bad     []string // requests the fake does not know
 	refuse  int      // the next send is answered with this ret
 	wake    chan struct{}
+	// pictures are the pictures sent so far, by MsgId; fetched counts
+	// their downloads.
+	pictures map[string]Picture
+	fetched  int
 }
+
+// Picture is an image message's picture: the full one, and the thumbnail
+// web WeChat also serves for it (type=slave).
+type Picture struct{ Full, Thumb []byte }
 
 // Person is someone the bot account sees: a friend, a group member, or
 // both. Set its fields before AddPerson; the Server reads them from then on.
@@ -87,7 +95,7 @@ type Sent struct{ From, To, Content string }
 // and the test fails then if openwechat made a request the Server does not
 // know.
 func NewServer(t testing.TB) *Server {
-	s := &Server{t: t, scanned: map[string]int{}, wake: make(chan struct{}, 1)}
+	s := &Server{t: t, scanned: map[string]int{}, wake: make(chan struct{}, 1), pictures: map[string]Picture{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	t.Cleanup(func() {
@@ -257,14 +265,60 @@ func (s *Server) Private(p *Person, text string) {
 	s.poke()
 }
 
+// SayPicture posts a picture in group g as member p, as an image message
+// (MsgType 3) whose picture the bot then downloads.
+func (s *Server) SayPicture(g *Group, p *Person, pic Picture) {
+	s.mu.Lock()
+	id := s.enqueueMsg(msgTypeImage, s.groupName(g), s.personName(p)+":<br/>"+pictureContent(pic))
+	s.pictures[id] = pic
+	s.mu.Unlock()
+	s.poke()
+}
+
+// PrivatePicture sends a picture to the bot account from p, privately.
+func (s *Server) PrivatePicture(p *Person, pic Picture) {
+	s.mu.Lock()
+	id := s.enqueueMsg(msgTypeImage, s.personName(p), pictureContent(pic))
+	s.pictures[id] = pic
+	s.mu.Unlock()
+	s.poke()
+}
+
+// PictureFetches reports how many times a picture (full or thumbnail) was
+// downloaded.
+func (s *Server) PictureFetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetched
+}
+
+// pictureContent is the description web WeChat sends as an image message's
+// content, escaped as it arrives.
+func pictureContent(pic Picture) string {
+	return fmt.Sprintf(`&lt;?xml version="1.0"?&gt;<br/>&lt;msg&gt;&lt;img length="%d" hdlength="%d" /&gt;&lt;/msg&gt;`,
+		len(pic.Full), len(pic.Full))
+}
+
+// Message types the fake sends.
+const (
+	msgTypeText  = 1
+	msgTypeImage = 3
+)
+
 // enqueue queues a text message for the sync loop. The caller holds s.mu.
-func (s *Server) enqueue(from, content string) {
+func (s *Server) enqueue(from, content string) { s.enqueueMsg(msgTypeText, from, content) }
+
+// enqueueMsg queues a message of type kind for the sync loop and returns its
+// MsgId. The caller holds s.mu.
+func (s *Server) enqueueMsg(kind int, from, content string) string {
 	s.msgSeq++
+	id := fmt.Sprint(9000 + s.msgSeq)
 	s.queue = append(s.queue, map[string]any{
-		"MsgId": fmt.Sprint(9000 + s.msgSeq), "NewMsgId": 9000 + s.msgSeq, "MsgType": 1,
+		"MsgId": id, "NewMsgId": 9000 + s.msgSeq, "MsgType": kind,
 		"FromUserName": from, "ToUserName": s.selfName(), "Content": content,
 		"CreateTime": time.Now().Unix(), "Status": 3,
 	})
+	return id
 }
 
 // Sent returns every message sent so far, in the order sent.
@@ -409,6 +463,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.sent = append(s.sent, Sent{From: req.Msg.FromUserName, To: req.Msg.ToUserName, Content: req.Msg.Content})
 		writeJSON(w, map[string]any{"BaseResponse": map[string]any{"Ret": 0}, "MsgID": fmt.Sprint(len(s.sent)), "LocalID": "1"})
+	case strings.HasSuffix(path, "/webwxgetmsgimg"):
+		s.servePicture(w, r)
 	case strings.HasSuffix(path, "/webwxpushloginurl"):
 		writeJSON(w, map[string]any{"ret": "1", "msg": "push login is off in the fake"})
 	default:
@@ -417,6 +473,29 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		http.NotFound(w, r)
 	}
+}
+
+// servePicture answers webwxgetmsgimg: the picture of MsgID, or its
+// thumbnail with type=slave, for the live session's skey.
+func (s *Server) servePicture(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	pic, ok := s.pictures[q.Get("MsgID")]
+	live := s.sid != "" && q.Get("skey") == "@crypt_"+s.sid
+	if ok && live {
+		s.fetched++
+	}
+	s.mu.Unlock()
+	if !ok || !live {
+		http.NotFound(w, r)
+		return
+	}
+	data := pic.Full
+	if q.Get("type") == "slave" {
+		data = pic.Thumb
+	}
+	w.Header().Set("Content-Type", "image/jpeg")
+	_, _ = w.Write(data)
 }
 
 // valid reports whether sid is the live session. The caller holds s.mu.

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchMix runs `huzhu bench mix` small on the embedded store and
+// checks the figures it promises on its last line; no timing is asserted.
+func TestBenchMix(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "mix", "--stations", "2", "--residents", "10", "--messages", "200", "--concurrency", "4"}
+	if err := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("huzhu bench mix: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	t.Logf("huzhu %s:\n%s", strings.Join(args, " "), out.String())
+	var got map[string]any
+	if err := json.Unmarshal([]byte(last), &got); err != nil {
+		t.Fatalf("last line is not one JSON object: %v\n%s", err, last)
+	}
+	for _, field := range []string{"msgs_per_s", "p50_ms", "p99_ms", "redis_round_trips_per_msg", "allocs_per_msg", "rss_mb", "errors", "per_command"} {
+		if _, ok := got[field]; !ok {
+			t.Errorf("no %q in %s", field, last)
+		}
+	}
+	if got["errors"] != 0.0 || got["messages"] != 200.0 {
+		t.Errorf("errors = %v, messages = %v; want 0 and 200", got["errors"], got["messages"])
+	}
+	per, _ := got["per_command"].(map[string]any)
+	for _, c := range theMix {
+		f, ok := per[c.name].(map[string]any)
+		if !ok {
+			t.Errorf("per_command lacks %s", c.name)
+			continue
+		}
+		if trips, _ := f["redis_round_trips_per_msg"].(float64); f["count"].(float64) > 0 && trips <= 0 {
+			t.Errorf("%s: %v round trips per message, want some", c.name, trips)
+		}
+		outcomes, _ := f["outcomes"].(map[string]any)
+		if f["count"].(float64) > 0 && outcomes["served"] == nil {
+			t.Errorf("%s: none served: %v", c.name, outcomes)
+		}
+	}
+	if !strings.Contains(out.String(), "\ncleanup: ") {
+		t.Error("the bench's keys were not deleted")
+	}
+}
