@@ -197,9 +197,9 @@ func (c *Courier) unclaim(chatKey string) {
 	c.mu.Unlock()
 }
 
-// deliver sends chatKey's outbox, claimed here, under lease, in order, removing each reply
-// once sent, until the outbox is empty or a send fails; then it gives the
-// lease up. known are the replies the outbox holds, when the caller knows
+// deliver sends chatKey's outbox, claimed here, under lease, in order,
+// removing each reply once sent, until the outbox is empty or a send fails;
+// then it gives the lease up. known are the replies the outbox holds, when the caller knows
 // them (nil: read them). A reply that cannot be sent is kept and the chat
 // is tried again later, with a growing wait; one to a chat the bot cannot
 // reach (removed from the group) is dropped, as retrying cannot help.
