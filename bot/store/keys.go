@@ -46,6 +46,11 @@ func (k keys) outbox(platform string, parts ...string) string {
 	return k.prefix + KeyVersion + "{out:" + platform + "}:" + strings.Join(parts, ":")
 }
 func (k keys) seen(msgKey string) string { return k.outbox(platformOf(msgKey), "seen", msgKey) }
+
+// seenBefore is where a message's mark was kept before the outbox, still
+// read for a day after an upgrade (servedTTL): a message served just before
+// it is not served again.
+func (k keys) seenBefore(msgKey string) string { return k.global("seen", msgKey) }
 func (k keys) outboxDue(platform string) string {
 	return k.outbox(platform, "due")
 }

@@ -37,9 +37,24 @@ const markDone = "done"
 func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error) {
 	key := s.k.seen(msgKey)
 	token := newToken()
-	ok, err := s.rdb.SetNX(ctx, key, "serving:"+token, servingTTL).Result()
-	if err != nil || ok {
-		return token, err
+	var claimed *redis.BoolCmd
+	var before *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		claimed = p.SetNX(ctx, key, "serving:"+token, servingTTL)
+		before = p.Get(ctx, s.k.seenBefore(msgKey))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return "", err
+	}
+	if before.Val() == markDone {
+		if claimed.Val() {
+			err = s.rdb.Set(ctx, key, markDone, servedTTL).Err()
+		}
+		return "", errors.Join(bot.ErrAlreadyServed, err)
+	}
+	if claimed.Val() {
+		return token, nil
 	}
 	mark, err := s.rdb.Get(ctx, key).Result()
 	switch {
