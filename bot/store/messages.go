@@ -39,15 +39,18 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 	token := newToken()
 	var claimed *redis.BoolCmd
 	var before *redis.StringCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		claimed = p.SetNX(ctx, key, "serving:"+token, servingTTL)
 		before = p.Get(ctx, s.k.seenBefore(msgKey))
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
+	if err := claimed.Err(); err != nil {
 		return "", err
 	}
-	if before.Val() == markDone {
+	// The old mark is read as best it can be: on a Cluster it may live on
+	// a node that is down while the claim's is up.
+	if before.Err() == nil && before.Val() == markDone {
+		var err error
 		if claimed.Val() {
 			err = s.rdb.Set(ctx, key, markDone, servedTTL).Err()
 		}
