@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/telegram"
 )
 
 func ExampleNewPacer() {
-	start := time.Date(2026, 11, 24, 10, 0, 0, 0, bot.Shanghai)
+	start := time.Date(2026, 11, 24, 10, 0, 0, 0, time.FixedZone("CST", 8*60*60))
 	clock := bot.NewFakeClock(start)
 	// The platform's own Sender; here it prints when each message leaves.
 	platform := bot.SenderFunc(func(_ context.Context, out bot.Outgoing) error {
@@ -22,7 +23,7 @@ func ExampleNewPacer() {
 		return nil
 	}
 	// Two messages a minute per group, as if Telegram's 20 were 2.
-	limits := bot.TelegramLimits
+	limits := telegram.Limits
 	limits.PerChat = 2
 	p := bot.NewPacer(platform, limits, clock, sleep)
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 )
 
 // counter is a handler that counts the messages it serves.
@@ -73,7 +74,7 @@ func TestRecover(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	ctx := context.Background()
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	var next counter
 	h := bot.RateLimit(time.Minute, 3, clock)(&next)
 	send := func(user string) error { return h.ServeMessage(ctx, nil, groupMessage("", user)) }
@@ -319,7 +320,7 @@ func TestLogging(t *testing.T) {
 // but one account's flood does not use up the group's allowance.
 func TestRateLimitCountsOnArrival(t *testing.T) {
 	ctx := context.Background()
-	start := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+	start := time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 	clock := bot.NewFakeClock(start)
 	var next counter
 	h := bot.RateLimit(time.Second, 5, clock)(&next)

@@ -37,22 +37,6 @@ type Limits struct {
 	MinGap time.Duration
 }
 
-// TelegramLimits are the Bot API's published limits: about 30 messages a
-// second overall, 20 a minute in one group, one a second in one private chat.
-var TelegramLimits = Limits{
-	PerSecond:        30,
-	Burst:            30,
-	PerChat:          20,
-	PerChatWindow:    time.Minute,
-	PrivatePerSecond: 1,
-}
-
-// WeChatLimits keep a personal WeChat account looking like a person: a few
-// seconds between any two sends, whoever they go to.
-var WeChatLimits = Limits{
-	MinGap: 3 * time.Second,
-}
-
 // RetryAfterError is returned by a platform that was told to slow down, such
 // as Telegram's 429 Too Many Requests with retry_after. Platforms return it
 // as a *RetryAfterError, possibly wrapped.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/telegram"
 )
 
 var pacingStart = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
@@ -119,7 +120,7 @@ func broadcast(t testing.TB, groups, rounds int) (took time.Duration, platform *
 	clock := bot.NewFakeClock(pacingStart)
 	platform = newFakeTelegram(clock)
 	sleeper := &fakeSleeper{clock: clock}
-	p := bot.NewPacer(platform, bot.TelegramLimits, clock, sleeper.Sleep)
+	p := bot.NewPacer(platform, telegram.Limits, clock, sleeper.Sleep)
 	ctx := context.Background()
 	for r := range rounds {
 		for g := range groups {
@@ -222,7 +223,7 @@ func TestPacerHonoursRetryAfter(t *testing.T) {
 	refusal := fmt.Errorf("telegram: %w", &bot.RetryAfterError{After: 3 * time.Second, Err: errors.New("429 Too Many Requests")})
 	f := &flaky{next: platform, refusals: 1, err: refusal}
 	sleeper := &fakeSleeper{clock: clock}
-	p := bot.NewPacer(f, bot.TelegramLimits, clock, sleeper.Sleep)
+	p := bot.NewPacer(f, telegram.Limits, clock, sleeper.Sleep)
 
 	if err := p.Send(context.Background(), bot.Outgoing{Chat: group(1), Text: "duty at 19:00"}); err != nil {
 		t.Fatalf("Send: %v", err)
@@ -253,7 +254,7 @@ func TestPacerHoldsChatOrPlatform(t *testing.T) {
 			platform := newFakeTelegram(clock)
 			f := &flaky{next: platform, refusals: 1, err: &bot.RetryAfterError{After: 5 * time.Second, Global: tt.global}}
 			sleeper := &fakeSleeper{clock: clock}
-			p := bot.NewPacer(f, bot.TelegramLimits, clock, sleeper.Sleep)
+			p := bot.NewPacer(f, telegram.Limits, clock, sleeper.Sleep)
 			ctx := context.Background()
 			var otherErr error
 			sleeper.during = func() { otherErr = p.Send(ctx, bot.Outgoing{Chat: group(2), Text: "other"}) }
@@ -279,7 +280,7 @@ func TestPacerGivesUpAfterRetries(t *testing.T) {
 	clock := bot.NewFakeClock(pacingStart)
 	f := &flaky{next: newFakeTelegram(clock), refusals: 1000, err: &bot.RetryAfterError{After: time.Second}}
 	sleeper := &fakeSleeper{clock: clock}
-	p := bot.NewPacer(f, bot.TelegramLimits, clock, sleeper.Sleep)
+	p := bot.NewPacer(f, telegram.Limits, clock, sleeper.Sleep)
 
 	err := p.Send(context.Background(), bot.Outgoing{Chat: group(1), Text: "x"})
 	var ra *bot.RetryAfterError
@@ -357,7 +358,7 @@ func TestPacerSlotsOutOfOrder(t *testing.T) {
 		booked = clock.Now().Add(d)
 		return nil
 	}
-	p := bot.NewPacer(bot.SenderFunc(func(context.Context, bot.Outgoing) error { return nil }), bot.TelegramLimits, clock, sleep)
+	p := bot.NewPacer(bot.SenderFunc(func(context.Context, bot.Outgoing) error { return nil }), telegram.Limits, clock, sleep)
 
 	type slot struct {
 		chat int
@@ -434,7 +435,7 @@ func TestPacerPrivateChatSpacing(t *testing.T) {
 		return nil
 	})
 	sleeper := &fakeSleeper{clock: clock}
-	p := bot.NewPacer(next, bot.TelegramLimits, clock, sleeper.Sleep)
+	p := bot.NewPacer(next, telegram.Limits, clock, sleeper.Sleep)
 	private := bot.User{Platform: "telegram", ID: "42"}.PrivateChat()
 	for range 3 {
 		if err := p.Send(context.Background(), bot.Outgoing{Chat: private}); err != nil {

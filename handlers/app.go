@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"log/slog"
 	"slices"
 	"time"
@@ -102,18 +101,6 @@ func (a *App) now() time.Time { return a.clock.Now() }
 
 func (a *App) isAdmin(u bot.User) bool { return slices.Contains(a.admins, u.Key()) }
 
-// send delivers out and logs a failure instead of failing the command: the
-// command's own work is done and the person who asked has been answered.
-// From a reminder's job, each recipient is sent once however often the job
-// is retried, and a failure makes the reminder retry (scheduler.SendOnce).
-func (a *App) send(ctx context.Context, out bot.Outgoing) error {
-	err := scheduler.SendOnce(ctx, a.sender, out)
-	if err != nil {
-		a.log.Warn("notification not delivered", "chat", out.Chat.Key(), "err", err)
-	}
-	return err
-}
-
 // groupOf returns the key of the group m was written in, kept with what m
 // creates so that notices about it can fall back to that group; "" for a
 // private message, whose answers go to the person privately.
@@ -143,16 +130,4 @@ func splitKey(key string) (string, string) {
 		}
 	}
 	return "", key
-}
-
-// notifyPerson tells a person privately, or in fallback (a group, with a
-// mention) when they cannot be reached privately.
-func (a *App) notifyPerson(ctx context.Context, userKey, name, fallbackChat, text string) {
-	u := userFromKey(userKey, name)
-	out := bot.Outgoing{Chat: u.PrivateChat(), Text: text, Mentions: []bot.User{u}}
-	if fallbackChat != "" {
-		fb := chatFromKey(fallbackChat, bot.Group)
-		out.Fallback = &fb
-	}
-	a.send(ctx, out)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -70,7 +71,7 @@ func newHarness(tb testing.TB, b storetest.Backend) *harness {
 	b.Client.AddHook(trips)
 	st := store.New(b.Client, store.WithKeyPrefix(b.Prefix))
 	sender := bot.SenderFunc(func(context.Context, bot.Outgoing) error { return nil })
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	deps := handlers.Deps{
 		Store:     st,
 		Sender:    sender,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -41,7 +42,7 @@ func newChainChat(t *testing.T, b storetest.Backend, extra func(*handlers.App)) 
 		c.said = append(c.said, out.Text)
 		return nil
 	})
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	c.clock = clock
 	log := slog.New(slog.NewTextHandler(&syncWriter{mu: &c.mu, w: &c.logged}, nil))
 	deps := handlers.Deps{Store: store.New(b.Client, store.WithKeyPrefix(b.Prefix)), Sender: sender, Clock: clock,

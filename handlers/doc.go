@@ -3,6 +3,15 @@
 // changes the store and replies. Every command is registered once, in
 // routes.go, with its slash and Chinese names.
 //
-// Package handlers imports bot, bot/i18n, bot/store and scheduler; it never
-// knows which platform a message came from.
+// A big domain (funds, polls, shifts, dogs, items) is three files: the
+// commands (funds.go), the reading of their arguments with its keyword
+// tables (funds_parse.go), and its scheduler jobs: job kinds, scheduling
+// and firing (funds_jobs.go). What several domains share has its own file:
+// text.go (clipping, quoting, cutting words), dates.go (dates in the
+// reader's language and date-argument errors), notify.go (speaking to a
+// group, a person or every group) and roles.go (/role and the role checks).
+//
+// Package handlers imports bot, bot/numerals, bot/calendar, bot/i18n,
+// bot/store and scheduler; it never knows which platform a message came
+// from.
 package handlers

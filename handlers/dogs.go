@@ -4,49 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
-
-// The scheduler jobs of the dog registry.
-//
-// Rabies shots: each dog with a known last shot has up to three one-off
-// reminders, "dogshot:ST:N:30", ":7" and ":1", at 09:00 Shanghai 30, 7 and
-// 1 days before the shot falls due (a year after the last). They go to the
-// owner privately, falling back to the group the dog was registered in with
-// a mention. Recording a shot (/dog vaccinated) schedules the same ids
-// again for the new due day, which moves them; one whose time has passed is
-// cancelled, so nothing of the old cycle is left. A reminder that fires for
-// a due day that is no longer the dog's, or after downtime when a nearer
-// one is also due, says nothing.
-//
-// Sterilisation: off by default. /dog nudge on [DAY] (绝育提醒 开 3月1日)
-// stores a yearly cron spec for the station ("0 9 1 3 *", 1 March unless a
-// day is given) and schedules "dognudge:ST" on it; when it fires, every
-// owner of a dog not recorded as sterilised gets one private note naming
-// their dogs. /dog nudge off cancels it; /dog nudge shows the setting.
-const (
-	// jobDogShot reminds an owner that a rabies shot falls due.
-	jobDogShot = "dogshot"
-	// jobDogNudge is a station's yearly nudge to owners of dogs not
-	// sterilised.
-	jobDogNudge = "dognudge"
-)
-
-// dogShotLeads are how many days before a rabies shot is due its owner is
-// reminded, longest first.
-var dogShotLeads = []int{30, 7, 1}
-
-// dogReminderHour is when dog reminders go out: 09:00, after the morning
-// walk, when older owners read their phones and a clinic visit fits the day.
-const dogReminderHour = 9
 
 // dogDueDays is how far ahead /dogs due looks.
 const dogDueDays = 30
@@ -60,21 +27,6 @@ const oldestShotYears = 20
 
 // dogListLimit is how many dogs one list reply shows.
 const dogListLimit = 100
-
-// defaultNudgeMonth and defaultNudgeDay are when the yearly sterilisation
-// nudge goes out unless the station picks a day: early spring, before the
-// season when unplanned litters happen.
-const (
-	defaultNudgeMonth = time.March
-	defaultNudgeDay   = 1
-)
-
-// Who else may use dog and patrol commands, named when someone may not:
-// the dog's owner, and a volunteer of one of the station's teams.
-const (
-	roleDogOwner store.Role = "dogs_owner"
-	rolePatrol   store.Role = "dogs_team"
-)
 
 // dog serves /dog add|vaccinated|sterilised|remove|nudge.
 func (a *App) dog(ctx context.Context, r bot.Responder, m *bot.Message) error {
@@ -95,197 +47,6 @@ func (a *App) dog(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return badForm("usage_dog", "dog_needs_subcommand")
 	}
 	return badForm("usage_dog", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
-}
-
-// onPatrol reports whether the sender may do a patrol volunteer's work: the
-// head, a deputy or a team lead, or a member of any of the station's
-// volunteer teams.
-func (a *App) onPatrol(ctx context.Context, st *store.Station) (bool, error) {
-	s := sessionFrom(ctx)
-	me := s.member()
-	if me.IsStaff() || me.Has(store.RoleTeamLead) {
-		return true, nil
-	}
-	return a.inAnyTeam(ctx, st.ID, s.user.Key())
-}
-
-// inAnyTeam reports whether userKey belongs to any volunteer team of
-// station st.
-func (a *App) inAnyTeam(ctx context.Context, st int64, userKey string) (bool, error) {
-	teams, err := a.store.Teams(ctx, st)
-	if err != nil {
-		return false, err
-	}
-	for _, t := range teams {
-		in, err := a.store.InTeam(ctx, st, t.ID, userKey)
-		if err != nil || in {
-			return in, err
-		}
-	}
-	return false, nil
-}
-
-// requirePatrol returns the station if the sender may do a patrol
-// volunteer's work, else the error that names who may.
-func (a *App) requirePatrol(ctx context.Context) (*store.Station, error) {
-	st, err := needStation(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ok, err := a.onPatrol(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, needRole(store.RoleHead, store.RoleTeamLead, rolePatrol)
-	}
-	return st, nil
-}
-
-// dogForm is what /dog add says about a dog.
-type dogForm struct {
-	Name, Breed string
-	// Room is the owner's household as written, or zero when none was
-	// written: then the owner's own registered household is used.
-	Room       bot.Room
-	Shot       time.Time
-	Sterilised store.Sterilised
-}
-
-// shotWords and sterilisedWords start the clauses after the room.
-var (
-	shotWords       = []string{"狂犬疫苗", "打疫苗", "疫苗", "vaccinated", "vaccine", "shot"}
-	sterilisedWords = []string{"绝育", "sterilised", "sterilized", "neutered"}
-)
-
-// startsDogClause reports whether s starts with a clause that may follow the
-// room (疫苗 …, 已绝育 …), so that a name and breed without a room are told
-// from a misspelt room.
-func startsDogClause(s string) bool {
-	if _, ok := cutLead(s, shotWords...); ok {
-		return true
-	}
-	if _, _, ok := cutSterilised(s); ok {
-		return true
-	}
-	_, ok := cutLead(s, sterilisedWords...)
-	return ok
-}
-
-// parseDogForm reads NAME [BREED] [ROOM] [疫苗 DATE] [绝育 是|否]; the
-// clauses after the room come in any order. The room may be left out (the
-// owner's own household is used, see ownerRoom); text where it stands that
-// is neither a room nor a clause is refused as a room. A last shot in the
-// future is refused. Errors are the replies to send.
-func parseDogForm(ctx context.Context, args string, now time.Time) (dogForm, error) {
-	const usage = "usage_dog_add"
-	var f dogForm
-	fields := strings.Fields(bot.Normalize(args))
-	if len(fields) == 0 {
-		return f, badForm(usage, "dog_needs_fields")
-	}
-	f.Name = fields[0]
-	rest := strings.Join(fields[1:], " ")
-	if _, _, err := bot.CutRoom(rest); err != nil && rest != "" && !startsDogClause(rest) {
-		// Not a room straight after the name, so the breed comes first.
-		f.Breed = fields[1]
-		rest = strings.Join(fields[2:], " ")
-	}
-	for _, s := range []string{f.Name, f.Breed} {
-		if utf8.RuneCountInString(s) > maxDogNameRunes {
-			return f, badForm(usage, "dog_name_too_long", i18n.Args{"Max": maxDogNameRunes})
-		}
-	}
-	if rest != "" && !startsDogClause(rest) {
-		room, after, err := bot.CutRoom(rest)
-		if err != nil {
-			first, _, _ := strings.Cut(rest, " ")
-			return f, badForm(usage, "bad_room", i18n.Args{"Text": clip(first)})
-		}
-		f.Room, rest = room, after
-	}
-	for rest != "" {
-		if after, ok := cutLead(rest, shotWords...); ok {
-			day, more, err := parseShotDay(ctx, after, now, usage)
-			if err != nil {
-				return f, err
-			}
-			f.Shot, rest = day, more
-			continue
-		}
-		if v, more, ok := cutSterilised(rest); ok {
-			f.Sterilised, rest = v, more
-			continue
-		}
-		if _, ok := cutLead(rest, sterilisedWords...); ok {
-			return f, badForm(usage, "dog_sterilised_word")
-		}
-		return f, badForm(usage, "dog_unknown_words", i18n.Args{"Text": clip(rest)})
-	}
-	return f, nil
-}
-
-// parseShotDay reads the day of a rabies shot at the start of text: today
-// or earlier, within the last oldestShotYears years.
-func parseShotDay(ctx context.Context, text string, now time.Time, usage string) (time.Time, string, error) {
-	day, rest, err := bot.ParseDate(text, now)
-	if err != nil {
-		return time.Time{}, text, whenError(ctx, err, usage)
-	}
-	if day.After(now) {
-		return time.Time{}, text, badForm(usage, "dog_shot_future", i18n.Args{"Date": formatDay(ctx, day)})
-	}
-	if day.Before(now.AddDate(-oldestShotYears, 0, 0)) {
-		return time.Time{}, text, badForm(usage, "dog_shot_too_old", i18n.Args{"Date": formatDay(ctx, day)})
-	}
-	return day, strings.TrimLeft(rest, " ,;、"), nil
-}
-
-// cutLead removes a leading word that is one of words (ASCII case
-// ignored), with the separators after it.
-func cutLead(s string, words ...string) (string, bool) {
-	for _, w := range words {
-		if len(s) >= len(w) && strings.EqualFold(s[:len(w)], w) {
-			return strings.TrimLeft(s[len(w):], " :,;、"), true
-		}
-	}
-	return s, false
-}
-
-// cutSterilised reads a sterilisation clause at the start of s: 已绝育,
-// 未绝育, 绝育 是, 绝育:否, sterilised yes…
-func cutSterilised(s string) (store.Sterilised, string, bool) {
-	for _, c := range []struct {
-		words []string
-		v     store.Sterilised
-	}{
-		{[]string{"已绝育", "绝育了", "已经绝育"}, store.SterilisedYes},
-		{[]string{"未绝育", "没绝育", "没有绝育", "不绝育"}, store.SterilisedNo},
-	} {
-		if rest, ok := cutLead(s, c.words...); ok {
-			return c.v, rest, true
-		}
-	}
-	after, ok := cutLead(s, sterilisedWords...)
-	if !ok {
-		return "", s, false
-	}
-	word, rest, _ := strings.Cut(after, " ")
-	if v, ok := parseSterilised(word); ok {
-		return v, strings.TrimSpace(rest), true
-	}
-	return "", s, false
-}
-
-// parseSterilised reads the answer to "sterilised?".
-func parseSterilised(s string) (store.Sterilised, bool) {
-	switch strings.ToLower(strings.Trim(s, " ,;、")) {
-	case "是", "已", "有", "做了", "已经", "yes", "y", "true":
-		return store.SterilisedYes, true
-	case "否", "未", "没", "没有", "不", "还没", "no", "n", "false":
-		return store.SterilisedNo, true
-	}
-	return "", false
 }
 
 // addDog serves /dog add NAME [BREED] [ROOM] [疫苗 DATE] [绝育 是|否] [@owner].
@@ -312,7 +73,7 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 		}
 		owner = who[0]
 	}
-	if f.Room == (bot.Room{}) {
+	if f.Room == (numerals.Room{}) {
 		if f.Room, err = a.ownerRoom(ctx, st, owner, m.Sender); err != nil {
 			return err
 		}
@@ -342,20 +103,20 @@ func (a *App) addDog(ctx context.Context, r bot.Responder, m *bot.Message, args 
 
 // ownerRoom is the household owner is registered to, for a dog registered
 // without a room; the reply asks for the room when there is none.
-func (a *App) ownerRoom(ctx context.Context, st *store.Station, owner, sender bot.User) (bot.Room, error) {
+func (a *App) ownerRoom(ctx context.Context, st *store.Station, owner, sender bot.User) (numerals.Room, error) {
 	me := sessionFrom(ctx).member()
 	if owner.Key() != sender.Key() {
 		var err error
 		if me, err = a.store.Member(ctx, st.ID, owner); err != nil {
-			return bot.Room{}, err
+			return numerals.Room{}, err
 		}
 	}
 	if me != nil && me.Room != "" {
-		if room, err := bot.ParseRoom(me.Room); err == nil {
+		if room, err := numerals.ParseRoom(me.Room); err == nil {
 			return room, nil
 		}
 	}
-	return bot.Room{}, badForm("usage_dog_add", "dog_needs_room")
+	return numerals.Room{}, badForm("usage_dog_add", "dog_needs_room")
 }
 
 // shotOutlook says when a dog's next shot is due and when its owner will
@@ -406,7 +167,7 @@ func (a *App) findDog(ctx context.Context, st int64, word, me string) (*store.Do
 		return nil, err
 	}
 	if len(dogs) == 0 {
-		if n, err := bot.ParseRef(word); err == nil {
+		if n, err := numerals.ParseRef(word); err == nil {
 			d, err := a.store.Dog(ctx, st, n)
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, say("dog_not_found", i18n.Args{"Name": clip(word)})
@@ -460,8 +221,8 @@ func (a *App) dogVaccinated(ctx context.Context, r bot.Responder, m *bot.Message
 	if name == "" {
 		return badForm(usage, "dog_needs_name")
 	}
-	now := a.now().In(bot.Shanghai)
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, bot.Shanghai)
+	now := a.now().In(calendar.Shanghai)
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, calendar.Shanghai)
 	if rest = strings.TrimSpace(rest); rest != "" {
 		var more string
 		if day, more, err = parseShotDay(ctx, rest, now, usage); err != nil {
@@ -555,128 +316,6 @@ func (a *App) removeDog(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	return r.Reply(ctx, tr(ctx, "dog_removed", i18n.Args{"N": d.N, "Name": d.Name}))
 }
 
-func dogShotJobID(st, n int64, days int) string { return jobPayload("dogshot", st, n, days) }
-
-func dogShotJobIDs(st, n int64) []string {
-	ids := make([]string, len(dogShotLeads))
-	for i, days := range dogShotLeads {
-		ids[i] = dogShotJobID(st, n, days)
-	}
-	return ids
-}
-
-// dogShotTime is when the reminder days before due goes out.
-func dogShotTime(due time.Time, days int) time.Time {
-	due = due.In(bot.Shanghai)
-	return time.Date(due.Year(), due.Month(), due.Day()-days, dogReminderHour, 0, 0, 0, bot.Shanghai)
-}
-
-// scheduleDogShots (re)sets the reminders of d's next rabies shot, 30, 7
-// and 1 days before it is due at 09:00, and returns their times. A reminder
-// whose time has passed is cancelled rather than sent late, so a new shot
-// recorded moves every reminder to the next year and none of the old ones
-// is left.
-func (a *App) scheduleDogShots(ctx context.Context, d *store.Dog) []time.Time {
-	due := d.ShotDue()
-	var rems []scheduler.Reminder
-	var times []time.Time
-	var gone []string
-	for _, days := range dogShotLeads {
-		id := dogShotJobID(d.Station, d.N, days)
-		at := dogShotTime(due, days)
-		if due.IsZero() || !at.After(a.now()) {
-			gone = append(gone, id)
-			continue
-		}
-		rems = append(rems, scheduler.Reminder{ID: id, At: at, Job: jobDogShot, Payload: id})
-		times = append(times, at)
-	}
-	var err error
-	if len(rems) > 0 {
-		err = a.sched.ScheduleAll(ctx, rems...)
-	}
-	if len(gone) > 0 {
-		err = errors.Join(err, a.sched.CancelAll(ctx, gone...))
-	}
-	if err != nil {
-		// The dog is recorded; a missing reminder is logged, not a reason to
-		// fail the owner's command.
-		a.log.Warn("dog reminders not scheduled", "dog", d.N, "err", err)
-	}
-	return times
-}
-
-// fireDogShot reminds an owner, privately where possible, that their dog's
-// rabies shot falls due. A reminder left over from an earlier due day, or
-// overtaken by a nearer one after downtime, is dropped.
-func (a *App) fireDogShot(ctx context.Context, rem scheduler.Reminder) error {
-	ctx, station, n, which, err := a.jobRecord(ctx, rem.Payload, "dogshot")
-	if err != nil {
-		return err
-	}
-	days, err := strconv.Atoi(which)
-	if err != nil {
-		return fmt.Errorf("dog shot job %q: %w", rem.Payload, err)
-	}
-	d, err := a.store.Dog(ctx, station.ID, n)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil // taken off the registry
-	}
-	if err != nil {
-		return err
-	}
-	due := d.ShotDue()
-	if due.IsZero() || !dogShotTime(due, days).Equal(rem.At) {
-		return nil // a shot was recorded since
-	}
-	for _, shorter := range dogShotLeads {
-		if shorter < days && !a.now().Before(dogShotTime(due, shorter)) {
-			return nil // a nearer reminder is due as well; that one speaks
-		}
-	}
-	ctx = bot.WithLocale(ctx, a.personLocale(ctx, d.Owner, station))
-	left := daysBetween(a.now(), due)
-	key := "dog_shot_reminder"
-	switch {
-	case left <= 0:
-		key = "dog_shot_reminder_overdue"
-	case left == 1:
-		key = "dog_shot_reminder_tomorrow"
-	}
-	a.notifyPerson(ctx, d.Owner, d.OwnerName, d.OwnerChat, tr(ctx, key, i18n.Args{
-		"Owner": d.OwnerName, "Name": d.Name, "Due": formatDay(ctx, due), "Days": left, "Station": station.Name,
-	}))
-	return nil
-}
-
-// personLocale is the language a message to one person is written in: their
-// own choice, else the station's.
-func (a *App) personLocale(ctx context.Context, userKey string, st *store.Station) string {
-	if u, err := a.store.User(ctx, userKey); err == nil && u.Locale != "" {
-		return u.Locale
-	}
-	return stationLocaleOrDefault(st)
-}
-
-// daysBetween counts calendar days in Shanghai from now's day to day's.
-func daysBetween(now, day time.Time) int {
-	a, b := now.In(bot.Shanghai), day.In(bot.Shanghai)
-	da := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
-	db := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
-	return int(db.Sub(da).Hours() / 24)
-}
-
-// formatDay shows a calendar day with its year: 2026年12月10日, or
-// 10 Dec 2026.
-func formatDay(ctx context.Context, t time.Time) string {
-	return formatLayout(ctx, "layout_day", t)
-}
-
-// formatMonthDay shows a day of the year: 12月3日, or 3 Dec.
-func formatMonthDay(ctx context.Context, t time.Time) string {
-	return formatLayout(ctx, "layout_month_day", t)
-}
-
 // dogs serves /dogs [due]: the registry, or the shots due in the next 30
 // days, sent privately because it names owners.
 func (a *App) dogs(ctx context.Context, r bot.Responder, m *bot.Message) error {
@@ -748,8 +387,8 @@ func (a *App) shotState(ctx context.Context, d *store.Dog) string {
 }
 
 func (a *App) dogsDue(ctx context.Context, st *store.Station) (string, error) {
-	now := a.now().In(bot.Shanghai)
-	until := time.Date(now.Year(), now.Month(), now.Day()+dogDueDays, 23, 59, 59, 0, bot.Shanghai)
+	now := a.now().In(calendar.Shanghai)
+	until := time.Date(now.Year(), now.Month(), now.Day()+dogDueDays, 23, 59, 59, 0, calendar.Shanghai)
 	due, err := a.store.DogsDue(ctx, st.ID, until)
 	if err != nil {
 		return "", err
@@ -792,8 +431,6 @@ func (a *App) dogsDue(ctx context.Context, st *store.Station) (string, error) {
 	return b.String(), nil
 }
 
-func dogNudgeJobID(st int64) string { return jobPayload("dognudge", st) }
-
 // dogNudge serves /dog nudge [on [DAY]|off]: the station's yearly nudge to
 // owners of dogs not known to be sterilised, at 09:00 on DAY (3月1日 unless
 // given).
@@ -830,7 +467,7 @@ func (a *App) dogNudge(ctx context.Context, r bot.Responder, args string) error 
 	}
 	month, day := defaultNudgeMonth, defaultNudgeDay
 	if rest != "" {
-		d, more, err := bot.ParseDate(strings.TrimPrefix(rest, "每年"), a.now())
+		d, more, err := calendar.ParseDate(strings.TrimPrefix(rest, "每年"), a.now())
 		if err != nil {
 			return whenError(ctx, err, usage)
 		}
@@ -853,51 +490,10 @@ func (a *App) dogNudge(ctx context.Context, r bot.Responder, args string) error 
 func (a *App) nudgeArgs(ctx context.Context, spec string) i18n.Args {
 	var month, day int
 	fmt.Sscanf(spec, "0 %d %d %d *", new(int), &day, &month)
-	args := i18n.Args{"Day": formatMonthDay(ctx, time.Date(2000, time.Month(month), day, 0, 0, 0, 0, bot.Shanghai)),
+	args := i18n.Args{"Day": formatMonthDay(ctx, time.Date(2000, time.Month(month), day, 0, 0, 0, 0, calendar.Shanghai)),
 		"Hour": dogReminderHour}
-	if next, err := bot.NextFire(spec, a.now()); err == nil {
+	if next, err := calendar.NextFire(spec, a.now()); err == nil {
 		args["Next"] = formatDay(ctx, next)
 	}
 	return args
-}
-
-// fireDogNudge is the yearly nudge: each owner of a dog not known to be
-// sterilised hears about it privately, once for all their dogs.
-func (a *App) fireDogNudge(ctx context.Context, rem scheduler.Reminder) error {
-	ctx, station, _, err := a.jobStation(ctx, rem.Payload, "dognudge")
-	if err != nil {
-		return err
-	}
-	st := station.ID
-	if spec, err := a.store.SterilisationNudge(ctx, st); err != nil || spec == "" {
-		return err
-	}
-	all, err := a.store.Dogs(ctx, st)
-	if err != nil {
-		return err
-	}
-	var owners []string
-	byOwner := map[string][]*store.Dog{}
-	for _, d := range all {
-		if d.Sterilised == store.SterilisedYes {
-			continue
-		}
-		if _, ok := byOwner[d.Owner]; !ok {
-			owners = append(owners, d.Owner)
-		}
-		byOwner[d.Owner] = append(byOwner[d.Owner], d)
-	}
-	for _, o := range owners {
-		dogs := byOwner[o]
-		lctx := bot.WithLocale(ctx, a.personLocale(ctx, o, station))
-		names := make([]string, len(dogs))
-		for i, d := range dogs {
-			names[i] = d.Name
-		}
-		a.notifyPerson(lctx, o, dogs[0].OwnerName, dogs[0].OwnerChat, tr(lctx, "dog_nudge", i18n.Args{
-			"Owner": dogs[0].OwnerName, "Dogs": strings.Join(names, tr(lctx, "list_sep")), "Name": dogs[0].Name,
-			"Station": station.Name,
-		}))
-	}
-	return nil
 }

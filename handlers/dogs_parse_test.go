@@ -2,38 +2,36 @@ package handlers
 
 import (
 	"context"
-	"log/slog"
-	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
-	"github.com/huzhu-station/huzhu/scheduler"
 )
 
-var dogNow = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+var dogNow = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 
 func TestParseDogForm(t *testing.T) {
-	shot := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, bot.Shanghai) }
+	shot := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, calendar.Shanghai) }
 	tests := []struct {
 		in   string
 		want dogForm // zero Name: refused, with why
 		why  string
 	}{
 		{"旺财 泰迪 3幢2单元301 疫苗 2025-12-10 绝育 否",
-			dogForm{Name: "旺财", Breed: "泰迪", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedNo}, ""},
+			dogForm{Name: "旺财", Breed: "泰迪", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedNo}, ""},
 		{"豆豆 柯基 5-1-502 疫苗:2025年12月10日,已绝育",
-			dogForm{Name: "豆豆", Breed: "柯基", Room: bot.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
+			dogForm{Name: "豆豆", Breed: "柯基", Room: numerals.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
 		{"豆豆　柯基　５－１－５０２　未绝育　疫苗　昨天",
-			dogForm{Name: "豆豆", Breed: "柯基", Room: bot.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2026, 11, 24), Sterilised: store.SterilisedNo}, ""},
-		{"小白 8幢101", dogForm{Name: "小白", Room: bot.Room{Building: "8", Number: "101"}}, ""},
-		{"小白 8幢 1单元 101 绝育:是", dogForm{Name: "小白", Room: bot.Room{Building: "8", Unit: "1", Number: "101"}, Sterilised: store.SterilisedYes}, ""},
+			dogForm{Name: "豆豆", Breed: "柯基", Room: numerals.Room{Building: "5", Unit: "1", Number: "502"}, Shot: shot(2026, 11, 24), Sterilised: store.SterilisedNo}, ""},
+		{"小白 8幢101", dogForm{Name: "小白", Room: numerals.Room{Building: "8", Number: "101"}}, ""},
+		{"小白 8幢 1单元 101 绝育:是", dogForm{Name: "小白", Room: numerals.Room{Building: "8", Unit: "1", Number: "101"}, Sterilised: store.SterilisedYes}, ""},
 		{"Lucky poodle 3-2-301 shot 2026-01-05 sterilised yes",
-			dogForm{Name: "Lucky", Breed: "poodle", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 1, 5), Sterilised: store.SterilisedYes}, ""},
-		{"旺财 泰迪 3-2-301 疫苗 今天", dogForm{Name: "旺财", Breed: "泰迪", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 11, 25)}, ""},
+			dogForm{Name: "Lucky", Breed: "poodle", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 1, 5), Sterilised: store.SterilisedYes}, ""},
+		{"旺财 泰迪 3-2-301 疫苗 今天", dogForm{Name: "旺财", Breed: "泰迪", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Shot: shot(2026, 11, 25)}, ""},
 		{"", dogForm{}, "dog_needs_fields"},
 		{"旺财", dogForm{Name: "旺财"}, ""},
 		{"旺财 泰迪", dogForm{Name: "旺财", Breed: "泰迪"}, ""},
@@ -41,8 +39,8 @@ func TestParseDogForm(t *testing.T) {
 		{"旺财 柯基 疫苗 2025-12-10", dogForm{Name: "旺财", Breed: "柯基", Shot: shot(2025, 12, 10)}, ""},
 		{"旺财 柯基 已绝育 疫苗 2025-12-10", dogForm{Name: "旺财", Breed: "柯基", Shot: shot(2025, 12, 10), Sterilised: store.SterilisedYes}, ""},
 		{"旺财 疫苗 2025-12-10", dogForm{Name: "旺财", Shot: shot(2025, 12, 10)}, ""},
-		{"旺财 柯基 八十六幢二单元三零一室", dogForm{Name: "旺财", Breed: "柯基", Room: bot.Room{Building: "86", Unit: "2", Number: "301"}}, ""},
-		{"旺财 柯基 3号楼2单元301 绝育 是", dogForm{Name: "旺财", Breed: "柯基", Room: bot.Room{Building: "3", Unit: "2", Number: "301"}, Sterilised: store.SterilisedYes}, ""},
+		{"旺财 柯基 八十六幢二单元三零一室", dogForm{Name: "旺财", Breed: "柯基", Room: numerals.Room{Building: "86", Unit: "2", Number: "301"}}, ""},
+		{"旺财 柯基 3号楼2单元301 绝育 是", dogForm{Name: "旺财", Breed: "柯基", Room: numerals.Room{Building: "3", Unit: "2", Number: "301"}, Sterilised: store.SterilisedYes}, ""},
 		{"旺财 泰迪 三楼", dogForm{}, "bad_room"},
 		{"旺财 泰迪 3幢二单元 疫苗 2025-12-10", dogForm{}, "bad_room"},
 		{"旺财 泰迪 3-2-301 疫苗 2026-11-26", dogForm{}, "dog_shot_future"},
@@ -86,153 +84,16 @@ func FuzzParseDogForm(f *testing.F) {
 		if got.Name == "" || utf8.RuneCountInString(got.Name) > maxDogNameRunes || utf8.RuneCountInString(got.Breed) > maxDogNameRunes {
 			t.Fatalf("parseDogForm(%q) = %+v: bad name or breed", s, got)
 		}
-		if got.Room == (bot.Room{}) {
+		if got.Room == (numerals.Room{}) {
 			return // no room: addDog uses the owner's household
 		}
-		if _, err := bot.ParseRoom(got.Room.Key()); err != nil {
+		if _, err := numerals.ParseRoom(got.Room.Key()); err != nil {
 			t.Fatalf("parseDogForm(%q) room %+v does not read back: %v", s, got.Room, err)
 		}
 		if got.Shot.After(dogNow) {
 			t.Fatalf("parseDogForm(%q) took a shot in the future: %v", s, got.Shot)
 		}
 	})
-}
-
-func TestParseItemRequest(t *testing.T) {
-	tests := []struct {
-		in    string
-		item  string
-		count int64
-		ok    bool
-	}{
-		{"牵引绳", "牵引绳", 0, true},
-		{"狗绳", "牵引绳", 0, true},
-		{"Leash", "牵引绳", 0, true},
-		{"清理袋 5", "清理袋", 5, true},
-		{"5个清理袋", "清理袋", 5, true},
-		{"5 个清理袋", "清理袋", 5, true},
-		{"两根牵引绳", "牵引绳", 2, true},
-		{"牵引绳 一根", "牵引绳", 1, true},
-		{"十只 袋子", "清理袋", 10, true},
-		{"bags 5", "清理袋", 5, true},
-		{"雨衣 3", "雨衣", 3, true},
-		{"５块钱给我", "块钱给我", 5, true},
-		{"", "", 0, false},
-		{"5", "", 0, false},
-		{"牵引绳 夹便器", "", 0, false},
-		{"牵引绳 2 3", "", 0, false},
-		{"0个牵引绳", "", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := parseItemRequest(tt.in)
-		if ok != tt.ok || ok && (got.Item != tt.item || got.Count != tt.count) {
-			t.Errorf("parseItemRequest(%q) = %+v, %v; want %s ×%d, %v", tt.in, got, ok, tt.item, tt.count, tt.ok)
-		}
-	}
-}
-
-func FuzzParseItemRequest(f *testing.F) {
-	for _, s := range []string{"牵引绳", "清理袋 5", "5个清理袋", "两根牵引绳", "雨衣 3", "一百零五只袋子", "9999999999999个x"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := parseItemRequest(s)
-		if !ok {
-			return
-		}
-		if got.Word == "" || got.Item == "" || got.Count < 0 || strings.ContainsAny(got.Word, " \n") {
-			t.Fatalf("parseItemRequest(%q) = %+v", s, got)
-		}
-		if got.Item != canonicalItem(got.Item) {
-			t.Fatalf("parseItemRequest(%q) item %q is not canonical", s, got.Item)
-		}
-	})
-}
-
-func TestParseIncidentArgs(t *testing.T) {
-	tests := []struct {
-		in     string
-		action int
-		rest   string
-	}{
-		{"3幢门口有狗没牵绳", incidentLog, "3幢门口有狗没牵绳"},
-		{"3 号楼有狗没牵绳", incidentLog, "3 号楼有狗没牵绳"},
-		{"list", incidentList, ""},
-		{"列表", incidentList, ""},
-		{"记录 今天很好", incidentLog, "记录 今天很好"},
-		{"转报事 3", incidentReport, "3"},
-		{"report #3", incidentReport, "#3"},
-		{"3 转报事", incidentReport, "3"},
-		{"#3 report", incidentReport, "#3"},
-		{"3 报事 太多了", incidentLog, "3 报事 太多了"},
-		{"", incidentLog, ""},
-	}
-	for _, tt := range tests {
-		action, rest := parseIncidentArgs(tt.in)
-		if action != tt.action || rest != tt.rest {
-			t.Errorf("parseIncidentArgs(%q) = %d, %q; want %d, %q", tt.in, action, rest, tt.action, tt.rest)
-		}
-	}
-}
-
-func FuzzParseIncidentArgs(f *testing.F) {
-	for _, s := range []string{"3幢门口有狗没牵绳", "转报事 3", "3 转报事", "list", "report"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		action, rest := parseIncidentArgs(s)
-		if action == incidentLog && rest != strings.TrimSpace(s) {
-			t.Fatalf("parseIncidentArgs(%q) logs %q, not the text", s, rest)
-		}
-	})
-}
-
-// TestLendKeywordsInChat checks that the one-character keywords 借 and 还
-// are commands when meant as commands and stay out of ordinary chat.
-func TestLendKeywordsInChat(t *testing.T) {
-	a := New(Deps{Clock: bot.NewFakeClock(dogNow), Log: slog.New(slog.DiscardHandler),
-		Scheduler: scheduler.New(nil, nil, bot.NewFakeClock(dogNow), nil)})
-	tests := []struct {
-		text  string
-		cmd   string // "" for no command
-		quiet bool   // a command only in form: chat if the item is unknown
-	}{
-		{"借 牵引绳", "lend", false},
-		{"借牵引绳", "lend", false},
-		{"借:清理袋 5", "lend", true},
-		{"还 牵引绳", "return", false},
-		{"还牵引绳", "return", false},
-		{"#借清理袋", "lend", false},
-		{"登记犬只 旺财 泰迪 3-2-301", "dog", false},
-		{"登记 3-2-301", "bind", false},
-		{"打疫苗 旺财", "dog", false},
-		{"犬只 到期", "dogs", false},
-		{"劝导记录", "incidents", false},
-		{"劝导 3幢门口狗没牵绳", "incident", false},
-		{"还有人要借牵引绳吗？", "", false},
-		{"借了一根绳子", "", false},
-		{"还牵引绳了吗", "", false},
-		{"还，明天再说吧", "return", true},
-		{"借5块钱给我", "lend", true},
-	}
-	for _, tt := range tests {
-		cmd, _, _ := a.Router().Match(tt.text)
-		name := ""
-		if cmd != nil {
-			name = cmd.Name
-		}
-		if name != tt.cmd {
-			t.Errorf("%q routes to %q; want %q", tt.text, name, tt.cmd)
-			continue
-		}
-		if cmd == nil || (name != "lend" && name != "return") {
-			continue
-		}
-		m := &bot.Message{Text: tt.text, Chat: bot.Chat{Kind: bot.Group}}
-		if got := lendWantsQuiet(m); got != tt.quiet {
-			t.Errorf("lendWantsQuiet(%q) = %v; want %v", tt.text, got, tt.quiet)
-		}
-	}
 }
 
 // TestDogCatalogueKeys checks the keys the dog handlers build from values,
@@ -253,31 +114,6 @@ func TestDogCatalogueKeys(t *testing.T) {
 			if !i18n.Has(l, k) {
 				t.Errorf("%s: key %q is missing", l, k)
 			}
-		}
-	}
-}
-
-func TestLendChaseTime(t *testing.T) {
-	tests := []struct{ since, want time.Time }{
-		{time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai), time.Date(2026, 12, 2, 10, 0, 0, 0, bot.Shanghai)},
-		{time.Date(2026, 11, 25, 10, 0, 0, 0, bot.Shanghai), time.Date(2026, 12, 2, 10, 0, 0, 0, bot.Shanghai)},
-		{time.Date(2026, 11, 25, 19, 30, 0, 0, bot.Shanghai), time.Date(2026, 12, 3, 10, 0, 0, 0, bot.Shanghai)},
-	}
-	for _, tt := range tests {
-		if got := lendChaseTime(tt.since); !got.Equal(tt.want) {
-			t.Errorf("lendChaseTime(%v) = %v; want %v", tt.since, got, tt.want)
-		}
-	}
-}
-
-func TestDaysBetween(t *testing.T) {
-	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, bot.Shanghai) }
-	for _, tt := range []struct {
-		a, b time.Time
-		want int
-	}{{at(3, 9), at(10, 0), 7}, {at(9, 23), at(10, 0), 1}, {at(10, 9), at(10, 0), 0}, {at(12, 9), at(10, 0), -2}} {
-		if got := daysBetween(tt.a, tt.b); got != tt.want {
-			t.Errorf("daysBetween(%v, %v) = %d; want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -111,12 +112,14 @@ func (d *dogBench) pending() []string {
 	}
 	var out []string
 	for _, r := range rems {
-		out = append(out, r.At.In(bot.Shanghai).Format("2006-01-02 15:04"))
+		out = append(out, r.At.In(calendar.Shanghai).Format("2006-01-02 15:04"))
 	}
 	return out
 }
 
-func sh(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 0, 0, 0, bot.Shanghai) }
+func sh(y int, m time.Month, d, h int) time.Time {
+	return time.Date(y, m, d, h, 0, 0, 0, calendar.Shanghai)
+}
 
 // TestDogShotReminders is the case from the issue: a dog registered with a
 // rabies shot on 2025-12-10 is reminded on 2026-11-10, 12-03 and 12-09 at

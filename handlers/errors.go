@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
@@ -51,15 +50,6 @@ func badForm(usage, why string, args ...i18n.Args) error {
 	}
 	return e
 }
-
-// needRole returns the error for a person without any of roles.
-func needRole(roles ...store.Role) error {
-	return &roleError{roles: roles}
-}
-
-type roleError struct{ roles []store.Role }
-
-func (e *roleError) Error() string { return "needs role" }
 
 // replyToErrors is the one place errors reach: sentences for the person are
 // replied and end there; anything else gets a short apology and goes on to
@@ -149,48 +139,4 @@ func (a *App) answerOutages(next bot.Handler) bot.Handler {
 		}
 		return answeredError{err}
 	})
-}
-
-// roleNames lists roles in the reader's language: "站长、值班人员".
-func roleNames(ctx context.Context, roles []store.Role) string {
-	names := make([]string, len(roles))
-	for i, r := range roles {
-		names[i] = tr(ctx, "role_"+string(r))
-	}
-	return strings.Join(names, tr(ctx, "list_sep"))
-}
-
-// needStation returns the station the message speaks for, or the error that
-// tells the person how to get one.
-func needStation(ctx context.Context) (*store.Station, error) {
-	s := sessionFrom(ctx)
-	if s.station() == nil {
-		if s.id.Chat.Office != "" {
-			return nil, say("office_group_no_station")
-		}
-		if s.private {
-			return nil, say("no_station_private")
-		}
-		return nil, say("no_station")
-	}
-	return s.station(), nil
-}
-
-// requireAny returns the station if the sender holds one of roles (the
-// station head always may), else the error that names who may.
-func requireAny(ctx context.Context, roles ...store.Role) (*store.Station, *store.Member, error) {
-	st, err := needStation(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	m := sessionFrom(ctx).member()
-	if m.Has(store.RoleHead) {
-		return st, m, nil
-	}
-	for _, r := range roles {
-		if m.Has(r) {
-			return st, m, nil
-		}
-	}
-	return nil, nil, needRole(append([]store.Role{store.RoleHead}, roles...)...)
 }

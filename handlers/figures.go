@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // fundMoney writes fen as the reader's language writes money, from the
@@ -17,7 +17,7 @@ func fundMoney(ctx context.Context, fen int64) string {
 
 // yuanNumber writes fen as a number of yuan, as typed in a command: 300,
 // 300.50.
-func yuanNumber(fen int64) string { return strings.TrimSuffix(bot.FormatAmount(fen), "元") }
+func yuanNumber(fen int64) string { return strings.TrimSuffix(numerals.FormatAmount(fen), "元") }
 
 // volunteerHours writes a total of minutes as hours with at most one
 // decimal, trimmed: 1.5小时, 2小时, 0小时 (1.5 h in English). Under an hour

@@ -3,28 +3,13 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
-	"github.com/huzhu-station/huzhu/scheduler"
-)
-
-// jobFundChase is the scheduler job that sends each building leader the
-// households of their building that have not paid.
-const jobFundChase = "fundchase"
-
-// Chasing: weekly on the weekday the campaign opened, and once three days
-// before the deadline, at this hour.
-const (
-	fundChaseHour      = 9
-	fundChaseDaysAhead = 3
 )
 
 // Limits on what a campaign's words may be.
@@ -65,175 +50,6 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	return a.fundProgress(ctx, r, n)
 }
 
-// fundForm is what /fund new was given.
-type fundForm struct {
-	Title     string
-	Goal      int64
-	Per       int64
-	Deadline  time.Time
-	Buildings []string
-}
-
-// dateArgError carries a date parser's error to the handler, which words it
-// with whenError.
-type dateArgError struct{ err error }
-
-func (e *dateArgError) Error() string { return e.err.Error() }
-func (e *dateArgError) Unwrap() error { return e.err }
-
-// fundKeywords start the parts of /fund new after the title. English words
-// must stand alone; Chinese ones may be glued to their value (目标10200元).
-var fundKeywords = []struct {
-	word, part string
-}{
-	{"目标", "goal"}, {"goal", "goal"}, {"target", "goal"},
-	{"每户", "per"}, {"per", "per"}, {"each", "per"},
-	{"截止", "deadline"}, {"截至", "deadline"}, {"until", "deadline"}, {"deadline", "deadline"}, {"by", "deadline"},
-	{"楼栋", "buildings"}, {"范围", "buildings"}, {"buildings", "buildings"}, {"building", "buildings"},
-}
-
-// cutFundKeyword reports which part a field starts, and what of the field
-// is already its value.
-func cutFundKeyword(field string) (part, value string, ok bool) {
-	for _, k := range fundKeywords {
-		if isFundASCIIWord(k.word) {
-			if strings.EqualFold(field, k.word) {
-				return k.part, "", true
-			}
-			continue
-		}
-		if rest, found := strings.CutPrefix(field, k.word); found {
-			return k.part, strings.TrimLeft(rest, ":"), true
-		}
-	}
-	return "", "", false
-}
-
-func isFundASCIIWord(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
-// parseFundForm reads "TITLE 目标 AMOUNT [每户 AMOUNT] [截止 DATE] [楼栋
-// 3幢、5幢]". Errors are replies, except a date that does not parse, which
-// is a *dateArgError.
-func parseFundForm(args string, now time.Time) (fundForm, error) {
-	const usage = "usage_fund_new"
-	var form fundForm
-	parts := map[string][]string{}
-	var title []string
-	current := ""
-	for _, f := range strings.Fields(args) {
-		if part, value, ok := cutFundKeyword(f); ok {
-			if _, dup := parts[part]; dup {
-				return form, badForm(usage, "fund_part_twice", i18n.Args{"Word": clip(f)})
-			}
-			current = part
-			parts[part] = nil
-			if value != "" {
-				parts[part] = append(parts[part], value)
-			}
-			continue
-		}
-		if current == "" {
-			title = append(title, f)
-		} else {
-			parts[current] = append(parts[current], f)
-		}
-	}
-	form.Title = strings.Join(title, " ")
-	if form.Title == "" {
-		return form, badForm(usage, "fund_needs_title")
-	}
-	if utf8.RuneCountInString(form.Title) > maxFundTitleRunes {
-		return form, badForm(usage, "fund_title_too_long", i18n.Args{"Max": maxFundTitleRunes})
-	}
-	goal, ok := parts["goal"]
-	if !ok || len(goal) == 0 {
-		return form, badForm(usage, "fund_needs_goal")
-	}
-	var err error
-	if form.Goal, err = parseFundAmount(usage, strings.Join(goal, " ")); err != nil {
-		return form, err
-	}
-	if per, ok := parts["per"]; ok {
-		if form.Per, err = parseFundAmount(usage, strings.Join(per, " ")); err != nil {
-			return form, err
-		}
-	}
-	if d, ok := parts["deadline"]; ok {
-		text := strings.Join(d, " ")
-		day, rest, err := bot.ParseFutureDate(text, now)
-		if err != nil {
-			return form, &dateArgError{err}
-		}
-		if rest != "" {
-			return form, badForm(usage, "fund_bad_deadline", i18n.Args{"Text": clip(text)})
-		}
-		form.Deadline = day
-	}
-	if b, ok := parts["buildings"]; ok {
-		if form.Buildings, err = parseFundBuildings(usage, strings.Join(b, " ")); err != nil {
-			return form, err
-		}
-	}
-	return form, nil
-}
-
-// parseFundBuildings reads "3幢、5幢" or "3幢 5幢" into sorted building values.
-func parseFundBuildings(usage, text string) ([]string, error) {
-	words := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' || r == '、' || r == ';' })
-	if len(words) == 0 {
-		return nil, badForm(usage, "fund_needs_building")
-	}
-	var out []string
-	for _, w := range words {
-		b, err := bot.ParseBuilding(w)
-		if err != nil {
-			return nil, badForm(usage, "bad_building", i18n.Args{"Text": clip(w)})
-		}
-		if !slices.Contains(out, b) {
-			out = append(out, b)
-		}
-	}
-	slices.SortFunc(out, compareFundBuildings)
-	return out, nil
-}
-
-// compareFundBuildings orders buildings numerically where they are numbers.
-func compareFundBuildings(a, b string) int {
-	ai, aerr := strconv.Atoi(a)
-	bi, berr := strconv.Atoi(b)
-	switch {
-	case aerr == nil && berr == nil:
-		return ai - bi
-	case aerr == nil:
-		return -1
-	case berr == nil:
-		return 1
-	}
-	return strings.Compare(a, b)
-}
-
-// parseFundAmount parses a sum of money a person typed, or returns the reply
-// that says what was wrong with it.
-func parseFundAmount(usage, text string) (int64, error) {
-	fen, err := bot.ParseAmount(text)
-	switch {
-	case err == nil:
-		return fen, nil
-	case errors.Is(err, bot.ErrAmountNotPositive):
-		return 0, badForm(usage, "fund_amount_not_positive", i18n.Args{"Text": clip(text)})
-	case errors.Is(err, bot.ErrAmountTooLarge):
-		return 0, badForm(usage, "fund_amount_too_large", i18n.Args{"Text": clip(text)})
-	}
-	return 0, badForm(usage, "fund_amount_bad", i18n.Args{"Text": clip(text)})
-}
-
 func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
 	st, _, err := requireAny(ctx)
 	if err != nil {
@@ -267,7 +83,7 @@ func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	}
 	notice := a.fundArgs(ctx, f)
 	notice["Example"] = pledgeExample(ctx, f, len(open))
-	example := bot.Room{Building: "3", Unit: "2", Number: "301"}
+	example := numerals.Room{Building: "3", Unit: "2", Number: "301"}
 	if len(f.Buildings) > 0 {
 		example.Building = f.Buildings[0]
 	}
@@ -308,15 +124,6 @@ func (a *App) fundArgs(ctx context.Context, f *store.Fund) i18n.Args {
 	return args
 }
 
-// weekdayName names t's day of the week in the reader's language: 周三, Wed.
-func weekdayName(ctx context.Context, t time.Time) string {
-	days, ok := weekdays[bot.LocaleFrom(ctx)]
-	if !ok {
-		days = weekdays[bot.DefaultLocale]
-	}
-	return days[t.In(bot.Shanghai).Weekday()]
-}
-
 // buildingNames writes buildings as residents read them: 3幢、5幢.
 func buildingNames(ctx context.Context, bs []string) string {
 	names := make([]string, len(bs))
@@ -324,30 +131,6 @@ func buildingNames(ctx context.Context, bs []string) string {
 		names[i] = tr(ctx, "fund_building", i18n.Args{"Building": b})
 	}
 	return strings.Join(names, tr(ctx, "list_sep"))
-}
-
-func fundChaseJobID(st, n int64, which string) string {
-	return jobPayload("fundchase", st, n, which)
-}
-
-// scheduleFundChase sets the weekly chase, on the weekday the campaign
-// opened starting a week later, and the one three days before the deadline
-// when that is still ahead.
-func (a *App) scheduleFundChase(ctx context.Context, f *store.Fund) error {
-	c := f.Created.In(bot.Shanghai)
-	first := time.Date(c.Year(), c.Month(), c.Day()+7, fundChaseHour, 0, 0, 0, bot.Shanghai)
-	weekly := fundChaseJobID(f.Station, f.N, "weekly")
-	rems := []scheduler.Reminder{{ID: weekly, At: first, Spec: fmt.Sprintf("0 %d * * %d", fundChaseHour, int(c.Weekday())),
-		StaleAfter: 24 * time.Hour, Job: jobFundChase, Payload: weekly}}
-	if !f.Deadline.IsZero() {
-		d := f.Deadline.In(bot.Shanghai)
-		at := time.Date(d.Year(), d.Month(), d.Day()-fundChaseDaysAhead, fundChaseHour, 0, 0, 0, bot.Shanghai)
-		if at.After(a.now()) {
-			id := fundChaseJobID(f.Station, f.N, "deadline")
-			rems = append(rems, scheduler.Reminder{ID: id, At: at, StaleAfter: 48 * time.Hour, Job: jobFundChase, Payload: id})
-		}
-	}
-	return a.sched.ScheduleAll(ctx, rems...)
 }
 
 // pickFund returns campaign n, or with n = 0 the one open campaign; the
@@ -392,7 +175,7 @@ func fundList(ctx context.Context, list []*store.Fund) string {
 }
 
 // fundError words the store's refusals of a change to a campaign.
-func fundError(ctx context.Context, err error, f *store.Fund, room bot.Room) error {
+func fundError(ctx context.Context, err error, f *store.Fund, room numerals.Room) error {
 	switch {
 	case errors.Is(err, store.ErrFundClosed):
 		return say("fund_closed", i18n.Args{"N": f.N, "Title": f.Title})
@@ -400,125 +183,6 @@ func fundError(ctx context.Context, err error, f *store.Fund, room bot.Room) err
 		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
 	}
 	return err
-}
-
-// moneyArgs is what /pledge and /paid were given: a campaign number (0 when
-// left out), an amount in fen and a room (nil when left out).
-type moneyArgs struct {
-	N      int64
-	Amount int64
-	Room   *bot.Room
-}
-
-// parseMoneyArgs reads a campaign number, an amount and a room in any order
-// residents write them: "300", "1 300", "300 3幢2单元301", "1 300元 3-2-301",
-// "3-2-301 300 1". nFirst says which of two bare numbers is the campaign
-// when that is all there is to go by: the first (认捐 1 300) or the last
-// (已收 3-2-301 300 1). A number written as #1 or 第1 is always the
-// campaign.
-func parseMoneyArgs(args string, nFirst bool, usage string) (moneyArgs, error) {
-	var out moneyArgs
-	fields := strings.Fields(args)
-	if len(fields) == 0 {
-		return out, badForm(usage, "fund_needs_amount")
-	}
-	rest := fields
-	// The room at the end (it may have spaces: 3幢 2单元 301) or at the start.
-	for i := range fields {
-		room, after, err := bot.CutRoom(strings.Join(fields[i:], " "))
-		if err == nil && after == "" {
-			out.Room, rest = &room, fields[:i]
-			break
-		}
-	}
-	if out.Room == nil {
-		if room, after, err := bot.CutRoom(args); err == nil && after != "" {
-			out.Room, rest = &room, strings.Fields(after)
-		}
-	}
-	if len(rest) == 0 {
-		return out, badForm(usage, "fund_needs_amount")
-	}
-	// A campaign number marked as one.
-	for i, f := range rest {
-		if isMarkedFundRef(f) {
-			n, err := parseKindRef(f, fundRef)
-			if err != nil {
-				return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(f)})
-			}
-			others := slices.Delete(slices.Clone(rest), i, i+1)
-			if len(others) == 0 {
-				return out, badForm(usage, "fund_needs_amount")
-			}
-			amount, err := parseFundAmount(usage, strings.Join(others, " "))
-			out.N, out.Amount = n, amount
-			return out, err
-		}
-	}
-	whole := strings.Join(rest, " ")
-	amount, wholeErr := parseFundAmount(usage, whole)
-	if wholeErr == nil || len(rest) == 1 {
-		out.Amount = amount
-		return out, wholeErr
-	}
-	first := [2]string{rest[0], strings.Join(rest[1:], " ")}                    // N, amount
-	last := [2]string{rest[len(rest)-1], strings.Join(rest[:len(rest)-1], " ")} // N, amount
-	tries := [][2]string{first, last}
-	if !nFirst {
-		tries = [][2]string{last, first}
-	}
-	var amountErr error
-	for _, t := range tries {
-		n, err := parseKindRef(t[0], fundRef)
-		if err != nil {
-			continue
-		}
-		amount, err := parseFundAmount(usage, t[1])
-		if err == nil {
-			out.N, out.Amount = n, amount
-			return out, nil
-		}
-		if amountErr == nil {
-			amountErr = err
-		}
-	}
-	for _, f := range rest {
-		if looksLikeRoom(f) {
-			return out, badForm(usage, "bad_room", i18n.Args{"Text": clip(f)})
-		}
-	}
-	if amountErr != nil {
-		return out, amountErr
-	}
-	return out, wholeErr
-}
-
-// looksLikeRoom reports a word that was meant as a room (3幢, 3-2) even
-// though it is not a whole one, so the reply can say the room is wrong
-// rather than the amount.
-func looksLikeRoom(s string) bool {
-	if strings.ContainsAny(s, "幢栋室") || strings.Contains(s, "单元") || strings.Contains(s, "号楼") {
-		return true
-	}
-	i := strings.IndexByte(s, '-')
-	return i > 0 && i < len(s)-1 && s[i-1] >= '0' && s[i-1] <= '9' && s[i+1] >= '0' && s[i+1] <= '9'
-}
-
-// isFundAmountUnit reports a word that only says the number before it is money.
-func isFundAmountUnit(s string) bool {
-	switch strings.ToLower(s) {
-	case "元", "块", "块钱", "圆", "rmb", "yuan":
-		return true
-	}
-	return false
-}
-
-// isMarkedFundRef reports a word written as a number of something: #1, ＃1, 第1.
-func isMarkedFundRef(s string) bool {
-	if _, marked := fundRef.cutMark(s); marked {
-		return true
-	}
-	return strings.HasPrefix(s, "#") || strings.HasPrefix(s, "第") || strings.HasPrefix(strings.ToLower(s), "no.")
 }
 
 // pledge serves /pledge [N] AMOUNT [ROOM]: a resident for their own
@@ -597,12 +261,12 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 // pledgeRoom decides whose household a pledge is for: the one named, if the
 // sender may pledge for it, or else the sender's own. bindFirst is set when
 // a resident with no household names one: it becomes theirs.
-func pledgeRoom(ctx context.Context, me *store.Member, named *bot.Room) (room bot.Room, bindFirst bool, err error) {
+func pledgeRoom(ctx context.Context, me *store.Member, named *numerals.Room) (room numerals.Room, bindFirst bool, err error) {
 	if named == nil {
 		if me.Room == "" {
 			return room, false, badForm("usage_pledge", "fund_pledge_needs_room")
 		}
-		room, err = bot.ParseRoom(me.Room)
+		room, err = numerals.ParseRoom(me.Room)
 		return room, false, err
 	}
 	room = *named
@@ -612,7 +276,7 @@ func pledgeRoom(ctx context.Context, me *store.Member, named *bot.Room) (room bo
 	case me.Room == "":
 		return room, true, nil
 	}
-	own, _ := bot.ParseRoom(me.Room)
+	own, _ := numerals.ParseRoom(me.Room)
 	return room, false, sayPrivately("fund_pledge_not_yours", i18n.Args{"Room": roomName(ctx, room), "Own": roomName(ctx, own)})
 }
 
@@ -668,19 +332,6 @@ func fundPercent(part, whole int64) int64 {
 		return 0
 	}
 	return part * 100 / whole
-}
-
-// shareBar draws part of whole in ten cells: ███████░░░.
-func shareBar(part, whole int64) string {
-	const cells = 10
-	filled := int64(cells)
-	if whole > 0 && part < whole {
-		filled = part * cells / whole
-	}
-	if filled < 0 {
-		filled = 0
-	}
-	return strings.Repeat("█", int(filled)) + strings.Repeat("░", cells-int(filled))
 }
 
 // paid serves /paid ROOM AMOUNT [N]: cash a building leader (or the head)
@@ -806,48 +457,6 @@ func (a *App) listFunds(ctx context.Context, r bot.Responder) error {
 	}, moreLine(ctx, "fund_list_more", len(shown), int64(len(all))), tr(ctx, "fund_list_footer")))
 }
 
-// unpaidArgs is what /unpaid was given.
-type unpaidArgs struct {
-	N        int64
-	Building string
-}
-
-// parseUnpaidArgs reads "[N] [BUILDING]". A bare number is the campaign; a
-// building is written with 幢, 栋 or 号楼 unless it follows the campaign
-// (未缴 1 3).
-func parseUnpaidArgs(args string) (unpaidArgs, error) {
-	const usage = "usage_unpaid"
-	var out unpaidArgs
-	fields := strings.Fields(args)
-	switch len(fields) {
-	case 0:
-		return out, nil
-	case 1:
-		if n, err := parseKindRef(fields[0], fundRef); err == nil {
-			out.N = n
-			return out, nil
-		}
-		b, err := bot.ParseBuilding(fields[0])
-		if err != nil {
-			return out, badForm(usage, "fund_bad_unpaid_word", i18n.Args{"Text": clip(fields[0])})
-		}
-		out.Building = b
-		return out, nil
-	case 2:
-		n, err := parseKindRef(fields[0], fundRef)
-		if err != nil {
-			return out, badForm(usage, "bad_number", i18n.Args{"Text": clip(fields[0])})
-		}
-		b, err := bot.ParseBuilding(fields[1])
-		if err != nil {
-			return out, badForm(usage, "bad_building", i18n.Args{"Text": clip(fields[1])})
-		}
-		out.N, out.Building = n, b
-		return out, nil
-	}
-	return out, badForm(usage, "fund_bad_unpaid_word", i18n.Args{"Text": clip(args)})
-}
-
 // unpaid serves /unpaid [N] [BUILDING]: privately, per building, the
 // households that pledged but have not paid in full and those that have not
 // pledged. A building leader sees their own buildings.
@@ -929,7 +538,7 @@ func (a *App) unpaidLists(ctx context.Context, f *store.Fund, buildings []string
 	for _, c := range cs {
 		byRoom[c.Room.Key()] = c
 	}
-	label := func(room bot.Room) string {
+	label := func(room numerals.Room) string {
 		if n := names[room.Key()]; n != "" {
 			return tr(ctx, "room_with_names", i18n.Args{"Room": roomName(ctx, room), "Names": n})
 		}
@@ -965,113 +574,6 @@ func (a *App) unpaidLists(ctx context.Context, f *store.Fund, buildings []string
 	return out, nil
 }
 
-// fireFundChase is the scheduler job that sends each building leader,
-// privately, their building's households that have not paid. Buildings
-// without a leader go to the head. Nothing is posted in a group.
-func (a *App) fireFundChase(ctx context.Context, rem scheduler.Reminder) error {
-	ctx, station, n, which, err := a.jobRecord(ctx, rem.Payload, "fundchase")
-	if err != nil {
-		return err
-	}
-	st := station.ID
-	f, err := a.store.Fund(ctx, st, n)
-	if err != nil || f.Status != store.FundOpen {
-		return err
-	}
-	buildings, err := a.fundBuildings(ctx, f)
-	if err != nil {
-		return err
-	}
-	leaders, err := a.store.MembersWithRole(ctx, st, store.RoleLeader)
-	if err != nil {
-		return err
-	}
-	header := tr(ctx, "fund_chase_weekly", a.fundArgs(ctx, f))
-	if which == "deadline" {
-		header = tr(ctx, "fund_chase_deadline", a.fundArgs(ctx, f))
-	}
-	// One message per leader, with every building they lead; buildings
-	// nobody leads go to the head.
-	perLeader := map[string][]string{}
-	var orphans []string
-	for _, b := range buildings {
-		lists, err := a.unpaidLists(ctx, f, []string{b})
-		if err != nil {
-			return err
-		}
-		if len(lists) == 0 {
-			continue
-		}
-		led := false
-		for _, l := range leaders {
-			if l.LeadsBuilding(b) {
-				perLeader[l.UserKey] = append(perLeader[l.UserKey], lists[0])
-				led = true
-			}
-		}
-		if !led {
-			orphans = append(orphans, lists[0])
-		}
-	}
-	for _, l := range leaders {
-		if lists := perLeader[l.UserKey]; len(lists) > 0 {
-			a.notifyPerson(ctx, l.UserKey, l.Name, "", header+"\n"+strings.Join(lists, "\n")+"\n"+tr(ctx, "fund_chase_footer"))
-		}
-	}
-	if len(orphans) > 0 {
-		a.notifyPerson(ctx, station.Head, station.HeadName, "",
-			header+"\n"+strings.Join(orphans, "\n")+"\n"+tr(ctx, "fund_chase_no_leader"))
-	}
-	return nil
-}
-
-// spendArgs is what /spend was given.
-type spendArgs struct {
-	N      int64
-	Amount int64
-	Text   string
-}
-
-// parseSpendArgs reads "[N] AMOUNT TEXT": 支出 1 8000 安全门首付款, or
-// without the campaign 支出 8000元 安全门首付款. The amount may be two words
-// (8000 元).
-func parseSpendArgs(args string) (spendArgs, error) {
-	const usage = "usage_spend"
-	var out spendArgs
-	fields := strings.Fields(args)
-	if len(fields) == 0 {
-		return out, badForm(usage, "fund_needs_amount")
-	}
-	start := 0
-	if n, err := parseKindRef(fields[0], fundRef); err == nil && len(fields) >= 2 {
-		// "1 8000 安全门" names the campaign; "8000 安全门" and "8000 元 安全门"
-		// do not.
-		if _, aerr := bot.ParseAmount(fields[1]); isMarkedFundRef(fields[0]) || !errors.Is(aerr, bot.ErrAmountMalformed) {
-			out.N, start = n, 1
-		}
-	}
-	if start >= len(fields) {
-		return out, badForm(usage, "fund_needs_amount")
-	}
-	amountText, end := fields[start], start+1
-	if end < len(fields) && isFundAmountUnit(fields[end]) {
-		amountText, end = amountText+fields[end], end+1 // 8000 元
-	}
-	amount, err := parseFundAmount(usage, amountText)
-	if err != nil {
-		return out, err
-	}
-	out.Amount = amount
-	out.Text = strings.Join(fields[end:], " ")
-	if out.Text == "" {
-		return out, badForm(usage, "fund_spend_needs_text")
-	}
-	if n := utf8.RuneCountInString(out.Text); n > maxSpendRunes {
-		return out, badForm(usage, "report_too_long", i18n.Args{"Max": maxSpendRunes, "Len": n})
-	}
-	return out, nil
-}
-
 // spend serves /spend N AMOUNT TEXT: an expense, by the head.
 func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	st, _, err := requireAny(ctx)
@@ -1088,7 +590,7 @@ func (a *App) spend(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	}
 	f, err = a.store.Spend(ctx, st.ID, f.N, args.Amount, bot.OneLine(m.Raw(args.Text)), m.Sender, a.now())
 	if err != nil {
-		return fundError(ctx, err, f, bot.Room{})
+		return fundError(ctx, err, f, numerals.Room{})
 	}
 	reply := a.fundArgs(ctx, f)
 	reply["Amount"], reply["Text"] = fundMoney(ctx, args.Amount), args.Text
@@ -1224,7 +726,7 @@ func ledgerHouseholdLines(ctx context.Context, f *store.Fund, cs []store.Contrib
 	}
 	switch {
 	case len(lines) == 0:
-		if room, err := bot.ParseRoom(me.Room); err == nil && f.Covers(room.Building) {
+		if room, err := numerals.ParseRoom(me.Room); err == nil && f.Covers(room.Building) {
 			return tr(ctx, "fund_ledger_own_none", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room)})
 		}
 		return ""
@@ -1297,7 +799,7 @@ func (a *App) closeFund(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	}
 	f, err = a.store.CloseFund(ctx, st.ID, f.N, m.Sender, a.now())
 	if err != nil {
-		return fundError(ctx, err, f, bot.Room{})
+		return fundError(ctx, err, f, numerals.Room{})
 	}
 	if err := a.sched.CancelAll(ctx, fundChaseJobID(st.ID, f.N, "weekly"), fundChaseJobID(st.ID, f.N, "deadline")); err != nil {
 		a.log.Warn("chasing reminders not cancelled", "campaign", f.N, "err", err)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -48,7 +50,7 @@ func newFundChat(t *testing.T, b storetest.Backend) *fundChat {
 		return nil
 	})
 	sender := c.sender
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	deps := handlers.Deps{Store: c.store, Sender: sender, Clock: clock,
 		Scheduler: scheduler.New(b.Client, sender, clock, nil, scheduler.WithKeyPrefix(b.Prefix)),
 		Log:       slog.New(slog.DiscardHandler), RateBurst: 1 << 20}
@@ -160,7 +162,7 @@ func TestRoomOutsideRosterRefused(t *testing.T) {
 		st := c.station()
 		var entries []store.RosterEntry
 		for _, r := range []string{"3-1-101", "3-1-102"} {
-			room, _ := bot.ParseRoom(r)
+			room, _ := numerals.ParseRoom(r)
 			entries = append(entries, store.RosterEntry{Room: room})
 		}
 		if _, err := c.store.ImportRoster(ctx, st, entries); err != nil {

@@ -106,45 +106,6 @@ func FuzzParseIssueListArgs(f *testing.F) {
 	})
 }
 
-func TestParseRole(t *testing.T) {
-	tests := []struct {
-		in   string
-		want store.Role
-		ok   bool
-	}{
-		{"副站长", store.RoleDeputy, true},
-		{"Deputy", store.RoleDeputy, true},
-		{"楼组长", store.RoleLeader, true},
-		{"楼长", store.RoleLeader, true},
-		{"楼道长", store.RoleLeader, true},
-		{"leader", store.RoleLeader, true},
-		{"值班", store.RoleDuty, true},
-		{"值班人员", store.RoleDuty, true},
-		{"值班员", store.RoleDuty, true},
-		{"DUTY", store.RoleDuty, true},
-		{"队长", store.RoleTeamLead, true},
-		{"teamlead", store.RoleTeamLead, true},
-		{"lead", store.RoleTeamLead, true},
-		// Nobody is appointed head: the head is who created the station.
-		{"站长", "", false},
-		{"head", "", false},
-		{"", "", false},
-		{" 副站长", "", false},
-	}
-	for _, tt := range tests {
-		got, ok := parseRole(tt.in)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseRole(%q) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
-		}
-	}
-	// Every role a head may appoint can be typed by its stored name.
-	for _, r := range store.AllRoles {
-		if got, ok := parseRole(string(r)); !ok || got != r {
-			t.Errorf("parseRole(%q) = %q, %v; want the role itself", r, got, ok)
-		}
-	}
-}
-
 func TestParseOfficeLevel(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -196,24 +157,6 @@ func TestCutMentions(t *testing.T) {
 				t.Errorf("cutMentions(%q) = %q, %v; want %q, %v", tt.args, rest, users, tt.rest, tt.users)
 			}
 		})
-	}
-}
-
-func TestClipN(t *testing.T) {
-	tests := []struct {
-		in   string
-		n    int
-		want string
-	}{
-		{"楼道漏水", 4, "楼道漏水"},
-		{"楼道漏水了", 4, "楼道漏水…"},
-		{"", 3, ""},
-		{"abc", 0, "…"},
-	}
-	for _, tt := range tests {
-		if got := clipN(tt.in, tt.n); got != tt.want {
-			t.Errorf("clipN(%q, %d) = %q; want %q", tt.in, tt.n, got, tt.want)
-		}
 	}
 }
 
@@ -277,10 +220,12 @@ func dynamicKeys() map[string][]string {
 	links := strs(string(store.LinkPoll), string(store.LinkMeeting), string(store.LinkFund), string(store.LinkShift))
 	filters := strs(store.FilterOpen, store.FilterClosed, store.FilterMine, store.FilterAll)
 	return map[string][]string{
-		"cat_":    categoryNames(),
-		"role_":   roles,
-		"status_": strs(store.IssueOpen, store.IssueAccepted, store.IssueEscalated, store.IssueResolved, store.IssueClosed),
-		"rating_": strs(store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied),
+		"cat_":           categoryNames(),
+		"role_":          roles,
+		"weekday_":       strs("0", "1", "2", "3", "4", "5", "6"),
+		"weekday_short_": strs("0", "1", "2", "3", "4", "5", "6"),
+		"status_":        strs(store.IssueOpen, store.IssueAccepted, store.IssueEscalated, store.IssueResolved, store.IssueClosed),
+		"rating_":        strs(store.RatingSatisfied, store.RatingFair, store.RatingUnsatisfied),
 		"event_": strs(store.EventReported, store.EventMeToo, store.EventAccepted, store.EventUpdate, store.EventResolved,
 			store.EventRated, store.EventEscalated, store.EventReopened, store.EventPhoto, store.EventLinked,
 			store.EventOfficeAccepted, store.EventOfficeUpdate, store.EventOfficeResolved, store.EventOfficeReturned),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -139,7 +140,7 @@ func (a *App) imitatesStation(st *store.Station, key string) bool {
 // building (the head when there is none), to confirm that target belongs
 // to it; until then target is not a member. They are told privately: which
 // household someone lives in is not for the group.
-func (a *App) requestJoin(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room, members []string) error {
+func (a *App) requestJoin(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room numerals.Room, members []string) error {
 	req, fresh, err := a.store.RequestJoin(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
 		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
@@ -166,7 +167,7 @@ func (a *App) requestJoin(ctx context.Context, r bot.Responder, m *bot.Message, 
 // joinDeciders are the people who may confirm a request to join room: its
 // members and its building's leaders, or the station head when the building
 // has no leader.
-func (a *App) joinDeciders(ctx context.Context, st *store.Station, room bot.Room, members []string) ([]*store.Member, error) {
+func (a *App) joinDeciders(ctx context.Context, st *store.Station, room numerals.Room, members []string) ([]*store.Member, error) {
 	all, err := a.store.Members(ctx, st.ID)
 	if err != nil {
 		return nil, err
@@ -210,7 +211,7 @@ func (a *App) join(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if rest == "" {
 		return badForm("usage_join", "join_needs_number")
 	}
-	n, err := bot.ParseRef(rest)
+	n, err := numerals.ParseRef(rest)
 	if err != nil {
 		return badForm("usage_join", "bad_number", i18n.Args{"Text": clip(rest)})
 	}

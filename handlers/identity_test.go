@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -37,7 +38,7 @@ func newIDChat(t *testing.T, b storetest.Backend) *idChat {
 		c.sent = append(c.sent, out)
 		return nil
 	})
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	deps := handlers.Deps{Store: c.store, Sender: sender, Clock: clock,
 		Scheduler: scheduler.New(b.Client, sender, clock, nil, scheduler.WithKeyPrefix(b.Prefix)),
 		Log:       slog.New(slog.DiscardHandler), RateBurst: 1 << 20, BotNames: []string{"huzhu_bot"}}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -50,7 +51,7 @@ func parseIncidentArgs(args string) (action int, rest string) {
 		return incidentReport, rest
 	}
 	if first, after, _ := strings.Cut(args, " "); after != "" {
-		if _, err := bot.ParseRef(first); err == nil {
+		if _, err := numerals.ParseRef(first); err == nil {
 			if more, ok := cutWord(strings.TrimSpace(after), reportWords...); ok && more == "" {
 				return incidentReport, first
 			}

@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -90,14 +92,6 @@ func parseAnonymous(args string) (bool, string) {
 
 func isASCIIWord(w string) bool {
 	return w != "" && w[0] < utf8.RuneSelf && unicode.IsLetter(rune(w[0]))
-}
-
-// cutPrefixFold is strings.CutPrefix ignoring ASCII case.
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) < len(prefix) || !strings.EqualFold(s[:len(prefix)], prefix) {
-		return s, false
-	}
-	return s[len(prefix):], true
 }
 
 // reporterName is who reported is, as the reader may see it. A group never
@@ -229,8 +223,8 @@ func parsePageWord(w string) (n int64, isPage bool) {
 	if w == "" {
 		return 0, false
 	}
-	n, err := bot.ParseChineseInt(w)
-	if errors.Is(err, bot.ErrNumberTooLarge) {
+	n, err := numerals.ParseChineseInt(w)
+	if errors.Is(err, numerals.ErrNumberTooLarge) {
 		return math.MaxInt64, true
 	}
 	return n, err == nil
@@ -337,7 +331,7 @@ func (a *App) findIssue(ctx context.Context, st, n int64) (*store.Issue, error) 
 // parseRefArg reads the problem number at the start of args and returns the
 // rest; usage is the form shown when it is missing or malformed.
 func parseRefArg(args, usage string) (int64, string, error) {
-	return cutNumber(args, usage, bot.ParseRef)
+	return cutNumber(args, usage, numerals.ParseRef)
 }
 
 // metoo serves /metoo N: counts support instead of a duplicate report.
@@ -582,7 +576,7 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
 		"Station": st.Name, "Ref": ref, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is, 0),
 		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": quoteIfAny(note), "Who": m.Sender.Name,
-		"Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
+		"Since": is.Created.In(calendar.Shanghai).Format("2006-01-02"),
 	})})
 	a.tellReporter(ctx, is, m.Sender, tr(ctx, "reporter_escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))
 	return r.Reply(ctx, tr(ctx, "escalated", i18n.Args{"N": n, "Office": tr(ctx, "office_"+string(level))}))
@@ -673,23 +667,4 @@ func (a *App) skipSharedPhotos(next bot.Handler) bot.Handler {
 func isSharedPhoto(m *bot.Message) bool {
 	return m.Chat.Kind == bot.Group && m.Command == "" && !m.AddressedToBot &&
 		strings.TrimSpace(m.Text) == "" && len(m.Attachments) > 0
-}
-
-// clipN shortens s to n runes with an ellipsis, on one line (see
-// bot.OneLine): what is clipped is quoted inside a sentence.
-func clipN(s string, n int) string {
-	s = bot.OneLine(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
-}
-
-// quoteIfAny quotes text a person wrote (see bot.Quote), or returns "" when
-// there is none, for templates that leave out what is empty.
-func quoteIfAny(s string) string {
-	if strings.TrimSpace(s) == "" {
-		return ""
-	}
-	return bot.Quote(s)
 }

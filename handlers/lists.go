@@ -4,8 +4,8 @@ import (
 	"context"
 	"strings"
 
-	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // listText is a list reply: header, then line(x) for each of items, then
@@ -49,7 +49,7 @@ func soonest[T any](items []T, max int) []T {
 
 // roomName shows a room the way the reader's language writes it:
 // 3幢2单元301, or 3-2-301 in English.
-func roomName(ctx context.Context, room bot.Room) string {
+func roomName(ctx context.Context, room numerals.Room) string {
 	args := i18n.Args{"Building": room.Building, "Unit": room.Unit, "Number": room.Number}
 	if room.Unit == "" {
 		return tr(ctx, "room_no_unit", args)
@@ -59,7 +59,7 @@ func roomName(ctx context.Context, room bot.Room) string {
 
 // roomKeyText shows a stored household key (3-2-301) as roomName does.
 func roomKeyText(ctx context.Context, key string) string {
-	if room, err := bot.ParseRoom(key); err == nil {
+	if room, err := numerals.ParseRoom(key); err == nil {
 		return roomName(ctx, room)
 	}
 	return key

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
@@ -60,7 +61,7 @@ func (a *App) callMeeting(ctx context.Context, r bot.Responder, m *bot.Message, 
 	if err != nil {
 		return err
 	}
-	at, rest, err := bot.ParseWhen(cutLabel(args, "时间"), a.now())
+	at, rest, err := calendar.ParseWhen(cutLabel(args, "时间"), a.now())
 	if err != nil {
 		return whenError(ctx, err, "usage_meeting")
 	}
@@ -102,8 +103,8 @@ func (a *App) meetingArgs(ctx context.Context, st *store.Station, mt *store.Meet
 // reminders, skipping one whose time has already passed. Neither is sent
 // once the meeting has started.
 func (a *App) scheduleMeetingReminders(ctx context.Context, mt *store.Meeting) error {
-	local := mt.At.In(bot.Shanghai)
-	evening := time.Date(local.Year(), local.Month(), local.Day()-1, meetingEveningHour, 0, 0, 0, bot.Shanghai)
+	local := mt.At.In(calendar.Shanghai)
+	evening := time.Date(local.Year(), local.Month(), local.Day()-1, meetingEveningHour, 0, 0, 0, calendar.Shanghai)
 	for which, at := range map[string]time.Time{"eve": evening, "hour": mt.At.Add(-meetingLeadTime)} {
 		if !at.After(a.now()) {
 			continue

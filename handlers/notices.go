@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
@@ -65,24 +66,6 @@ func checkNoticeText(text string) error {
 	return nil
 }
 
-// broadcast posts text in every group of station st and returns how many
-// groups it reached.
-func (a *App) broadcast(ctx context.Context, st *store.Station, text string, buttons ...[]bot.Button) int {
-	chats, err := a.store.StationChats(ctx, st.ID)
-	if err != nil {
-		a.log.Warn("broadcast: station groups unknown", "station", st.ID, "err", err)
-		return 0
-	}
-	sent := 0
-	for _, c := range chats {
-		if err := a.send(ctx, bot.Outgoing{Chat: chatFromKey(c, bot.Group), Text: text, Buttons: buttons}); err != nil {
-			continue
-		}
-		sent++
-	}
-	return sent
-}
-
 func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Message, args string, recurring bool) error {
 	st, _, err := requireAny(ctx)
 	if err != nil {
@@ -91,7 +74,7 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 	n := store.Notice{By: m.Sender.Key(), ByName: m.Sender.Name}
 	var text string
 	if recurring {
-		n.Spec, text, err = bot.ParseRecurrence(args)
+		n.Spec, text, err = calendar.ParseRecurrence(args)
 		if err != nil {
 			return whenError(ctx, err, "usage_notice_every")
 		}
@@ -99,7 +82,7 @@ func (a *App) scheduleNotice(ctx context.Context, r bot.Responder, m *bot.Messag
 			return err
 		}
 	} else {
-		n.At, text, err = bot.ParseWhen(args, a.now())
+		n.At, text, err = calendar.ParseWhen(args, a.now())
 		if err != nil {
 			return whenError(ctx, err, "usage_notice_at")
 		}
@@ -147,7 +130,7 @@ func (a *App) describeNotice(ctx context.Context, n *store.Notice) string {
 	if !n.Recurring() {
 		return formatWhen(ctx, n.At)
 	}
-	next, err := bot.NextFire(n.Spec, a.now())
+	next, err := calendar.NextFire(n.Spec, a.now())
 	if err != nil {
 		return describeSchedule(ctx, n.Spec)
 	}
@@ -209,13 +192,4 @@ func (a *App) fireNotice(ctx context.Context, rem scheduler.Reminder) error {
 		_, err = a.store.EndNotice(ctx, st, n)
 	}
 	return err
-}
-
-// stationLocaleOrDefault is the language messages to a whole station are
-// written in.
-func stationLocaleOrDefault(st *store.Station) string {
-	if st.Locale != "" {
-		return st.Locale
-	}
-	return bot.DefaultLocale
 }

@@ -10,7 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -401,7 +403,7 @@ func (a *App) officeIssue(ctx context.Context, r bot.Responder, m *bot.Message) 
 	header := tr(ctx, "office_issue_card", i18n.Args{
 		"Ref": ref, "Station": ost.Name, "Category": tr(ctx, "cat_"+is.Category), "State": officeStateText(ctx, is),
 		"Text": issueText(ctx, is, 0), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters,
-		"Handler": is.OfficeHandlerName, "Since": is.Created.In(bot.Shanghai).Format("2006-01-02"),
+		"Handler": is.OfficeHandlerName, "Since": is.Created.In(calendar.Shanghai).Format("2006-01-02"),
 	})
 	return r.Reply(ctx, listText(header, lines, func(l string) string { return l }))
 }
@@ -438,7 +440,7 @@ func (a *App) officeCard(ctx context.Context, r bot.Responder, m *bot.Message) e
 const maxOfficeOverdueDays = 90
 
 func (a *App) setOfficeOverdue(ctx context.Context, r bot.Responder, m *bot.Message, arg string) error {
-	days, err := bot.ParseChineseInt(strings.TrimSuffix(arg, "天"))
+	days, err := numerals.ParseChineseInt(strings.TrimSuffix(arg, "天"))
 	if err != nil || days < 1 || days > maxOfficeOverdueDays {
 		return badForm("usage_office_overdue", "office_overdue_bad_days", i18n.Args{"Max": maxOfficeOverdueDays})
 	}

@@ -7,7 +7,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // officeRef is a problem as an office group names it: the station's prefix
@@ -64,14 +64,14 @@ func parseOfficeRef(args string, prefixes []string) (officeRef, string, string, 
 			}
 			return officeRef{}, "", "", errOfficeRefNumber
 		}
-		n, err := bot.ParseRef(num)
+		n, err := numerals.ParseRef(num)
 		if err != nil {
 			return officeRef{}, "", "", errOfficeRefNumber
 		}
 		return officeRef{Prefix: p, N: n}, rest, "", nil
 	}
 	if num, rest := cutLeadingNumber(strings.TrimLeft(s, "#＃")); num != "" {
-		n, err := bot.ParseRef(num)
+		n, err := numerals.ParseRef(num)
 		if err != nil {
 			return officeRef{}, "", "", errOfficeRefNumber
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -97,8 +98,8 @@ func (a *App) setOverdue(ctx context.Context, r bot.Responder, args string) erro
 	if len(fields) != 2 {
 		return badForm("usage_overdue", "overdue_needs_days")
 	}
-	staff, err1 := bot.ParseChineseInt(strings.TrimSuffix(fields[0], "天"))
-	head, err2 := bot.ParseChineseInt(strings.TrimSuffix(fields[1], "天"))
+	staff, err1 := numerals.ParseChineseInt(strings.TrimSuffix(fields[0], "天"))
+	head, err2 := numerals.ParseChineseInt(strings.TrimSuffix(fields[1], "天"))
 	if err1 != nil || err2 != nil || staff < 1 || head < staff || head > 90 {
 		return badForm("usage_overdue", "overdue_bad_days")
 	}

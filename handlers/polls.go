@@ -6,18 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
-
-// jobPollClose is the scheduler job that closes a poll at its deadline and
-// posts the result.
-const jobPollClose = "pollclose"
 
 // Limits on a poll's words.
 const (
@@ -50,135 +44,6 @@ func (a *App) poll(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return wrong
 	}
 	return a.openPoll(ctx, r, m, args)
-}
-
-// pollForm is what /poll QUESTION | A | B … was given.
-type pollForm struct {
-	Question     string
-	Options      []string
-	Deadline     time.Time
-	PerHousehold bool
-}
-
-// pollFlag reads the words that make a poll per household or per person.
-// It returns the number of fields used (English takes two: per household).
-func pollFlag(fields []string, i int) (perHousehold bool, used int) {
-	switch strings.ToLower(fields[i]) {
-	case "每户一票", "一户一票", "按户", "按户投票", "per-household", "household":
-		return true, 1
-	case "每人一票", "一人一票", "按人", "per-person":
-		return false, 1
-	case "per":
-		if i+1 < len(fields) {
-			switch strings.ToLower(fields[i+1]) {
-			case "household":
-				return true, 2
-			case "person":
-				return false, 2
-			}
-		}
-	}
-	return false, 0
-}
-
-// cutPollDeadlineWord reports whether field starts the deadline, and what
-// of the field is already its value (截止周五).
-func cutPollDeadlineWord(field string) (string, bool) {
-	for _, w := range []string{"截止", "截至"} {
-		if rest, ok := strings.CutPrefix(field, w); ok {
-			return strings.TrimLeft(rest, ":"), true
-		}
-	}
-	switch strings.ToLower(field) {
-	case "until", "deadline":
-		return "", true
-	}
-	return "", false
-}
-
-// parsePollForm reads "QUESTION | A | B [| C…] [截止 TIME] [每户一票]". The
-// deadline and 每户一票 may stand after the last option or in a part of
-// their own. Errors are replies, except a time that does not parse, which is
-// a *dateArgError.
-func parsePollForm(args string, now time.Time) (pollForm, error) {
-	const usage = "usage_poll"
-	var form pollForm
-	parts := strings.Split(args, "|")
-	var deadlineText []string
-	hasDeadline := false
-	for i, part := range parts {
-		fields := strings.Fields(part)
-		var text []string
-		inDeadline, flagged := false, false
-		for j := 0; j < len(fields); j++ {
-			if per, used := pollFlag(fields, j); used > 0 {
-				form.PerHousehold = form.PerHousehold || per
-				flagged = true
-				j += used - 1
-				continue
-			}
-			if i > 0 {
-				if value, ok := cutPollDeadlineWord(fields[j]); ok {
-					if hasDeadline {
-						return form, badForm(usage, "poll_deadline_twice")
-					}
-					hasDeadline, inDeadline = true, true
-					if value != "" {
-						deadlineText = append(deadlineText, value)
-					}
-					continue
-				}
-			}
-			if inDeadline {
-				deadlineText = append(deadlineText, fields[j])
-			} else {
-				text = append(text, fields[j])
-			}
-		}
-		joined := strings.Join(text, " ")
-		switch {
-		case i == 0:
-			form.Question = joined
-		case joined != "":
-			form.Options = append(form.Options, joined)
-		case !inDeadline && !flagged:
-			return form, badForm(usage, "poll_empty_option")
-		}
-	}
-	if form.Question == "" {
-		return form, badForm(usage, "poll_needs_question")
-	}
-	if n := utf8.RuneCountInString(form.Question); n > maxPollQuestionRunes {
-		return form, badForm(usage, "report_too_long", i18n.Args{"Max": maxPollQuestionRunes, "Len": n})
-	}
-	if len(form.Options) < 2 {
-		return form, badForm(usage, "poll_needs_options")
-	}
-	if len(form.Options) > maxPollOptions {
-		return form, badForm(usage, "poll_too_many_options", i18n.Args{"Max": maxPollOptions})
-	}
-	for i, o := range form.Options {
-		if utf8.RuneCountInString(o) > maxPollOptionRunes {
-			return form, badForm(usage, "poll_option_too_long", i18n.Args{"Max": maxPollOptionRunes, "Text": clip(o)})
-		}
-		for _, earlier := range form.Options[:i] {
-			if strings.EqualFold(earlier, o) {
-				return form, badForm(usage, "poll_option_twice", i18n.Args{"Text": clip(o)})
-			}
-		}
-	}
-	if hasDeadline {
-		text := strings.Join(deadlineText, " ")
-		at, rest, err := bot.ParseWhen(text, now)
-		if err != nil {
-			return form, &dateArgError{err}
-		}
-		if rest != "" {
-			return form, badForm(usage, "poll_bad_deadline", i18n.Args{"Text": clip(text)})
-		}
-		form.Deadline = at
-	}
-	return form, nil
 }
 
 func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
@@ -214,27 +79,6 @@ func (a *App) openPoll(ctx context.Context, r bot.Responder, m *bot.Message, arg
 	a.broadcast(ctx, st, tr(ctx, "poll_notice", a.pollArgs(ctx, p)), voteButtons(p)...)
 	return r.ReplyPrivately(ctx, tr(ctx, "poll_opened", a.pollArgs(ctx, p)))
 }
-
-// rawParts returns parts of m.Args as the sender typed them (bot.Message.Raw).
-func rawParts(m *bot.Message, parts []string) []string {
-	out := make([]string, len(parts))
-	for i, p := range parts {
-		out[i] = m.Raw(p)
-	}
-	return out
-}
-
-// oneLines collapses each of options to one line (bot.OneLine): they are
-// shown inside the bot's own lines.
-func oneLines(options []string) []string {
-	out := make([]string, len(options))
-	for i, o := range options {
-		out[i] = bot.OneLine(o)
-	}
-	return out
-}
-
-func pollCloseJobID(st, n int64) string { return jobPayload("pollclose", st, n) }
 
 // voteButtons offer each option on a row of its own; pressing one sends
 // /vote N K.
@@ -287,56 +131,6 @@ func (a *App) listPolls(ctx context.Context, r bot.Responder) error {
 	return r.Reply(ctx, listText(tr(ctx, "poll_list_header", i18n.Args{"Count": len(list)}), shown, func(p *store.Poll) string {
 		return tr(ctx, "poll_list_line", a.pollArgs(ctx, p))
 	}, moreLine(ctx, "poll_list_more", len(shown), int64(len(list))), tr(ctx, "poll_list_footer")))
-}
-
-// voteArgs is what /vote was given.
-type voteArgs struct {
-	N      int64 // 0 when left out
-	Option string
-}
-
-// parseVoteArgs reads "N OPTION", or "OPTION" alone for the one open poll.
-func parseVoteArgs(args string) (voteArgs, error) {
-	fields := strings.Fields(args)
-	if len(fields) == 0 {
-		return voteArgs{}, badForm("usage_vote", "poll_needs_option")
-	}
-	if len(fields) >= 2 {
-		if n, err := parseKindRef(fields[0], pollRef); err == nil {
-			return voteArgs{N: n, Option: strings.Join(fields[1:], " ")}, nil
-		}
-	}
-	return voteArgs{Option: strings.Join(fields, " ")}, nil
-}
-
-// matchOption finds the option a voter means: its text, its number (2, 第2,
-// 二), its letter (B), or a part of its text that fits only one option.
-func matchOption(options []string, word string) (int, bool) {
-	w := strings.ToLower(strings.TrimSpace(bot.Normalize(word)))
-	if w == "" {
-		return 0, false
-	}
-	for i, o := range options {
-		if strings.ToLower(bot.Normalize(o)) == w {
-			return i, true
-		}
-	}
-	if n, err := bot.ParseRef(strings.TrimSuffix(strings.TrimPrefix(w, "选项"), "个")); err == nil && n <= int64(len(options)) {
-		return int(n - 1), true
-	}
-	if len(w) == 1 && w[0] >= 'a' && int(w[0]-'a') < len(options) {
-		return int(w[0] - 'a'), true
-	}
-	found := -1
-	for i, o := range options {
-		if strings.Contains(strings.ToLower(bot.Normalize(o)), w) {
-			if found >= 0 {
-				return 0, false
-			}
-			found = i
-		}
-	}
-	return found, found >= 0
 }
 
 // vote serves /vote N OPTION: voting again replaces the vote; in a
@@ -686,19 +480,4 @@ func (a *App) announcePollResult(ctx context.Context, st *store.Station, p *stor
 	}
 	text := tr(ctx, "poll_final_header", a.pollArgs(ctx, p)) + a.pollResultText(ctx, p, votes)
 	return a.broadcast(ctx, st, text), nil
-}
-
-// firePollClose is the scheduler job that closes a poll at its deadline and
-// posts the result, once.
-func (a *App) firePollClose(ctx context.Context, rem scheduler.Reminder) error {
-	ctx, station, n, _, err := a.jobRecord(ctx, rem.Payload, "pollclose")
-	if err != nil {
-		return err
-	}
-	p, closedNow, err := a.store.ClosePoll(ctx, station.ID, n, a.now())
-	if err != nil || !closedNow {
-		return err
-	}
-	_, err = a.announcePollResult(ctx, station, p)
-	return err
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -81,7 +82,7 @@ func parseRateArgs(args string) (n int64, rating store.Rating, err error) {
 			return 0, "", err
 		}
 		var err2 error
-		if n, err2 = bot.ParseRef(ref); err2 != nil {
+		if n, err2 = numerals.ParseRef(ref); err2 != nil {
 			return 0, "", err
 		}
 		word = strings.TrimSpace(rest)

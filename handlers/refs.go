@@ -9,6 +9,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -27,7 +28,7 @@ type refKind struct {
 	link store.LinkKind
 }
 
-// The marked kinds. Problems keep #, which bot.ParseRef reads.
+// The marked kinds. Problems keep #, which numerals.ParseRef reads.
 var (
 	fundRef    = refKind{zh: "筹", en: "F", link: store.LinkFund}
 	pollRef    = refKind{zh: "票", en: "P", link: store.LinkPoll}
@@ -63,15 +64,15 @@ func (k refKind) cutMark(s string) (string, bool) {
 
 // parseKindRef reads the number of a record of kind k: "筹2", "F2",
 // "筹 2" is not one word, so callers pass single fields; the bare forms
-// bot.ParseRef reads ("2", "#2", "第2", "二") are accepted too. A number
+// numerals.ParseRef reads ("2", "#2", "第2", "二") are accepted too. A number
 // marked for another kind ("票3" for a campaign) is refused with
-// bot.ErrBadRef.
+// numerals.ErrBadRef.
 func parseKindRef(s string, k refKind) (int64, error) {
 	t := strings.TrimSpace(bot.Normalize(s))
 	if rest, ok := k.cutMark(t); ok {
-		n, err := bot.ParseRef(rest)
+		n, err := numerals.ParseRef(rest)
 		if err != nil || strings.TrimSpace(rest) != rest {
-			return 0, fmt.Errorf("%w: %q", bot.ErrBadRef, s)
+			return 0, fmt.Errorf("%w: %q", numerals.ErrBadRef, s)
 		}
 		return n, nil
 	}
@@ -80,12 +81,12 @@ func parseKindRef(s string, k refKind) (int64, error) {
 			continue
 		}
 		if rest, ok := other.cutMark(t); ok {
-			if _, err := bot.ParseRef(rest); err == nil {
-				return 0, fmt.Errorf("%w: %q is a %s", bot.ErrBadRef, s, other.link)
+			if _, err := numerals.ParseRef(rest); err == nil {
+				return 0, fmt.Errorf("%w: %q is a %s", numerals.ErrBadRef, s, other.link)
 			}
 		}
 	}
-	return bot.ParseRef(t)
+	return numerals.ParseRef(t)
 }
 
 // aboutWords start "about a problem".
@@ -128,7 +129,7 @@ func cutAbout(args string) (n int64, rest string, found bool, err error) {
 	word, tail, _ := strings.Cut(after, " ")
 	norm := bot.Normalize(word)
 	marked = marked || strings.HasPrefix(norm, "#")
-	n, perr := bot.ParseRef(word)
+	n, perr := numerals.ParseRef(word)
 	switch {
 	case perr == nil:
 		return n, strings.TrimSpace(tail), true, nil
@@ -139,7 +140,7 @@ func cutAbout(args string) (n int64, rest string, found bool, err error) {
 	digits := strings.TrimPrefix(norm, "#")
 	end := strings.IndexFunc(digits, func(r rune) bool { return r < '0' || r > '9' })
 	if end > 0 {
-		if n, err := bot.ParseRef(digits[:end]); err == nil {
+		if n, err := numerals.ParseRef(digits[:end]); err == nil {
 			return n, strings.TrimSpace(digits[end:] + " " + tail), true, nil
 		}
 	}

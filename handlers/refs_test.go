@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 func TestParseKindRef(t *testing.T) {
@@ -45,7 +46,7 @@ func TestParseKindRef(t *testing.T) {
 	for _, tt := range tests {
 		got, err := parseKindRef(tt.in, tt.kind)
 		if tt.want == 0 {
-			if err == nil || !errors.Is(err, bot.ErrBadRef) {
+			if err == nil || !errors.Is(err, numerals.ErrBadRef) {
 				t.Errorf("parseKindRef(%q, %s) = %d, %v; want ErrBadRef", tt.in, tt.kind.zh, got, err)
 			}
 			continue
@@ -64,7 +65,7 @@ func FuzzParseKindRef(f *testing.F) {
 		for _, k := range refKinds {
 			n, err := parseKindRef(s, k)
 			if err != nil {
-				if !errors.Is(err, bot.ErrBadRef) {
+				if !errors.Is(err, numerals.ErrBadRef) {
 					t.Fatalf("parseKindRef(%q, %s): unexpected error %v", s, k.zh, err)
 				}
 				continue
@@ -134,7 +135,7 @@ func FuzzCutAbout(f *testing.F) {
 		n, rest, found, err := cutAbout(s)
 		switch {
 		case err != nil:
-			if !found || !errors.Is(err, bot.ErrBadRef) {
+			if !found || !errors.Is(err, numerals.ErrBadRef) {
 				t.Fatalf("cutAbout(%q): error %v with found=%v", s, err, found)
 			}
 		case !found:

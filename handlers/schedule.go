@@ -120,3 +120,83 @@ func skippedMonths(ctx context.Context, f []string) string {
 	}
 	return ""
 }
+
+// describeDays reads back the days of a spec calendar.ParseSlot made.
+func describeDays(ctx context.Context, dom, month, dow string) string {
+	sep := tr(ctx, "list_sep")
+	switch {
+	case dom == "*" && dow == "*":
+		return tr(ctx, "shift_every_day")
+	case dom == "*":
+		set := cronValues(dow, 0, 6)
+		// Monday first, Sunday last, as people say a week.
+		var order []int
+		for _, d := range []int{1, 2, 3, 4, 5, 6, 0} {
+			if set[d] {
+				order = append(order, d)
+			}
+		}
+		var names [7]string
+		for d := range names {
+			names[d] = shortWeekdayName(ctx, d)
+		}
+		var parts []string
+		for i := 0; i < len(order); {
+			j := i
+			for j+1 < len(order) && weekAfter(order[j]) == order[j+1] {
+				j++
+			}
+			if j-i >= 2 {
+				parts = append(parts, tr(ctx, "shift_day_range", i18n.Args{"From": names[order[i]], "To": names[order[j]]}))
+			} else {
+				for k := i; k <= j; k++ {
+					parts = append(parts, names[order[k]])
+				}
+			}
+			i = j + 1
+		}
+		return tr(ctx, "shift_every_week", i18n.Args{"Days": strings.Join(parts, sep)})
+	}
+	set := cronValues(dom, 1, 31)
+	var days []string
+	for d := 1; d <= 31; d++ {
+		if set[d] {
+			days = append(days, tr(ctx, "shift_month_day", i18n.Args{"D": d}))
+		}
+	}
+	if month == "*" {
+		return tr(ctx, "shift_every_month", i18n.Args{"Days": strings.Join(days, sep)})
+	}
+	m, _ := strconv.Atoi(month)
+	return tr(ctx, "shift_every_year", i18n.Args{"Days": strings.Join(days, sep), "Month": m,
+		"Name": time.Month(max(1, min(12, m))).String()})
+}
+
+func weekAfter(d int) int { return (d + 1) % 7 }
+
+// cronValues expands a cron field of numbers, ranges and lists (1-5,7).
+func cronValues(field string, lo, hi int) map[int]bool {
+	set := map[int]bool{}
+	for _, part := range strings.Split(field, ",") {
+		if part == "*" {
+			for v := lo; v <= hi; v++ {
+				set[v] = true
+			}
+			continue
+		}
+		from, to, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(from)
+		b := a
+		var err2 error
+		if isRange {
+			b, err2 = strconv.Atoi(to)
+		}
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		for v := max(a, lo); v <= min(b, hi); v++ {
+			set[v] = true
+		}
+	}
+	return set
+}

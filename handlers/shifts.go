@@ -4,17 +4,15 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
-	"github.com/huzhu-station/huzhu/scheduler"
 )
 
 // Shifts (排班). A slot (#N) recurs, such as 每天 06:00-08:00 at 1号垃圾点
@@ -22,28 +20,7 @@ import (
 // sign up for occurrences: 报名 1 takes the next one, 报名 1 周五 Friday's.
 // When the places are taken the volunteer goes on the occurrence's
 // waitlist; a cancellation hands the place to the first waiting, who is
-// told at once.
-//
-// Reminders are one-off scheduler reminders per station and moment, kept
-// in step with who holds places (syncShiftReminders, after every sign-up,
-// cancellation, move and removal): the evening before at 20:00 each
-// volunteer on duty the next day gets one message listing their shifts;
-// an hour before a start everyone on duty then is reminded; a minute
-// after an end, whoever did not check in is recorded absent and the team
-// lead told. A moment nobody is on duty any more has its reminder
-// cancelled; a moved slot's reminders move with it. One recurring job a
-// day at 10:00 tells each team's lead (else the head) about tomorrow's
-// shifts that still lack volunteers. The jobs read the rota when they fire,
-// so a promotion needs no reminder of its own, and they speak to people in
-// a fixed order (the scheduler sends what falls due together in no order).
-
-// Scheduler jobs of shifts.
-const (
-	jobShiftEve  = "shift_eve"
-	jobShiftHour = "shift_hour"
-	jobShiftEnd  = "shift_end"
-	jobShiftGaps = "shift_gaps"
-)
+// told at once. Its reminders are in shifts_jobs.go.
 
 const (
 	// shiftEveningHour is when volunteers hear about tomorrow's shifts.
@@ -90,124 +67,13 @@ func (a *App) shift(ctx context.Context, r bot.Responder, m *bot.Message) error 
 		return a.removeShift(ctx, r, m, rest)
 	}
 	// 排班 垃圾分类督导队 每天 06:00-08:00 …: the 新增 left out.
-	if _, _, err := bot.ParseSlot(m.Args); err == nil {
+	if _, _, err := calendar.ParseSlot(m.Args); err == nil {
 		return a.addShift(ctx, r, m, m.Args)
 	}
-	if _, _, err := bot.ParseSlot(rest); err == nil {
+	if _, _, err := calendar.ParseSlot(rest); err == nil {
 		return a.addShift(ctx, r, m, m.Args)
 	}
 	return badForm("usage_shift", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
-}
-
-// shiftForm is what /shift add says after the team.
-type shiftForm struct {
-	slot   bot.Slot
-	place  string
-	places int
-}
-
-// Reasons parseShiftForm refuses a slot.
-var (
-	errShiftWhen      = errors.New("shift: days and times not understood")
-	errShiftClock     = errors.New("shift: impossible time of day")
-	errShiftTooLong   = errors.New("shift: longer than 12 hours")
-	errShiftNoPlace   = errors.New("shift: no place")
-	errShiftPlaceLong = errors.New("shift: place too long")
-	errShiftPlaces    = errors.New("shift: impossible number of places")
-)
-
-// parseShiftForm reads 每天 06:00-08:00 1号垃圾点 1人: the days and times
-// (bot.ParseSlot), then the place, with the number of places (N人, N名,
-// N位, N people) anywhere after the times; one place when none is given.
-// An end before the start crosses midnight; a slot longer than 12 hours is
-// refused, since that is nearly always an end typed before the start.
-func parseShiftForm(text string) (shiftForm, error) {
-	slot, rest, err := bot.ParseSlot(text)
-	if err != nil {
-		if errors.Is(err, bot.ErrBadTime) {
-			return shiftForm{}, errShiftClock
-		}
-		return shiftForm{}, errShiftWhen
-	}
-	if slot.Duration > store.MaxShiftDuration {
-		return shiftForm{}, errShiftTooLong
-	}
-	f := shiftForm{slot: slot, places: 1}
-	var words []string
-	counted := false
-	fields := strings.Fields(rest)
-	for i := 0; i < len(fields); i++ {
-		w := fields[i]
-		if !counted {
-			n, isCount, ok := parsePlaces(w)
-			if !isCount && i+1 < len(fields) && placesUnit(fields[i+1]) {
-				if n, isCount, ok = parsePlaces(w + fields[i+1]); isCount {
-					i++
-				}
-			}
-			if isCount {
-				if !ok {
-					return shiftForm{}, errShiftPlaces
-				}
-				f.places, counted = n, true
-				continue
-			}
-		}
-		words = append(words, w)
-	}
-	f.place = strings.Join(words, " ")
-	switch {
-	case f.place == "":
-		return shiftForm{}, errShiftNoPlace
-	case utf8.RuneCountInString(f.place) > maxNameRunes:
-		return shiftForm{}, errShiftPlaceLong
-	}
-	return f, nil
-}
-
-var placesUnits = []string{"个人", "人", "名", "位", "people", "persons", "person", "ppl"}
-
-func placesUnit(w string) bool { return slices.Contains(placesUnits, strings.ToLower(w)) }
-
-// parsePlaces reads a number of places such as 2人, 两人, 每班2人 or
-// 3people. isCount says the word is meant as one; ok that it is a number
-// from 1 to maxPlaces.
-func parsePlaces(w string) (n int, isCount, ok bool) {
-	lower := strings.ToLower(w)
-	for _, u := range placesUnits {
-		num, found := strings.CutSuffix(lower, u)
-		if !found {
-			continue
-		}
-		num = strings.TrimPrefix(strings.TrimPrefix(num, "每班"), "共")
-		if num == "" {
-			return 0, false, false
-		}
-		v, err := bot.ParseChineseInt(num)
-		if err != nil {
-			// "老人活动室" is a place; "-1人" and "1.5人" are bad counts.
-			return 0, strings.ContainsAny(num, "0123456789-+."), false
-		}
-		return int(v), true, v >= 1 && v <= maxPlaces
-	}
-	return 0, false, false
-}
-
-// shiftFormError is the reply to a slot parseShiftForm refused.
-func shiftFormError(err error, usage string) error {
-	switch {
-	case errors.Is(err, errShiftClock):
-		return badForm(usage, "shift_time_bad")
-	case errors.Is(err, errShiftTooLong):
-		return badForm(usage, "shift_too_long")
-	case errors.Is(err, errShiftNoPlace):
-		return badForm(usage, "shift_needs_place")
-	case errors.Is(err, errShiftPlaceLong):
-		return badForm(usage, "shift_place_too_long", i18n.Args{"Max": maxNameRunes})
-	case errors.Is(err, errShiftPlaces):
-		return badForm(usage, "shift_bad_places", i18n.Args{"Max": maxPlaces})
-	}
-	return badForm(usage, "shift_when_bad")
 }
 
 func (a *App) addShift(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
@@ -245,7 +111,7 @@ func (a *App) addShift(ctx context.Context, r bot.Responder, m *bot.Message, arg
 // shiftTeam reads the team a new slot belongs to; with one team in the
 // station it may be left out.
 func (a *App) shiftTeam(ctx context.Context, st *store.Station, args string) (*store.Team, string, error) {
-	if _, _, err := bot.ParseSlot(args); err == nil {
+	if _, _, err := calendar.ParseSlot(args); err == nil {
 		teams, err := a.store.Teams(ctx, st.ID)
 		switch {
 		case err != nil:
@@ -305,9 +171,9 @@ func (a *App) moveShift(ctx context.Context, r bot.Responder, m *bot.Message, ar
 	if err != nil {
 		return err
 	}
-	slot, _, err := bot.ParseSlot(rest)
+	slot, _, err := calendar.ParseSlot(rest)
 	switch {
-	case errors.Is(err, bot.ErrBadTime):
+	case errors.Is(err, calendar.ErrBadTime):
 		return shiftFormError(errShiftClock, "usage_shift_move")
 	case err != nil:
 		return shiftFormError(errShiftWhen, "usage_shift_move")
@@ -548,30 +414,6 @@ func rotaLine(ctx context.Context, sh *store.Shift, ref store.OccurrenceRef, o *
 	return tr(ctx, "shifts_line", args)
 }
 
-// shiftDayArg reads the date of an occurrence after /signup N or /cancel N.
-func (a *App) shiftDayArg(ctx context.Context, text, usage string) (time.Time, error) {
-	d, rest, err := bot.ParseFutureDate(text, a.now())
-	var amb *bot.AmbiguousTimeError
-	switch {
-	case errors.As(err, &amb):
-		choices := make([]string, len(amb.Choices))
-		for i, c := range amb.Choices {
-			choices[i] = formatDateWeekday(ctx, c)
-		}
-		return time.Time{}, badForm(usage, "shift_date_ambiguous", i18n.Args{"Input": amb.Input,
-			"Choices": strings.Join(choices, tr(ctx, "or_sep"))})
-	case errors.Is(err, bot.ErrPastTime):
-		return time.Time{}, badForm(usage, "shift_past_date")
-	case errors.Is(err, bot.ErrTooFar):
-		return time.Time{}, badForm(usage, "time_too_far", i18n.Args{"Years": bot.MaxYearsAhead})
-	case err != nil:
-		return time.Time{}, badForm(usage, "shift_bad_date")
-	case rest != "":
-		return time.Time{}, badForm(usage, "shift_one_date")
-	}
-	return d, nil
-}
-
 // signup serves /signup N [DATE]: a place on the next occurrence of slot N,
 // or on the one of DATE; a full one puts the volunteer on its waitlist.
 func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error {
@@ -781,13 +623,6 @@ func (a *App) cancelSignup(ctx context.Context, r bot.Responder, m *bot.Message)
 	return nil
 }
 
-// gapsDigestTime is when the lead is told about the gaps of the day start
-// falls on: 10:00 the day before.
-func gapsDigestTime(start time.Time) time.Time {
-	d := start.In(bot.Shanghai)
-	return time.Date(d.Year(), d.Month(), d.Day()-1, 10, 0, 0, 0, bot.Shanghai)
-}
-
 // checkin serves /checkin: the sender is on duty now (from half an hour
 // before the start to the end). A team's lead may check in someone else:
 // /checkin @who.
@@ -975,163 +810,6 @@ func (a *App) hours(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	return r.ReplyPrivately(ctx, b.String())
 }
 
-// Reminder IDs, which are also the payloads. There is one reminder per
-// station and moment, not one per volunteer or slot: the scheduler sends
-// what falls due at one moment in no fixed order, and one job per moment
-// speaks to everyone concerned in a fixed order.
-func shiftEveID(st int64, day string) string { return jobPayload("shift", st, "eve", day) }
-
-func shiftHourID(st int64, start time.Time) string {
-	return jobPayload("shift", st, "hour", start.In(bot.Shanghai).Format(instantLayout))
-}
-
-func shiftEndID(st int64, end time.Time) string {
-	return jobPayload("shift", st, "end", end.In(bot.Shanghai).Format(instantLayout))
-}
-
-func shiftGapsID(st int64) string { return jobPayload("shift", st, "gaps") }
-
-// instantLayout names a moment in a reminder ID, to the minute, in Shanghai.
-const instantLayout = "200601021504"
-
-// closeDelay is how long after a shift ends its absences are recorded:
-// check-in is open to the end, and an evening shift ending at 20:00 is not
-// closed at the very moment the evening reminders go out.
-const closeDelay = time.Minute
-
-// dayShift is one occurrence of an active slot on a day.
-type dayShift struct {
-	shift *store.Shift
-	ref   store.OccurrenceRef
-	occ   *store.Occurrence
-}
-
-// dayShifts returns the occurrences of every active slot of station st on
-// day, soonest first, with who is on them.
-func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShift, error) {
-	all, err := a.store.Shifts(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	var out []dayShift
-	var refs []store.OccurrenceRef
-	for _, sh := range all {
-		if start, ok := sh.StartOn(day); ok {
-			ref := store.OccurrenceRef{N: sh.N, Day: store.DayKey(day), Start: start}
-			out = append(out, dayShift{shift: sh, ref: ref})
-		}
-	}
-	slices.SortFunc(out, func(x, y dayShift) int {
-		return cmp.Or(x.ref.Start.Compare(y.ref.Start), cmp.Compare(x.shift.N, y.shift.N))
-	})
-	for _, d := range out {
-		refs = append(refs, d.ref)
-	}
-	occs, err := a.store.Occurrences(ctx, st, refs)
-	if err != nil {
-		return nil, err
-	}
-	for i := range out {
-		out[i].occ = occs[i]
-	}
-	return out, nil
-}
-
-// syncShiftReminders makes the reminders of day match who holds places on
-// its occurrences: the evening-before reminder while anyone holds one, and
-// for each start and end moment with someone on duty an hour-before
-// reminder and the job that records absences. Reminders of moments nobody
-// is on duty any more are cancelled, as are the stale ones (left behind by
-// a moved or removed slot) unless still wanted. Failures are logged: the
-// sign-up itself is done either way.
-func (a *App) syncShiftReminders(ctx context.Context, st int64, day string, stale ...string) {
-	err := a.store.WithShiftDay(ctx, st, day, func() error { return a.syncShiftDay(ctx, st, day, stale) })
-	if err != nil {
-		a.log.Warn("shift reminders not updated", "day", day, "err", err)
-	}
-}
-
-func (a *App) syncShiftDay(ctx context.Context, st int64, day string, stale []string) error {
-	d, err := store.ParseDayKey(day)
-	if err != nil {
-		return err
-	}
-	shifts, err := a.dayShifts(ctx, st, d)
-	if err != nil {
-		return err
-	}
-	now := a.now()
-	var want []scheduler.Reminder
-	held := map[string]bool{}
-	maybeDrop := map[string]bool{}
-	for _, id := range stale {
-		maybeDrop[id] = true
-	}
-	add := func(id string, at time.Time, staleAfter time.Duration, job string) {
-		if !held[id] && at.After(now) {
-			want = append(want, scheduler.Reminder{ID: id, At: at, StaleAfter: staleAfter, Job: job, Payload: id})
-		}
-		held[id] = true
-	}
-	for _, x := range shifts {
-		start, end := x.ref.Start, x.ref.Start.Add(x.shift.Duration)
-		hour, fin := shiftHourID(st, start), shiftEndID(st, end)
-		if len(x.occ.On) == 0 {
-			maybeDrop[hour], maybeDrop[fin] = true, true
-			continue
-		}
-		add(shiftEveID(st, day), time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, bot.Shanghai),
-			4*time.Hour, jobShiftEve)
-		add(hour, start.Add(-shiftLeadTime), shiftLeadTime, jobShiftHour)
-		add(fin, end.Add(closeDelay), 0, jobShiftEnd)
-	}
-	maybeDrop[shiftEveID(st, day)] = true
-	var drop []string
-	for id := range maybeDrop {
-		if !held[id] {
-			drop = append(drop, id)
-		}
-	}
-	slices.Sort(drop)
-	if len(want) > 0 {
-		if err := a.sched.ScheduleAll(ctx, want...); err != nil {
-			return err
-		}
-	}
-	if len(drop) > 0 {
-		return a.sched.CancelAll(ctx, drop...)
-	}
-	return nil
-}
-
-func (a *App) cancelReminders(ctx context.Context, ids ...string) {
-	if len(ids) == 0 {
-		return
-	}
-	if err := a.sched.CancelAll(ctx, ids...); err != nil {
-		a.log.Warn("shift reminders not cancelled", "ids", ids, "err", err)
-	}
-}
-
-// scheduleGaps starts the station's daily word to team leads about
-// tomorrow's gaps; scheduling it again changes nothing.
-func (a *App) scheduleGaps(ctx context.Context, st int64) {
-	id := shiftGapsID(st)
-	if err := a.sched.Schedule(ctx, scheduler.Reminder{ID: id, Spec: shiftGapsSpec, StaleAfter: 6 * time.Hour,
-		Job: jobShiftGaps, Payload: id}); err != nil {
-		a.log.Warn("shift gaps reminder not scheduled", "station", st, "err", err)
-	}
-}
-
-// personCtx is ctx speaking the language a person chose, else the
-// station's.
-func (a *App) personCtx(ctx context.Context, st *store.Station, userKey string) context.Context {
-	if u, err := a.store.User(ctx, userKey); err == nil && u.Locale != "" {
-		return bot.WithLocale(ctx, u.Locale)
-	}
-	return bot.WithLocale(ctx, stationLocaleOrDefault(st))
-}
-
 // notifyVolunteer tells a volunteer text, written in their language:
 // privately, else in the group they signed up in (or the team's group)
 // with a mention.
@@ -1156,217 +834,10 @@ func (a *App) tellLead(ctx context.Context, st *store.Station, team *store.Team,
 	a.notifyPerson(ctx, lead, name, team.Chat, text(a.personCtx(ctx, st, lead)))
 }
 
-// shiftJob reads a shift reminder's payload, "shift:ST:KIND[:ARG]", and the
-// station it names.
-func (a *App) shiftJob(ctx context.Context, payload, kind string) (*store.Station, string, error) {
-	id, rest, err := splitJob(payload, "shift")
-	if err == nil && (len(rest) == 0 || rest[0] != kind) {
-		err = fmt.Errorf("shift job: bad payload %q", payload)
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	_, st, err := a.stationCtx(ctx, id)
-	if err != nil {
-		return nil, "", err
-	}
-	arg := ""
-	if len(rest) == 2 {
-		arg = rest[1]
-	}
-	return st, arg, nil
-}
-
-// teamsByID returns the station's teams by number.
-func (a *App) teamsByID(ctx context.Context, st int64) (map[int64]*store.Team, error) {
-	teams, err := a.store.Teams(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*store.Team, len(teams))
-	for _, t := range teams {
-		out[t.ID] = t
-	}
-	return out, nil
-}
-
-// fireShiftEve reminds everyone on duty the next day, the evening before:
-// one message each, listing their shifts.
-func (a *App) fireShiftEve(ctx context.Context, rem scheduler.Reminder) error {
-	st, day, err := a.shiftJob(ctx, rem.Payload, "eve")
-	if err != nil {
-		return err
-	}
-	d, err := store.ParseDayKey(day)
-	if err != nil {
-		return fmt.Errorf("shift job %q: %w", rem.Payload, err)
-	}
-	shifts, err := a.dayShifts(ctx, st.ID, d)
-	if err != nil {
-		return err
-	}
-	teams, err := a.teamsByID(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	type duty struct {
-		entry  store.ShiftEntry
-		shifts []dayShift
-	}
-	var order []string
-	duties := map[string]*duty{}
-	for _, x := range shifts { // soonest first, so each person's first shift orders them
-		for _, e := range x.occ.On {
-			if duties[e.UserKey] == nil {
-				duties[e.UserKey] = &duty{entry: e}
-				order = append(order, e.UserKey)
-			}
-			duties[e.UserKey].shifts = append(duties[e.UserKey].shifts, x)
-		}
-	}
-	for _, key := range order {
-		du := duties[key]
-		team := teams[du.shifts[0].shift.Team]
-		if team == nil {
-			continue
-		}
-		a.notifyVolunteer(ctx, st, team, du.entry, func(ctx context.Context) string {
-			lines := make([]string, len(du.shifts))
-			for i, x := range du.shifts {
-				lines[i] = "  " + tr(ctx, "shift_eve_line", i18n.Args{"N": x.shift.N, "Place": x.shift.Place,
-					"Time": shiftTimeRange(ctx, x.ref.Start, x.shift.Duration)})
-			}
-			cancel := tr(ctx, "shift_cancel_cmd_any")
-			if len(du.shifts) == 1 {
-				cancel = tr(ctx, "shift_cancel_cmd", i18n.Args{"N": du.shifts[0].shift.N})
-			}
-			return tr(ctx, "shift_eve_reminder", i18n.Args{"Who": du.entry.Name, "Day": formatDateWeekday(ctx, d),
-				"Lines": strings.Join(lines, "\n"), "Cancel": cancel})
-		})
-	}
-	return nil
-}
-
-// fireShiftHour reminds everyone on a shift starting in an hour.
-func (a *App) fireShiftHour(ctx context.Context, rem scheduler.Reminder) error {
-	st, arg, err := a.shiftJob(ctx, rem.Payload, "hour")
-	if err != nil {
-		return err
-	}
-	start, err := time.ParseInLocation(instantLayout, arg, bot.Shanghai)
-	if err != nil {
-		return fmt.Errorf("shift job %q: %w", rem.Payload, err)
-	}
-	shifts, err := a.dayShifts(ctx, st.ID, start)
-	if err != nil {
-		return err
-	}
-	teams, err := a.teamsByID(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	for _, x := range shifts {
-		team := teams[x.shift.Team]
-		if !x.ref.Start.Equal(start) || team == nil {
-			continue
-		}
-		for _, e := range x.occ.On {
-			a.notifyVolunteer(ctx, st, team, e, func(ctx context.Context) string {
-				return tr(ctx, "shift_hour_reminder", i18n.Args{"N": x.shift.N, "Place": x.shift.Place,
-					"Time": shiftTimeRange(ctx, x.ref.Start, x.shift.Duration)})
-			})
-		}
-	}
-	return nil
-}
-
-// fireShiftEnd closes the shifts ending at a moment: whoever held a place
-// and did not check in is recorded absent, and their team lead is told.
-func (a *App) fireShiftEnd(ctx context.Context, rem scheduler.Reminder) error {
-	st, arg, err := a.shiftJob(ctx, rem.Payload, "end")
-	if err != nil {
-		return err
-	}
-	end, err := time.ParseInLocation(instantLayout, arg, bot.Shanghai)
-	if err != nil {
-		return fmt.Errorf("shift job %q: %w", rem.Payload, err)
-	}
-	all, err := a.store.Shifts(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	teams, err := a.teamsByID(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	for _, sh := range all {
-		start, ok := sh.StartOn(end.Add(-sh.Duration))
-		if !ok || !start.Add(sh.Duration).Equal(end) {
-			continue
-		}
-		absent, err := a.store.CloseOccurrence(ctx, st.ID, sh.N, store.DayKey(start))
-		if err != nil {
-			return err
-		}
-		team := teams[sh.Team]
-		if len(absent) == 0 || team == nil {
-			continue
-		}
-		a.tellLead(ctx, st, team, "", func(ctx context.Context) string {
-			names := make([]string, len(absent))
-			for i, e := range absent {
-				names[i] = e.Name
-			}
-			return tr(ctx, "shift_absent_notice", i18n.Args{"N": sh.N, "Place": sh.Place,
-				"When": shiftWhen(ctx, start, sh.Duration), "Names": strings.Join(names, tr(ctx, "list_sep"))})
-		})
-	}
-	return nil
-}
-
-// fireShiftGaps tells each team's lead which of tomorrow's shifts still
-// lack volunteers.
-func (a *App) fireShiftGaps(ctx context.Context, rem scheduler.Reminder) error {
-	st, _, err := a.shiftJob(ctx, rem.Payload, "gaps")
-	if err != nil {
-		return err
-	}
-	tomorrow := shiftMidnight(a.now()).AddDate(0, 0, 1)
-	shifts, err := a.dayShifts(ctx, st.ID, tomorrow)
-	if err != nil {
-		return err
-	}
-	teams, err := a.store.Teams(ctx, st.ID)
-	if err != nil {
-		return err
-	}
-	for _, team := range teams {
-		var gaps []dayShift
-		for _, x := range shifts {
-			if x.shift.Team == team.ID && len(x.occ.On) < x.shift.Places {
-				gaps = append(gaps, x)
-			}
-		}
-		if len(gaps) == 0 {
-			continue
-		}
-		a.tellLead(ctx, st, team, "", func(ctx context.Context) string {
-			lines := make([]string, len(gaps))
-			for i, x := range gaps {
-				lines[i] = "  " + tr(ctx, "shift_gap_line", i18n.Args{"N": x.shift.N, "Place": x.shift.Place,
-					"Gap": x.shift.Places - len(x.occ.On), "Time": shiftTimeRange(ctx, x.ref.Start, x.shift.Duration)})
-			}
-			return tr(ctx, "shift_gaps_digest", i18n.Args{"Team": team.Name, "Day": formatDateWeekday(ctx, tomorrow),
-				"Lines": strings.Join(lines, "\n")})
-		})
-	}
-	return nil
-}
-
 // shiftMidnight is the start of t's day in Shanghai.
 func shiftMidnight(t time.Time) time.Time {
-	t = t.In(bot.Shanghai)
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, bot.Shanghai)
+	t = t.In(calendar.Shanghai)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, calendar.Shanghai)
 }
 
 // typedDate is a date as a person types it after a command: 11月26日, or
@@ -1378,7 +849,7 @@ func typedDate(ctx context.Context, t time.Time) string {
 // shiftTimeRange is 06:00-08:00, with the end marked as the next day when
 // the shift crosses midnight.
 func shiftTimeRange(ctx context.Context, start time.Time, dur time.Duration) string {
-	start = start.In(bot.Shanghai)
+	start = start.In(calendar.Shanghai)
 	end := start.Add(dur)
 	from, to := start.Format("15:04"), end.Format("15:04")
 	if shiftMidnight(end).After(shiftMidnight(start)) {
@@ -1399,8 +870,8 @@ func shiftWhen(ctx context.Context, start time.Time, dur time.Duration) string {
 // at start: the evening before and the hour before, the hour before, or
 // none.
 func shiftRemind(ctx context.Context, start, now time.Time) string {
-	local := start.In(bot.Shanghai)
-	eve := time.Date(local.Year(), local.Month(), local.Day()-1, shiftEveningHour, 0, 0, 0, bot.Shanghai)
+	local := start.In(calendar.Shanghai)
+	eve := time.Date(local.Year(), local.Month(), local.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai)
 	switch {
 	case eve.After(now):
 		return tr(ctx, "shift_remind_both")
@@ -1422,17 +893,8 @@ func shiftMinutes(ctx context.Context, minutes int64) string {
 	return tr(ctx, "shift_dur_m", i18n.Args{"M": m})
 }
 
-// countOf renders n things with the sentence key for one (key+"_one") or
-// for several (key), for languages that tell them apart.
-func countOf(ctx context.Context, key string, n int) string {
-	if n == 1 {
-		key += "_one"
-	}
-	return tr(ctx, key, i18n.Args{"N": n})
-}
-
 func shiftMonthName(ctx context.Context, t time.Time) string {
-	t = t.In(bot.Shanghai)
+	t = t.In(calendar.Shanghai)
 	return tr(ctx, "shift_month", i18n.Args{"M": int(t.Month()), "Name": t.Month().String()})
 }
 
@@ -1448,89 +910,6 @@ func describeSlot(ctx context.Context, sh *store.Shift) string {
 	if err1 != nil || err2 != nil {
 		return describeSchedule(ctx, sh.Spec)
 	}
-	start := time.Date(2026, 1, 1, hour, minute, 0, 0, bot.Shanghai)
+	start := time.Date(2026, 1, 1, hour, minute, 0, 0, calendar.Shanghai)
 	return describeDays(ctx, f[2], f[3], f[4]) + " " + shiftTimeRange(ctx, start, sh.Duration) + skippedMonths(ctx, f)
-}
-
-// describeDays reads back the days of a spec bot.ParseSlot made.
-func describeDays(ctx context.Context, dom, month, dow string) string {
-	sep := tr(ctx, "list_sep")
-	switch {
-	case dom == "*" && dow == "*":
-		return tr(ctx, "shift_every_day")
-	case dom == "*":
-		set := cronValues(dow, 0, 6)
-		// Monday first, Sunday last, as people say a week.
-		var order []int
-		for _, d := range []int{1, 2, 3, 4, 5, 6, 0} {
-			if set[d] {
-				order = append(order, d)
-			}
-		}
-		names := weekdays[bot.LocaleFrom(ctx)]
-		if bot.LocaleFrom(ctx) != "en" {
-			names = weekdays[bot.DefaultLocale]
-			for i := range names {
-				names[i] = strings.TrimPrefix(names[i], "周")
-			}
-		}
-		var parts []string
-		for i := 0; i < len(order); {
-			j := i
-			for j+1 < len(order) && weekAfter(order[j]) == order[j+1] {
-				j++
-			}
-			if j-i >= 2 {
-				parts = append(parts, tr(ctx, "shift_day_range", i18n.Args{"From": names[order[i]], "To": names[order[j]]}))
-			} else {
-				for k := i; k <= j; k++ {
-					parts = append(parts, names[order[k]])
-				}
-			}
-			i = j + 1
-		}
-		return tr(ctx, "shift_every_week", i18n.Args{"Days": strings.Join(parts, sep)})
-	}
-	set := cronValues(dom, 1, 31)
-	var days []string
-	for d := 1; d <= 31; d++ {
-		if set[d] {
-			days = append(days, tr(ctx, "shift_month_day", i18n.Args{"D": d}))
-		}
-	}
-	if month == "*" {
-		return tr(ctx, "shift_every_month", i18n.Args{"Days": strings.Join(days, sep)})
-	}
-	m, _ := strconv.Atoi(month)
-	return tr(ctx, "shift_every_year", i18n.Args{"Days": strings.Join(days, sep), "Month": m,
-		"Name": time.Month(max(1, min(12, m))).String()})
-}
-
-func weekAfter(d int) int { return (d + 1) % 7 }
-
-// cronValues expands a cron field of numbers, ranges and lists (1-5,7).
-func cronValues(field string, lo, hi int) map[int]bool {
-	set := map[int]bool{}
-	for _, part := range strings.Split(field, ",") {
-		if part == "*" {
-			for v := lo; v <= hi; v++ {
-				set[v] = true
-			}
-			continue
-		}
-		from, to, isRange := strings.Cut(part, "-")
-		a, err1 := strconv.Atoi(from)
-		b := a
-		var err2 error
-		if isRange {
-			b, err2 = strconv.Atoi(to)
-		}
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		for v := max(a, lo); v <= min(b, hi); v++ {
-			set[v] = true
-		}
-	}
-	return set
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -168,7 +169,7 @@ func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if args == "" {
 		return badForm("usage_bind", "bind_needs_room")
 	}
-	room, rest, err := bot.CutRoom(args)
+	room, rest, err := numerals.CutRoom(args)
 	if err != nil {
 		return badForm("usage_bind", "bad_room", i18n.Args{"Text": clip(args)})
 	}
@@ -200,7 +201,7 @@ func (a *App) bind(ctx context.Context, r bot.Responder, m *bot.Message) error {
 }
 
 // bindNow binds target to room and tells the asker, privately in a group.
-func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room bot.Room) error {
+func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, target bot.User, room numerals.Room) error {
 	err := a.store.BindRoom(ctx, st.ID, target, room, a.now())
 	if errors.Is(err, store.ErrRoomUnknown) {
 		return say("room_not_in_roster", i18n.Args{"Room": roomName(ctx, room)})
@@ -209,79 +210,6 @@ func (a *App) bindNow(ctx context.Context, r bot.Responder, m *bot.Message, st *
 		return err
 	}
 	return replyPersonal(ctx, r, m, "", tr(ctx, "bound", i18n.Args{"Name": target.Name, "Room": roomName(ctx, room)}))
-}
-
-// role serves /role @who ROLE [BUILDING] and /role remove @who ROLE.
-func (a *App) role(ctx context.Context, r bot.Responder, m *bot.Message) error {
-	st, _, err := requireAny(ctx)
-	if err != nil {
-		return err
-	}
-	args, who := cutMentions(m, m.Args)
-	remove := false
-	if rest, ok := cutWord(args, "remove", "免职", "撤销"); ok {
-		remove, args = true, rest
-	}
-	fields := strings.Fields(args)
-	if len(who) != 1 || len(fields) == 0 {
-		return badForm("usage_role", "role_needs_person")
-	}
-	role, ok := parseRole(fields[0])
-	if !ok {
-		return badForm("usage_role", "unknown_role", i18n.Args{"Word": fields[0]})
-	}
-	person, err := a.knownPerson(ctx, st, who[0])
-	if err != nil {
-		return err
-	}
-	if remove {
-		if err := a.store.RemoveRole(ctx, st.ID, person, role); err != nil {
-			return err
-		}
-		return r.Reply(ctx, tr(ctx, "role_removed", i18n.Args{"Name": person.Name, "Role": tr(ctx, "role_"+string(role))}))
-	}
-	building := ""
-	if role == store.RoleLeader {
-		if len(fields) < 2 {
-			return badForm("usage_role", "leader_needs_building")
-		}
-		if building, err = bot.ParseBuilding(fields[1]); err != nil {
-			return badForm("usage_role", "bad_building", i18n.Args{"Text": clip(fields[1])})
-		}
-	}
-	if err := a.store.SetRole(ctx, st.ID, person, role, building); err != nil {
-		return err
-	}
-	key := "role_given"
-	if building != "" {
-		key = "role_given_building"
-	}
-	return r.Reply(ctx, tr(ctx, key, i18n.Args{"Name": person.Name, "Role": tr(ctx, "role_"+string(role)), "Building": building}))
-}
-
-func parseRole(s string) (store.Role, bool) {
-	switch strings.ToLower(s) {
-	case "副站长", "deputy":
-		return store.RoleDeputy, true
-	case "楼组长", "楼长", "楼道长", "leader":
-		return store.RoleLeader, true
-	case "值班", "值班人员", "值班员", "duty":
-		return store.RoleDuty, true
-	case "队长", "teamlead", "lead":
-		return store.RoleTeamLead, true
-	}
-	return "", false
-}
-
-// cutWord removes a leading word that is one of words.
-func cutWord(s string, words ...string) (string, bool) {
-	first, rest, _ := strings.Cut(s, " ")
-	for _, w := range words {
-		if strings.EqualFold(first, w) {
-			return strings.TrimSpace(rest), true
-		}
-	}
-	return s, false
 }
 
 // roster serves /roster: households per building, sent privately because it
@@ -354,7 +282,3 @@ func (a *App) lang(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	}
 	return badForm("usage_lang", "unknown_lang_scope", i18n.Args{"Word": clip(scope)})
 }
-
-// clip shortens text quoted back to a person, so a 5,000-character message
-// is not echoed whole.
-func clip(s string) string { return clipN(s, 20) }

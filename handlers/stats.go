@@ -2,11 +2,11 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/scheduler"
@@ -124,39 +124,6 @@ func (a *App) allStationsFigures(ctx context.Context, r bot.Responder, arg strin
 
 // monthStart is midnight on the 1st of t's month in Shanghai.
 func monthStart(t time.Time) time.Time {
-	t = t.In(bot.Shanghai)
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, bot.Shanghai)
-}
-
-// parseMonth reads the month a person asks about: nothing (this month),
-// 上月/last, 2026-11, 2026年11月 or 11月 (this year, or last year when
-// that month has not come yet).
-func parseMonth(s string, now time.Time) (time.Time, error) {
-	this := monthStart(now)
-	s = strings.TrimSpace(strings.ToLower(s))
-	switch s {
-	case "", "本月", "this", "month":
-		return this, nil
-	case "上月", "上个月", "last":
-		return this.AddDate(0, -1, 0), nil
-	}
-	var y, mo int
-	if _, err := fmt.Sscanf(strings.NewReplacer("年", "-", "月", "", "/", "-").Replace(s), "%d-%d", &y, &mo); err == nil {
-		if mo >= 1 && mo <= 12 && y >= 2000 && y <= 2100 {
-			return time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, bot.Shanghai), nil
-		}
-	} else if n, err := bot.ParseChineseInt(strings.TrimSuffix(s, "月")); err == nil && strings.HasSuffix(s, "月") && n >= 1 && n <= 12 {
-		m := time.Date(this.Year(), time.Month(n), 1, 0, 0, 0, 0, bot.Shanghai)
-		if m.After(this) {
-			m = m.AddDate(-1, 0, 0)
-		}
-		return m, nil
-	}
-	return time.Time{}, badForm("usage_stats", "stats_bad_month", i18n.Args{"Text": clip(s)})
-}
-
-// formatMonth shows a month in the reader's language: 2026年11月, or
-// November 2026.
-func formatMonth(ctx context.Context, month time.Time) string {
-	return formatLayout(ctx, "layout_month", month)
+	t = t.In(calendar.Shanghai)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Shanghai)
 }

@@ -7,7 +7,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -76,7 +78,7 @@ func validTeamName(name string) bool {
 	if name == "" || utf8.RuneCountInString(name) > maxNameRunes || strings.ContainsAny(name, "\n@") {
 		return false
 	}
-	_, err := bot.ParseRef(name)
+	_, err := numerals.ParseRef(name)
 	return err != nil
 }
 
@@ -232,7 +234,7 @@ func (a *App) resolveTeam(ctx context.Context, st *store.Station, word, usage st
 // matchTeams returns the teams word names: the one with that number or
 // that exact name, else every team whose name contains word.
 func matchTeams(teams []*store.Team, word string) []*store.Team {
-	if n, err := bot.ParseRef(word); err == nil {
+	if n, err := numerals.ParseRef(word); err == nil {
 		for _, t := range teams {
 			if t.ID == n {
 				return []*store.Team{t}
@@ -273,7 +275,7 @@ func (a *App) cutTeam(ctx context.Context, st *store.Station, args, usage string
 		for _, t := range teams {
 			n := len(t.Name)
 			if n < len(args) && strings.EqualFold(args[:n], t.Name) && (best == nil || n > len(best.Name)) {
-				if _, _, err := bot.ParseSlot(args[n:]); err == nil {
+				if _, _, err := calendar.ParseSlot(args[n:]); err == nil {
 					best = t
 				}
 			}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -61,7 +62,7 @@ func wrongKind(ctx context.Context, word string, k refKind) error {
 			continue
 		}
 		if rest, ok := other.cutMark(t); ok {
-			if _, err := bot.ParseRef(rest); err == nil {
+			if _, err := numerals.ParseRef(rest); err == nil {
 				return say("ref_wrong_kind", i18n.Args{"Word": clip(word), "Kind": tr(ctx, "kind_"+string(other.link)),
 					"Want": tr(ctx, "kind_"+string(k.link)), "Example": kindRefText(ctx, k, 1)})
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -51,7 +52,7 @@ func (u *uxBench) Toast(_ context.Context, m *bot.Message, text string) error {
 func newUXBench(t *testing.T, b storetest.Backend) *uxBench {
 	t.Helper()
 	u := &uxBench{t: t}
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	deps := handlers.Deps{
 		Store:     store.New(b.Client, store.WithKeyPrefix(b.Prefix)),
 		Sender:    u,

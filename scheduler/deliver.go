@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 )
 
 // maxCatchUp bounds the walk over a recurring reminder's missed occurrences.
@@ -298,10 +299,10 @@ func (s *Scheduler) ack(ctx context.Context, c *claim, fired, now time.Time) err
 	var next time.Time
 	if c.rec.Spec != "" {
 		var err error
-		next, err = bot.NextFire(c.rec.Spec, fired)
+		next, err = calendar.NextFire(c.rec.Spec, fired)
 		if err == nil && !next.After(now) {
 			// The catch-up walk stopped at maxCatchUp.
-			next, err = bot.NextFire(c.rec.Spec, now)
+			next, err = calendar.NextFire(c.rec.Spec, now)
 		}
 		if err != nil {
 			s.log.Info("recurring reminder ends: its spec fires no more", "id", c.id, "err", err)
@@ -381,7 +382,7 @@ func (s *Scheduler) reclaim(ctx context.Context, c *claim) (bool, error) {
 func latestFire(spec string, fire, now time.Time) (time.Time, int) {
 	latest, missed := fire, 0
 	for range maxCatchUp {
-		next, err := bot.NextFire(spec, latest)
+		next, err := calendar.NextFire(spec, latest)
 		if err != nil || next.After(now) {
 			break
 		}

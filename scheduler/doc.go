@@ -3,7 +3,7 @@
 // done markers that let several instances deliver each occurrence once.
 //
 // A reminder is one-off (At) or recurring (a cron spec run in Shanghai, see
-// bot.NextFire). Its ID is chosen by the caller, such as
+// calendar.NextFire). Its ID is chosen by the caller, such as
 // "meeting:3:7:dayBefore", so the caller can move it (Schedule again) or
 // Cancel it without keeping anything else.
 //

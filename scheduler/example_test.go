@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
 
@@ -22,7 +23,7 @@ func Example() {
 	defer rdb.Close()
 
 	ctx := context.Background()
-	clock := bot.NewFakeClock(time.Date(2025, 3, 1, 8, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2025, 3, 1, 8, 0, 0, 0, calendar.Shanghai))
 	send := bot.SenderFunc(func(_ context.Context, out bot.Outgoing) error {
 		fmt.Println(clock.Now().Format("01-02 15:04"), out.Chat.Key(), out.Text)
 		return nil
@@ -38,12 +39,12 @@ func Example() {
 	})
 	_ = s.Schedule(ctx, scheduler.Reminder{
 		ID:      "meeting:3:7:dayBefore",
-		At:      time.Date(2025, 3, 1, 20, 0, 0, 0, bot.Shanghai),
+		At:      time.Date(2025, 3, 1, 20, 0, 0, 0, calendar.Shanghai),
 		Message: bot.Outgoing{Chat: group, Text: "明晚7点居民议事会"},
 	})
 
 	for _, hhmm := range []int{900, 2000} {
-		clock.Set(time.Date(2025, 3, 1, hhmm/100, hhmm%100, 0, 0, bot.Shanghai))
+		clock.Set(time.Date(2025, 3, 1, hhmm/100, hhmm%100, 0, 0, calendar.Shanghai))
 		if _, err := s.RunDue(ctx); err != nil {
 			panic(err)
 		}

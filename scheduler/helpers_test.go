@@ -13,11 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
 
 // t0 is 08:00 in Shanghai on Saturday 1 March 2025.
-var t0 = time.Date(2025, 3, 1, 8, 0, 0, 0, bot.Shanghai)
+var t0 = time.Date(2025, 3, 1, 8, 0, 0, 0, calendar.Shanghai)
 
 // recorder is a Sender that remembers what it sent, keyed by Text, which the
 // tests set to the reminder's ID.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
 
@@ -76,7 +77,7 @@ func TestJobRunsInsteadOfSending(t *testing.T) {
 		if !reflect.DeepEqual(byID[job.ID], want) {
 			t.Fatalf("job got %+v\nwant %+v", byID[job.ID], want)
 		}
-		if r := byID["digest"]; r.Payload != "daily" || r.Spec != "0 9 * * *" || !r.At.Equal(time.Date(2025, 3, 1, 9, 0, 0, 0, bot.Shanghai)) {
+		if r := byID["digest"]; r.Payload != "daily" || r.Spec != "0 9 * * *" || !r.At.Equal(time.Date(2025, 3, 1, 9, 0, 0, 0, calendar.Shanghai)) {
 			t.Fatalf("recurring job got %+v", r)
 		}
 		// The recurring one is queued for tomorrow; the one-off is gone.
@@ -204,13 +205,13 @@ func TestNextDue(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := t0.Add(30*time.Minute + time.Millisecond) // kept to the millisecond
-		if at, ok, err := s.NextDue(ctx); err != nil || !ok || !at.Equal(want) || at.Location() != bot.Shanghai {
+		if at, ok, err := s.NextDue(ctx); err != nil || !ok || !at.Equal(want) || at.Location() != calendar.Shanghai {
 			t.Fatalf("NextDue = %v, %v, %v; want %v in Shanghai", at, ok, err, want)
 		}
 		if err := s.Cancel(ctx, "soon"); err != nil {
 			t.Fatal(err)
 		}
-		if at, ok, err := s.NextDue(ctx); err != nil || !ok || !at.Equal(time.Date(2025, 3, 1, 9, 0, 0, 0, bot.Shanghai)) {
+		if at, ok, err := s.NextDue(ctx); err != nil || !ok || !at.Equal(time.Date(2025, 3, 1, 9, 0, 0, 0, calendar.Shanghai)) {
 			t.Fatalf("NextDue after cancel = %v, %v, %v; want 09:00", at, ok, err)
 		}
 		clock.Set(t0.Add(3 * time.Hour))
@@ -218,7 +219,7 @@ func TestNextDue(t *testing.T) {
 			t.Fatalf("RunDue = %d, %v; want 2", n, err)
 		}
 		// Only the daily one's next occurrence is left: tomorrow 09:00.
-		if at, ok, err := s.NextDue(ctx); err != nil || !ok || !at.Equal(time.Date(2025, 3, 2, 9, 0, 0, 0, bot.Shanghai)) {
+		if at, ok, err := s.NextDue(ctx); err != nil || !ok || !at.Equal(time.Date(2025, 3, 2, 9, 0, 0, 0, calendar.Shanghai)) {
 			t.Fatalf("NextDue = %v, %v, %v; want 3-2 09:00", at, ok, err)
 		}
 		if err := s.CancelAll(ctx, "daily"); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 )
 
 // A delivery that fails is retried with backoff for its useful window (the
@@ -147,7 +148,7 @@ func (s *Scheduler) DeadLetters(ctx context.Context, keep func(DeadLetter) bool,
 		if err := json.Unmarshal([]byte(r), &dl); err != nil {
 			continue
 		}
-		dl.Fire, dl.At = dl.Fire.In(bot.Shanghai), dl.At.In(bot.Shanghai)
+		dl.Fire, dl.At = dl.Fire.In(calendar.Shanghai), dl.At.In(calendar.Shanghai)
 		if keep == nil || keep(dl) {
 			out = append(out, dl)
 			if len(out) == limit {

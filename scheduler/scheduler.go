@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -55,7 +56,7 @@ type Reminder struct {
 	// millisecond.
 	At time.Time
 	// Spec, when set, makes the reminder recurring: a standard 5-field cron
-	// spec run in Shanghai (bot.NextFire).
+	// spec run in Shanghai (calendar.NextFire).
 	Spec string
 	// StaleAfter, when more than 0, is how late an occurrence may still be
 	// sent; later than At plus StaleAfter it is dropped with a log line.
@@ -92,13 +93,13 @@ type record struct {
 func (rec *record) reminder() Reminder {
 	return Reminder{
 		ID:         rec.ID,
-		At:         time.UnixMilli(rec.AtMs).In(bot.Shanghai),
+		At:         time.UnixMilli(rec.AtMs).In(calendar.Shanghai),
 		Spec:       rec.Spec,
 		StaleAfter: time.Duration(rec.StaleAfterMs) * time.Millisecond,
 		Message:    rec.Message,
 		Job:        rec.Job,
 		Payload:    rec.Payload,
-		Created:    time.UnixMilli(rec.CreatedMs).In(bot.Shanghai),
+		Created:    time.UnixMilli(rec.CreatedMs).In(calendar.Shanghai),
 	}
 }
 
@@ -309,7 +310,7 @@ func firstFire(r Reminder, now time.Time) (time.Time, error) {
 		}
 		return r.At, nil
 	}
-	next, err := bot.NextFire(r.Spec, now)
+	next, err := calendar.NextFire(r.Spec, now)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%w: %q: %w", ErrBadReminder, r.ID, err)
 	}
@@ -492,5 +493,5 @@ func (s *Scheduler) NextDue(ctx context.Context) (time.Time, bool, error) {
 	if len(first) == 0 {
 		return time.Time{}, false, nil
 	}
-	return time.UnixMilli(int64(first[0].Score)).In(bot.Shanghai), true, nil
+	return time.UnixMilli(int64(first[0].Score)).In(calendar.Shanghai), true, nil
 }

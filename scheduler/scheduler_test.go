@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -143,7 +144,7 @@ func TestRecurringInShanghai(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Wednesday 19:30, first fire given explicitly: the second Wednesday.
-		if err := s.Schedule(ctx, Reminder{ID: "meeting:weekly", Spec: "30 19 * * 3", At: time.Date(2025, 3, 12, 19, 30, 0, 0, bot.Shanghai), Message: outgoing("meeting:weekly")}); err != nil {
+		if err := s.Schedule(ctx, Reminder{ID: "meeting:weekly", Spec: "30 19 * * 3", At: time.Date(2025, 3, 12, 19, 30, 0, 0, calendar.Shanghai), Message: outgoing("meeting:weekly")}); err != nil {
 			t.Fatal(err)
 		}
 		nextAt := func(id string) time.Time {
@@ -158,23 +159,23 @@ func TestRecurringInShanghai(t *testing.T) {
 			t.Fatalf("first daily fire %v, want %v (09:00 +08:00)", got, want)
 		}
 
-		clock.Set(time.Date(2025, 3, 1, 8, 59, 59, 0, bot.Shanghai))
+		clock.Set(time.Date(2025, 3, 1, 8, 59, 59, 0, calendar.Shanghai))
 		if n, _ := s.RunDue(ctx); n != 0 {
 			t.Fatalf("sent %d at 08:59:59, want 0", n)
 		}
 		for day := 1; day <= 14; day++ {
-			clock.Set(time.Date(2025, 3, day, 9, 0, 0, 0, bot.Shanghai))
+			clock.Set(time.Date(2025, 3, day, 9, 0, 0, 0, calendar.Shanghai))
 			if n, err := s.RunDue(ctx); err != nil || n != 1 {
 				t.Fatalf("RunDue on 3-%d 09:00 = %d, %v; want 1, nil", day, n, err)
 			}
 			if n, _ := s.RunDue(ctx); n != 0 {
 				t.Fatalf("second RunDue on 3-%d sent %d, want 0", day, n)
 			}
-			want := time.Date(2025, 3, day+1, 9, 0, 0, 0, bot.Shanghai)
-			if got := nextAt("duty:daily"); !got.Equal(want) || got.Location() != bot.Shanghai {
+			want := time.Date(2025, 3, day+1, 9, 0, 0, 0, calendar.Shanghai)
+			if got := nextAt("duty:daily"); !got.Equal(want) || got.Location() != calendar.Shanghai {
 				t.Fatalf("after 3-%d next fire %v, want %v in Shanghai", day, got, want)
 			}
-			clock.Set(time.Date(2025, 3, day, 19, 30, 0, 0, bot.Shanghai))
+			clock.Set(time.Date(2025, 3, day, 19, 30, 0, 0, calendar.Shanghai))
 			n, err := s.RunDue(ctx)
 			wantN := 0
 			if day == 12 {
@@ -184,7 +185,7 @@ func TestRecurringInShanghai(t *testing.T) {
 				t.Fatalf("RunDue on 3-%d 19:30 = %d, %v; want %d", day, n, err, wantN)
 			}
 		}
-		if got, want := nextAt("meeting:weekly"), time.Date(2025, 3, 19, 19, 30, 0, 0, bot.Shanghai); !got.Equal(want) {
+		if got, want := nextAt("meeting:weekly"), time.Date(2025, 3, 19, 19, 30, 0, 0, calendar.Shanghai); !got.Equal(want) {
 			t.Fatalf("weekly next fire %v, want %v", got, want)
 		}
 		if got := rec.counts(); got["duty:daily"] != 14 || got["meeting:weekly"] != 1 {
@@ -245,7 +246,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 		}
 		// Down from 08:00 on the 1st to 09:30 on the 4th: the daily ones
 		// missed the 1st, 2nd, 3rd and 4th.
-		clock.Set(time.Date(2025, 3, 4, 9, 30, 0, 0, bot.Shanghai))
+		clock.Set(time.Date(2025, 3, 4, 9, 30, 0, 0, calendar.Shanghai))
 		runCtx, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- s.Run(runCtx) }()
@@ -260,7 +261,7 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 		if got := rec.counts(); !reflect.DeepEqual(got, want) {
 			t.Fatalf("sent %v, want %v", got, want)
 		}
-		next := time.Date(2025, 3, 5, 9, 0, 0, 0, bot.Shanghai)
+		next := time.Date(2025, 3, 5, 9, 0, 0, 0, calendar.Shanghai)
 		got, err := s.Pending(ctx, "daily")
 		if err != nil || len(got) != 3 {
 			t.Fatalf("Pending = %v, %v; want the 3 daily reminders", got, err)

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/huzhu-station/huzhu/bot"
 )
 
 // Sterilised records whether a dog is sterilised (绝育), as its owner said.
@@ -54,7 +53,7 @@ func (d *Dog) ShotDue() time.Time {
 	if d.LastShot.IsZero() {
 		return time.Time{}
 	}
-	return d.LastShot.In(bot.Shanghai).AddDate(1, 0, 0)
+	return d.LastShot.In(calendar.Shanghai).AddDate(1, 0, 0)
 }
 
 // ErrDogExists is returned when a dog of the same name is already
@@ -126,7 +125,7 @@ func dogFromHash(st int64, h map[string]string) *Dog {
 		Owner: h["owner"], OwnerName: h["owner_name"], OwnerChat: h["owner_chat"],
 		Sterilised: Sterilised(h["sterilised"]), By: h["by"], ByName: h["by_name"], Created: fromMS(h["created"])}
 	if t := fromMS(h["last_shot"]); !t.IsZero() {
-		d.LastShot = t.In(bot.Shanghai)
+		d.LastShot = t.In(calendar.Shanghai)
 	}
 	return d
 }
@@ -216,7 +215,7 @@ func (s *Store) RecordShot(ctx context.Context, st, n int64, shot time.Time) (*D
 		if !d.LastShot.IsZero() && shot.Before(d.LastShot) {
 			return fmt.Errorf("%w: dog %d", ErrShotOlder, n)
 		}
-		d.LastShot = shot.In(bot.Shanghai)
+		d.LastShot = shot.In(calendar.Shanghai)
 		return nil
 	})
 }

@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, bot.Shanghai) }
+func day(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, calendar.Shanghai)
+}
 
 func TestDogs(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {

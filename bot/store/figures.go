@@ -4,9 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/huzhu-station/huzhu/bot"
 )
 
 // This file keeps a station's monthly figures (统计), which stations are
@@ -57,7 +56,7 @@ type MonthStats struct {
 }
 
 // statMonth names the month of t in Shanghai as "200601".
-func statMonth(t time.Time) string { return t.In(bot.Shanghai).Format("200601") }
+func statMonth(t time.Time) string { return t.In(calendar.Shanghai).Format("200601") }
 
 // MonthStats returns station st's figures for the month containing t, in
 // one round trip.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -65,7 +66,7 @@ type figureEvent struct {
 }
 
 func (e figureEvent) String() string {
-	return fmt.Sprintf("%s %-8s %s #%d %s %s %d", e.at.In(bot.Shanghai).Format("01-02 15:04"), e.kind,
+	return fmt.Sprintf("%s %-8s %s #%d %s %s %d", e.at.In(calendar.Shanghai).Format("01-02 15:04"), e.kind,
 		e.who, e.n, e.rating, e.room, e.amount)
 }
 
@@ -105,8 +106,8 @@ func (h *history) months() []time.Time {
 }
 
 func monthOf(t time.Time) time.Time {
-	t = t.In(bot.Shanghai)
-	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, bot.Shanghai)
+	t = t.In(calendar.Shanghai)
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Shanghai)
 }
 
 func sameMonth(t, month time.Time) bool { return !t.IsZero() && monthOf(t).Equal(month) }
@@ -118,7 +119,7 @@ func playHistory(t *testing.T, s *store.Store, seed uint64, steps int) *history 
 	t.Helper()
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	now := time.Date(2026, 1, 27, 9, 0, 0, 0, bot.Shanghai)
+	now := time.Date(2026, 1, 27, 9, 0, 0, 0, calendar.Shanghai)
 	chat := bot.Chat{Platform: "console", ID: fmt.Sprintf("fig%d", seed), Kind: bot.Group, Title: "图表小区"}
 	st, err := s.CreateStation(ctx, "图表站", chat, head, now)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // FundStatus is whether a campaign (众筹) still takes pledges and payments.
@@ -102,7 +103,7 @@ type LedgerEntry struct {
 
 // Contribution is one household's part in a campaign.
 type Contribution struct {
-	Room    bot.Room
+	Room    numerals.Room
 	Pledged int64
 	Paid    int64
 }
@@ -205,7 +206,7 @@ func contributionValue(c Contribution) string {
 }
 
 func parseContribution(roomKey, v string) (Contribution, bool) {
-	room, err := bot.ParseRoom(roomKey)
+	room, err := numerals.ParseRoom(roomKey)
 	if err != nil {
 		return Contribution{}, false
 	}
@@ -245,7 +246,7 @@ func (e *LedgerEntry) stampTime() { e.At = time.UnixMilli(e.AtMS) }
 // pledging again replaces the earlier pledge (the ledger keeps both). A
 // pledge equal to the current one changes nothing. A room outside a locked
 // roster is ErrRoomUnknown; without a roster the household is added.
-func (s *Store) Pledge(ctx context.Context, st, n int64, room bot.Room, amount int64, by bot.User, now time.Time) (*ContributionChange, error) {
+func (s *Store) Pledge(ctx context.Context, st, n int64, room numerals.Room, amount int64, by bot.User, now time.Time) (*ContributionChange, error) {
 	return s.changeContribution(ctx, st, n, room, by, now, func(c *Contribution) []LedgerEntry {
 		if c.Pledged == amount {
 			return nil
@@ -260,7 +261,7 @@ func (s *Store) Pledge(ctx context.Context, st, n int64, room bot.Room, amount i
 // campaign n. Payments add up; more or less than the pledge is kept as it
 // is, never rounded away. A household that had not pledged is taken to
 // pledge what it paid.
-func (s *Store) RecordPayment(ctx context.Context, st, n int64, room bot.Room, amount int64, by bot.User, now time.Time) (*ContributionChange, error) {
+func (s *Store) RecordPayment(ctx context.Context, st, n int64, room numerals.Room, amount int64, by bot.User, now time.Time) (*ContributionChange, error) {
 	return s.changeContribution(ctx, st, n, room, by, now, func(c *Contribution) []LedgerEntry {
 		var evs []LedgerEntry
 		if c.Pledged == 0 {
@@ -275,7 +276,7 @@ func (s *Store) RecordPayment(ctx context.Context, st, n int64, room bot.Room, a
 // changeContribution applies change to household room's part in campaign n
 // under the campaign's lease, and writes the household, the campaign's
 // totals and the ledger entries change returns in one transaction.
-func (s *Store) changeContribution(ctx context.Context, st, n int64, room bot.Room, by bot.User, now time.Time,
+func (s *Store) changeContribution(ctx context.Context, st, n int64, room numerals.Room, by bot.User, now time.Time,
 	change func(c *Contribution) []LedgerEntry) (*ContributionChange, error) {
 	var out *ContributionChange
 	err := s.withLease(ctx, s.k.lease(st, "fund:"+strconv.FormatInt(n, 10)), func() error {

@@ -11,13 +11,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
 
-func mustRoom(t *testing.T, s string) bot.Room {
+func mustRoom(t *testing.T, s string) numerals.Room {
 	t.Helper()
-	r, err := bot.ParseRoom(s)
+	r, err := numerals.ParseRoom(s)
 	if err != nil {
 		t.Fatalf("ParseRoom(%q): %v", s, err)
 	}
@@ -226,7 +227,7 @@ func TestConcurrentPledgesOneRecord(t *testing.T) {
 		s2 := store.New(secondClient(t, b), store.WithKeyPrefix(b.Prefix))
 		st := mustStation(t, s1, "清川佳园", group1)
 		f := mustFund(t, s1, st.ID, 10000_00, 300_00)
-		rooms := []bot.Room{mustRoom(t, "3-1-101"), mustRoom(t, "3-1-102")}
+		rooms := []numerals.Room{mustRoom(t, "3-1-101"), mustRoom(t, "3-1-102")}
 		const workers, rounds = 4, 4
 		var wg sync.WaitGroup
 		errs := make(chan error, workers*rounds*2)

@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // JoinRequest is a person asking to be bound to a household that already has
@@ -18,7 +19,7 @@ type JoinRequest struct {
 	N       int64
 	UserKey string
 	Name    string
-	Room    bot.Room
+	Room    numerals.Room
 	Created time.Time
 }
 
@@ -29,7 +30,7 @@ const joinTTL = 30 * 24 * time.Hour
 // st and returns it numbered. The room must be one the station accepts (see
 // BindRoom). Asking again while a request for the same room waits returns
 // that request with fresh false, so the household is not asked twice.
-func (s *Store) RequestJoin(ctx context.Context, st int64, user bot.User, room bot.Room, now time.Time) (req *JoinRequest, fresh bool, err error) {
+func (s *Store) RequestJoin(ctx context.Context, st int64, user bot.User, room numerals.Room, now time.Time) (req *JoinRequest, fresh bool, err error) {
 	pendingField := user.Key() + " " + room.Key()
 	if n, err := s.rdb.HGet(ctx, s.k.joinsPending(st), pendingField).Int64(); err == nil {
 		if req, err := s.JoinRequest(ctx, st, n); err == nil {
@@ -74,7 +75,7 @@ func (s *Store) JoinRequest(ctx context.Context, st, n int64) (*JoinRequest, err
 	if len(h) == 0 {
 		return nil, ErrNotFound
 	}
-	room, err := bot.ParseRoom(h["room"])
+	room, err := numerals.ParseRoom(h["room"])
 	if err != nil {
 		return nil, errors.Join(ErrNotFound, err)
 	}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -15,7 +15,7 @@ func TestJoinRequests(t *testing.T) {
 		ctx := context.Background()
 		s := newStore(b)
 		st := mustStation(t, s, "阳光站", group1)
-		r301, _ := bot.ParseRoom("3-2-301")
+		r301, _ := numerals.ParseRoom("3-2-301")
 
 		req, fresh, err := s.RequestJoin(ctx, st.ID, bob, r301, t0)
 		if err != nil || !fresh || req.N != 1 || req.UserKey != bob.Key() || req.Name != bob.Name {
@@ -52,7 +52,7 @@ func TestJoinRequests(t *testing.T) {
 		if _, err := s.ImportRoster(ctx, st.ID, []store.RosterEntry{{Room: r301}}); err != nil {
 			t.Fatal(err)
 		}
-		other, _ := bot.ParseRoom("9-1-101")
+		other, _ := numerals.ParseRoom("9-1-101")
 		if _, _, err := s.RequestJoin(ctx, st.ID, carol, other, t0); !errors.Is(err, store.ErrRoomUnknown) {
 			t.Errorf("room outside the roster: %v, want ErrRoomUnknown", err)
 		}

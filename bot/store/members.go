@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // Role is a duty a member holds in a station. Everyone is a resident; roles
@@ -119,7 +120,7 @@ var ErrRoomUnknown = fmt.Errorf("%w: room not in the roster", ErrNotFound)
 // BindRoom binds user to the household room in station st. Once a roster is
 // imported only its rooms are accepted; before that, any well-formed room is
 // added.
-func (s *Store) BindRoom(ctx context.Context, st int64, user bot.User, room bot.Room, now time.Time) error {
+func (s *Store) BindRoom(ctx context.Context, st int64, user bot.User, room numerals.Room, now time.Time) error {
 	info, err := s.Station(ctx, st)
 	if err != nil {
 		return err
@@ -156,7 +157,7 @@ func (s *Store) BindRoom(ctx context.Context, st int64, user bot.User, room bot.
 
 // Household is one flat of the compound and the people bound to it.
 type Household struct {
-	Room    bot.Room
+	Room    numerals.Room
 	Members []string // user keys
 }
 
@@ -182,7 +183,7 @@ func (s *Store) Households(ctx context.Context, st int64) ([]Household, error) {
 	}
 	out := make([]Household, 0, len(keys))
 	for i, k := range keys {
-		room, err := bot.ParseRoom(k)
+		room, err := numerals.ParseRoom(k)
 		if err != nil {
 			continue // written by us, so never malformed; skip rather than fail the roster
 		}
@@ -196,7 +197,7 @@ func (s *Store) Households(ctx context.Context, st int64) ([]Household, error) {
 
 // compareRooms orders rooms by building, unit and number, numerically where
 // they are numbers, so 10幢 comes after 9幢.
-func compareRooms(a, b bot.Room) int {
+func compareRooms(a, b numerals.Room) int {
 	for _, pair := range [][2]string{{a.Building, b.Building}, {a.Unit, b.Unit}, {a.Number, b.Number}} {
 		if c := compareNatural(pair[0], pair[1]); c != 0 {
 			return c

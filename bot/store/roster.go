@@ -4,14 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/huzhu-station/huzhu/bot"
 )
 
 // RosterEntry is one household of an imported roster (住户名册).
 type RosterEntry struct {
-	Room bot.Room
+	Room numerals.Room
 	// Name is how the household is known (户主, a family name); it may be
 	// empty. It is shown only in lists sent privately.
 	Name string
@@ -85,10 +84,10 @@ func (s *Store) HouseholdNames(ctx context.Context, st int64) (map[string]string
 type roomCheck struct {
 	locked *redis.StringCmd
 	exists *redis.BoolCmd
-	room   bot.Room
+	room   numerals.Room
 }
 
-func (s *Store) queueRoomCheck(ctx context.Context, p redis.Pipeliner, st int64, room bot.Room) roomCheck {
+func (s *Store) queueRoomCheck(ctx context.Context, p redis.Pipeliner, st int64, room numerals.Room) roomCheck {
 	return roomCheck{
 		locked: p.HGet(ctx, s.k.stationInfo(st), "roster_locked"),
 		exists: p.HExists(ctx, s.k.households(st), room.Key()),

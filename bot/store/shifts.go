@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 )
 
 // Shift is a team's recurring duty slot (班次), such as 每天 06:00-08:00 at
@@ -25,7 +26,7 @@ type Shift struct {
 	N       int64
 	Team    int64
 	// Spec is the 5-field cron spec of the start, run in Shanghai; it fires
-	// at most once a day (bot.ParseSlot makes such specs).
+	// at most once a day (calendar.ParseSlot makes such specs).
 	Spec     string
 	Duration time.Duration
 	Place    string
@@ -48,9 +49,9 @@ const MaxShiftDuration = 12 * time.Hour
 // StartOn returns the start of the slot's occurrence on day (a date in
 // Shanghai), and false when the slot does not fall on that day.
 func (sh *Shift) StartOn(day time.Time) (time.Time, bool) {
-	d := day.In(bot.Shanghai)
-	midnight := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, bot.Shanghai)
-	next, err := bot.NextFire(sh.Spec, midnight.Add(-time.Second))
+	d := day.In(calendar.Shanghai)
+	midnight := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, calendar.Shanghai)
+	next, err := calendar.NextFire(sh.Spec, midnight.Add(-time.Second))
 	if err != nil || DayKey(next) != DayKey(midnight) {
 		return time.Time{}, false
 	}
@@ -59,16 +60,16 @@ func (sh *Shift) StartOn(day time.Time) (time.Time, bool) {
 
 // Next returns the start of the first occurrence after t.
 func (sh *Shift) Next(t time.Time) (time.Time, bool) {
-	next, err := bot.NextFire(sh.Spec, t)
+	next, err := calendar.NextFire(sh.Spec, t)
 	return next, err == nil
 }
 
 // DayKey names the Shanghai date of t as an occurrence's day: "20261126".
-func DayKey(t time.Time) string { return t.In(bot.Shanghai).Format("20060102") }
+func DayKey(t time.Time) string { return t.In(calendar.Shanghai).Format("20060102") }
 
 // ParseDayKey reads a DayKey back as midnight of that day in Shanghai.
 func ParseDayKey(day string) (time.Time, error) {
-	return time.ParseInLocation("20060102", day, bot.Shanghai)
+	return time.ParseInLocation("20060102", day, calendar.Shanghai)
 }
 
 // OccurrenceRef names one occurrence of a slot and when it starts.
@@ -319,7 +320,7 @@ func (s *Store) VolunteerShifts(ctx context.Context, st int64, userKey string, f
 		if !ok {
 			continue
 		}
-		out = append(out, OccurrenceRef{N: atoi(n), Day: day, Start: time.UnixMilli(int64(z.Score)).In(bot.Shanghai)})
+		out = append(out, OccurrenceRef{N: atoi(n), Day: day, Start: time.UnixMilli(int64(z.Score)).In(calendar.Shanghai)})
 	}
 	return out, nil
 }
@@ -718,7 +719,7 @@ func (s *Store) futureOccurrences(ctx context.Context, st, n int64, now time.Tim
 	refs := make([]OccurrenceRef, len(zs))
 	for i, z := range zs {
 		day, _ := z.Member.(string)
-		refs[i] = OccurrenceRef{N: n, Day: day, Start: time.UnixMilli(int64(z.Score)).In(bot.Shanghai)}
+		refs[i] = OccurrenceRef{N: n, Day: day, Start: time.UnixMilli(int64(z.Score)).In(calendar.Shanghai)}
 	}
 	occs, err := s.Occurrences(ctx, st, refs)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -110,8 +111,8 @@ func TestTeams(t *testing.T) {
 
 func TestShiftOccurrences(t *testing.T) {
 	sh := &store.Shift{Spec: "0 19 * * 2,4", Duration: 90 * time.Minute}
-	thu := time.Date(2026, 11, 26, 15, 0, 0, 0, bot.Shanghai)
-	if start, ok := sh.StartOn(thu); !ok || !start.Equal(time.Date(2026, 11, 26, 19, 0, 0, 0, bot.Shanghai)) {
+	thu := time.Date(2026, 11, 26, 15, 0, 0, 0, calendar.Shanghai)
+	if start, ok := sh.StartOn(thu); !ok || !start.Equal(time.Date(2026, 11, 26, 19, 0, 0, 0, calendar.Shanghai)) {
 		t.Errorf("StartOn(Thu) = %v, %v", start, ok)
 	}
 	if _, ok := sh.StartOn(thu.AddDate(0, 0, 1)); ok {
@@ -192,7 +193,7 @@ func TestSignupWaitlistCancel(t *testing.T) {
 		}
 
 		// Started: no sign-up, no cancellation.
-		started := time.Date(2026, 11, 26, 18, 0, 0, 0, bot.Shanghai)
+		started := time.Date(2026, 11, 26, 18, 0, 0, 0, calendar.Shanghai)
 		if _, err := s.Signup(ctx, st, sh.N, thursday, person(5), "", started); !errors.Is(err, store.ErrShiftStarted) {
 			t.Errorf("sign up at the start: %v", err)
 		}
@@ -269,7 +270,7 @@ func TestCheckInHoursAbsence(t *testing.T) {
 		if res, err := s.Signup(ctx, st, sh.N, thursday, carol, "", t0); err != nil || !res.Waiting {
 			t.Fatalf("carol: %+v, %v", res, err)
 		}
-		at := func(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, bot.Shanghai) }
+		at := func(h, m int) time.Time { return time.Date(2026, 11, 26, h, m, 0, 0, calendar.Shanghai) }
 		grace := 10 * time.Minute
 		// Early: the whole shift counts; on time.
 		c, err := s.CheckIn(ctx, st, sh.N, thursday, alice, at(5, 50), grace)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -22,7 +24,7 @@ import (
 // store method that works on one Redis but not another fails here.
 
 var (
-	t0      = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+	t0      = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 	group1  = bot.Chat{Platform: "console", ID: "g1", Kind: bot.Group, Title: "阳光小区一群"}
 	group2  = bot.Chat{Platform: "console", ID: "g2", Kind: bot.Group, Title: "阳光小区二群"}
 	group3  = bot.Chat{Platform: "console", ID: "g3", Kind: bot.Group, Title: "幸福里"}
@@ -176,8 +178,8 @@ func TestMembers(t *testing.T) {
 		s := newStore(b)
 		st := mustStation(t, s, "阳光站", group1)
 
-		room := func(text string) bot.Room {
-			r, err := bot.ParseRoom(text)
+		room := func(text string) numerals.Room {
+			r, err := numerals.ParseRoom(text)
 			if err != nil {
 				t.Fatalf("ParseRoom(%q): %v", text, err)
 			}
@@ -434,7 +436,7 @@ func TestMonthStatsShanghai(t *testing.T) {
 		if _, err := s.ReportIssue(ctx, st, store.NewIssue{Reporter: alice, Text: "x", Category: "other"}, dec1); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := s.MonthStats(ctx, st, time.Date(2026, 12, 15, 0, 0, 0, 0, bot.Shanghai)); got.Filed != 1 {
+		if got, _ := s.MonthStats(ctx, st, time.Date(2026, 12, 15, 0, 0, 0, 0, calendar.Shanghai)); got.Filed != 1 {
 			t.Errorf("December figures = %+v; want the report filed", got)
 		}
 		if got, _ := s.MonthStats(ctx, st, t0); got.Filed != 0 {
@@ -736,7 +738,7 @@ func TestServedAgainFindsItsRecord(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		s := newStore(b)
 		ctx := bot.WithMessageKey(context.Background(), "console:g1:m1")
-		now := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+		now := time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 		report := func(ctx context.Context) int64 {
 			t.Helper()
 			is, err := s.ReportIssue(ctx, 1, store.NewIssue{Reporter: alice, Text: "楼道灯坏了"}, now)

@@ -26,7 +26,7 @@ func ExampleNew() {
 		return
 	}
 	disp := bot.NewDispatcher(log)
-	disp.Add(tg.Name(), bot.NewPacer(tg, bot.TelegramLimits, bot.SystemClock{}, nil), tg)
+	disp.Add(tg.Name(), bot.NewPacer(tg, telegram.Limits, bot.SystemClock{}, nil), tg)
 
 	var handler bot.Handler // the handler chain, handlers.New(…).Handler(…)
 	in := &bot.Bot{Handler: handler, Sender: disp, Log: log}

@@ -70,7 +70,7 @@ func TestFloodIsFair(t *testing.T) {
 		return ctx.Err()
 	}
 	paced := &pacedLog{next: tg, clock: clock}
-	_, app := newAppPaced(t, tg, bot.NewPacer(paced, bot.TelegramLimits, clock, sleep))
+	_, app := newAppPaced(t, tg, bot.NewPacer(paced, telegram.Limits, clock, sleep))
 	late.in.Store(app)
 
 	f.Push(telegramtest.Message(group, alice, "建站 阳光互助站"))

@@ -19,6 +19,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/intake"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
@@ -251,7 +252,7 @@ func TestChatOrder(t *testing.T) {
 // newApp wires the real handler chain on a fresh miniredis store, sending
 // through the Dispatcher with tg registered behind a Pacer.
 func newApp(t *testing.T, tg *telegram.Telegram) (*store.Store, *bot.Bot) {
-	return newAppPaced(t, tg, bot.NewPacer(tg, bot.TelegramLimits, bot.SystemClock{}, nil))
+	return newAppPaced(t, tg, bot.NewPacer(tg, telegram.Limits, bot.SystemClock{}, nil))
 }
 
 // newAppPaced is newApp with the Pacer tg's messages go through.
@@ -524,11 +525,11 @@ func TestRetryAfter(t *testing.T) {
 	}
 
 	// Through the Pacer the message waits the 7 seconds and goes out.
-	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	begin := clock.Now()
 	sleep := func(_ context.Context, d time.Duration) error { clock.Advance(d); return nil }
 	f.Fail(-300, tooMany)
-	if err := bot.NewPacer(tg, bot.TelegramLimits, clock, sleep).Send(context.Background(), out); err != nil {
+	if err := bot.NewPacer(tg, telegram.Limits, clock, sleep).Send(context.Background(), out); err != nil {
 		t.Fatalf("paced Send = %v", err)
 	}
 	if waited := clock.Now().Sub(begin); waited < 7*time.Second {
@@ -786,7 +787,7 @@ func TestStaleButton(t *testing.T) {
 	f.WaitSent(2)
 	// The app runs on the system clock: a year from now is always ahead,
 	// and within the three years a date may be.
-	next := time.Now().In(bot.Shanghai).AddDate(1, 0, 0).Format("2006-01-02")
+	next := time.Now().In(calendar.Shanghai).AddDate(1, 0, 0).Format("2006-01-02")
 	f.Push(telegramtest.Message(group, alice, "开会 "+next+" 19:00 活动室 加装电梯"))
 	f.WaitSent(4) // the notice in the group, the head's note privately
 	f.Push(telegramtest.Message(group, alice, "取消 会议 1"))

@@ -99,7 +99,7 @@ type Options struct {
 	Say   func(key string, args map[string]any) string
 	Log   *slog.Logger // discarded when nil
 	Clock bot.Clock    // bot.SystemClock when nil
-	// Limits pace every send; bot.WeChatLimits when zero. Sleep is passed
+	// Limits pace every send; the package's Limits when zero. Sleep is passed
 	// to bot.NewPacer (nil: a real timer).
 	Limits bot.Limits
 	Sleep  func(ctx context.Context, d time.Duration) error
@@ -164,7 +164,7 @@ func New(opts Options) *Platform {
 		opts.Clock = bot.SystemClock{}
 	}
 	if opts.Limits == (bot.Limits{}) {
-		opts.Limits = bot.WeChatLimits
+		opts.Limits = Limits
 	}
 	p := &Platform{opts: opts, log: opts.Log, owner: newToken(), setup: opts.SetupCommand, account: opts.Account}
 	if p.setup == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/wechat"
@@ -208,7 +209,7 @@ func TestReloginAfterLogoutKeepsIdentities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	room, _ := bot.ParseRoom("1-1-101")
+	room, _ := numerals.ParseRoom("1-1-101")
 	if err := h.st.BindRoom(ctx, st.ID, m.Sender, room, now); err != nil {
 		t.Fatal(err)
 	}

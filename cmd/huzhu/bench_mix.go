@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/console"
 	"github.com/huzhu-station/huzhu/bot/metrics"
 	"github.com/huzhu-station/huzhu/bot/store"
@@ -69,7 +70,7 @@ var theMix = []mixCommand{
 	{"pledge", 15, func(r *rand.Rand, _ int) string { return "认捐 " + strconv.Itoa(100*(r.IntN(5)+1)) }},
 	{"vote", 15, func(r *rand.Rand, _ int) string { return "投 票1 " + string(rune('A'+r.IntN(2))) }},
 	{"signup", 10, func(r *rand.Rand, _ int) string {
-		day := time.Now().In(bot.Shanghai).AddDate(0, 0, r.IntN(6)+1)
+		day := time.Now().In(calendar.Shanghai).AddDate(0, 0, r.IntN(6)+1)
 		return fmt.Sprintf("报名 班%d %d月%d日", r.IntN(setupShifts)+1, day.Month(), day.Day())
 	}},
 	{"help", 10, func(*rand.Rand, int) string { return "帮助" }},
@@ -179,7 +180,7 @@ func (b *mixBench) serve(ctx context.Context, s int, who bot.User, text string) 
 // problems.
 func (b *mixBench) setUp(ctx context.Context, s int) {
 	head := b.head(s)
-	deadline := time.Now().In(bot.Shanghai).AddDate(0, 2, 0).Format("2006-01-02")
+	deadline := time.Now().In(calendar.Shanghai).AddDate(0, 2, 0).Format("2006-01-02")
 	lines := []string{
 		"建站 压测站" + strconv.Itoa(s),
 		"建队 督导队",

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/console"
 	"github.com/huzhu-station/huzhu/bot/metrics"
 	"github.com/huzhu-station/huzhu/bot/store"
@@ -159,7 +160,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
 	if *fake != "" {
-		t, err := time.ParseInLocation("2006-01-02 15:04", *fake, bot.Shanghai)
+		t, err := time.ParseInLocation("2006-01-02 15:04", *fake, calendar.Shanghai)
 		if err != nil {
 			return nil, fmt.Errorf(`--fake-clock wants "2006-01-02 15:04": %w`, err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/bot/telegram/telegramtest"
@@ -79,7 +80,7 @@ var (
 const conversationGroup = "阳光小区群"
 
 // conversationStart is the fake clock's time for every platform's run.
-var conversationStart = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+var conversationStart = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 
 // conversationTimeout bounds one platform's run; each takes well under a
 // second.
@@ -514,7 +515,7 @@ func serveWeChat(t *testing.T, wx *wechattest.Server, st *store.Store) (*servedC
 	clock := bot.NewFakeClock(conversationStart)
 	// configuredPlatforms cannot be given the fake's Transport, so the
 	// platform is built here with the options it passes, plus the
-	// Transport and the fake clock (WeChatLimits as there, waits skipped).
+	// Transport and the fake clock (wechat.Limits as there, waits skipped).
 	p := wechat.New(wechat.Options{
 		Store:   st,
 		Account: cfg.WeChat.Account,
@@ -531,7 +532,7 @@ func serveWeChat(t *testing.T, wx *wechattest.Server, st *store.Store) (*servedC
 		AlertChat: cfg.AlertChat,
 		Log:       log.With("component", "wechat"),
 		Clock:     clock,
-		Limits:    bot.WeChatLimits,
+		Limits:    wechat.Limits,
 		Sleep:     convSkipWait,
 		Transport: wx.Transport(),
 	})

@@ -16,7 +16,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -313,7 +314,7 @@ func exportTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(bot.Shanghai).Format("2006-01-02 15:04")
+	return t.In(calendar.Shanghai).Format("2006-01-02 15:04")
 }
 
 // fundTables are campaign n's summary, every household of its scope with
@@ -352,7 +353,7 @@ func fundTables(ctx context.Context, st *store.Store, station *store.Station, n 
 	}
 	deadline := ""
 	if !f.Deadline.IsZero() {
-		deadline = f.Deadline.In(bot.Shanghai).Format("2006-01-02")
+		deadline = f.Deadline.In(calendar.Shanghai).Format("2006-01-02")
 	}
 	byRoom := map[string]store.Contribution{}
 	for _, c := range cs {
@@ -361,7 +362,7 @@ func fundTables(ctx context.Context, st *store.Store, station *store.Station, n 
 	households := table{name: "住户", header: []string{"楼栋", "单元", "房号", "户主", "认捐(元)", "已交(元)", "还差(元)", "情况"}}
 	pledgedCount := 0
 	seen := map[string]bool{}
-	addRow := func(room bot.Room, c store.Contribution) {
+	addRow := func(room numerals.Room, c store.Contribution) {
 		seen[room.Key()] = true
 		state := "未认捐"
 		switch owed := c.Owed(); {
@@ -403,7 +404,7 @@ func fundTables(ctx context.Context, st *store.Store, station *store.Station, n 
 		store.LedgerPaid: "收款", store.LedgerSpent: "支出", store.LedgerClosed: "结束"}
 	for _, e := range ledger {
 		room := ""
-		if r, err := bot.ParseRoom(e.Room); err == nil {
+		if r, err := numerals.ParseRoom(e.Room); err == nil {
 			room = r.String()
 		}
 		kind, prev, text := kinds[e.Kind], any(""), e.Text
@@ -459,7 +460,7 @@ func pollTables(ctx context.Context, st *store.Store, station *store.Station, n 
 	cast := table{name: "投票记录", header: []string{"房号", "投票人", "选项", "时间"}}
 	for _, v := range votes {
 		room := ""
-		if r, err := bot.ParseRoom(v.Room); err == nil {
+		if r, err := numerals.ParseRoom(v.Room); err == nil {
 			room = r.String()
 		}
 		option := ""

@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -53,7 +54,7 @@ func seedStation(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	room := func(s string) bot.Room { r, _ := bot.ParseRoom(s); return r }
+	room := func(s string) numerals.Room { r, _ := numerals.ParseRoom(s); return r }
 	for _, step := range []func() error{
 		func() error {
 			_, err := s.RecordPayment(ctx, st.ID, f.N, room("3-1-101"), 300_00, li, transcriptStart)

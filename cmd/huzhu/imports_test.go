@@ -17,13 +17,19 @@ const module = "github.com/huzhu-station/huzhu"
 // concretePlatforms are the adapters only cmd may know (DESIGN.md, Packages).
 var concretePlatforms = []string{"bot/telegram", "bot/wechat", "bot/console"}
 
+// valueReaders are the packages that read values out of what residents type;
+// they know nothing of chats, stations or the store, so of ours they depend
+// only on bot (for Normalize) and on each other.
+var valueReaders = []string{"bot/numerals", "bot/calendar"}
+
 // TestImportRules enforces the import rules of DESIGN.md on the packages as
 // built (test files may import more): imports point toward bot, bot imports
 // none of our packages, bot's subpackages import nothing of ours outside bot,
-// scheduler never imports handlers, and only cmd knows concrete platforms.
+// the value readers import nothing but bot and each other, scheduler never
+// imports handlers, and only cmd knows concrete platforms.
 func TestImportRules(t *testing.T) {
 	deps := ourDeps(t)
-	for _, pkg := range []string{"bot", "bot/store", "handlers", "scheduler", "cmd/huzhu"} {
+	for _, pkg := range []string{"bot", "bot/numerals", "bot/calendar", "bot/store", "handlers", "scheduler", "cmd/huzhu"} {
 		if _, ok := deps[pkg]; !ok {
 			t.Fatalf("go list did not list %s: %v", pkg, deps)
 		}
@@ -46,6 +52,8 @@ func importRuleBroken(pkg, dep string) string {
 		return "bot imports none of huzhu's packages"
 	case under(pkg, "bot") && !under(dep, "bot"):
 		return "bot's subpackages import nothing of huzhu's outside bot"
+	case slices.Contains(valueReaders, pkg) && dep != "bot" && !slices.Contains(valueReaders, dep):
+		return "the value readers import nothing of huzhu's but bot and each other"
 	case under(pkg, "scheduler") && under(dep, "handlers"):
 		return "scheduler never imports handlers"
 	case under(dep, "cmd"):
@@ -67,6 +75,11 @@ func TestImportRuleBroken(t *testing.T) {
 		{"bot/telegram", "handlers", true},
 		{"bot/i18n", "scheduler", true},
 		{"bot/telegram", "bot/wechat", true},
+		{"bot/calendar", "bot/numerals", false},
+		{"bot/numerals", "bot", false},
+		{"bot/numerals", "bot/store", true},
+		{"bot/calendar", "bot/i18n", true},
+		{"bot/store", "bot/calendar", false},
 		{"scheduler", "handlers", true},
 		{"scheduler", "bot/store", false},
 		{"handlers", "scheduler", false},

@@ -133,7 +133,7 @@ func configuredPlatforms(cfg *Config, st *store.Store, log *slog.Logger, alerts 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, platform{Platform: tg, limits: bot.TelegramLimits})
+		out = append(out, platform{Platform: tg, limits: telegram.Limits})
 	}
 	if cfg.WeChat.Enabled {
 		var sleep func(context.Context, time.Duration) error // nil: a real timer

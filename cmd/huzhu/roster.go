@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/transform"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -189,7 +190,7 @@ func rosterHeader(cells []string) ([]rosterColumn, bool) {
 // guessRosterColumns decides the columns of a file without a header from
 // its first row: whole rooms in the first column, or 楼栋,单元,房号,户主.
 func guessRosterColumns(cells []string) []rosterColumn {
-	if _, err := bot.ParseRoom(cells[0]); err == nil || len(cells) < 3 {
+	if _, err := numerals.ParseRoom(cells[0]); err == nil || len(cells) < 3 {
 		return []rosterColumn{colRoom, colName}
 	}
 	return []rosterColumn{colBuilding, colUnit, colRoom, colName}
@@ -220,13 +221,13 @@ func rosterRow(cols []rosterColumn, cells []string) (store.RosterEntry, error) {
 		name = string([]rune(name)[:30])
 	}
 	// A whole room in the room column (3-2-301) stands on its own.
-	if room, err := bot.ParseRoom(number); err == nil && (building == "" || strings.ContainsAny(number, "-幢栋座#")) {
+	if room, err := numerals.ParseRoom(number); err == nil && (building == "" || strings.ContainsAny(number, "-幢栋座#")) {
 		return store.RosterEntry{Room: room, Name: name}, nil
 	}
 	if building == "" {
 		return store.RosterEntry{}, fmt.Errorf("room %q has no building", number)
 	}
-	b, err := bot.ParseBuilding(building)
+	b, err := numerals.ParseBuilding(building)
 	if err != nil {
 		return store.RosterEntry{}, fmt.Errorf("building %q is not a building", building)
 	}
@@ -235,7 +236,7 @@ func rosterRow(cols []rosterColumn, cells []string) (store.RosterEntry, error) {
 		text += u + "单元"
 	}
 	text += number
-	room, err := bot.ParseRoom(text)
+	room, err := numerals.ParseRoom(text)
 	if err != nil {
 		return store.RosterEntry{}, fmt.Errorf("room %q (building %q, unit %q) is not a room", number, building, unit)
 	}

@@ -4,11 +4,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
-
-	"github.com/huzhu-station/huzhu/bot"
 )
 
 // rosterCSV is a roster as a head would type it in Excel: a header with
@@ -117,7 +116,7 @@ func FuzzParseRoster(f *testing.F) {
 			t.Fatal("no error and no households")
 		}
 		for _, e := range entries {
-			if again, err := bot.ParseRoom(e.Room.Key()); err != nil || again != e.Room {
+			if again, err := numerals.ParseRoom(e.Room.Key()); err != nil || again != e.Room {
 				t.Fatalf("room %+v does not round-trip", e.Room)
 			}
 		}

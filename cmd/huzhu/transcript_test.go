@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
@@ -21,7 +21,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden transcripts from what the bot says now")
 
 // transcriptStart is the fake clock's time when every transcript begins.
-var transcriptStart = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai)
+var transcriptStart = time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai)
 
 // TestTranscripts plays every testdata/transcripts/*.txt conversation
 // through the console on each store backend and compares what the bot says

@@ -1,4 +1,4 @@
-package bot_test
+package numerals_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 func TestParseAmount(t *testing.T) {
@@ -61,62 +61,62 @@ func TestParseAmount(t *testing.T) {
 		{"  300  ", 30000, nil},
 		{"３００元", 30000, nil},
 		{"300 元", 30000, nil},
-		{"100万", bot.MaxAmountFen, nil},
-		{"1000000", bot.MaxAmountFen, nil},
-		{"1000000.00", bot.MaxAmountFen, nil},
+		{"100万", numerals.MaxAmountFen, nil},
+		{"1000000", numerals.MaxAmountFen, nil},
+		{"1000000.00", numerals.MaxAmountFen, nil},
 
-		{"", 0, bot.ErrAmountMalformed},
-		{"   ", 0, bot.ErrAmountMalformed},
-		{"abc", 0, bot.ErrAmountMalformed},
-		{"1e9", 0, bot.ErrAmountMalformed},
-		{"300.123", 0, bot.ErrAmountMalformed},
-		{"300.500", 0, bot.ErrAmountMalformed},
-		{"1.2345678万", 0, bot.ErrAmountMalformed},
-		{"300元元", 0, bot.ErrAmountMalformed},
-		{"元", 0, bot.ErrAmountMalformed},
-		{"¥", 0, bot.ErrAmountMalformed},
-		{".5", 0, bot.ErrAmountMalformed},
-		{"5.", 0, bot.ErrAmountMalformed},
-		{"1.2.3", 0, bot.ErrAmountMalformed},
-		{"1,00", 0, bot.ErrAmountMalformed},
-		{",100", 0, bot.ErrAmountMalformed},
-		{"1.5十", 0, bot.ErrAmountMalformed},
-		{"3 00", 0, bot.ErrAmountMalformed},
-		{"300美元", 0, bot.ErrAmountMalformed},
-		{"$300", 0, bot.ErrAmountMalformed},
-		{"300块钱5毛", 0, bot.ErrAmountMalformed},
-		{"300rmb5", 0, bot.ErrAmountMalformed},
-		{"3.5元5角", 0, bot.ErrAmountMalformed},
-		{"3块56", 0, bot.ErrAmountMalformed},
-		{"3块5毛6分7", 0, bot.ErrAmountMalformed},
-		{"一二三", 0, bot.ErrAmountMalformed},
-		{"--5", 0, bot.ErrAmountMalformed},
-		{"-abc", 0, bot.ErrAmountMalformed},
-		{"300\n元", 0, bot.ErrAmountMalformed},
-		{strings.Repeat("1", 65), 0, bot.ErrAmountMalformed},
+		{"", 0, numerals.ErrAmountMalformed},
+		{"   ", 0, numerals.ErrAmountMalformed},
+		{"abc", 0, numerals.ErrAmountMalformed},
+		{"1e9", 0, numerals.ErrAmountMalformed},
+		{"300.123", 0, numerals.ErrAmountMalformed},
+		{"300.500", 0, numerals.ErrAmountMalformed},
+		{"1.2345678万", 0, numerals.ErrAmountMalformed},
+		{"300元元", 0, numerals.ErrAmountMalformed},
+		{"元", 0, numerals.ErrAmountMalformed},
+		{"¥", 0, numerals.ErrAmountMalformed},
+		{".5", 0, numerals.ErrAmountMalformed},
+		{"5.", 0, numerals.ErrAmountMalformed},
+		{"1.2.3", 0, numerals.ErrAmountMalformed},
+		{"1,00", 0, numerals.ErrAmountMalformed},
+		{",100", 0, numerals.ErrAmountMalformed},
+		{"1.5十", 0, numerals.ErrAmountMalformed},
+		{"3 00", 0, numerals.ErrAmountMalformed},
+		{"300美元", 0, numerals.ErrAmountMalformed},
+		{"$300", 0, numerals.ErrAmountMalformed},
+		{"300块钱5毛", 0, numerals.ErrAmountMalformed},
+		{"300rmb5", 0, numerals.ErrAmountMalformed},
+		{"3.5元5角", 0, numerals.ErrAmountMalformed},
+		{"3块56", 0, numerals.ErrAmountMalformed},
+		{"3块5毛6分7", 0, numerals.ErrAmountMalformed},
+		{"一二三", 0, numerals.ErrAmountMalformed},
+		{"--5", 0, numerals.ErrAmountMalformed},
+		{"-abc", 0, numerals.ErrAmountMalformed},
+		{"300\n元", 0, numerals.ErrAmountMalformed},
+		{strings.Repeat("1", 65), 0, numerals.ErrAmountMalformed},
 
-		{"0", 0, bot.ErrAmountNotPositive},
-		{"0.00", 0, bot.ErrAmountNotPositive},
-		{"零", 0, bot.ErrAmountNotPositive},
-		{"0元", 0, bot.ErrAmountNotPositive},
-		{"-5", 0, bot.ErrAmountNotPositive},
-		{"－5", 0, bot.ErrAmountNotPositive},
-		{"-5元", 0, bot.ErrAmountNotPositive},
-		{"¥-5", 0, bot.ErrAmountNotPositive},
-		{"负5", 0, bot.ErrAmountNotPositive},
-		{"负五百", 0, bot.ErrAmountNotPositive},
-		{"-99999999999999", 0, bot.ErrAmountNotPositive},
+		{"0", 0, numerals.ErrAmountNotPositive},
+		{"0.00", 0, numerals.ErrAmountNotPositive},
+		{"零", 0, numerals.ErrAmountNotPositive},
+		{"0元", 0, numerals.ErrAmountNotPositive},
+		{"-5", 0, numerals.ErrAmountNotPositive},
+		{"－5", 0, numerals.ErrAmountNotPositive},
+		{"-5元", 0, numerals.ErrAmountNotPositive},
+		{"¥-5", 0, numerals.ErrAmountNotPositive},
+		{"负5", 0, numerals.ErrAmountNotPositive},
+		{"负五百", 0, numerals.ErrAmountNotPositive},
+		{"-99999999999999", 0, numerals.ErrAmountNotPositive},
 
-		{"1000000.01", 0, bot.ErrAmountTooLarge},
-		{"1000001", 0, bot.ErrAmountTooLarge},
-		{"101万", 0, bot.ErrAmountTooLarge},
-		{"一亿", 0, bot.ErrAmountTooLarge},
-		{"99999999999999999999999999", 0, bot.ErrAmountTooLarge},
-		{"9999999999999999999999.99", 0, bot.ErrAmountTooLarge},
+		{"1000000.01", 0, numerals.ErrAmountTooLarge},
+		{"1000001", 0, numerals.ErrAmountTooLarge},
+		{"101万", 0, numerals.ErrAmountTooLarge},
+		{"一亿", 0, numerals.ErrAmountTooLarge},
+		{"99999999999999999999999999", 0, numerals.ErrAmountTooLarge},
+		{"9999999999999999999999.99", 0, numerals.ErrAmountTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := bot.ParseAmount(tt.in)
+			got, err := numerals.ParseAmount(tt.in)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("ParseAmount(%q) = %d, %v; want error %v", tt.in, got, err, tt.wantErr)
@@ -141,13 +141,13 @@ func TestFormatAmount(t *testing.T) {
 		{5, "0.05元"},
 		{50, "0.50元"},
 		{0, "0元"},
-		{bot.MaxAmountFen, "1000000元"},
+		{numerals.MaxAmountFen, "1000000元"},
 		{-350, "-3.50元"},
 		{math.MinInt64, "-92233720368547758.08元"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
-			if got := bot.FormatAmount(tt.fen); got != tt.want {
+			if got := numerals.FormatAmount(tt.fen); got != tt.want {
 				t.Errorf("FormatAmount(%d) = %q, want %q", tt.fen, got, tt.want)
 			}
 		})
@@ -163,36 +163,36 @@ func FuzzParseAmount(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		fen, err := bot.ParseAmount(s)
+		fen, err := numerals.ParseAmount(s)
 		if err != nil {
-			if !errors.Is(err, bot.ErrAmountMalformed) && !errors.Is(err, bot.ErrAmountNotPositive) && !errors.Is(err, bot.ErrAmountTooLarge) {
+			if !errors.Is(err, numerals.ErrAmountMalformed) && !errors.Is(err, numerals.ErrAmountNotPositive) && !errors.Is(err, numerals.ErrAmountTooLarge) {
 				t.Fatalf("ParseAmount(%q): unexpected error %v", s, err)
 			}
 			return
 		}
-		if fen < 1 || fen > bot.MaxAmountFen {
+		if fen < 1 || fen > numerals.MaxAmountFen {
 			t.Fatalf("ParseAmount(%q) = %d, out of range", s, fen)
 		}
-		formatted := bot.FormatAmount(fen)
-		if again, err := bot.ParseAmount(formatted); err != nil || again != fen {
+		formatted := numerals.FormatAmount(fen)
+		if again, err := numerals.ParseAmount(formatted); err != nil || again != fen {
 			t.Fatalf("ParseAmount(%q) = %d, but ParseAmount(%q) = %d, %v", s, fen, formatted, again, err)
 		}
 	})
 }
 
 func FuzzFormatAmount(f *testing.F) {
-	for _, fen := range []int64{1, 5, 50, 30000, 30050, bot.MaxAmountFen, 0, -1, math.MinInt64, math.MaxInt64} {
+	for _, fen := range []int64{1, 5, 50, 30000, 30050, numerals.MaxAmountFen, 0, -1, math.MinInt64, math.MaxInt64} {
 		f.Add(fen)
 	}
 	f.Fuzz(func(t *testing.T, fen int64) {
-		s := bot.FormatAmount(fen)
+		s := numerals.FormatAmount(fen)
 		if !strings.HasSuffix(s, "元") {
 			t.Fatalf("FormatAmount(%d) = %q, no 元", fen, s)
 		}
-		if fen < 1 || fen > bot.MaxAmountFen {
+		if fen < 1 || fen > numerals.MaxAmountFen {
 			return
 		}
-		if got, err := bot.ParseAmount(s); err != nil || got != fen {
+		if got, err := numerals.ParseAmount(s); err != nil || got != fen {
 			t.Fatalf("ParseAmount(FormatAmount(%d) = %q) = %d, %v", fen, s, got, err)
 		}
 	})

@@ -1,4 +1,4 @@
-package bot
+package calendar
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"time"
 	_ "time/tzdata" // Shanghai must load on machines without a zone database.
 	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 // Shanghai is the zone every date and time in huzhu is read, computed and
@@ -492,7 +494,7 @@ func (sc *whenScanner) digitNext() bool {
 }
 
 // number reads a number in digits or Chinese numerals (十九, 三十一, 廿三, or
-// digit by digit 二〇二六) with readNumber. ndig is the count of digits, 0 for
+// digit by digit 二〇二六) with numerals.ReadNumber. ndig is the count of digits, 0 for
 // Chinese numerals.
 func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	if v, n := sc.digits(); n > 0 {
@@ -503,7 +505,7 @@ func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	k := 0
 	for k < len(buf) {
 		r, n := sc.peek()
-		if _, isD := spokenDigit(r); !isD && r != '十' && r != '廿' || isLatinDigit(r) {
+		if _, isD := numerals.SpokenDigit(r); !isD && r != '十' && r != '廿' || isLatinDigit(r) {
 			break
 		}
 		buf[k] = r
@@ -513,7 +515,7 @@ func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	if k == 0 {
 		return 0, 0, false
 	}
-	n, ok := readNumber(buf[:k], true)
+	n, ok := numerals.ReadNumber(buf[:k], true)
 	if !ok || n > 9999 {
 		sc.i = start
 		return 0, 0, false
@@ -851,7 +853,7 @@ func (sc *whenScanner) weekday() (whenDate, bool, error) {
 	wd := whenWeekdayRune(r)
 	if wd == 0 {
 		_, isDigit := whenDigit(r)
-		_, isCN := spokenDigit(r)
+		_, isCN := numerals.SpokenDigit(r)
 		if isDigit || isCN {
 			return whenDate{}, false, ErrBadTime
 		}
@@ -1266,3 +1268,6 @@ func whenApplyPeriod(p whenPeriod, h int) (whenHM, bool) {
 	}
 	return whenHM{}, false
 }
+
+// isLatinDigit reports whether r is one of the ASCII digits 0-9.
+func isLatinDigit(r rune) bool { return r >= '0' && r <= '9' }

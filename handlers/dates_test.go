@@ -7,11 +7,12 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 )
 
 func TestDatesShowTheYearWhenNotThisOne(t *testing.T) {
 	at := func(y int, m time.Month, d, h, min int) time.Time {
-		return time.Date(y, m, d, h, min, 0, 0, bot.Shanghai)
+		return time.Date(y, m, d, h, min, 0, 0, calendar.Shanghai)
 	}
 	clock := bot.NewFakeClock(at(2026, 12, 31, 23, 0))
 	zh := withClock(bot.WithLocale(context.Background(), "zh-CN"), clock)
@@ -60,13 +61,25 @@ func TestDatesShowTheYearWhenNotThisOne(t *testing.T) {
 
 func TestWhenErrorWordsTheLimits(t *testing.T) {
 	ctx := context.Background()
-	_, _, err := bot.ParseWhen("2100-01-01 09:00", time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Shanghai))
+	_, _, err := calendar.ParseWhen("2100-01-01 09:00", time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
 	var re *replyError
-	if !errors.As(whenError(ctx, err, "usage_notice_at"), &re) || re.key != "time_too_far" || re.args["Years"] != bot.MaxYearsAhead {
+	if !errors.As(whenError(ctx, err, "usage_notice_at"), &re) || re.key != "time_too_far" || re.args["Years"] != calendar.MaxYearsAhead {
 		t.Errorf("too far: got %+v", re)
 	}
-	_, _, err = bot.ParseRecurrence("* * * * * 喝水")
+	_, _, err = calendar.ParseRecurrence("* * * * * 喝水")
 	if !errors.As(whenError(ctx, err, "usage_notice_every"), &re) || re.key != "recurrence_too_frequent" || re.usage != "usage_notice_every" {
 		t.Errorf("too frequent: got %+v", re)
+	}
+}
+
+func TestDaysBetween(t *testing.T) {
+	at := func(d, h int) time.Time { return time.Date(2026, 12, d, h, 0, 0, 0, calendar.Shanghai) }
+	for _, tt := range []struct {
+		a, b time.Time
+		want int
+	}{{at(3, 9), at(10, 0), 7}, {at(9, 23), at(10, 0), 1}, {at(10, 9), at(10, 0), 0}, {at(12, 9), at(10, 0), -2}} {
+		if got := daysBetween(tt.a, tt.b); got != tt.want {
+			t.Errorf("daysBetween(%v, %v) = %d; want %d", tt.a, tt.b, got, tt.want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package bot_test
+package numerals_test
 
 import (
 	"errors"
@@ -6,14 +6,15 @@ import (
 	"testing"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 func TestParseRoom(t *testing.T) {
-	r3_2_301 := bot.Room{Building: "3", Unit: "2", Number: "301"}
-	r3_301 := bot.Room{Building: "3", Number: "301"}
+	r3_2_301 := numerals.Room{Building: "3", Unit: "2", Number: "301"}
+	r3_301 := numerals.Room{Building: "3", Number: "301"}
 	tests := []struct {
 		in   string
-		want bot.Room // zero means ErrRoomMalformed
+		want numerals.Room // zero means ErrRoomMalformed
 	}{
 		{"3幢2单元301", r3_2_301},
 		{"3幢2单元301室", r3_2_301},
@@ -38,58 +39,58 @@ func TestParseRoom(t *testing.T) {
 		{"3号楼301室", r3_301},
 		{"3座301", r3_301},
 		{"3幢 301", r3_301},
-		{"86幢2单元301", bot.Room{Building: "86", Unit: "2", Number: "301"}},
-		{"十二幢3单元1502", bot.Room{Building: "12", Unit: "3", Number: "1502"}},
-		{"A座301", bot.Room{Building: "A", Number: "301"}},
-		{"a座2单元301", bot.Room{Building: "A", Unit: "2", Number: "301"}},
-		{"A-2-301", bot.Room{Building: "A", Unit: "2", Number: "301"}},
-		{"3-2-3", bot.Room{Building: "3", Unit: "2", Number: "3"}},
-		{"3-2-12345", bot.Room{Building: "3", Unit: "2", Number: "12345"}},
+		{"86幢2单元301", numerals.Room{Building: "86", Unit: "2", Number: "301"}},
+		{"十二幢3单元1502", numerals.Room{Building: "12", Unit: "3", Number: "1502"}},
+		{"A座301", numerals.Room{Building: "A", Number: "301"}},
+		{"a座2单元301", numerals.Room{Building: "A", Unit: "2", Number: "301"}},
+		{"A-2-301", numerals.Room{Building: "A", Unit: "2", Number: "301"}},
+		{"3-2-3", numerals.Room{Building: "3", Unit: "2", Number: "3"}},
+		{"3-2-12345", numerals.Room{Building: "3", Unit: "2", Number: "12345"}},
 
-		{"", bot.Room{}},
-		{"301", bot.Room{}},
-		{"3幢", bot.Room{}},
-		{"3幢2单元", bot.Room{}},
-		{"3楼301", bot.Room{}},
-		{"3-2-", bot.Room{}},
-		{"3--301", bot.Room{}},
-		{"-2-301", bot.Room{}},
-		{"3-2-301-5", bot.Room{}},
-		{"3-2-301B", bot.Room{}},
-		{"3-2-123456", bot.Room{}},
-		{"12345-2-301", bot.Room{}},
-		{"3-1234-301", bot.Room{}},
-		{"0-2-301", bot.Room{}},
-		{"3-0-301", bot.Room{}},
-		{"3-2-0", bot.Room{}},
-		{"AB座301", bot.Room{}},
-		{"三-2-301", bot.Room{}},
+		{"", numerals.Room{}},
+		{"301", numerals.Room{}},
+		{"3幢", numerals.Room{}},
+		{"3幢2单元", numerals.Room{}},
+		{"3楼301", numerals.Room{}},
+		{"3-2-", numerals.Room{}},
+		{"3--301", numerals.Room{}},
+		{"-2-301", numerals.Room{}},
+		{"3-2-301-5", numerals.Room{}},
+		{"3-2-301B", numerals.Room{}},
+		{"3-2-123456", numerals.Room{}},
+		{"12345-2-301", numerals.Room{}},
+		{"3-1234-301", numerals.Room{}},
+		{"0-2-301", numerals.Room{}},
+		{"3-0-301", numerals.Room{}},
+		{"3-2-0", numerals.Room{}},
+		{"AB座301", numerals.Room{}},
+		{"三-2-301", numerals.Room{}},
 		{"3幢三零一", r3_301},
 		{"3幢三〇一", r3_301},
 		{"3幢三百零一", r3_301},
 		{"3幢三零一室", r3_301},
-		{"八十六幢二单元三零一", bot.Room{Building: "86", Unit: "2", Number: "301"}},
-		{"86幢2单元301室", bot.Room{Building: "86", Unit: "2", Number: "301"}},
-		{"八十六幢二单元三零一室", bot.Room{Building: "86", Unit: "2", Number: "301"}},
-		{"5幢1单元幺零二", bot.Room{Building: "5", Unit: "1", Number: "102"}},
+		{"八十六幢二单元三零一", numerals.Room{Building: "86", Unit: "2", Number: "301"}},
+		{"86幢2单元301室", numerals.Room{Building: "86", Unit: "2", Number: "301"}},
+		{"八十六幢二单元三零一室", numerals.Room{Building: "86", Unit: "2", Number: "301"}},
+		{"5幢1单元幺零二", numerals.Room{Building: "5", Unit: "1", Number: "102"}},
 		{"3号楼301", r3_301},
 		{"3栋2单元301室", r3_2_301},
-		{"3幢301一", bot.Room{}},
-		{"3幢三零一2", bot.Room{}},
-		{"3幢三零一零一零一", bot.Room{}},
-		{"一二幢301", bot.Room{}},
-		{"3幢2单元301 张阿姨", bot.Room{}},
-		{"3 幢2单元301", bot.Room{}},
+		{"3幢301一", numerals.Room{}},
+		{"3幢三零一2", numerals.Room{}},
+		{"3幢三零一零一零一", numerals.Room{}},
+		{"一二幢301", numerals.Room{}},
+		{"3幢2单元301 张阿姨", numerals.Room{}},
+		{"3 幢2单元301", numerals.Room{}},
 		{"3幢2单元301\n", r3_2_301},
-		{"3幢\n2单元301", bot.Room{}},
-		{"3 - 2 - 301", bot.Room{}},
-		{strings.Repeat("3", 100), bot.Room{}},
+		{"3幢\n2单元301", numerals.Room{}},
+		{"3 - 2 - 301", numerals.Room{}},
+		{strings.Repeat("3", 100), numerals.Room{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := bot.ParseRoom(tt.in)
-			if tt.want == (bot.Room{}) {
-				if !errors.Is(err, bot.ErrRoomMalformed) {
+			got, err := numerals.ParseRoom(tt.in)
+			if tt.want == (numerals.Room{}) {
+				if !errors.Is(err, numerals.ErrRoomMalformed) {
 					t.Fatalf("ParseRoom(%q) = %#v, %v; want ErrRoomMalformed", tt.in, got, err)
 				}
 				return
@@ -103,13 +104,13 @@ func TestParseRoom(t *testing.T) {
 
 func TestRoomStringKey(t *testing.T) {
 	tests := []struct {
-		room     bot.Room
+		room     numerals.Room
 		str, key string
 	}{
-		{bot.Room{Building: "3", Unit: "2", Number: "301"}, "3幢2单元301", "3-2-301"},
-		{bot.Room{Building: "3", Number: "301"}, "3幢301", "3-301"},
-		{bot.Room{Building: "86", Unit: "2", Number: "301"}, "86幢2单元301", "86-2-301"},
-		{bot.Room{Building: "A", Unit: "1", Number: "1"}, "A幢1单元1", "A-1-1"},
+		{numerals.Room{Building: "3", Unit: "2", Number: "301"}, "3幢2单元301", "3-2-301"},
+		{numerals.Room{Building: "3", Number: "301"}, "3幢301", "3-301"},
+		{numerals.Room{Building: "86", Unit: "2", Number: "301"}, "86幢2单元301", "86-2-301"},
+		{numerals.Room{Building: "A", Unit: "1", Number: "1"}, "A幢1单元1", "A-1-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -120,7 +121,7 @@ func TestRoomStringKey(t *testing.T) {
 				t.Errorf("Key() = %q, want %q", got, tt.key)
 			}
 			for _, s := range []string{tt.str, tt.key} {
-				if got, err := bot.ParseRoom(s); err != nil || got != tt.room {
+				if got, err := numerals.ParseRoom(s); err != nil || got != tt.room {
 					t.Errorf("ParseRoom(%q) = %#v, %v; want %#v", s, got, err, tt.room)
 				}
 			}
@@ -129,10 +130,10 @@ func TestRoomStringKey(t *testing.T) {
 }
 
 func TestCutRoom(t *testing.T) {
-	r3_2_301 := bot.Room{Building: "3", Unit: "2", Number: "301"}
+	r3_2_301 := numerals.Room{Building: "3", Unit: "2", Number: "301"}
 	tests := []struct {
 		in       string
-		want     bot.Room // zero means ErrRoomMalformed
+		want     numerals.Room // zero means ErrRoomMalformed
 		wantRest string
 	}{
 		{"3-2-301 张阿姨", r3_2_301, "张阿姨"},
@@ -145,24 +146,24 @@ func TestCutRoom(t *testing.T) {
 		{"3-2-301\n张阿姨", r3_2_301, "张阿姨"},
 		{"3-2-301", r3_2_301, ""},
 		{"  3-2-301  ", r3_2_301, ""},
-		{"3幢301 300元", bot.Room{Building: "3", Number: "301"}, "300元"},
+		{"3幢301 300元", numerals.Room{Building: "3", Number: "301"}, "300元"},
 		{"3-2-301 ３００元 张　阿姨", r3_2_301, "300元 张 阿姨"},
-		{"3幢 301 2单元", bot.Room{Building: "3", Number: "301"}, "2单元"},
+		{"3幢 301 2单元", numerals.Room{Building: "3", Number: "301"}, "2单元"},
 		{"3-2-301 " + strings.Repeat("很长的留言", 1000), r3_2_301, strings.Repeat("很长的留言", 1000)},
 
-		{"", bot.Room{}, ""},
-		{"张阿姨 3-2-301", bot.Room{}, ""},
-		{"3幢 张阿姨", bot.Room{}, ""},
-		{"3幢 2单元 张阿姨", bot.Room{}, ""},
-		{"3-2-3015678 张阿姨", bot.Room{}, ""},
-		{"3-2-301-5 张阿姨", bot.Room{}, ""},
-		{"3-2-301.5", bot.Room{}, ""},
+		{"", numerals.Room{}, ""},
+		{"张阿姨 3-2-301", numerals.Room{}, ""},
+		{"3幢 张阿姨", numerals.Room{}, ""},
+		{"3幢 2单元 张阿姨", numerals.Room{}, ""},
+		{"3-2-3015678 张阿姨", numerals.Room{}, ""},
+		{"3-2-301-5 张阿姨", numerals.Room{}, ""},
+		{"3-2-301.5", numerals.Room{}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, rest, err := bot.CutRoom(tt.in)
-			if tt.want == (bot.Room{}) {
-				if !errors.Is(err, bot.ErrRoomMalformed) {
+			got, rest, err := numerals.CutRoom(tt.in)
+			if tt.want == (numerals.Room{}) {
+				if !errors.Is(err, numerals.ErrRoomMalformed) {
 					t.Fatalf("CutRoom(%q) = %#v, %q, %v; want ErrRoomMalformed", tt.in, got, rest, err)
 				}
 				return
@@ -212,9 +213,9 @@ func TestParseBuilding(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := bot.ParseBuilding(tt.in)
+			got, err := numerals.ParseBuilding(tt.in)
 			if tt.want == "" {
-				if !errors.Is(err, bot.ErrBuildingMalformed) {
+				if !errors.Is(err, numerals.ErrBuildingMalformed) {
 					t.Fatalf("ParseBuilding(%q) = %q, %v; want ErrBuildingMalformed", tt.in, got, err)
 				}
 				return
@@ -234,17 +235,17 @@ var roomSeeds = []string{
 }
 
 // checkRoom holds the invariants of every room a parser returns.
-func checkRoom(t *testing.T, in string, r bot.Room) {
+func checkRoom(t *testing.T, in string, r numerals.Room) {
 	t.Helper()
 	if !validBuilding(r.Building) || (r.Unit != "" && !canonicalNumber(r.Unit, 3)) || !canonicalNumber(r.Number, 5) {
 		t.Fatalf("%q gave non-canonical room %#v", in, r)
 	}
 	for _, s := range []string{r.String(), r.Key()} {
-		if got, err := bot.ParseRoom(s); err != nil || got != r {
+		if got, err := numerals.ParseRoom(s); err != nil || got != r {
 			t.Fatalf("%q gave %#v, but ParseRoom(%q) = %#v, %v", in, r, s, got, err)
 		}
 	}
-	if b, err := bot.ParseBuilding(r.Building + "幢"); err != nil || b != r.Building {
+	if b, err := numerals.ParseBuilding(r.Building + "幢"); err != nil || b != r.Building {
 		t.Fatalf("%q gave building %q, but ParseBuilding = %q, %v", in, r.Building, b, err)
 	}
 }
@@ -270,15 +271,15 @@ func FuzzParseRoom(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		r, err := bot.ParseRoom(s)
+		r, err := numerals.ParseRoom(s)
 		if err != nil {
-			if !errors.Is(err, bot.ErrRoomMalformed) {
+			if !errors.Is(err, numerals.ErrRoomMalformed) {
 				t.Fatalf("ParseRoom(%q): unexpected error %v", s, err)
 			}
 			return
 		}
 		checkRoom(t, s, r)
-		if got, rest, err := bot.CutRoom(s); err != nil || got != r || rest != "" {
+		if got, rest, err := numerals.CutRoom(s); err != nil || got != r || rest != "" {
 			t.Fatalf("ParseRoom(%q) = %#v, but CutRoom = %#v, %q, %v", s, r, got, rest, err)
 		}
 	})
@@ -289,9 +290,9 @@ func FuzzCutRoom(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		r, rest, err := bot.CutRoom(s)
+		r, rest, err := numerals.CutRoom(s)
 		if err != nil {
-			if !errors.Is(err, bot.ErrRoomMalformed) {
+			if !errors.Is(err, numerals.ErrRoomMalformed) {
 				t.Fatalf("CutRoom(%q): unexpected error %v", s, err)
 			}
 			return
@@ -302,7 +303,7 @@ func FuzzCutRoom(f *testing.F) {
 		}
 		// Cutting the room off its key form must leave the same rest.
 		if rest != "" {
-			if got, again, err := bot.CutRoom(r.Key() + " " + rest); err != nil || got != r || again != rest {
+			if got, again, err := numerals.CutRoom(r.Key() + " " + rest); err != nil || got != r || again != rest {
 				t.Fatalf("CutRoom(%q) = %#v, %q, but CutRoom(key+rest) = %#v, %q, %v", s, r, rest, got, again, err)
 			}
 		}
@@ -314,9 +315,9 @@ func FuzzParseBuilding(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := bot.ParseBuilding(s)
+		b, err := numerals.ParseBuilding(s)
 		if err != nil {
-			if !errors.Is(err, bot.ErrBuildingMalformed) {
+			if !errors.Is(err, numerals.ErrBuildingMalformed) {
 				t.Fatalf("ParseBuilding(%q): unexpected error %v", s, err)
 			}
 			return
@@ -325,7 +326,7 @@ func FuzzParseBuilding(f *testing.F) {
 			t.Fatalf("ParseBuilding(%q) = %q, not canonical", s, b)
 		}
 		for _, form := range []string{b, b + "幢"} {
-			if again, err := bot.ParseBuilding(form); err != nil || again != b {
+			if again, err := numerals.ParseBuilding(form); err != nil || again != b {
 				t.Fatalf("ParseBuilding(%q) = %q, but ParseBuilding(%q) = %q, %v", s, b, form, again, err)
 			}
 		}

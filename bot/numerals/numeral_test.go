@@ -1,4 +1,4 @@
-package bot_test
+package numerals_test
 
 import (
 	"errors"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
 func TestParseChineseInt(t *testing.T) {
@@ -62,41 +62,41 @@ func TestParseChineseInt(t *testing.T) {
 		{"250万", 2500000, nil},
 		{"1000000000000", 1000000000000, nil},
 
-		{"", 0, bot.ErrNotANumber},
-		{"  ", 0, bot.ErrNotANumber},
-		{"abc", 0, bot.ErrNotANumber},
-		{"一二三", 0, bot.ErrNotANumber},
-		{"二〇二四", 0, bot.ErrNotANumber},
-		{"3三", 0, bot.ErrNotANumber},
-		{"三3", 0, bot.ErrNotANumber},
-		{"百", 0, bot.ErrNotANumber},
-		{"万", 0, bot.ErrNotANumber},
-		{"百五", 0, bot.ErrNotANumber},
-		{"一百十", 0, bot.ErrNotANumber},
-		{"二十零五", 0, bot.ErrNotANumber},
-		{"一百零五十", 0, bot.ErrNotANumber},
-		{"一万零五千", 0, bot.ErrNotANumber},
-		{"一百零", 0, bot.ErrNotANumber},
-		{"零五", 0, bot.ErrNotANumber},
-		{"一百零零五", 0, bot.ErrNotANumber},
-		{"三十百", 0, bot.ErrNotANumber},
-		{"两万万", 0, bot.ErrNotANumber},
-		{"30百", 0, bot.ErrNotANumber},
-		{"1万20000", 0, bot.ErrNotANumber},
-		{"12345万", 0, bot.ErrNotANumber},
-		{"1.5", 0, bot.ErrNotANumber},
-		{"-5", 0, bot.ErrNotANumber},
-		{"负五", 0, bot.ErrNotANumber},
-		{"1 2", 0, bot.ErrNotANumber},
-		{"1\n2", 0, bot.ErrNotANumber},
-		{"1000000000001", 0, bot.ErrNumberTooLarge},
-		{"99999999999999999999999999", 0, bot.ErrNumberTooLarge},
-		{"两万亿", 0, bot.ErrNumberTooLarge},
-		{strings.Repeat("9", 65), 0, bot.ErrNotANumber},
+		{"", 0, numerals.ErrNotANumber},
+		{"  ", 0, numerals.ErrNotANumber},
+		{"abc", 0, numerals.ErrNotANumber},
+		{"一二三", 0, numerals.ErrNotANumber},
+		{"二〇二四", 0, numerals.ErrNotANumber},
+		{"3三", 0, numerals.ErrNotANumber},
+		{"三3", 0, numerals.ErrNotANumber},
+		{"百", 0, numerals.ErrNotANumber},
+		{"万", 0, numerals.ErrNotANumber},
+		{"百五", 0, numerals.ErrNotANumber},
+		{"一百十", 0, numerals.ErrNotANumber},
+		{"二十零五", 0, numerals.ErrNotANumber},
+		{"一百零五十", 0, numerals.ErrNotANumber},
+		{"一万零五千", 0, numerals.ErrNotANumber},
+		{"一百零", 0, numerals.ErrNotANumber},
+		{"零五", 0, numerals.ErrNotANumber},
+		{"一百零零五", 0, numerals.ErrNotANumber},
+		{"三十百", 0, numerals.ErrNotANumber},
+		{"两万万", 0, numerals.ErrNotANumber},
+		{"30百", 0, numerals.ErrNotANumber},
+		{"1万20000", 0, numerals.ErrNotANumber},
+		{"12345万", 0, numerals.ErrNotANumber},
+		{"1.5", 0, numerals.ErrNotANumber},
+		{"-5", 0, numerals.ErrNotANumber},
+		{"负五", 0, numerals.ErrNotANumber},
+		{"1 2", 0, numerals.ErrNotANumber},
+		{"1\n2", 0, numerals.ErrNotANumber},
+		{"1000000000001", 0, numerals.ErrNumberTooLarge},
+		{"99999999999999999999999999", 0, numerals.ErrNumberTooLarge},
+		{"两万亿", 0, numerals.ErrNumberTooLarge},
+		{strings.Repeat("9", 65), 0, numerals.ErrNotANumber},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := bot.ParseChineseInt(tt.in)
+			got, err := numerals.ParseChineseInt(tt.in)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("ParseChineseInt(%q) = %d, %v; want error %v", tt.in, got, err, tt.wantErr)
@@ -121,9 +121,9 @@ func FuzzParseChineseInt(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := bot.ParseChineseInt(s)
+		n, err := numerals.ParseChineseInt(s)
 		if err != nil {
-			if !errors.Is(err, bot.ErrNotANumber) && !errors.Is(err, bot.ErrNumberTooLarge) {
+			if !errors.Is(err, numerals.ErrNotANumber) && !errors.Is(err, numerals.ErrNumberTooLarge) {
 				t.Fatalf("ParseChineseInt(%q): unexpected error %v", s, err)
 			}
 			return
@@ -131,7 +131,7 @@ func FuzzParseChineseInt(f *testing.F) {
 		if n < 0 || n > 1_000_000_000_000 {
 			t.Fatalf("ParseChineseInt(%q) = %d, out of range", s, n)
 		}
-		if again, err := bot.ParseChineseInt(strconv.FormatInt(n, 10)); err != nil || again != n {
+		if again, err := numerals.ParseChineseInt(strconv.FormatInt(n, 10)); err != nil || again != n {
 			t.Fatalf("ParseChineseInt(%q) = %d, but its digits give %d, %v", s, n, again, err)
 		}
 		if v, err := strconv.ParseInt(s, 10, 64); err == nil && v >= 0 && v != n {
@@ -185,9 +185,9 @@ func TestParseRef(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			got, err := bot.ParseRef(tt.in)
+			got, err := numerals.ParseRef(tt.in)
 			if tt.want == 0 {
-				if !errors.Is(err, bot.ErrBadRef) {
+				if !errors.Is(err, numerals.ErrBadRef) {
 					t.Fatalf("ParseRef(%q) = %d, %v; want ErrBadRef", tt.in, got, err)
 				}
 				return
@@ -204,9 +204,9 @@ func FuzzParseRef(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		n, err := bot.ParseRef(s)
+		n, err := numerals.ParseRef(s)
 		if err != nil {
-			if !errors.Is(err, bot.ErrBadRef) {
+			if !errors.Is(err, numerals.ErrBadRef) {
 				t.Fatalf("ParseRef(%q): unexpected error %v", s, err)
 			}
 			return
@@ -215,7 +215,7 @@ func FuzzParseRef(f *testing.F) {
 			t.Fatalf("ParseRef(%q) = %d, out of range", s, n)
 		}
 		for _, form := range []string{strconv.FormatInt(n, 10), "#" + strconv.FormatInt(n, 10)} {
-			if again, err := bot.ParseRef(form); err != nil || again != n {
+			if again, err := numerals.ParseRef(form); err != nil || again != n {
 				t.Fatalf("ParseRef(%q) = %d, but ParseRef(%q) = %d, %v", s, n, form, again, err)
 			}
 		}

@@ -1,4 +1,4 @@
-package bot
+package numerals
 
 import (
 	"errors"
@@ -133,11 +133,11 @@ func chineseUnit(r rune) (int64, bool) {
 
 func isChineseZero(r rune) bool { return r == '零' || r == '〇' }
 
-// spokenDigit returns the value of a digit read out one by one, as in a room
+// SpokenDigit returns the value of a digit read out one by one, as in a room
 // number (三零一), a year (二〇二六) or a phone number: Arabic and Chinese
 // digits, 零 and 〇 as 0, and 幺 as 1, which is how 一 is said in numbers
 // read digit by digit.
-func spokenDigit(r rune) (int64, bool) {
+func SpokenDigit(r rune) (int64, bool) {
 	switch {
 	case isLatinDigit(r):
 		return int64(r - '0'), true
@@ -163,7 +163,7 @@ func parseSpokenDigits(rs []rune) (value int64, digits string, ok bool) {
 	}
 	buf := make([]byte, len(rs))
 	for i, r := range rs {
-		d, ok := spokenDigit(r)
+		d, ok := SpokenDigit(r)
 		if !ok {
 			return 0, "", false
 		}
@@ -173,12 +173,12 @@ func parseSpokenDigits(rs []rune) (value int64, digits string, ok bool) {
 	return value, string(buf), true
 }
 
-// readNumber reads a number either way residents say one: as a quantity
+// ReadNumber reads a number either way residents say one: as a quantity
 // with units (十二, 三十一, 廿三, 一百零五) or digit by digit (三零一, 二〇二六).
 // It is the one reader behind the date, room and amount parsers; a string
 // of Chinese digits without units is only read when spokenDigitsOK, since
 // in an amount 一二三 is a typo, not 123.
-func readNumber(rs []rune, spokenDigitsOK bool) (int64, bool) {
+func ReadNumber(rs []rune, spokenDigitsOK bool) (int64, bool) {
 	if len(rs) > 0 && rs[0] == '廿' {
 		rs = append([]rune{'二', '十'}, rs[1:]...) // 廿三 is twenty-three
 	}

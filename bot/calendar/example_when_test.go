@@ -1,21 +1,21 @@
-package bot_test
+package calendar_test
 
 import (
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 )
 
 // exampleNow is Tuesday 2026-11-24 10:00 in Shanghai.
-var exampleNow = time.Date(2026, 11, 24, 10, 0, 0, 0, bot.Shanghai)
+var exampleNow = time.Date(2026, 11, 24, 10, 0, 0, 0, calendar.Shanghai)
 
 func ExampleParseWhen() {
-	when, rest, err := bot.ParseWhen("明天 19:00 活动室 讨论安全门", exampleNow)
+	when, rest, err := calendar.ParseWhen("明天 19:00 活动室 讨论安全门", exampleNow)
 	fmt.Println(when.Format("2006-01-02 15:04"), rest, err)
 
-	when, _, _ = bot.ParseWhen("周三晚上7点半", exampleNow)
+	when, _, _ = calendar.ParseWhen("周三晚上7点半", exampleNow)
 	fmt.Println(when.Format("2006-01-02 15:04 Mon"))
 	// Output:
 	// 2026-11-25 19:00 活动室 讨论安全门 <nil>
@@ -23,8 +23,8 @@ func ExampleParseWhen() {
 }
 
 func ExampleParseWhen_ambiguous() {
-	_, _, err := bot.ParseWhen("明天8点", exampleNow)
-	var amb *bot.AmbiguousTimeError
+	_, _, err := calendar.ParseWhen("明天8点", exampleNow)
+	var amb *calendar.AmbiguousTimeError
 	if errors.As(err, &amb) {
 		fmt.Println(amb.Reason)
 		for _, c := range amb.Choices {
@@ -38,12 +38,12 @@ func ExampleParseWhen_ambiguous() {
 }
 
 func ExampleParseWhen_errors() {
-	_, _, err := bot.ParseWhen("明天", exampleNow)
-	fmt.Println(errors.Is(err, bot.ErrNoClock), errors.Is(err, bot.ErrNoTime))
-	_, _, err = bot.ParseWhen("2月30日 9:00", exampleNow)
-	fmt.Println(errors.Is(err, bot.ErrBadTime))
-	_, _, err = bot.ParseWhen("今天 9:00", exampleNow)
-	fmt.Println(errors.Is(err, bot.ErrPastTime))
+	_, _, err := calendar.ParseWhen("明天", exampleNow)
+	fmt.Println(errors.Is(err, calendar.ErrNoClock), errors.Is(err, calendar.ErrNoTime))
+	_, _, err = calendar.ParseWhen("2月30日 9:00", exampleNow)
+	fmt.Println(errors.Is(err, calendar.ErrBadTime))
+	_, _, err = calendar.ParseWhen("今天 9:00", exampleNow)
+	fmt.Println(errors.Is(err, calendar.ErrPastTime))
 	// Output:
 	// true true
 	// true
@@ -51,9 +51,9 @@ func ExampleParseWhen_errors() {
 }
 
 func ExampleParseDate() {
-	day, rest, _ := bot.ParseDate("去年12月10日 打了疫苗", exampleNow)
+	day, rest, _ := calendar.ParseDate("去年12月10日 打了疫苗", exampleNow)
 	fmt.Println(day.Format("2006-01-02"), rest)
-	day, _, _ = bot.ParseDate("12月31日", exampleNow) // more than a month ahead: last year
+	day, _, _ = calendar.ParseDate("12月31日", exampleNow) // more than a month ahead: last year
 	fmt.Println(day.Format("2006-01-02"))
 	// Output:
 	// 2025-12-10 打了疫苗
@@ -61,7 +61,7 @@ func ExampleParseDate() {
 }
 
 func ExampleParseFutureDate() {
-	day, _, _ := bot.ParseFutureDate("12月31日", exampleNow)
+	day, _, _ := calendar.ParseFutureDate("12月31日", exampleNow)
 	fmt.Println(day.Format("2006-01-02"))
 	// Output:
 	// 2026-12-31
@@ -69,7 +69,7 @@ func ExampleParseFutureDate() {
 
 func ExampleParseRecurrence() {
 	for _, in := range []string{"每月1号 09:00 月度报告", "每周二、四 晚上7点", "工作日 08:00", "0 9 * * 1"} {
-		spec, rest, _ := bot.ParseRecurrence(in)
+		spec, rest, _ := calendar.ParseRecurrence(in)
 		fmt.Printf("%q %q\n", spec, rest)
 	}
 	// Output:
@@ -80,7 +80,7 @@ func ExampleParseRecurrence() {
 }
 
 func ExampleParseSlot() {
-	slot, rest, _ := bot.ParseSlot("每周二四 19:00-20:30 东门 2人")
+	slot, rest, _ := calendar.ParseSlot("每周二四 19:00-20:30 东门 2人")
 	fmt.Println(slot.Spec, slot.Duration, rest)
 	fmt.Println(slot.Next(exampleNow).Format("2006-01-02 15:04 Mon"))
 	// Output:
@@ -89,7 +89,7 @@ func ExampleParseSlot() {
 }
 
 func ExampleNextFire() {
-	next, _ := bot.NextFire("0 9 1 * *", exampleNow)
+	next, _ := calendar.NextFire("0 9 1 * *", exampleNow)
 	fmt.Println(next.Format("2006-01-02 15:04 MST"))
 	// Output:
 	// 2026-12-01 09:00 CST

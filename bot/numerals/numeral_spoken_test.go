@@ -1,4 +1,4 @@
-package bot
+package numerals
 
 import "testing"
 
@@ -27,9 +27,9 @@ func TestReadNumber(t *testing.T) {
 		{"", true, 0, false},
 	}
 	for _, tt := range tests {
-		got, ok := readNumber([]rune(tt.in), tt.spoken)
+		got, ok := ReadNumber([]rune(tt.in), tt.spoken)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("readNumber(%q, %v) = %d, %v; want %d, %v", tt.in, tt.spoken, got, ok, tt.want, tt.ok)
+			t.Errorf("ReadNumber(%q, %v) = %d, %v; want %d, %v", tt.in, tt.spoken, got, ok, tt.want, tt.ok)
 		}
 	}
 }
@@ -61,13 +61,13 @@ func FuzzReadNumber(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		rs := []rune(s)
-		quantity, okQ := readNumber(rs, false)
-		any, okA := readNumber(rs, true)
+		quantity, okQ := ReadNumber(rs, false)
+		any, okA := ReadNumber(rs, true)
 		if okQ && (!okA || any != quantity) {
-			t.Fatalf("readNumber(%q): spoken digits changed a quantity %d to %d, %v", s, quantity, any, okA)
+			t.Fatalf("ReadNumber(%q): spoken digits changed a quantity %d to %d, %v", s, quantity, any, okA)
 		}
 		if okA && (any < 0 || any > numeralLimit) {
-			t.Fatalf("readNumber(%q) = %d, out of range", s, any)
+			t.Fatalf("ReadNumber(%q) = %d, out of range", s, any)
 		}
 		if v, digits, ok := parseSpokenDigits(rs); ok && (len(digits) != len(rs) || v < 0) {
 			t.Fatalf("parseSpokenDigits(%q) = %d, %q", s, v, digits)

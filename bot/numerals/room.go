@@ -1,9 +1,11 @@
-package bot
+package numerals
 
 import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/huzhu-station/huzhu/bot"
 )
 
 // ErrRoomMalformed is returned by ParseRoom and CutRoom for text that is not
@@ -90,7 +92,7 @@ func ParseRoom(s string) (Room, error) {
 // The rest is in Normalize form, without the spaces and separators (,;:、)
 // that follow the room. Errors wrap ErrRoomMalformed with the input.
 func CutRoom(s string) (room Room, rest string, err error) {
-	n := Normalize(s)
+	n := bot.Normalize(s)
 	head := n
 	// Only the head is scanned, so a long message costs no more than a room.
 	if i := runeOffset(n, maxParsedRunes); i >= 0 {
@@ -329,7 +331,7 @@ func numeralValue(rs []rune, maxDigits int, maxValue int64) (string, bool) {
 	if len(rs) > 0 && isLatinDigit(rs[0]) && skipDigits(rs, 0) == len(rs) {
 		return canonicalDigits(rs, maxDigits)
 	}
-	n, ok := readNumber(rs, false)
+	n, ok := ReadNumber(rs, false)
 	if !ok || n < 1 || n > maxValue {
 		return "", false
 	}
