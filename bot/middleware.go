@@ -197,6 +197,11 @@ var ErrInFlight = errors.New("message being served")
 // is served again when it is redelivered. Messages without an id are
 // always served.
 //
+// Served by a Bot with a Courier, the replies the handler sends through
+// its Responder are kept with the mark, in one write, and sent from the
+// outbox (see Courier), so a process that dies while they wait for their
+// turn neither loses them nor, serving the message again, sends them twice.
+//
 // What remains: an instance that dies after the handler's last write and
 // before the mark lets a redelivery run the command again.
 func Dedupe(d Deduper) Middleware {
@@ -213,6 +218,9 @@ func Dedupe(d Deduper) Middleware {
 			case err != nil:
 				return fmt.Errorf("dedupe: %w", err)
 			}
+			if c := courierFrom(ctx); c != nil {
+				return c.serve(ctx, d, next, r, m, key, token)
+			}
 			err = next.ServeMessage(WithMessageKey(ctx, key), r, m)
 			// The mark is written even if the caller gave up waiting.
 			if ferr := d.FinishMessage(context.WithoutCancel(ctx), key, token, err == nil); ferr != nil {
@@ -223,12 +231,58 @@ func Dedupe(d Deduper) Middleware {
 	}
 }
 
+// serve serves m, claimed under key and token, with its replies going
+// through the outbox: collected while the command runs, then written with
+// the served mark in one write and sent from there, at once and in this
+// goroutine when the chat's outbox is free (so a console's output keeps its
+// order). A command that failed is not marked served, so its replies (the
+// error answer among them) are sent directly, as they are when the store
+// cannot take them.
+func (c *Courier) serve(ctx context.Context, d Deduper, next Handler, r Responder, m *Message, key, token string) error {
+	var col collector
+	err := next.ServeMessage(collectInto(WithMessageKey(ctx, key), &col), r, m)
+	replies := col.take()
+	// The mark is written even if the caller gave up waiting.
+	wctx := context.WithoutCancel(ctx)
+	if err != nil {
+		serr := c.sendNow(ctx, replies)
+		if ferr := d.FinishMessage(wctx, key, token, false); ferr != nil {
+			return errors.Join(err, serr, fmt.Errorf("dedupe: %w", ferr))
+		}
+		return errors.Join(err, serr)
+	}
+	lease, alone, ferr := c.Outbox.FinishServed(wctx, key, token, m.Chat.Key(), replies)
+	if ferr != nil {
+		return errors.Join(fmt.Errorf("dedupe: %w", ferr), c.sendNow(ctx, replies))
+	}
+	if lease == "" {
+		return nil // another instance sends the chat's outbox, ours included
+	}
+	if !c.claim(m.Chat.Key()) {
+		// Run here took the chat between the write and now: it sends
+		// them once the lease is free.
+		if rerr := c.Outbox.ReleaseOutbox(wctx, m.Chat.Key(), lease); rerr != nil {
+			c.Log.Warn("outbox: cannot release lease", "chat", m.Chat.Key(), "err", rerr)
+		}
+		return nil
+	}
+	if !alone {
+		replies = nil // older replies wait too: read them all, in order
+	}
+	c.deliver(ctx, m.Chat.Key(), lease, replies)
+	return nil
+}
+
 // Bot joins platforms to a handler: it is the Receiver every platform hands
 // its messages to, and the Sender that speaks through them.
 type Bot struct {
 	Handler Handler
 	Sender  Sender
 	Log     *slog.Logger
+	// Courier, when set, sends the replies of every message with a
+	// platform id through the outbox (see Dedupe); without one they are
+	// sent as they are produced.
+	Courier *Courier
 }
 
 // Receive cleans the display names in m (see CleanName), serves it and
@@ -252,6 +306,9 @@ type Retrier interface {
 // first (see CleanName), once, before any handler sees them.
 func (b *Bot) ReceiveOrRetry(ctx context.Context, m *Message) bool {
 	cleanIdentities(m)
+	if b.Courier != nil {
+		ctx = WithCourier(ctx, b.Courier)
+	}
 	err := b.Handler.ServeMessage(ctx, NewResponder(b.Sender, m), m)
 	if err != nil && !Logged(err) {
 		b.Log.Error("unhandled error", "chat", m.Chat.Key(), "command", m.Command, "err", err)

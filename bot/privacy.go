@@ -125,12 +125,32 @@ func (d *Dispatcher) sendPrivate(ctx context.Context, s Sender, out Outgoing) er
 }
 
 // tellGroup posts one of the privacy rule's content-free lines in group,
-// mentioning person.
+// mentioning person. The private message is out (or kept) by then: a
+// caller that records what is left to send (the outbox, see
+// WithRemainder) is told that the line is all that is left.
 func (d *Dispatcher) tellGroup(ctx context.Context, s Sender, group Chat, person User, text string) error {
 	if group.Platform != person.Platform || group.Kind != Group || text == "" {
 		return nil
 	}
-	return s.Send(ctx, Outgoing{Chat: group, Text: text, Mentions: []User{person}})
+	line := Outgoing{Chat: group, Text: text, Mentions: []User{person}}
+	if left, ok := ctx.Value(remainderKey{}).(func(context.Context, Outgoing) error); ok {
+		if err := left(ctx, line); err != nil {
+			return err
+		}
+	}
+	return s.Send(ctx, line)
+}
+
+type remainderKey struct{}
+
+// WithRemainder returns ctx under which the Dispatcher, sending a private
+// message that is followed by a line in a group (the privacy rule's
+// "answered privately" or pointer line), calls left with that line once the
+// private message is delivered or kept and before the line is sent: the
+// outbox then keeps only the line, so a process that dies between the two
+// sends the line alone, not the private message again.
+func WithRemainder(ctx context.Context, left func(context.Context, Outgoing) error) context.Context {
+	return context.WithValue(ctx, remainderKey{}, left)
 }
 
 // MemoryKeeper is a Keeper in memory, for tests and tools that run without

@@ -75,6 +75,15 @@ type responder struct {
 	msg *Message
 }
 
+// Send sends out, or, while a message is served with an outbox (see
+// Dedupe), keeps it with the message's replies.
+func (r responder) Send(ctx context.Context, out Outgoing) error {
+	if collect(ctx, out) {
+		return nil
+	}
+	return r.Sender.Send(ctx, out)
+}
+
 func (r responder) Reply(ctx context.Context, text string, buttons ...[]Button) error {
 	return r.Send(ctx, Outgoing{Chat: r.msg.Chat, Text: text, Buttons: buttons})
 }

@@ -50,11 +50,12 @@ func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
-// harness drives the full handler chain the way a platform does, with a
-// Sender that drops every reply.
+// harness drives the full handler chain the way a platform does, replies
+// going through the outbox to a Sender that drops every reply.
 type harness struct {
 	tb      testing.TB
 	handler bot.Handler
+	courier *bot.Courier
 	sender  bot.Sender
 	store   *store.Store
 	clock   *bot.FakeClock
@@ -79,7 +80,8 @@ func newHarness(tb testing.TB, b storetest.Backend) *harness {
 		Log:       slog.New(slog.DiscardHandler),
 		RateBurst: 1 << 30,
 	}
-	h := &harness{tb: tb, handler: handlers.New(deps).Handler(deps), sender: sender, store: st, clock: clock, trips: trips}
+	courier := &bot.Courier{Outbox: st, Sender: sender, Clock: clock, Log: deps.Log}
+	h := &harness{tb: tb, handler: handlers.New(deps).Handler(deps), courier: courier, sender: sender, store: st, clock: clock, trips: trips}
 	h.send(benchHead, "建站 测试站")
 	rec, err := st.Chat(context.Background(), benchGroup.Key())
 	if err != nil || rec.Station == 0 {
@@ -98,7 +100,8 @@ func (h *harness) send(who bot.User, text string) {
 		Text:   text,
 		Time:   h.clock.Now(),
 	}
-	if err := h.handler.ServeMessage(context.Background(), bot.NewResponder(h.sender, m), m); err != nil {
+	ctx := bot.WithCourier(context.Background(), h.courier)
+	if err := h.handler.ServeMessage(ctx, bot.NewResponder(h.sender, m), m); err != nil {
 		h.tb.Fatalf("%s: %v", text, err)
 	}
 }
@@ -145,8 +148,8 @@ func BenchmarkRouter(b *testing.B) {
 }
 
 // maxReportRoundTrips bounds the Redis round trips one /report may take:
-// dedupe, identify (two pipelines) and the report (numbering and one
-// transaction) are five today.
+// ten today, the last of them the reply's removal from the outbox once sent
+// (its lease given up in the same MULTI).
 const maxReportRoundTrips = 10
 
 // reportRoundTrips sends warm-up messages, so connections are open and the

@@ -46,6 +46,7 @@ func (a *App) deliverKept(next bot.Handler) bot.Handler {
 // sendKept sends u what is kept for them, oldest first, and returns how many
 // were sent.
 func (a *App) sendKept(ctx context.Context, u bot.User) (int, error) {
+	ctx = bot.Direct(ctx) // each is dropped once sent: they cannot wait in the outbox
 	kept, err := a.store.Kept(ctx, u)
 	if err != nil || len(kept) == 0 {
 		return 0, err

@@ -34,9 +34,38 @@ func (k keys) officeStations(chatKey string) string {
 }
 func (k keys) user(userKey string) string { return k.global("user", userKey) }
 func (k keys) kept(userKey string) string { return k.global("kept", userKey) }
-func (k keys) seen(msgKey string) string  { return k.global("seen", msgKey) }
 func (k keys) chatLease(chatKey string) string {
 	return k.global("lease", "chat", chatKey)
+}
+
+// Outbox keys (outbox.go): one hash tag per platform, so a message's served
+// mark and the replies it leaves in its chat's outbox are written in one
+// MULTI on Redis Cluster too. A message key and an outbox's chat key both
+// start with the platform's name.
+func (k keys) outbox(platform string, parts ...string) string {
+	return k.prefix + KeyVersion + "{out:" + platform + "}:" + strings.Join(parts, ":")
+}
+func (k keys) seen(msgKey string) string { return k.outbox(platformOf(msgKey), "seen", msgKey) }
+
+// seenBefore is where a message's mark was kept before the outbox, still
+// read for a day after an upgrade (servedTTL): a message served just before
+// it is not served again.
+func (k keys) seenBefore(msgKey string) string { return k.global("seen", msgKey) }
+func (k keys) outboxDue(platform string) string {
+	return k.outbox(platform, "due")
+}
+func (k keys) outboxReplies(chatKey string) string {
+	return k.outbox(platformOf(chatKey), "chat", chatKey)
+}
+func (k keys) outboxLease(chatKey string) string {
+	return k.outbox(platformOf(chatKey), "lease", chatKey)
+}
+
+// platformOf returns the platform a chat or message key ("platform:…")
+// belongs to.
+func platformOf(key string) string {
+	platform, _, _ := strings.Cut(key, ":")
+	return platform
 }
 
 // Station keys.

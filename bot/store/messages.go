@@ -37,9 +37,27 @@ const markDone = "done"
 func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error) {
 	key := s.k.seen(msgKey)
 	token := newToken()
-	ok, err := s.rdb.SetNX(ctx, key, "serving:"+token, servingTTL).Result()
-	if err != nil || ok {
-		return token, err
+	var claimed *redis.BoolCmd
+	var before *redis.StringCmd
+	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		claimed = p.SetNX(ctx, key, "serving:"+token, servingTTL)
+		before = p.Get(ctx, s.k.seenBefore(msgKey))
+		return nil
+	})
+	if err := claimed.Err(); err != nil {
+		return "", err
+	}
+	// The old mark is read as best it can be: on a Cluster it may live on
+	// a node that is down while the claim's is up.
+	if before.Err() == nil && before.Val() == markDone {
+		var err error
+		if claimed.Val() {
+			err = s.rdb.Set(ctx, key, markDone, servedTTL).Err()
+		}
+		return "", errors.Join(bot.ErrAlreadyServed, err)
+	}
+	if claimed.Val() {
+		return token, nil
 	}
 	mark, err := s.rdb.Get(ctx, key).Result()
 	switch {

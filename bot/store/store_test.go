@@ -713,6 +713,15 @@ func TestClaimMessage(t *testing.T) {
 		if _, err := s.ClaimMessage(ctx, "console:g2:m1"); err != nil {
 			t.Errorf("same id in another chat: %v", err)
 		}
+		// A mark kept where it was before the outbox still counts.
+		if err := b.Client.Set(ctx, b.Prefix+store.KeyVersion+"seen:console:g1:old", "done", time.Minute).Err(); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if _, err := s.ClaimMessage(ctx, "console:g1:old"); !errors.Is(err, bot.ErrAlreadyServed) {
+				t.Errorf("claim of a message marked before the outbox: err = %v; want ErrAlreadyServed", err)
+			}
+		}
 		// Two stores with different prefixes do not share what they saw.
 		other := store.New(b.Client, store.WithKeyPrefix(b.Prefix+"other:"))
 		if _, err := other.ClaimMessage(ctx, "console:g1:m1"); err != nil {

@@ -178,11 +178,12 @@ func platformIntake(st *store.Store, name string, log *slog.Logger) *intake.Queu
 }
 
 // core is what every platform shares: one Dispatcher that every reply,
-// broadcast and reminder goes out through, the scheduler and the handler
-// chain.
+// broadcast and reminder goes out through, the scheduler, the courier that
+// sends replies from the outbox, and the handler chain.
 type core struct {
 	disp     *bot.Dispatcher
 	sched    *scheduler.Scheduler
+	courier  *bot.Courier
 	receiver *bot.Bot
 }
 
@@ -199,7 +200,7 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 	sched := scheduler.New(st.Client(), disp, clock, log, opts...)
 	deps := handlers.Deps{
 		Store:     st,
-		Sender:    disp,
+		Sender:    bot.Collecting(disp), // a command's notices wait in the outbox with its answers
 		Clock:     clock,
 		Scheduler: sched,
 		Log:       log.With("component", "handlers"),
@@ -215,7 +216,9 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 	if cfg.observe != nil {
 		h = cfg.observe.Middleware()(h)
 	}
-	return &core{disp: disp, sched: sched, receiver: &bot.Bot{Handler: h, Sender: disp, Log: log}}
+	courier := &bot.Courier{Outbox: st, Sender: disp, Clock: clock, Log: log.With("component", "outbox"), Platforms: disp.Platforms}
+	return &core{disp: disp, sched: sched, courier: courier,
+		receiver: &bot.Bot{Handler: h, Sender: disp, Log: log, Courier: courier}}
 }
 
 // servePlatforms runs every platform, each under its own supervisor, and
@@ -246,6 +249,11 @@ func servePlatforms(ctx context.Context, cfg *Config, st *store.Store, platforms
 	wg.Go(func() {
 		if err := c.sched.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Error("scheduler stopped", "err", err)
+		}
+	})
+	wg.Go(func() {
+		if err := c.courier.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("outbox courier stopped", "err", err)
 		}
 	})
 	for _, p := range platforms {

@@ -114,6 +114,9 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 				log.Error("scheduler stopped", "err", err)
 			}
 		}()
+		// Replies are sent as each message is served; this finds those
+		// left by a run that stopped before sending them.
+		go func() { _ = c.courier.Run(ctx) }()
 	}
 
 	// Real platforms arrive with their own configuration; until one is

@@ -1,0 +1,186 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/redis/go-redis/v9"
+)
+
+// The outbox (see bot.Outbox): per chat, a hash of the replies waiting to
+// be sent, by an ID that sorts in sending order; per platform, a sorted set
+// of the chats with replies waiting, by when they are due; per chat, a
+// delivery lease. The served mark of the message that left the replies is
+// under the same hash tag, so the mark and the replies are one MULTI.
+
+var _ bot.Outbox = (*Store)(nil)
+
+// keptReply is a reply as the outbox stores it.
+type keptReply struct {
+	Locale string       `json:"locale,omitempty"`
+	Out    bot.Outgoing `json:"out"`
+}
+
+// FinishServed implements bot.Outbox.
+func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, replies []bot.KeptReply) (string, bool, error) {
+	if len(replies) == 0 {
+		return "", true, s.rdb.Set(ctx, s.k.seen(msgKey), markDone, servedTTL).Err()
+	}
+	now := time.Now()
+	fields := make([]any, 0, 2*len(replies))
+	for i := range replies {
+		// Microseconds since 1970, zero-padded, sort as numbers do; a
+		// chat's messages are served one after another.
+		replies[i].ID = fmt.Sprintf("%017d|%s|%03d", now.UnixMicro(), msgKey, i)
+		data, err := json.Marshal(keptReply{Locale: replies[i].Locale, Out: replies[i].Out})
+		if err != nil {
+			return "", false, err
+		}
+		fields = append(fields, replies[i].ID, data)
+	}
+	lease := newToken()
+	var took *redis.BoolCmd
+	var held *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.k.seen(msgKey), markDone, servedTTL)
+		p.HSet(ctx, s.k.outboxReplies(chatKey), fields...)
+		p.ZAdd(ctx, s.k.outboxDue(platformOf(chatKey)), redis.Z{Score: float64(now.UnixMilli()), Member: chatKey})
+		took = p.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease)
+		held = p.HLen(ctx, s.k.outboxReplies(chatKey))
+		return nil
+	})
+	if err != nil {
+		return "", false, err
+	}
+	if !took.Val() {
+		return "", false, nil
+	}
+	return lease, held.Val() == int64(len(replies)), nil
+}
+
+// DueOutboxes implements bot.Outbox.
+func (s *Store) DueOutboxes(ctx context.Context, platform string, now time.Time, n int) ([]string, error) {
+	return s.rdb.ZRangeByScore(ctx, s.k.outboxDue(platform), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(n),
+	}).Result()
+}
+
+// TakeOutbox implements bot.Outbox.
+func (s *Store) TakeOutbox(ctx context.Context, chatKey string) (string, error) {
+	lease := newToken()
+	ok, err := s.rdb.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease).Result()
+	if err != nil || !ok {
+		return "", err
+	}
+	return lease, nil
+}
+
+// RenewOutbox implements bot.Outbox.
+func (s *Store) RenewOutbox(ctx context.Context, chatKey, lease string) error {
+	key := s.k.outboxLease(chatKey)
+	v, err := s.rdb.Get(ctx, key).Result()
+	switch {
+	case err != nil && !errors.Is(err, redis.Nil):
+		return err
+	case v != lease:
+		// Not taken again: it may have been given up by the last
+		// removal (SentLast) a moment ago.
+		return fmt.Errorf("lease on the outbox of %s lost", chatKey)
+	}
+	return s.rdb.PExpire(ctx, key, bot.OutboxLease).Err()
+}
+
+// ReleaseOutbox implements bot.Outbox.
+func (s *Store) ReleaseOutbox(ctx context.Context, chatKey, lease string) error {
+	key := s.k.outboxLease(chatKey)
+	v, err := s.rdb.Get(ctx, key).Result()
+	if errors.Is(err, redis.Nil) || (err == nil && v != lease) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.rdb.Del(ctx, key).Err()
+}
+
+// OutboxReplies implements bot.Outbox.
+func (s *Store) OutboxReplies(ctx context.Context, chatKey string) ([]bot.KeptReply, error) {
+	all, err := s.rdb.HGetAll(ctx, s.k.outboxReplies(chatKey)).Result()
+	if err != nil {
+		return nil, err
+	}
+	replies := make([]bot.KeptReply, 0, len(all))
+	for id, data := range all {
+		var kr keptReply
+		if err := json.Unmarshal([]byte(data), &kr); err != nil {
+			return nil, fmt.Errorf("outbox of %s: reply %s: %w", chatKey, id, err)
+		}
+		replies = append(replies, bot.KeptReply{ID: id, Locale: kr.Locale, Out: kr.Out})
+	}
+	slices.SortFunc(replies, func(a, b bot.KeptReply) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return replies, nil
+}
+
+// ReplaceReply implements bot.Outbox.
+func (s *Store) ReplaceReply(ctx context.Context, chatKey string, r bot.KeptReply) error {
+	data, err := json.Marshal(keptReply{Locale: r.Locale, Out: r.Out})
+	if err != nil {
+		return err
+	}
+	return s.rdb.HSet(ctx, s.k.outboxReplies(chatKey), r.ID, data).Err()
+}
+
+// SentReply implements bot.Outbox.
+func (s *Store) SentReply(ctx context.Context, chatKey, id string) error {
+	return s.rdb.HDel(ctx, s.k.outboxReplies(chatKey), id).Err()
+}
+
+// SentLast implements bot.Outbox. The chat leaves the due list in the same
+// MULTI that counts what is left, and is put back if replies arrived
+// meanwhile: FinishServed writes a reply and the due entry together, so
+// none is left without one.
+func (s *Store) SentLast(ctx context.Context, chatKey, id, lease string) (bool, error) {
+	replies := s.k.outboxReplies(chatKey)
+	due := s.k.outboxDue(platformOf(chatKey))
+	var left *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		if id != "" {
+			p.HDel(ctx, replies, id)
+		}
+		p.ZRem(ctx, due, chatKey)
+		if lease != "" {
+			p.Del(ctx, s.k.outboxLease(chatKey))
+		}
+		left = p.HLen(ctx, replies)
+		return nil
+	})
+	if err != nil || left.Val() == 0 {
+		return false, err
+	}
+	if err := s.rdb.ZAdd(ctx, due, redis.Z{Score: float64(time.Now().UnixMilli()), Member: chatKey}).Err(); err != nil {
+		return false, err
+	}
+	if lease == "" {
+		return true, nil
+	}
+	return s.rdb.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease).Result()
+}
+
+// PostponeOutbox implements bot.Outbox.
+func (s *Store) PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error {
+	return s.rdb.ZAdd(ctx, s.k.outboxDue(platformOf(chatKey)), redis.Z{Score: float64(until.UnixMilli()), Member: chatKey}).Err()
+}
