@@ -16,7 +16,7 @@ import (
 
 // keyHelpers are the builders of keys.go that the others are made with;
 // they build no key family of their own.
-var keyHelpers = map[string]bool{"global": true, "station": true, "wechat": true}
+var keyHelpers = map[string]bool{"global": true, "station": true, "wechat": true, "outbox": true}
 
 // TestKeyFamiliesAreComplete fails when keys.go gains a key builder that
 // store.KeyFamilies does not call, so the slot tests below cover every key
@@ -58,8 +58,9 @@ func TestKeyFamiliesAreComplete(t *testing.T) {
 	}
 }
 
-// TestKeyFamilySlots asserts that every key of one station, and every key
-// of one WeChat account, hashes to one Redis Cluster slot, so any MULTI over
+// TestKeyFamilySlots asserts that every key of one station, every key of
+// one WeChat account, and every outbox key of one platform hashes to one
+// Redis Cluster slot, so any MULTI over
 // them runs on a Cluster; and that a global key carries no hash tag, so
 // global records spread over the Cluster.
 func TestKeyFamilySlots(t *testing.T) {
@@ -82,8 +83,8 @@ func TestKeyFamilySlots(t *testing.T) {
 				t.Errorf("%s: key %q is in slot %d, the other {%s} keys in slot %d", fam.Method, key, slot, fam.Tag, want)
 			}
 		}
-		if len(slotOfTag) != 2 {
-			t.Errorf("hash tags seen: %v, want a station's and an account's", slotOfTag)
+		if len(slotOfTag) != 3 {
+			t.Errorf("hash tags seen: %v, want a station's, an account's and a platform's outbox", slotOfTag)
 		}
 	}
 }
