@@ -425,12 +425,7 @@ func (sc *whenScanner) recCNDays(needPrefix bool) (mask uint8, n int, ok bool, e
 				sc.i = save
 				break
 			}
-			for d := prev; ; d = d%7 + 1 {
-				mask |= 1 << (d % 7)
-				if d == last {
-					break
-				}
-			}
+			mask |= weekdaySpan(prev, last)
 			prev = last
 			continue
 		}
@@ -447,6 +442,18 @@ func (sc *whenScanner) recCNDays(needPrefix bool) (mask uint8, n int, ok bool, e
 		n++
 	}
 	return mask, n, true, nil
+}
+
+// weekdaySpan is the mask of the weekdays from first to last, going round
+// the week (周五至周一: Fri, Sat, Sun, Mon); days are 1 to 7, Sunday 7.
+func weekdaySpan(first, last int) uint8 {
+	var mask uint8
+	for d := first; ; d = d%7 + 1 {
+		mask |= 1 << (d % 7)
+		if d == last {
+			return mask
+		}
+	}
 }
 
 func (sc *whenScanner) recEngDays() (uint8, bool) {
@@ -473,12 +480,7 @@ func (sc *whenScanner) recEngDays() (uint8, bool) {
 				sc.i = save
 				break
 			}
-			for d := prev; ; d = d%7 + 1 {
-				mask |= 1 << (d % 7)
-				if d == last {
-					break
-				}
-			}
+			mask |= weekdaySpan(prev, last)
 			prev = last
 			continue
 		}
