@@ -160,14 +160,14 @@ func sterilisedKey(v store.Sterilised) string {
 }
 
 // findDog finds the dog a person names: by name, preferring their own when
-// several share it, else by number (#3).
+// several share it, else by number (犬3, D3, or as before #3).
 func (a *App) findDog(ctx context.Context, st int64, word, me string) (*store.Dog, error) {
 	dogs, err := a.store.DogsNamed(ctx, st, word)
 	if err != nil {
 		return nil, err
 	}
 	if len(dogs) == 0 {
-		if n, err := numerals.ParseRef(word); err == nil {
+		if n, err := parseKindRef(word, dogRef); err == nil {
 			d, err := a.store.Dog(ctx, st, n)
 			if errors.Is(err, store.ErrNotFound) {
 				return nil, say("dog_not_found", i18n.Args{"Name": clip(word)})

@@ -128,7 +128,7 @@ func TestDogShotReminders(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		d := newDogBench(t, b, sh(2026, 11, 1, 9))
 		out := d.say(dogWang, "登记犬只 旺财 泰迪 3幢2单元301 疫苗 2025-12-10 绝育 否")
-		if len(out) != 2 || out[0].Text != "已登记犬只 #1「旺财」。" || out[1].Chat.Kind != bot.Private ||
+		if len(out) != 2 || out[0].Text != "已登记犬只 犬1「旺财」。" || out[1].Chat.Kind != bot.Private ||
 			!strings.Contains(out[1].Text, "3幢2单元301") || !strings.Contains(out[1].Text, "到期前30天、7天、1天") {
 			t.Fatalf("registration replied %+v; want the group to read only the dog's number and name, the owner the rest privately", out)
 		}
@@ -226,7 +226,7 @@ func TestDogRegisteredToOwnHousehold(t *testing.T) {
 		}
 		d.say(dogWang, "登记 八十六幢二单元三零一")
 		out = d.say(dogWang, "登记犬只 旺财 柯基 疫苗 2025-12-10")
-		if len(out) != 2 || out[0].Text != "已登记犬只 #1「旺财」。" || strings.Contains(out[0].Text, "86") ||
+		if len(out) != 2 || out[0].Text != "已登记犬只 犬1「旺财」。" || strings.Contains(out[0].Text, "86") ||
 			out[1].Chat.Kind != bot.Private || !strings.Contains(out[1].Text, "86幢2单元301") {
 			t.Fatalf("registered owner without a room: %+v; want the household's room, privately", out)
 		}

@@ -218,6 +218,7 @@ func dynamicKeys() map[string][]string {
 		}
 	}
 	links := strs(string(store.LinkPoll), string(store.LinkMeeting), string(store.LinkFund), string(store.LinkShift))
+	marked := append(slices.Clone(links), "dog", "incident")
 	filters := strs(store.FilterOpen, store.FilterClosed, store.FilterMine, store.FilterAll)
 	return map[string][]string{
 		"cat_":           categoryNames(),
@@ -231,9 +232,9 @@ func dynamicKeys() map[string][]string {
 			store.EventOfficeAccepted, store.EventOfficeUpdate, store.EventOfficeResolved, store.EventOfficeReturned),
 		"event_outcome_":       strs(string(store.LinkPoll), string(store.LinkFund), string(store.LinkMeeting)),
 		"thread_":              links,
-		"ref_":                 links,
+		"ref_":                 marked,
 		"link_":                links,
-		"kind_":                links,
+		"kind_":                marked,
 		"office_":              strs(store.Community, store.Subdistrict),
 		"office_state_":        {string(store.OfficeResolved), string(store.OfficeReturned)},
 		"office_list_empty_":   strs(store.FilterOpen, store.FilterClosed, store.FilterAll),

@@ -8,7 +8,6 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
-	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -39,7 +38,7 @@ const (
 var reportWords = []string{"report", "转报事", "报事", "转为报事"}
 
 // parseIncidentArgs tells the patrol log's subcommands from an entry's
-// text: "list", "report N" and "N report" (劝导 转报事 3, 劝导 3 转报事);
+// text: "list", "report N" and "N report" (劝导 转报事 劝3, 劝导 3 转报事);
 // anything else is the text of a new entry. rest is the text, or the
 // number to report.
 func parseIncidentArgs(args string) (action int, rest string) {
@@ -51,7 +50,7 @@ func parseIncidentArgs(args string) (action int, rest string) {
 		return incidentReport, rest
 	}
 	if first, after, _ := strings.Cut(args, " "); after != "" {
-		if _, err := numerals.ParseRef(first); err == nil {
+		if _, err := parseKindRef(first, incidentRef); err == nil {
 			if more, ok := cutWord(strings.TrimSpace(after), reportWords...); ok && more == "" {
 				return incidentReport, first
 			}
@@ -127,7 +126,7 @@ func (a *App) reportIncident(ctx context.Context, r bot.Responder, m *bot.Messag
 	if err != nil {
 		return err
 	}
-	n, rest, err := parseRefArg(args, "usage_incident_report")
+	n, rest, err := parseKindRefArg(ctx, args, "usage_incident_report", incidentRef)
 	if err != nil {
 		return err
 	}

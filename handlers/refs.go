@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,7 +16,8 @@ import (
 
 // This file reads the numbers of the different kinds of records so that
 // they cannot be confused in one chat: problems are #12, campaigns 筹2
-// (F2), polls 票3 (P3), meetings 会1 (M1) and shifts 班4 (S4). The old bare
+// (F2), polls 票3 (P3), meetings 会1 (M1), shifts 班4 (S4), dogs 犬2 (D2)
+// and patrol notes 劝3 (R3). The old bare
 // forms (众筹 2, 投 3 A) are still read, and so is "#2", which every kind
 // was shown as before; a number with another kind's mark is refused.
 // It also reads "关于 #12", which opens a poll, a meeting, a campaign or a
@@ -25,17 +27,31 @@ import (
 type refKind struct {
 	zh   string // the Chinese mark: 筹
 	en   string // the English letter: F
+	name string // in catalogue keys: ref_fund, kind_fund
+	// link is how a problem links to a record of the kind, for the kinds
+	// that can be opened about a problem.
 	link store.LinkKind
 }
 
 // The marked kinds. Problems keep #, which numerals.ParseRef reads.
 var (
-	fundRef    = refKind{zh: "筹", en: "F", link: store.LinkFund}
-	pollRef    = refKind{zh: "票", en: "P", link: store.LinkPoll}
-	meetingRef = refKind{zh: "会", en: "M", link: store.LinkMeeting}
-	shiftRef   = refKind{zh: "班", en: "S", link: store.LinkShift}
-	refKinds   = []refKind{fundRef, pollRef, meetingRef, shiftRef}
+	fundRef     = linkableKind("筹", "F", store.LinkFund)
+	pollRef     = linkableKind("票", "P", store.LinkPoll)
+	meetingRef  = linkableKind("会", "M", store.LinkMeeting)
+	shiftRef    = linkableKind("班", "S", store.LinkShift)
+	dogRef      = refKind{zh: "犬", en: "D", name: "dog"}
+	incidentRef = refKind{zh: "劝", en: "R", name: "incident"}
+	// refKinds are the kinds that can be opened about a problem;
+	// markedKinds every kind whose numbers carry a mark.
+	refKinds    = []refKind{fundRef, pollRef, meetingRef, shiftRef}
+	markedKinds = append(slices.Clone(refKinds), dogRef, incidentRef)
 )
+
+// linkableKind is a kind that can be opened about a problem, named in the
+// catalogues as its link is.
+func linkableKind(zh, en string, link store.LinkKind) refKind {
+	return refKind{zh: zh, en: en, name: string(link), link: link}
+}
 
 // refKindOf returns the kind a link points to.
 func refKindOf(l store.LinkKind) refKind {
@@ -76,13 +92,13 @@ func parseKindRef(s string, k refKind) (int64, error) {
 		}
 		return n, nil
 	}
-	for _, other := range refKinds {
+	for _, other := range markedKinds {
 		if other == k {
 			continue
 		}
 		if rest, ok := other.cutMark(t); ok {
 			if _, err := numerals.ParseRef(rest); err == nil {
-				return 0, fmt.Errorf("%w: %q is a %s", numerals.ErrBadRef, s, other.link)
+				return 0, fmt.Errorf("%w: %q is a %s", numerals.ErrBadRef, s, other.name)
 			}
 		}
 	}

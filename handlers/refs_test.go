@@ -31,6 +31,14 @@ func TestParseKindRef(t *testing.T) {
 		{"班4", shiftRef, 4},
 		{"S4", shiftRef, 4},
 		{" 班4 ", shiftRef, 4},
+		{"犬2", dogRef, 2},
+		{"D2", dogRef, 2},
+		{"#2", dogRef, 2},
+		{"劝3", incidentRef, 3},
+		{"R3", incidentRef, 3},
+		{"犬2", fundRef, 0},
+		{"劝3", dogRef, 0},
+		{"票3", incidentRef, 0},
 		{"票3", fundRef, 0},
 		{"F2", pollRef, 0},
 		{"会1", shiftRef, 0},
@@ -58,11 +66,11 @@ func TestParseKindRef(t *testing.T) {
 }
 
 func FuzzParseKindRef(f *testing.F) {
-	for _, s := range []string{"筹2", "F2", "票3", "会1", "班4", "#12", "第十二", "S", "班表", "筹 2"} {
+	for _, s := range []string{"筹2", "F2", "票3", "会1", "班4", "犬2", "劝3", "R3", "#12", "第十二", "S", "班表", "筹 2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, k := range refKinds {
+		for _, k := range markedKinds {
 			n, err := parseKindRef(s, k)
 			if err != nil {
 				if !errors.Is(err, numerals.ErrBadRef) {
@@ -75,7 +83,7 @@ func FuzzParseKindRef(f *testing.F) {
 			}
 			// A number read for one kind is refused for every other kind
 			// when it carries a mark.
-			for _, other := range refKinds {
+			for _, other := range markedKinds {
 				if _, marked := k.cutMark(strings.TrimSpace(bot.Normalize(s))); marked && other != k {
 					if _, err := parseKindRef(s, other); err == nil {
 						t.Fatalf("parseKindRef(%q) reads as both %s and %s", s, k.zh, other.zh)

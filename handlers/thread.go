@@ -57,14 +57,14 @@ func (a *App) linked(ctx context.Context, st *store.Station, n int64) {
 // for anything else.
 func wrongKind(ctx context.Context, word string, k refKind) error {
 	t := strings.TrimSpace(bot.Normalize(word))
-	for _, other := range refKinds {
+	for _, other := range markedKinds {
 		if other == k {
 			continue
 		}
 		if rest, ok := other.cutMark(t); ok {
 			if _, err := numerals.ParseRef(rest); err == nil {
-				return say("ref_wrong_kind", i18n.Args{"Word": clip(word), "Kind": tr(ctx, "kind_"+string(other.link)),
-					"Want": tr(ctx, "kind_"+string(k.link)), "Example": kindRefText(ctx, k, 1)})
+				return say("ref_wrong_kind", i18n.Args{"Word": clip(word), "Kind": tr(ctx, "kind_"+other.name),
+					"Want": tr(ctx, "kind_"+k.name), "Example": kindRefText(ctx, k, 1)})
 			}
 		}
 	}
@@ -74,7 +74,7 @@ func wrongKind(ctx context.Context, word string, k refKind) error {
 // kindRefText writes record n of kind k as the reader's language marks it:
 // 筹2, F2.
 func kindRefText(ctx context.Context, k refKind, n int64) string {
-	return tr(ctx, "ref_"+string(k.link), i18n.Args{"N": n})
+	return tr(ctx, "ref_"+k.name, i18n.Args{"N": n})
 }
 
 // linkText names a linked record with its kind: 投票 票3.
