@@ -50,8 +50,8 @@ func parseRating(s string) (store.Rating, bool) {
 	if rt, ok := ratingWords[word]; ok {
 		return rt, true
 	}
-	// 👍👍👍 and 满意了 say no more than 👍 and 满意.
-	for _, trail := range []string{"了", "的", "啊", "呀"} {
+	// 👍👍👍, 满意了 and 还可以吧 say no more than 👍, 满意 and 还可以.
+	for _, trail := range []string{"了", "的", "啊", "呀", "吧", "哦", "啦", "了吧", "的吧"} {
 		if rt, ok := ratingWords[strings.TrimSuffix(word, trail)]; ok && word != trail {
 			return rt, true
 		}
