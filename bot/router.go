@@ -382,7 +382,7 @@ func fits(k keyword, sep rune, after string) shape {
 		}
 		return shapeChat // +1 我也觉得
 	}
-	if isQuestion(after) {
+	if isQuestion(after) && !(k.glued && (sep == ' ' || sep == ':') && isComplaint(after)) {
 		return shapeChat // 通知：明天停水吗？
 	}
 	if k.cmd.Shape == ArgWord && (len(fields) > 2 || utf8.RuneCountInString(after) > maxWordRunes ||
@@ -436,6 +436,26 @@ func readsAsChat(text string) bool {
 		}
 	}
 	return false
+}
+
+// isComplaint reports whether text, ending in a question mark, is a
+// complaint said with feeling rather than a question: 电梯又坏了？ asks no
+// one anything, 电梯坏了吗？ and 要怎么写？ do. After a distinctive keyword
+// and a space or a colon (报事 3号楼电梯又坏了？) it is the command's text.
+func isComplaint(text string) bool {
+	if lastRune(text) != '?' {
+		return false // 吗, 呢: a question
+	}
+	t := strings.TrimRight(text, "? ")
+	if t == "" || isQuestion(t) {
+		return false
+	}
+	for _, w := range questionWords {
+		if strings.Contains(t, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // questionWords make a sentence a question without a question mark.

@@ -54,11 +54,17 @@ func TestRouterInGroup(t *testing.T) {
 		{"同问 我家也是", "", false},
 		{"清单 太长了, 看不完", "", false},
 		{"报事的人多吗", "", false},
+		{"报事 是在这里发吗？", "", false},
+		{"报事 要怎么写?", "", false},
+		{"报事：电梯又坏了？", "report", false},
+		{"通知 明天停水?", "", false},
 
 		// Commands as residents type them.
 		{"报事楼道灯坏了", "report", false},
 		{"报事，楼道灯坏了", "report", false},
 		{"报事 楼道灯坏了", "report", false},
+		{"报事 3号楼电梯又坏了？", "report", false},
+		{"报事 电梯坏了??", "report", false},
 		{"同问12", "metoo", false},
 		{"同问 #12", "metoo", false},
 		{"认捐300", "pledge", false},
