@@ -81,6 +81,7 @@ type faultRun struct {
 	api     *telegramtest.Server
 	redis   string // host:port
 	webhook string // listen address, "" for polling
+	hookURL string // the webhook's address for Telegram, when not http://webhook/hook
 	log     *os.File
 	child   *exec.Cmd
 	exited  chan struct{}
@@ -267,8 +268,12 @@ func (f *faultRun) start() {
 		"HUZHU_LOG_LEVEL=info",
 	)
 	if f.webhook != "" {
+		hookURL := f.hookURL
+		if hookURL == "" {
+			hookURL = "http://" + f.webhook + "/hook"
+		}
 		cmd.Env = append(cmd.Env,
-			"TELEGRAM_WEBHOOK_URL=http://"+f.webhook+"/hook",
+			"TELEGRAM_WEBHOOK_URL="+hookURL,
 			"TELEGRAM_WEBHOOK_SECRET=fault_secret",
 			"TELEGRAM_LISTEN="+f.webhook)
 	}
