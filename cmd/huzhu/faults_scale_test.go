@@ -142,11 +142,12 @@ func TestFaultKillOneOfThree(t *testing.T) {
 	}
 	killAt := faultMessages / 3
 	f.waitAnswered(killAt, 90*time.Second)
+	before := f.count(residents, groups)
 	victim := runs[1]
 	victim.stop(syscall.SIGKILL)
 	killed := time.Now()
-	t.Logf("SIGKILL to one of %d processes after %d of %d replies; notices due at %s, %v after the kill",
-		scaleInstances, f.answered(), faultMessages, due.Format("15:04:05"), time.Until(due).Round(time.Second))
+	t.Logf("SIGKILL to one of %d processes after %d of %d replies (%d duplicated so far); notices due at %s, %v after the kill",
+		scaleInstances, before.answered, faultMessages, before.duplicated, due.Format("15:04:05"), time.Until(due).Round(time.Second))
 
 	reminders := func() (got, dup int) {
 		seen := map[string]int{}
