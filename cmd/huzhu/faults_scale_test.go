@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"regexp"
 	"sync/atomic"
 	"syscall"
@@ -73,15 +72,7 @@ func (rr *roundRobin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // run out. Scheduled notices fall due while this happens. It counts lost,
 // unanswered and duplicated messages, and missing and duplicated notices.
 func TestFaultKillOneOfThree(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fault tests kill real processes; skipped with -short")
-	}
-	if os.Getenv(faultChildEnv) == "1" {
-		t.Skip("inside a fault test's process")
-	}
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("fault tests need redis-server on PATH")
-	}
+	skipFaultTest(t)
 	t.Parallel()
 	api := telegramtest.NewServer(t)
 	redisAddr := storetest.StartRedisServer(t, "--appendonly", "yes", "--appendfsync", "everysec")

@@ -87,7 +87,9 @@ type faultRun struct {
 	exited  chan struct{}
 }
 
-func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
+// skipFaultTest skips a fault test under -short, inside a fault test's
+// process and without redis-server.
+func skipFaultTest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault tests kill real processes; skipped with -short")
 	}
@@ -97,6 +99,10 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("fault tests need redis-server on PATH")
 	}
+}
+
+func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
+	skipFaultTest(t)
 	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("HUZHU_FAULTS_SEED"); s != "" {
