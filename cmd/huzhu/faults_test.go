@@ -81,12 +81,15 @@ type faultRun struct {
 	api     *telegramtest.Server
 	redis   string // host:port
 	webhook string // listen address, "" for polling
+	hookURL string // the webhook's address for Telegram, when not http://webhook/hook
 	log     *os.File
 	child   *exec.Cmd
 	exited  chan struct{}
 }
 
-func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
+// skipFaultTest skips a fault test under -short, inside a fault test's
+// process and without redis-server.
+func skipFaultTest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("fault tests kill real processes; skipped with -short")
 	}
@@ -96,6 +99,10 @@ func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("fault tests need redis-server on PATH")
 	}
+}
+
+func faultTest(t *testing.T, sig syscall.Signal, webhook bool) {
+	skipFaultTest(t)
 	t.Parallel()
 	seed := uint64(time.Now().UnixNano())
 	if s := os.Getenv("HUZHU_FAULTS_SEED"); s != "" {
@@ -267,8 +274,12 @@ func (f *faultRun) start() {
 		"HUZHU_LOG_LEVEL=info",
 	)
 	if f.webhook != "" {
+		hookURL := f.hookURL
+		if hookURL == "" {
+			hookURL = "http://" + f.webhook + "/hook"
+		}
 		cmd.Env = append(cmd.Env,
-			"TELEGRAM_WEBHOOK_URL=http://"+f.webhook+"/hook",
+			"TELEGRAM_WEBHOOK_URL="+hookURL,
 			"TELEGRAM_WEBHOOK_SECRET=fault_secret",
 			"TELEGRAM_LISTEN="+f.webhook)
 	}
