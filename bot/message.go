@@ -61,7 +61,9 @@ const AttachmentPhoto AttachmentKind = "photo"
 
 // Attachment is a file sent with a message. Ref is the platform's handle
 // for it (a Telegram file id, a WeChat media id, a console file name), kept
-// so the photo can be shown again later.
+// so the photo can be shown again later. An empty Ref is a photo that was
+// sent but could not be fetched or kept: the sender is asked to send it
+// again, never left without an answer.
 type Attachment struct {
 	Kind AttachmentKind
 	Ref  string

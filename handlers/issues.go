@@ -628,6 +628,11 @@ func (a *App) attachLatePhotos(next bot.Handler) bot.Handler {
 			if at.Kind != bot.AttachmentPhoto {
 				continue
 			}
+			if at.Ref == "" {
+				// Sent and awaited, but the platform could not hand it
+				// over: ask for it again rather than say nothing.
+				return r.Reply(ctx, tr(ctx, "photo_not_received"))
+			}
 			n, err := a.store.AttachPhotoToLastReport(ctx, st.ID, m.Sender, groupOf(m), at.Ref, a.now())
 			if errors.Is(err, store.ErrNotFound) {
 				return nil // a photo shared in conversation, not for the bot

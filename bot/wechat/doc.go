@@ -41,7 +41,8 @@
 // the bot.Attachment's Ref is PhotoRefPrefix and that name. A picture is
 // kept up to MaxPhotoBytes; a larger one (sent as 原图) is kept as WeChat's
 // thumbnail of it, and one whose thumbnail is larger still, or that cannot
-// be downloaded, is logged and dropped.
+// be downloaded or kept, is logged and handed on with no Ref, so its sender
+// is asked to send it again.
 //
 // # Stable identities
 //

@@ -52,8 +52,9 @@ const photoTimeout = 20 * time.Second
 var errPhotoTooBig = errors.New("picture larger than the limit")
 
 // picture fills in m, the message a picture came in, with the picture as an
-// attachment, and returns nil when it is not wanted or cannot be fetched.
-// It runs on openwechat's message loop.
+// attachment, and returns nil when it is not wanted. A wanted picture that
+// cannot be fetched or kept comes as an attachment with no Ref, so its
+// sender is asked to send it again. It runs on openwechat's message loop.
 func (p *Platform) picture(ctx context.Context, msg *openwechat.Message, m *bot.Message) *bot.Message {
 	if p.opts.Photos == nil {
 		return nil
@@ -75,21 +76,29 @@ func (p *Platform) picture(ctx context.Context, msg *openwechat.Message, m *bot.
 		data, err = fetchPicture(ctx, msg, "slave")
 	}
 	if errors.Is(err, errPhotoTooBig) {
-		p.log.Warn("wechat: picture and its thumbnail over the limit; ignored", "chat", m.Chat.Key(), "max", MaxPhotoBytes)
-		return nil
+		p.log.Warn("wechat: picture and its thumbnail over the limit; asking for it again", "chat", m.Chat.Key(), "max", MaxPhotoBytes)
+		return notKept(m)
 	}
 	if err != nil {
-		p.log.Error("wechat: picture not fetched; ignored", "chat", m.Chat.Key(), "err", redact(err))
-		return nil
+		p.log.Error("wechat: picture not fetched; asking for it again", "chat", m.Chat.Key(), "err", redact(err))
+		return notKept(m)
 	}
 	sum := sha256.Sum256(data)
 	name := hex.EncodeToString(sum[:])
 	if err := p.opts.Photos.SaveWeChatPhoto(ctx, name, data); err != nil {
-		p.log.Error("wechat: picture not kept; ignored", "chat", m.Chat.Key(), "err", err)
-		return nil
+		p.log.Error("wechat: picture not kept; asking for it again", "chat", m.Chat.Key(), "err", err)
+		return notKept(m)
 	}
 	m.Text = ""
 	m.Attachments = []bot.Attachment{{Kind: bot.AttachmentPhoto, Ref: PhotoRefPrefix + name}}
+	return m
+}
+
+// notKept makes m a photo that was sent and awaited but not kept: an
+// attachment with no Ref (see bot.Attachment).
+func notKept(m *bot.Message) *bot.Message {
+	m.Text = ""
+	m.Attachments = []bot.Attachment{{Kind: bot.AttachmentPhoto}}
 	return m
 }
 

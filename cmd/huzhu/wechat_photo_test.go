@@ -107,6 +107,11 @@ func TestWeChatPhotoAfterReport(t *testing.T) {
 	big := wechattest.Picture{Full: jpegOf(wechat.MaxPhotoBytes+1, 'c'), Thumb: jpegOf(800, 'd')}
 	picture(func() { wx.SayPicture(group, wang, big) })
 	sentTo(groupName, "照片已附到 #1。")
+	// One too big even as a thumbnail is not kept, and she is asked to
+	// send it again rather than left without an answer.
+	huge := wechattest.Picture{Full: jpegOf(wechat.MaxPhotoBytes+1, 'e'), Thumb: jpegOf(wechat.MaxPhotoBytes+1, 'f')}
+	picture(func() { wx.SayPicture(group, wang, huge) })
+	sentTo(groupName, "照片没收到，请再发一次")
 
 	is, err := st.Issue(context.Background(), station, 1)
 	if err != nil {
@@ -125,8 +130,8 @@ func TestWeChatPhotoAfterReport(t *testing.T) {
 			t.Errorf("photo %d kept with %d bytes, over the limit", i+1, len(got))
 		}
 	}
-	if n := wx.PictureFetches(); n != 3 {
-		t.Errorf("%d downloads; want 3 (the picture, the original and its thumbnail)", n)
+	if n := wx.PictureFetches(); n != 5 {
+		t.Errorf("%d downloads; want 5 (the picture, two originals and their thumbnails)", n)
 	}
 	say(head, "事项 1")
 	sentTo(groupName, "照片2张")
