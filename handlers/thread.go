@@ -130,11 +130,11 @@ func (a *App) linkLine(ctx context.Context, st int64, l store.Link) (string, err
 		if err != nil {
 			return "", err
 		}
-		leader, count := p.Leader(votes)
+		leaders, count := p.Leaders(votes)
 		args["Question"], args["Closed"] = bot.Quote(p.Question), !p.Open(a.now())
 		args["Leader"], args["Count"], args["Total"] = "", count, len(votes)
-		if leader != "" {
-			args["Leader"] = bot.Quote(leader)
+		if len(leaders) > 0 {
+			args["Leader"] = bot.Quote(strings.Join(leaders, tr(ctx, "list_sep")))
 		}
 	case store.LinkMeeting:
 		mt, err := a.store.Meeting(ctx, st, l.N)
