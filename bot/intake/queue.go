@@ -69,6 +69,12 @@ type Queue struct {
 	inflight map[string]struct{} // ids taken and not yet removed from the queue
 	finished map[string]struct{} // ids removed since the last look at the queue
 	unacked  []string            // ids served whose removal failed, retried
+	// refusals counts the entries handed over and not served; refusedAt
+	// holds, by chat, the count at its latest. A look that began before a
+	// chat's refusal takes nothing more of that chat: the entries it read
+	// after the refused one would otherwise be served before it.
+	refusals  uint64
+	refusedAt map[string]uint64
 }
 
 var _ Intake = (*Queue)(nil)
@@ -201,6 +207,7 @@ func (q *Queue) Serve(ctx context.Context, handle Handler) error {
 	}
 	q.serving, q.lanes = true, l
 	q.held, q.inflight, q.finished, q.unacked = map[string]string{}, map[string]struct{}{}, map[string]struct{}{}, nil
+	q.refusedAt = map[string]uint64{}
 	q.mu.Unlock()
 	defer func() {
 		q.mu.Lock()
@@ -266,6 +273,8 @@ func (q *Queue) look(ctx context.Context) {
 	room := q.opts.Pending - len(q.inflight)
 	before := q.finished
 	q.finished = map[string]struct{}{}
+	since := q.refusals
+	clear(q.refusedAt) // only a refusal after since can matter to this look
 	q.mu.Unlock()
 	if room <= 0 {
 		return
@@ -309,7 +318,7 @@ func (q *Queue) look(ctx context.Context) {
 			room--
 			continue
 		}
-		switch held, err := q.take(ctx, e); {
+		switch held, err := q.take(ctx, e, since); {
 		case err != nil:
 			q.storeError(ctx, "take a chat", err)
 			blocked[e.Chat] = true
@@ -323,13 +332,13 @@ func (q *Queue) look(ctx context.Context) {
 			room--
 		}
 	}
-	q.submitVerified(ctx, verify, claimed)
+	q.submitVerified(ctx, verify, claimed, since)
 }
 
 // submitVerified submits the entries of chats whose lease look just took,
 // in order, once it checked they are still queued: what look read before it
 // had the lease may have been served since by the instance that held it.
-func (q *Queue) submitVerified(ctx context.Context, verify []Entry, claimed map[string]bool) {
+func (q *Queue) submitVerified(ctx context.Context, verify []Entry, claimed map[string]bool, since uint64) {
 	if len(verify) > 0 {
 		cmds := make([]*redis.FloatCmd, len(verify))
 		_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -345,7 +354,7 @@ func (q *Queue) submitVerified(ctx context.Context, verify []Entry, claimed map[
 		q.mu.Lock()
 		for i, e := range verify {
 			_, done := q.finished[e.ID]
-			if cmds[i].Err() == nil && !done {
+			if cmds[i].Err() == nil && !done && !q.refusedSinceLocked(e.Chat, since) {
 				q.submitLocked(e)
 			}
 		}
@@ -365,9 +374,14 @@ const (
 
 // take submits e if its chat is served here already (held). Otherwise it
 // tries to take the chat's lease and reports justTaken if it did, without
-// submitting e, or notHeld.
-func (q *Queue) take(ctx context.Context, e Entry) (int, error) {
+// submitting e, or notHeld. An entry of a chat refused since the look
+// began is notHeld: it is taken again, after the refused one, next look.
+func (q *Queue) take(ctx context.Context, e Entry, since uint64) (int, error) {
 	q.mu.Lock()
+	if q.refusedSinceLocked(e.Chat, since) {
+		q.mu.Unlock()
+		return notHeld, nil
+	}
 	_, taken := q.inflight[e.ID]
 	_, done := q.finished[e.ID] // served since look read the queue
 	if taken || done {
@@ -403,8 +417,16 @@ func (q *Queue) submitLocked(e Entry) {
 		}
 		q.mu.Lock()
 		delete(q.inflight, e.ID) // taken again on a later look
+		q.refusals++
+		q.refusedAt[e.Chat] = q.refusals
 		q.mu.Unlock()
 	}})
+}
+
+// refusedSinceLocked reports whether an entry of chat was refused after
+// the look that began at since; q.mu is held.
+func (q *Queue) refusedSinceLocked(chat string, since uint64) bool {
+	return q.refusedAt[chat] > since
 }
 
 // ack removes a served entry from the queue; if the store fails, the
