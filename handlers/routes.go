@@ -20,6 +20,7 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("join", []string{"确认入户…=confirm", "同意入户…=confirm", "拒绝入户…=refuse"}, a.join).Takes(bot.ArgNumber)
 	r.HandleFunc("role", []string{"任命", "免职=remove"}, a.role)
 	r.HandleFunc("roster", []string{"住户", "名册"}, a.roster).Takes(bot.ArgWord)
+	r.HandleFunc("codes", []string{"住户码"}, a.codes)
 	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.officeOr(a.officeHelp, a.help)).Takes(bot.ArgWord)
 	r.HandleFunc("inbox", []string{"取信", "收信"}, a.inbox).Takes(bot.ArgWord)
 	r.HandleFunc("lang", []string{"language", "语言"}, a.lang).Takes(bot.ArgWord)

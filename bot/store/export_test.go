@@ -80,6 +80,9 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"wxSeq", "", k.wxSeq()},
 		{"wxPhoto", "", k.wxPhoto("ab12.jpg")},
 		{"officeInfo", "", k.officeInfo("tg:-100")},
+		{"householdCode", "", k.householdCode("ab12")},
+		{"feedToken", "", k.feedToken("ab12")},
+		{"codeFailures", "", k.codeFailures("203.0.113.9", "1963")},
 
 		{"stationInfo", station, k.stationInfo(st)},
 		{"stationChats", station, k.stationChats(st)},
@@ -129,6 +132,7 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"incident", station, k.incident(st, 3)},
 		{"incidents", station, k.incidents(st)},
 		{"householdNames", station, k.householdNames(st)},
+		{"householdCodes", station, k.householdCodes(st)},
 		{"fundSeq", station, k.fundSeq(st)},
 		{"fund", station, k.fund(st, 3)},
 		{"fundHouseholds", station, k.fundHouseholds(st, 3)},

@@ -276,3 +276,14 @@ func (k keys) escalations(st int64, level OfficeLevel, state string) string {
 func (k keys) monthOfficeSolved(st int64, month string, level OfficeLevel) string {
 	return k.station(st, "stats", month, "solved", string(level))
 }
+
+// Household code keys (codes.go). A code and a feed token are found by
+// their hash, globally, since the code alone must lead to its station; the
+// station's table of codes, under its hash tag, is the truth they are
+// checked against. Wrong codes are counted per client and per window.
+func (k keys) householdCode(hash string) string { return k.global("hcode", hash) }
+func (k keys) feedToken(hash string) string     { return k.global("feed", hash) }
+func (k keys) codeFailures(client, window string) string {
+	return k.global("codefail", client, window)
+}
+func (k keys) householdCodes(st int64) string { return k.station(st, "hcodes") }
