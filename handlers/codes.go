@@ -93,3 +93,23 @@ func codesList(ctx context.Context, building string, issued []store.IssuedCode, 
 	b.WriteString("\n" + tr(ctx, "codes_footer", i18n.Args{"Building": building}))
 	return b.String()
 }
+
+// RedeemCode signs a phone of the station's web page in with a household
+// code (typed, or read from a slip's QR code). clientKey names who is trying
+// (the client's IP address), for the limit on wrong codes. The code is the
+// household's consent: the person returned (store.WebUser) is a member of
+// the household, so a bot.Message from them, in their private chat
+// (User.PrivateChat), runs every command with the household's rules: one
+// vote per household, pledges that are the household's. Errors are
+// store.ErrCodeUnknown (wrong, revoked or replaced) and
+// store.ErrCodeLimited (too many wrong codes: wait CodeFailWindow).
+func (a *App) RedeemCode(ctx context.Context, code, clientKey string) (*store.Redemption, error) {
+	return a.store.RedeemCode(ctx, code, clientKey, a.now())
+}
+
+// WebHousehold returns the station and household a phone that remembered
+// a code acts for, or store.ErrCodeUnknown once its code was revoked or
+// re-issued: the web page checks it before every action.
+func (a *App) WebHousehold(ctx context.Context, u bot.User) (int64, numerals.Room, error) {
+	return a.store.WebHousehold(ctx, u)
+}
