@@ -125,3 +125,22 @@ func (s *Store) Attendance(ctx context.Context, st, n int64) (Attendance, error)
 	slices.Sort(a.NotComing)
 	return a, nil
 }
+
+// AnyComing reports whether any of userKeys said they come to meeting n
+// (a household's calendar holds the meetings one of its members will
+// attend).
+func (s *Store) AnyComing(ctx context.Context, st, n int64, userKeys []string) (bool, error) {
+	if len(userKeys) == 0 {
+		return false, nil
+	}
+	vals, err := s.rdb.HMGet(ctx, s.k.meetingRSVP(st, n), userKeys...).Result()
+	if err != nil {
+		return false, err
+	}
+	for _, v := range vals {
+		if s, ok := v.(string); ok && strings.HasPrefix(s, "yes|") {
+			return true, nil
+		}
+	}
+	return false, nil
+}
