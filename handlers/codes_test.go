@@ -30,6 +30,7 @@ type webBench struct {
 	mu      sync.Mutex
 	sent    []bot.Outgoing
 	seq     int
+	clock   *bot.FakeClock
 }
 
 func (w *webBench) Send(_ context.Context, out bot.Outgoing) error {
@@ -43,6 +44,7 @@ func newWebBench(t *testing.T, b storetest.Backend) *webBench {
 	t.Helper()
 	w := &webBench{t: t, st: store.New(b.Client, store.WithKeyPrefix(b.Prefix))}
 	clock := bot.NewFakeClock(time.Date(2026, 11, 25, 9, 0, 0, 0, calendar.Shanghai))
+	w.clock = clock
 	deps := handlers.Deps{
 		Store:     w.st,
 		Sender:    w,

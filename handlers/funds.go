@@ -407,13 +407,23 @@ func (a *App) fundProgress(ctx context.Context, r bot.Responder, n int64) error 
 	if err != nil {
 		return err
 	}
-	cs, err := a.store.Contributions(ctx, st.ID, f.N)
+	args, err := a.fundCardArgs(ctx, f)
 	if err != nil {
 		return err
 	}
+	return r.Reply(ctx, tr(ctx, "fund_card", args))
+}
+
+// fundCardArgs are the arguments of campaign f's progress card: totals and
+// household counts, public.
+func (a *App) fundCardArgs(ctx context.Context, f *store.Fund) (i18n.Args, error) {
+	cs, err := a.store.Contributions(ctx, f.Station, f.N)
+	if err != nil {
+		return nil, err
+	}
 	total, err := a.householdsInScope(ctx, f)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pledged, paidUp := countContributions(cs)
 	args := a.fundArgs(ctx, f)
@@ -423,7 +433,7 @@ func (a *App) fundProgress(ctx context.Context, r bot.Responder, n int64) error 
 		args["Total"] = len(total)
 	}
 	args["Bar"], args["Percent"] = shareBar(f.Paid, f.Goal), fundPercent(f.Paid, f.Goal)
-	return r.Reply(ctx, tr(ctx, "fund_card", args))
+	return args, nil
 }
 
 // householdsInScope returns the households the station knows that belong to

@@ -68,9 +68,7 @@ func (a *App) fireOverdue(ctx context.Context, rem scheduler.Reminder) error {
 	if err != nil || !is.Status.IsOpen() {
 		return err
 	}
-	days := int(a.now().Sub(is.Updated).Hours() / 24)
-	text := tr(ctx, "overdue_"+level, i18n.Args{"N": n, "Days": days, "Text": clipN(is.Text, 24),
-		"Status": tr(ctx, "status_"+string(is.Status)), "Station": station.Name})
+	text := a.overdueText(ctx, station, is, level)
 	var people []*store.Member
 	if level == overdueStaff {
 		if people, err = a.store.MembersWithRole(ctx, st, store.RoleDuty); err != nil {
@@ -107,4 +105,12 @@ func (a *App) setOverdue(ctx context.Context, r bot.Responder, args string) erro
 		return err
 	}
 	return r.Reply(ctx, tr(ctx, "overdue_set", i18n.Args{"Staff": staff, "Head": head}))
+}
+
+// overdueText is the reminder about untouched problem is for level's
+// readers (overdueStaff or overdueHead).
+func (a *App) overdueText(ctx context.Context, station *store.Station, is *store.Issue, level string) string {
+	days := int(a.now().Sub(is.Updated).Hours() / 24)
+	return tr(ctx, "overdue_"+level, i18n.Args{"N": is.N, "Days": days, "Text": clipN(is.Text, 24),
+		"Status": tr(ctx, "status_"+string(is.Status)), "Station": station.Name})
 }

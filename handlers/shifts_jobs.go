@@ -375,24 +375,36 @@ func (a *App) fireShiftGaps(ctx context.Context, rem scheduler.Reminder) error {
 		return err
 	}
 	for _, team := range teams {
-		var gaps []dayShift
-		for _, x := range shifts {
-			if x.shift.Team == team.ID && len(x.occ.On) < x.shift.Places {
-				gaps = append(gaps, x)
-			}
-		}
+		gaps := teamGaps(shifts, team)
 		if len(gaps) == 0 {
 			continue
 		}
-		a.tellLead(ctx, st, team, "", func(ctx context.Context) string {
-			lines := make([]string, len(gaps))
-			for i, x := range gaps {
-				lines[i] = "  " + tr(ctx, "shift_gap_line", i18n.Args{"N": x.shift.N, "Place": x.shift.Place,
-					"Gap": x.shift.Places - len(x.occ.On), "Time": shiftTimeRange(ctx, x.ref.Start, x.shift.Duration)})
-			}
-			return tr(ctx, "shift_gaps_digest", i18n.Args{"Team": team.Name, "Day": formatDateWeekday(ctx, tomorrow),
-				"Lines": strings.Join(lines, "\n")})
-		})
+		a.tellLead(ctx, st, team, "", func(ctx context.Context) string { return gapsDigest(ctx, team, gaps, tomorrow, "") })
 	}
 	return nil
+}
+
+// teamGaps are the occurrences of team's slots among shifts that still
+// need volunteers.
+func teamGaps(shifts []dayShift, team *store.Team) []dayShift {
+	var gaps []dayShift
+	for _, x := range shifts {
+		if x.shift.Team == team.ID && len(x.occ.On) < x.shift.Places {
+			gaps = append(gaps, x)
+		}
+	}
+	return gaps
+}
+
+// gapsDigest tells team's lead which of its slots on day still need
+// volunteers; with link, volunteers are asked to sign up on the station's
+// page rather than in the chat.
+func gapsDigest(ctx context.Context, team *store.Team, gaps []dayShift, day time.Time, link string) string {
+	lines := make([]string, len(gaps))
+	for i, x := range gaps {
+		lines[i] = "  " + tr(ctx, "shift_gap_line", i18n.Args{"N": x.shift.N, "Place": x.shift.Place,
+			"Gap": x.shift.Places - len(x.occ.On), "Time": shiftTimeRange(ctx, x.ref.Start, x.shift.Duration)})
+	}
+	return tr(ctx, "shift_gaps_digest", i18n.Args{"Team": team.Name, "Day": formatDateWeekday(ctx, day),
+		"Lines": strings.Join(lines, "\n"), "Link": link})
 }
