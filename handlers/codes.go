@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/huzhu-station/huzhu/bot"
@@ -48,7 +49,7 @@ func (a *App) codes(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if len(statuses) == 0 {
 		return r.ReplyPrivately(ctx, tr(ctx, "codes_no_households", i18n.Args{"Building": req.Building}))
 	}
-	return r.ReplyPrivately(ctx, codesList(ctx, req.Building, issued, len(statuses)))
+	return r.ReplyPrivately(ctx, codesList(ctx, req.Building, issued, statuses))
 }
 
 // roomCode re-issues or revokes one household's code.
@@ -71,15 +72,28 @@ func (a *App) roomCode(ctx context.Context, r bot.Responder, st *store.Station, 
 	if err != nil {
 		return err
 	}
-	return r.ReplyPrivately(ctx, codesList(ctx, room.Building, []store.IssuedCode{issued}, 0))
+	return r.ReplyPrivately(ctx, codesList(ctx, room.Building, []store.IssuedCode{issued}, nil))
 }
 
 // codesList is the private answer: room → code for the codes just issued
-// (the only time they are shown), how many households of the building
-// already had one, and where the slips are printed.
-func codesList(ctx context.Context, building string, issued []store.IssuedCode, households int) string {
+// (the only time they are shown), which households of the building
+// (statuses, nil for one household's answer) kept the code they had, and
+// where the slips are printed.
+func codesList(ctx context.Context, building string, issued []store.IssuedCode, statuses []store.CodeStatus) string {
+	var kept []string
+	for _, c := range statuses {
+		if c.Live && !slices.ContainsFunc(issued, func(i store.IssuedCode) bool { return i.Room == c.Room }) {
+			kept = append(kept, roomName(ctx, c.Room))
+		}
+	}
+	keptLine := ""
+	if len(kept) > 0 {
+		more := max(len(kept)-maxKeptRooms, 0)
+		keptLine = tr(ctx, "codes_kept", i18n.Args{"Count": len(kept),
+			"Rooms": strings.Join(kept[:len(kept)-more], tr(ctx, "list_sep")), "More": more})
+	}
 	if len(issued) == 0 {
-		return tr(ctx, "codes_all_live", i18n.Args{"Building": building, "Count": households})
+		return tr(ctx, "codes_all_live", i18n.Args{"Building": building, "Count": len(kept)}) + "\n" + keptLine
 	}
 	var b strings.Builder
 	b.WriteString(tr(ctx, "codes_header", i18n.Args{"Building": building, "Count": len(issued)}))
@@ -87,12 +101,15 @@ func codesList(ctx context.Context, building string, issued []store.IssuedCode, 
 		b.WriteString("\n  " + tr(ctx, "codes_line", i18n.Args{"Room": roomName(ctx, c.Room),
 			"Code": store.FormatHouseholdCode(c.Code)}))
 	}
-	if kept := households - len(issued); households > 0 && kept > 0 {
-		b.WriteString("\n" + tr(ctx, "codes_kept", i18n.Args{"Count": kept}))
+	if keptLine != "" {
+		b.WriteString("\n" + keptLine)
 	}
 	b.WriteString("\n" + tr(ctx, "codes_footer", i18n.Args{"Building": building}))
 	return b.String()
 }
+
+// maxKeptRooms bounds the rooms named as keeping their code.
+const maxKeptRooms = 40
 
 // RedeemCode signs a phone of the station's web page in with a household
 // code (typed, or read from a slip's QR code). clientKey names who is trying
