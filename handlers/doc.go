@@ -11,6 +11,13 @@
 // reader's language and date-argument errors), notify.go (speaking to a
 // group, a person or every group) and roles.go (/role and the role checks).
 //
+// For a station with no bot in its groups, the station's web page calls
+// codes.go (household codes: RedeemCode, WebHousehold) and paste.go (the
+// texts the bot would post, ready to paste by hand, and the day's list);
+// subpackages serve it without the chat machinery: icalfeed (a household's
+// calendar feed), slips (printable household-code slips with QR codes) and
+// privacycheck (the privacy rule as tests check group texts).
+//
 // Package handlers imports bot, bot/numerals, bot/calendar, bot/i18n,
 // bot/store and scheduler; it never knows which platform a message came
 // from.
