@@ -276,3 +276,10 @@ func (k keys) escalations(st int64, level OfficeLevel, state string) string {
 func (k keys) monthOfficeSolved(st int64, month string, level OfficeLevel) string {
 	return k.station(st, "stats", month, "solved", string(level))
 }
+
+// Web link keys (web.go): one hash tag for every link, so that a link and
+// its owner's set change in one MULTI on Redis Cluster; a link is found by
+// its token alone, before its station is known. hash is the SHA-256 of the
+// token, never the token.
+func (k keys) webToken(hash string) string { return k.prefix + KeyVersion + "{web}:token:" + hash }
+func (k keys) webOwner(owner string) string { return k.prefix + KeyVersion + "{web}:owner:" + owner }
