@@ -281,5 +281,5 @@ func (k keys) monthOfficeSolved(st int64, month string, level OfficeLevel) strin
 // its owner's set change in one MULTI on Redis Cluster; a link is found by
 // its token alone, before its station is known. hash is the SHA-256 of the
 // token, never the token.
-func (k keys) webToken(hash string) string { return k.prefix + KeyVersion + "{web}:token:" + hash }
+func (k keys) webToken(hash string) string  { return k.prefix + KeyVersion + "{web}:token:" + hash }
 func (k keys) webOwner(owner string) string { return k.prefix + KeyVersion + "{web}:owner:" + owner }
