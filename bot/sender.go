@@ -65,6 +65,15 @@ type Responder interface {
 	Toast(ctx context.Context, text string) error
 }
 
+type tapKey struct{}
+
+// WithTap returns ctx under which see is shown every message a Responder
+// sends, as well as sending it: a web page that acted through the chat's
+// commands shows the answer the chat gets.
+func WithTap(ctx context.Context, see func(Outgoing)) context.Context {
+	return context.WithValue(ctx, tapKey{}, see)
+}
+
 // NewResponder returns the Responder for m that speaks through s.
 func NewResponder(s Sender, m *Message) Responder {
 	return responder{Sender: s, msg: m}
@@ -78,6 +87,9 @@ type responder struct {
 // Send sends out, or, while a message is served with an outbox (see
 // Dedupe), keeps it with the message's replies.
 func (r responder) Send(ctx context.Context, out Outgoing) error {
+	if see, ok := ctx.Value(tapKey{}).(func(Outgoing)); ok {
+		see(out)
+	}
 	if collect(ctx, out) {
 		return nil
 	}
