@@ -69,7 +69,7 @@ func (a *App) Render(ctx context.Context, v Viewer, cmd ReadCommand, n int64) (s
 		locale = bot.DefaultLocale
 	}
 	ctx = bot.WithLocale(withClock(ctx, a.clock), locale)
-	ctx = withSession(ctx, &session{user: reader, private: v.Staff != nil, id: &store.Identity{
+	ctx = withSession(ctx, &session{user: reader, private: v.Staff != nil, page: true, id: &store.Identity{
 		Chat:    &store.ChatRecord{Key: chat.Key(), Station: v.Station.ID},
 		User:    &store.UserRecord{Station: v.Station.ID},
 		Station: v.Station, Member: member,
