@@ -381,17 +381,21 @@ func (s *Server) funds(w http.ResponseWriter, r *http.Request, v *visitor) error
 	return s.render(w, "cards", p)
 }
 
+// maxPolls is how many polls the polls page shows, newest first, open or
+// with their results.
+const maxPolls = 20
+
 func (s *Server) polls(w http.ResponseWriter, r *http.Request, v *visitor) error {
 	if err := stationOnly(v); err != nil {
 		return err
 	}
-	polls, err := s.o.Store.OpenPolls(r.Context(), v.station.ID)
+	polls, err := s.o.Store.RecentPolls(r.Context(), v.station.ID, maxPolls)
 	if err != nil {
 		return err
 	}
 	p := s.page(v, "polls", "web_nav_polls")
 	now := s.o.Clock.Now()
-	for _, pl := range slices.Backward(polls) {
+	for _, pl := range polls {
 		text, err := s.read(r, v, handlers.ReadPoll, pl.N)
 		if err != nil {
 			return err
