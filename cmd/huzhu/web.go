@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/bot/wechat"
 	"github.com/huzhu-station/huzhu/handlers/web"
 )
 
@@ -19,7 +21,11 @@ func newWeb(cfg *Config, st *store.Store, c *core, clock bot.Clock, log *slog.Lo
 	return web.New(web.Options{
 		Store: st, App: c.app, Receiver: c.receiver, Clock: clock,
 		TelegramToken: cfg.Telegram.Token,
-		Log:           log.With("component", "web"),
+		// Pictures the store keeps are named as WeChat names them, by
+		// their content's hash; those sent from a page too.
+		KeptPhoto: func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },
+		PhotoRef:  func(name string) string { return wechat.PhotoRefPrefix + name },
+		Log:       log.With("component", "web"),
 	})
 }
 

@@ -20,7 +20,6 @@ import (
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
-	"github.com/huzhu-station/huzhu/bot/wechat"
 )
 
 // maxReportRunes bounds a report typed on a page, as a chat message is
@@ -141,7 +140,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
 		return err
 	}
 	var atts []bot.Attachment
-	if len(photo) > 0 && r.PostForm.Get("action") == "report" {
+	if len(photo) > 0 && r.PostForm.Get("action") == "report" && s.o.PhotoRef != nil {
 		ref, err := s.keepPhoto(r.Context(), photo)
 		if err != nil {
 			return s.tooBig(w, v, err)
@@ -161,7 +160,8 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
 var errPhoto = errors.New("photo not taken")
 
 // keepPhoto keeps a picture sent from a page as a WeChat picture is kept
-// (named by its content's hash), and returns its attachment handle.
+// (named by its content's hash), and returns its attachment handle
+// (Options.PhotoRef).
 func (s *Server) keepPhoto(ctx context.Context, b []byte) (string, error) {
 	if len(b) > store.MaxWeChatPhotoBytes {
 		return "", fmt.Errorf("%w: %d bytes", errPhoto, len(b))
@@ -176,7 +176,7 @@ func (s *Server) keepPhoto(ctx context.Context, b []byte) (string, error) {
 	if err := s.o.Store.SaveWeChatPhoto(ctx, name, b); err != nil {
 		return "", err
 	}
-	return wechat.PhotoRefPrefix + name, nil
+	return s.o.PhotoRef(name), nil
 }
 
 // tooBig answers a form that could not be read (a photo over the limit)

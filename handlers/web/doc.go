@@ -38,6 +38,8 @@
 // be kept by a shared cache (Cache-Control: private, no-store), and no
 // address leaks to another site (Referrer-Policy: no-referrer).
 //
-// Package web imports handlers (for Render and the link path), bot and
-// bot/store; nothing imports it but cmd.
+// Package web imports handlers (for Render and the link path), bot,
+// bot/store, bot/i18n and bot/calendar, and no platform: how a platform
+// names the pictures the store keeps is given in Options by cmd, the only
+// package that imports this one.
 package web

@@ -15,6 +15,7 @@ import (
 	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
+	"github.com/huzhu-station/huzhu/bot/wechat"
 	"github.com/huzhu-station/huzhu/handlers"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
@@ -55,7 +56,9 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 	app := handlers.New(deps)
 	w.bot = &bot.Bot{Handler: app.Handler(deps), Sender: sender, Log: log}
 	var err error
-	w.web, err = New(Options{Store: w.st, App: app, Receiver: w.bot, Clock: w.clock, Log: log, TelegramToken: testBotToken})
+	w.web, err = New(Options{Store: w.st, App: app, Receiver: w.bot, Clock: w.clock, Log: log, TelegramToken: testBotToken,
+		KeptPhoto: func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },
+		PhotoRef:  func(name string) string { return wechat.PhotoRefPrefix + name }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
-	"github.com/huzhu-station/huzhu/bot/wechat"
 	"github.com/huzhu-station/huzhu/handlers"
 )
 
@@ -129,7 +128,7 @@ type issueRow struct {
 
 // publicIssue is the one place a problem is stripped for a page anyone may
 // read: its number, category, state, support, date and, unless it is
-// confidential (made from a patrol note), its text and photos. Who
+// confidential (made from a patrol note), its text. Who
 // reported it, who handles it and where it was reported never leave here.
 func publicIssue(locale string, is *store.Issue) issueRow {
 	row := issueRow{N: is.N, Category: i18n.T(locale, "cat_"+is.Category),
@@ -139,17 +138,20 @@ func publicIssue(locale string, is *store.Issue) issueRow {
 		row.Text = i18n.T(locale, "issue_text_confidential")
 		return row
 	}
-	row.Text, row.Photos = is.Text, len(keptPhotos(is))
+	row.Text = is.Text
 	return row
 }
 
 // keptPhotos are the photos of is whose pictures the store keeps (a
 // WeChat picture, or one sent from a page); a Telegram photo stays with
 // Telegram.
-func keptPhotos(is *store.Issue) []string {
+func (s *Server) keptPhotos(is *store.Issue) []string {
+	if s.o.KeptPhoto == nil {
+		return nil
+	}
 	var names []string
 	for _, ref := range is.Photos {
-		if name, ok := strings.CutPrefix(ref, wechat.PhotoRefPrefix); ok {
+		if name, ok := s.o.KeptPhoto(ref); ok {
 			names = append(names, name)
 		}
 	}
@@ -255,7 +257,11 @@ func (s *Server) issues(w http.ResponseWriter, r *http.Request, v *visitor) erro
 	}
 	for _, is := range all {
 		if q.keeps(is) {
-			d.Rows = append(d.Rows, publicIssue(v.locale, is))
+			row := publicIssue(v.locale, is)
+			if !is.Confidential {
+				row.Photos = len(s.keptPhotos(is))
+			}
+			d.Rows = append(d.Rows, row)
 		}
 	}
 	p := s.page(v, "issues", "web_nav_issues")
@@ -298,7 +304,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, v *visitor) error
 	}
 	d := issueData{N: n}
 	if v.staff || !is.Confidential {
-		for i := range keptPhotos(is) {
+		for i := range s.keptPhotos(is) {
 			d.Photos = append(d.Photos, i)
 		}
 	}
@@ -326,7 +332,7 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request, v *visitor) error
 	if err != nil {
 		return err
 	}
-	names := keptPhotos(is)
+	names := s.keptPhotos(is)
 	if (is.Confidential && !v.staff) || i >= len(names) {
 		return errNotFound
 	}

@@ -35,6 +35,12 @@ type Options struct {
 	// platforms' own handler chain.
 	Receiver bot.Receiver
 	Clock    bot.Clock
+	// KeptPhoto names the picture the store keeps (Store.WeChatPhoto) for
+	// a photo's attachment handle, and PhotoRef is the handle of a picture
+	// kept under name: the naming of the platform that keeps its pictures
+	// in the store, which only cmd knows. Nil shows and takes no photos.
+	KeptPhoto func(ref string) (name string, ok bool)
+	PhotoRef  func(name string) string
 	// TelegramToken checks Mini App initData; "" turns /tg off.
 	TelegramToken string
 	Log           *slog.Logger
