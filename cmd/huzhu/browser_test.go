@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"image"
+	"image/png"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -184,10 +187,51 @@ func TestPagesInBrowser(t *testing.T) {
 	if !strings.Contains(signed, "班1") {
 		t.Errorf("the page's answer to the signup: %q", signed)
 	}
+	// A report with a phone-sized photo: the page's script shrinks it under
+	// the server's limit before sending.
+	big := filepath.Join(t.TempDir(), "photo.png")
+	writeNoisePNG(t, big, 1100, 1100)
+	do(phone, chromedp.Navigate(resident+"report"), chromedp.WaitVisible("#report"),
+		chromedp.SendKeys(`#report textarea`, "5幢门口路灯不亮"),
+		chromedp.SetUploadFiles(`#report input[type=file]`, []string{big}),
+		chromedp.Click(`#report button`), chromedp.WaitVisible("#reply"))
+	reported := read(chromedp.Text("#reply"))
+	shot("resident-reported-375.png")
+	if !strings.Contains(reported, "#3") {
+		t.Errorf("the page's answer to the report: %q", reported)
+	}
+	do(chromedp.Navigate(station+"issue/3"), chromedp.WaitVisible(".photos img"))
+	if html := read(chromedp.OuterHTML(".photos")); !strings.Contains(html, "photo/3/0") {
+		t.Errorf("the report's photo is not shown: %s", html)
+	}
+	shot("station-issue-photo-375.png")
+
 	// The same answers reached her private chat.
 	waitFor(t, ctx, &out, func(s string) bool {
 		return strings.Contains(s, "[@王阿姨] bot: "+firstLine(voted)) && strings.Contains(s, "[@王阿姨] bot: "+firstLine(signed))
 	})
+}
+
+// writeNoisePNG writes a w×h picture of noise, which PNG cannot squeeze:
+// several megabytes, as a phone's photo is.
+func writeNoisePNG(t *testing.T, path string, w, h int) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range img.Pix {
+		img.Pix[i] = byte(rng.Uint32())
+	}
+	for i := 3; i < len(img.Pix); i += 4 {
+		img.Pix[i] = 255
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func firstLine(s string) string {

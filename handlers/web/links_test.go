@@ -42,6 +42,9 @@ func TestLinkKinds(t *testing.T) {
 	if code, _ := w.get(station + "issues?status=nonsense"); code != http.StatusBadRequest {
 		t.Errorf("bad filter: %d; want 400", code)
 	}
+	if code, _ := w.get(station + "polls?x=1"); code != http.StatusBadRequest {
+		t.Errorf("a query on a page that takes none: %d; want 400", code)
+	}
 	if code, _ := w.get(station + "issue/99"); code != http.StatusNotFound {
 		t.Errorf("no such problem: %d; want 404", code)
 	}

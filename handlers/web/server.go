@@ -97,7 +97,7 @@ func pairs(kv []any) i18n.Args {
 func (s *Server) routes() {
 	m := s.mux
 	m.HandleFunc("GET /w/{token}/{$}", s.visit(s.home))
-	m.HandleFunc("GET /w/{token}/issues", s.visit(s.issues))
+	m.HandleFunc("GET /w/{token}/issues", s.visitQuery(s.issues))
 	m.HandleFunc("GET /w/{token}/issue/{n}", s.visit(s.issue))
 	m.HandleFunc("GET /w/{token}/photo/{n}/{i}", s.visit(s.photo))
 	m.HandleFunc("GET /w/{token}/funds", s.visit(s.funds))
@@ -119,7 +119,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self'; style-src 'self'; "+
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' blob:; style-src 'self'; "+
 		"script-src 'self' https://telegram.org; connect-src 'self'; form-action 'self'; base-uri 'none'; "+
 		"frame-ancestors 'self' https://web.telegram.org")
 	s.mux.ServeHTTP(w, r)
@@ -157,8 +157,20 @@ func (v *visitor) viewer() handlers.Viewer {
 var errNotFound = errors.New("not found")
 
 // visit resolves the token of r's path, or answers 404 (429 once the
-// client has tried too many wrong ones), then serves page.
+// client has tried too many wrong ones), then serves page, which takes no
+// query parameters: a request with any is answered 400.
 func (s *Server) visit(page func(w http.ResponseWriter, r *http.Request, v *visitor) error) http.HandlerFunc {
+	return s.visitQuery(func(w http.ResponseWriter, r *http.Request, v *visitor) error {
+		if r.URL.RawQuery != "" {
+			return errBadInput
+		}
+		return page(w, r, v)
+	})
+}
+
+// visitQuery is visit for a page that reads (and checks) its own query
+// parameters.
+func (s *Server) visitQuery(page func(w http.ResponseWriter, r *http.Request, v *visitor) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r)
 		if !s.bad.ok(ip) {
