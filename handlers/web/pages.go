@@ -73,8 +73,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, v *visitor) error 
 		return err
 	}
 	p.Blocks = []block{{Text: card}}
+	open, _, err := s.o.Store.ListIssues(r.Context(), v.station.ID, store.FilterOpen, "", homeIssues)
+	if err != nil {
+		return err
+	}
+	var rows []issueRow
+	for _, is := range open {
+		rows = append(rows, publicIssue(v.locale, is))
+	}
+	p.Data = rows
 	return s.render(w, "home", p)
 }
+
+// homeIssues is how many open problems the home page lists.
+const homeIssues = 5
 
 // stationRow is one station's figures on an administrator's page.
 type stationRow struct {
