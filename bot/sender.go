@@ -14,6 +14,11 @@ import (
 type Button struct {
 	Label string
 	Data  string
+	// WebApp, when set, is an https:// page the button opens in the
+	// platform's own browser (a Telegram Mini App) instead of sending
+	// Data. Platforms that cannot open one drop the button, so Text must
+	// carry the link too.
+	WebApp string `json:",omitempty"`
 }
 
 // Outgoing is one message the bot sends.

@@ -95,8 +95,18 @@ func (a *App) web(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	}
 	key := map[store.WebKind]string{store.WebAdmin: "web_admin_link", store.WebStaff: "web_staff_link",
 		store.WebResident: "web_resident_link"}[link.Kind]
-	return r.ReplyPrivately(ctx, tr(ctx, key, i18n.Args{"URL": a.webURL(token), "Days": ResidentLinkDays}))
+	text := tr(ctx, key, i18n.Args{"URL": a.webURL(token), "Days": ResidentLinkDays})
+	if link.Kind == store.WebAdmin || !strings.HasPrefix(a.webBase, "https://") {
+		return r.ReplyPrivately(ctx, text)
+	}
+	// On Telegram the page also opens inside the chat, as a Mini App
+	// (MiniAppPath), which needs https.
+	return r.ReplyPrivately(ctx, text, []bot.Button{{Label: tr(ctx, "web_open_button"), WebApp: strings.TrimRight(a.webBase, "/") + MiniAppPath}})
 }
+
+// MiniAppPath is the path of the Telegram Mini App's page under the public
+// base URL, which the 打开网页 button opens.
+const MiniAppPath = "/tg"
 
 // personalLink is the link u gets from `网页`: an administrator's, staff's
 // (anyone the station gave a role), or a resident's, which expires.

@@ -35,13 +35,20 @@ type world struct {
 	mu    sync.Mutex
 	sent  []bot.Outgoing
 	seq   int
+	base  string // the public base URL links start with
 }
 
 const testGroup = "g1"
 
 func newWorld(t *testing.T, b storetest.Backend) *world {
 	t.Helper()
-	w := &world{t: t, clock: bot.NewFakeClock(t0)}
+	return newWorldAt(t, b, "http://pages.test")
+}
+
+// newWorldAt is newWorld with the pages' public base URL base.
+func newWorldAt(t *testing.T, b storetest.Backend, base string) *world {
+	t.Helper()
+	w := &world{t: t, clock: bot.NewFakeClock(t0), base: base}
 	w.st = store.New(b.Client, store.WithKeyPrefix(b.Prefix))
 	sender := bot.SenderFunc(func(_ context.Context, out bot.Outgoing) error {
 		w.mu.Lock()
@@ -52,7 +59,7 @@ func newWorld(t *testing.T, b storetest.Backend) *world {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sched := scheduler.New(b.Client, sender, w.clock, log, scheduler.WithKeyPrefix(b.Prefix))
 	deps := handlers.Deps{Store: w.st, Sender: sender, Clock: w.clock, Scheduler: sched, Log: log,
-		BotNames: []string{"huzhu"}, WebURL: "http://pages.test", Admins: []string{"console:街道管理员"}}
+		BotNames: []string{"huzhu"}, WebURL: base, Admins: []string{"console:街道管理员"}}
 	app := handlers.New(deps)
 	w.bot = &bot.Bot{Handler: app.Handler(deps), Sender: sender, Log: log}
 	var err error
@@ -91,8 +98,8 @@ func (w *world) say(who string, private bool, text string) []bot.Outgoing {
 func (w *world) link(who, text string) string {
 	w.t.Helper()
 	for _, out := range w.say(who, true, text) {
-		if i := strings.Index(out.Text, "http://pages.test/w/"); i >= 0 {
-			rest := out.Text[i+len("http://pages.test"):]
+		if i := strings.Index(out.Text, w.base+"/w/"); i >= 0 {
+			rest := out.Text[i+len(w.base):]
 			if j := strings.IndexAny(rest, "\n "); j >= 0 {
 				rest = rest[:j]
 			}

@@ -162,3 +162,18 @@ func TestMiniAppLogin(t *testing.T) {
 		t.Errorf("forged initData: %d; want 404", resp.StatusCode)
 	}
 }
+
+// TestMiniAppButton: with an https address, a personal link comes with a
+// button that opens the page as a Telegram Mini App.
+func TestMiniAppButton(t *testing.T) {
+	w := newWorldAt(t, storetest.Miniredis(t), "https://huzhu.example.org")
+	w.setUp()
+	out := w.say("王阿姨", true, "网页")
+	if len(out) != 1 || len(out[0].Buttons) != 1 || out[0].Buttons[0][0].WebApp != "https://huzhu.example.org/tg" ||
+		!strings.Contains(out[0].Text, "https://huzhu.example.org/w/") {
+		t.Errorf("网页 with https = %+v", out)
+	}
+	if out := w.say("张站长", true, "本站 网页"); len(out) != 1 || len(out[0].Buttons) != 0 {
+		t.Errorf("the station's link comes with a button: %+v", out)
+	}
+}

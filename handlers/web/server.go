@@ -111,8 +111,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /w/{token}/stats", s.visit(s.stats))
 	m.HandleFunc("GET /w/{token}/report", s.visit(s.reportForm))
 	m.HandleFunc("POST /w/{token}/act", s.visit(s.act))
-	m.HandleFunc("GET /tg", s.miniAppPage)
-	m.HandleFunc("POST /tg", s.miniAppLogin)
+	m.HandleFunc("GET "+handlers.MiniAppPath, s.miniAppPage)
+	m.HandleFunc("POST "+handlers.MiniAppPath, s.miniAppLogin)
 	m.Handle("GET /static/", http.FileServerFS(files))
 }
 
