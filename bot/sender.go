@@ -14,6 +14,11 @@ import (
 type Button struct {
 	Label string
 	Data  string
+	// WebApp, when set, is an https:// page the button opens in the
+	// platform's own browser (a Telegram Mini App) instead of sending
+	// Data. Platforms that cannot open one drop the button, so Text must
+	// carry the link too.
+	WebApp string `json:",omitempty"`
 }
 
 // Outgoing is one message the bot sends.
@@ -65,6 +70,15 @@ type Responder interface {
 	Toast(ctx context.Context, text string) error
 }
 
+type tapKey struct{}
+
+// WithTap returns ctx under which see is shown every message a Responder
+// sends, as well as sending it: a web page that acted through the chat's
+// commands shows the answer the chat gets.
+func WithTap(ctx context.Context, see func(Outgoing)) context.Context {
+	return context.WithValue(ctx, tapKey{}, see)
+}
+
 // NewResponder returns the Responder for m that speaks through s.
 func NewResponder(s Sender, m *Message) Responder {
 	return responder{Sender: s, msg: m}
@@ -78,6 +92,9 @@ type responder struct {
 // Send sends out, or, while a message is served with an outbox (see
 // Dedupe), keeps it with the message's replies.
 func (r responder) Send(ctx context.Context, out Outgoing) error {
+	if see, ok := ctx.Value(tapKey{}).(func(Outgoing)); ok {
+		see(out)
+	}
 	if collect(ctx, out) {
 		return nil
 	}

@@ -27,6 +27,9 @@ type Deps struct {
 	// served; zero values pick sensible defaults.
 	RateInterval time.Duration
 	RateBurst    int
+	// WebURL is the public base URL of the web pages (handlers/web), which
+	// the links the bot gives start with; "" when no page is served.
+	WebURL string
 	// Observe, when set, runs just inside the middleware that answers
 	// errors, so it sees each command's error before it is answered and
 	// dropped (metrics.Metrics.Outcomes).
@@ -43,13 +46,15 @@ type App struct {
 	admins []string
 	// botNames are the bot's own names, which nobody may register under.
 	botNames []string
-	router   *bot.Router
+	// webBase is Deps.WebURL.
+	webBase string
+	router  *bot.Router
 }
 
 // New returns the App with every command registered.
 func New(d Deps) *App {
 	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, sched: d.Scheduler, admins: d.Admins,
-		botNames: d.BotNames}
+		botNames: d.BotNames, webBase: d.WebURL}
 	a.router = bot.NewRouter(d.BotNames...)
 	a.registerRoutes()
 	a.registerJobs()

@@ -13,10 +13,11 @@ import (
 // replyInShort answers m with full when it was sent privately. Sent in a
 // group, full goes to the sender privately and the group reads short, which
 // says itself where the rest went, so the group gets no separate "sent
-// privately" line. When the sender cannot be reached privately, the privacy
+// privately" line. A web page (Render) has room for full, written as the
+// group reads it. When the sender cannot be reached privately, the privacy
 // gate keeps full for them and the group gets its usual pointer.
 func replyInShort(ctx context.Context, r bot.Responder, m *bot.Message, short, full string) error {
-	if m.IsPrivate() {
+	if m.IsPrivate() || sessionFrom(ctx).page {
 		return r.Reply(ctx, full)
 	}
 	group := m.Chat

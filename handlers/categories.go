@@ -51,3 +51,13 @@ func parseCategory(text string) (category, rest string) {
 	}
 	return "other", text
 }
+
+// Categories returns the problem categories as stored, in the order they
+// are matched, for a page that filters by them.
+func Categories() []string {
+	out := make([]string, len(categories))
+	for i, c := range categories {
+		out[i] = c.name
+	}
+	return out
+}

@@ -24,6 +24,7 @@ func (a *App) registerRoutes() {
 	r.HandleFunc("help", []string{"start", "帮助", "菜单", "?"}, a.officeOr(a.officeHelp, a.help)).Takes(bot.ArgWord)
 	r.HandleFunc("inbox", []string{"取信", "收信"}, a.inbox).Takes(bot.ArgWord)
 	r.HandleFunc("lang", []string{"language", "语言"}, a.lang).Takes(bot.ArgWord)
+	r.HandleFunc("web", []string{"网页", "网页重置=重置"}, a.web).Takes(bot.ArgWord)
 
 	// Problems (报事). In an office group (office.go) the lifecycle
 	// commands, 清单, 统计, 本站 and 帮助 are the office's.

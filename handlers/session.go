@@ -14,6 +14,9 @@ type session struct {
 	user    bot.User
 	private bool // the message came in a private chat
 	id      *store.Identity
+	// page is set for a web page's reading (Render): the reader reads the
+	// whole of a long answer, since a page has room for it.
+	page bool
 	// delivered counts the kept private messages handed over on the way
 	// in (see deliverKept).
 	delivered int

@@ -33,6 +33,8 @@ func (a *App) station(ctx context.Context, r bot.Responder, m *bot.Message) erro
 		return a.stationCode(ctx, r)
 	case "overdue", "逾期":
 		return a.setOverdue(ctx, r, rest)
+	case "web", "网页":
+		return a.stationWeb(ctx, r, rest)
 	}
 	return badForm("usage_station", "unknown_subcommand", i18n.Args{"Word": sub})
 }

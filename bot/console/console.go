@@ -505,6 +505,9 @@ func format(out bot.Outgoing) string {
 	var labels []string
 	for _, row := range out.Buttons {
 		for _, btn := range row {
+			if btn.WebApp != "" {
+				continue // the console opens no page; the text has the link
+			}
 			labels = append(labels, "["+btn.Label+"]")
 		}
 	}

@@ -161,6 +161,9 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"wxIdentity", wechat, k.wxIdentity(acct, "7")},
 		{"wxFingerprint", wechat, k.wxFingerprint(acct, "f00d")},
 		{"wxAliases", wechat, k.wxAliases(acct, "@abc")},
+
+		{"webToken", "web", k.webToken("ab12")},
+		{"webOwner", "web", k.webOwner("station:7")},
 	}
 }
 

@@ -287,3 +287,10 @@ func (k keys) codeFailures(client, window string) string {
 	return k.global("codefail", client, window)
 }
 func (k keys) householdCodes(st int64) string { return k.station(st, "hcodes") }
+
+// Web link keys (web.go): one hash tag for every link, so that a link and
+// its owner's set change in one MULTI on Redis Cluster; a link is found by
+// its token alone, before its station is known. hash is the SHA-256 of the
+// token, never the token.
+func (k keys) webToken(hash string) string  { return k.prefix + KeyVersion + "{web}:token:" + hash }
+func (k keys) webOwner(owner string) string { return k.prefix + KeyVersion + "{web}:owner:" + owner }

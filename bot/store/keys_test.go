@@ -59,8 +59,8 @@ func TestKeyFamiliesAreComplete(t *testing.T) {
 }
 
 // TestKeyFamilySlots asserts that every key of one station, every key of
-// one WeChat account, and every outbox key of one platform hashes to one
-// Redis Cluster slot, so any MULTI over
+// one WeChat account, every outbox key of one platform and every web link
+// key hashes to one Redis Cluster slot, so any MULTI over
 // them runs on a Cluster; and that a global key carries no hash tag, so
 // global records spread over the Cluster.
 func TestKeyFamilySlots(t *testing.T) {
@@ -83,8 +83,8 @@ func TestKeyFamilySlots(t *testing.T) {
 				t.Errorf("%s: key %q is in slot %d, the other {%s} keys in slot %d", fam.Method, key, slot, fam.Tag, want)
 			}
 		}
-		if len(slotOfTag) != 3 {
-			t.Errorf("hash tags seen: %v, want a station's, an account's and a platform's outbox", slotOfTag)
+		if len(slotOfTag) != 4 {
+			t.Errorf("hash tags seen: %v, want a station's, an account's, a platform's outbox and the web links'", slotOfTag)
 		}
 	}
 }

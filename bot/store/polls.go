@@ -119,6 +119,22 @@ func (s *Store) OpenPolls(ctx context.Context, st int64) ([]*Poll, error) {
 		func(_ string, h map[string]string) *Poll { return pollFromHash(st, h) })
 }
 
+// RecentPolls returns the newest n polls of station st, open or closed,
+// newest first.
+func (s *Store) RecentPolls(ctx context.Context, st int64, n int) ([]*Poll, error) {
+	total, err := s.rdb.ZCard(ctx, s.k.pollsAll(st)).Result()
+	if err != nil || total == 0 || n <= 0 {
+		return nil, err
+	}
+	nums, err := s.rdb.ZRange(ctx, s.k.pollsAll(st), max(total-int64(n), 0), total-1).Result()
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(nums)
+	return records(ctx, s, nums, func(n string) string { return s.k.poll(st, atoi(n)) },
+		func(_ string, h map[string]string) *Poll { return pollFromHash(st, h) })
+}
+
 // Ballot is a vote as cast.
 type Ballot struct {
 	User   bot.User

@@ -143,3 +143,27 @@ func TestConcurrentHouseholdVotes(t *testing.T) {
 		}
 	})
 }
+
+func TestRecentPolls(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "清川佳园", group1)
+		if got, err := s.RecentPolls(ctx, st.ID, 5); err != nil || len(got) != 0 {
+			t.Fatalf("RecentPolls with none = %v, %v", got, err)
+		}
+		for range 3 {
+			mustPoll(t, s, st.ID, false, time.Time{})
+		}
+		if _, _, err := s.ClosePoll(ctx, st.ID, 1, t0); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.RecentPolls(ctx, st.ID, 2)
+		if err != nil || len(got) != 2 || got[0].N != 3 || got[1].N != 2 {
+			t.Fatalf("RecentPolls(2) = %+v, %v; want 3, 2", got, err)
+		}
+		if got, err = s.RecentPolls(ctx, st.ID, 10); err != nil || len(got) != 3 || got[2].N != 1 || !got[2].Closed {
+			t.Fatalf("RecentPolls(10) = %+v, %v; want 3, 2, 1 closed", got, err)
+		}
+	})
+}

@@ -175,6 +175,10 @@ func keyboard(buttons [][]bot.Button) *models.InlineKeyboardMarkup {
 	for _, row := range buttons {
 		var r []models.InlineKeyboardButton
 		for _, b := range row {
+			if strings.HasPrefix(b.WebApp, "https://") && strings.TrimSpace(b.Label) != "" {
+				r = append(r, models.InlineKeyboardButton{Text: b.Label, WebApp: &models.WebAppInfo{URL: b.WebApp}})
+				continue
+			}
 			if b.Data == "" || len(b.Data) > maxCallbackData {
 				continue
 			}

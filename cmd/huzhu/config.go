@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +52,12 @@ type Config struct {
 	// MetricsAddr is where /metrics, /healthz and /readyz are served
 	// (--metrics, HUZHU_METRICS_ADDR); "" leaves them off.
 	MetricsAddr string
+	// HTTPAddr is where the web pages are served (--http, HUZHU_HTTP); ""
+	// leaves them off.
+	HTTPAddr string
+	// PublicURL is the base of the links the bot gives to the pages
+	// (--public-url, HUZHU_PUBLIC_URL); empty, it is http:// and HTTPAddr.
+	PublicURL string
 	// observe is what the metrics are counted in, made by run when
 	// MetricsAddr is set (observe.go); nil counts nothing.
 	observe *metrics.Metrics
@@ -93,7 +101,7 @@ func printUsage(w io.Writer, fs *flag.FlagSet) {
 	}
 	fmt.Fprintln(w, "\nenvironment: REDIS_URL, REDIS_ADDRS, REDIS_SENTINEL_MASTER, REDIS_SENTINEL_ADDRS, REDIS_PASSWORD,")
 	fmt.Fprintln(w, "  REDIS_WAIT_REPLICAS, REDIS_WAIT_TIMEOUT,")
-	fmt.Fprintln(w, "  HUZHU_DATA, HUZHU_ADMINS, HUZHU_ALERT_CHAT, HUZHU_BOT_NAME, HUZHU_METRICS_ADDR, LOG_LEVEL,")
+	fmt.Fprintln(w, "  HUZHU_DATA, HUZHU_ADMINS, HUZHU_ALERT_CHAT, HUZHU_BOT_NAME, HUZHU_METRICS_ADDR, HUZHU_HTTP, HUZHU_PUBLIC_URL, LOG_LEVEL,")
 	fmt.Fprintln(w, "  TELEGRAM_TOKEN, TELEGRAM_WEBHOOK_URL, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_LISTEN, TELEGRAM_API_URL, WECHAT, WECHAT_ACCOUNT")
 	fmt.Fprintf(w, "\nflags of %s:\n", fs.Name())
 	fs.PrintDefaults()
@@ -140,6 +148,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		"directory of the embedded store, used when no Redis is configured (env HUZHU_DATA)")
 	fs.StringVar(&cfg.MetricsAddr, "metrics", getenv("HUZHU_METRICS_ADDR"),
 		`serve Prometheus metrics and health checks (/metrics, /healthz, /readyz) on this address, e.g. ":9090"; off when empty (env HUZHU_METRICS_ADDR)`)
+	fs.StringVar(&cfg.HTTPAddr, "http", getenv("HUZHU_HTTP"),
+		`serve the station's web pages on this address, e.g. ":8080"; off when empty (env HUZHU_HTTP)`)
+	fs.StringVar(&cfg.PublicURL, "public-url", getenv("HUZHU_PUBLIC_URL"),
+		`the public base URL of the web pages that links start with, e.g. "https://huzhu.example.org"; default http://ADDR of --http (env HUZHU_PUBLIC_URL)`)
 	fake := fs.String("fake-clock", "", `console only: start a fake clock at this time ("2026-12-01 09:00", Asia/Shanghai) that moves only with :advance`)
 	if cfg.Command == "bench" {
 		cfg.Bench, args = benchFlags(fs, args)
@@ -210,6 +222,9 @@ func (c *Config) Validate() error {
 	if err := c.Telegram.Validate(); err != nil {
 		return err
 	}
+	if err := c.validateWeb(); err != nil {
+		return err
+	}
 	return c.Store.Validate()
 }
 
@@ -274,4 +289,33 @@ func splitList(s string) []string {
 		out = append(out, f)
 	}
 	return out
+}
+
+// validateWeb checks --http and --public-url, and fills PublicURL from
+// HTTPAddr when it is not given.
+func (c *Config) validateWeb() error {
+	if c.HTTPAddr == "" {
+		if c.PublicURL != "" {
+			return errors.New("--public-url (HUZHU_PUBLIC_URL) needs --http (HUZHU_HTTP)")
+		}
+		return nil
+	}
+	host, _, err := net.SplitHostPort(c.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("--http %q should be host:port or :port: %w", c.HTTPAddr, err)
+	}
+	if c.PublicURL == "" {
+		if host == "" {
+			host = "localhost"
+		}
+		_, port, _ := net.SplitHostPort(c.HTTPAddr)
+		c.PublicURL = "http://" + net.JoinHostPort(host, port)
+		return nil
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--public-url %q should be like https://huzhu.example.org", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	return nil
 }

@@ -78,3 +78,36 @@ func TestWaitSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestWebSettings: --http and --public-url (or their environment) reach
+// the Config, the public URL defaults to the listen address, and settings
+// that cannot work stop start-up.
+func TestWebSettings(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		url  string // PublicURL; "" when refused
+	}{
+		{nil, nil, ""},
+		{[]string{"console", "--http", ":8080"}, nil, "http://localhost:8080"},
+		{[]string{"--http", "127.0.0.1:9000"}, nil, "http://127.0.0.1:9000"},
+		{[]string{"--http", ":8080", "--public-url", "https://huzhu.example.org/"}, nil, "https://huzhu.example.org"},
+		{nil, map[string]string{"HUZHU_HTTP": ":80", "HUZHU_PUBLIC_URL": "https://a.example"}, "https://a.example"},
+		{[]string{"--http", "8080"}, nil, ""},
+		{[]string{"--public-url", "https://a.example"}, nil, ""},
+		{[]string{"--http", ":8080", "--public-url", "ftp://a.example"}, nil, ""},
+		{[]string{"--http", ":8080", "--public-url", "https://a.example/?x=1"}, nil, ""},
+	}
+	for _, tt := range tests {
+		cfg, err := parseConfig(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
+		refused := tt.url == "" && (len(tt.args) > 0 || len(tt.env) > 0)
+		switch {
+		case refused && err == nil:
+			t.Errorf("%v %v: accepted, PublicURL %q", tt.args, tt.env, cfg.PublicURL)
+		case !refused && err != nil:
+			t.Errorf("%v %v: %v", tt.args, tt.env, err)
+		case !refused && cfg.PublicURL != tt.url:
+			t.Errorf("%v %v: PublicURL %q; want %q", tt.args, tt.env, cfg.PublicURL, tt.url)
+		}
+	}
+}

@@ -185,6 +185,7 @@ type core struct {
 	sched    *scheduler.Scheduler
 	courier  *bot.Courier
 	receiver *bot.Bot
+	app      *handlers.App
 }
 
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
@@ -207,6 +208,7 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 		Admins:    cfg.Admins,
 		BotNames:  []string{cfg.BotName},
 		RateBurst: cfg.RateBurst,
+		WebURL:    cfg.PublicURL,
 	}
 	if cfg.observe != nil {
 		deps.Observe = cfg.observe.Outcomes()
@@ -217,7 +219,7 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 		h = cfg.observe.Middleware()(h)
 	}
 	courier := &bot.Courier{Outbox: st, Sender: disp, Clock: clock, Log: log.With("component", "outbox"), Platforms: disp.Platforms}
-	return &core{disp: disp, sched: sched, courier: courier,
+	return &core{disp: disp, sched: sched, courier: courier, app: app,
 		receiver: &bot.Bot{Handler: h, Sender: disp, Log: log, Courier: courier}}
 }
 
@@ -227,6 +229,9 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 func servePlatforms(ctx context.Context, cfg *Config, st *store.Store, platforms []platform, alerts *relay, log *slog.Logger) error {
 	clock := bot.SystemClock{}
 	c := newCore(cfg, st, clock, log)
+	if _, err := serveWeb(ctx, cfg, st, c, clock, log); err != nil {
+		return err
+	}
 	names := make([]string, 0, len(platforms))
 	if alerts != nil {
 		alerts.to = c.disp

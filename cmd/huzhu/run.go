@@ -99,6 +99,9 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 	}
 	c := newCore(cfg, st, clock, log)
 	disp, sched, receiver := c.disp, c.sched, c.receiver
+	if _, err := serveWeb(ctx, cfg, st, c, clock, log); err != nil {
+		return err
+	}
 
 	// Reminders fire when they fall due: on the real clock a poll loop finds
 	// them; on a fake clock they fire as :advance moves time, before the

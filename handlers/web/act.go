@@ -1,0 +1,224 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/store"
+)
+
+// maxReportRunes bounds a report typed on a page, as a chat message is
+// bounded by its platform.
+const maxReportRunes = 500
+
+// maxAmountYuan bounds a pledge typed on a page.
+const maxAmountYuan = 1000000
+
+// actionLine turns a page's form into the chat command it stands for, or
+// errBadInput: the action and its fields are checked here, the rules of the
+// command by the command itself. days are the dates a signup may name.
+func actionLine(form url.Values, days []string) (string, error) {
+	one := func(k string) string { return strings.TrimSpace(form.Get(k)) }
+	n := func(k string) (string, error) {
+		v := one(k)
+		if v == "" || len(v) > 9 || strings.Trim(v, "0123456789") != "" || strings.TrimLeft(v, "0") == "" {
+			return "", errBadInput
+		}
+		return strings.TrimLeft(v, "0"), nil
+	}
+	switch form.Get("action") {
+	case "vote":
+		p, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		o, err := n("option")
+		if err != nil {
+			return "", err
+		}
+		return "投 票" + p + " " + o, nil
+	case "rsvp", "norsvp":
+		m, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		if form.Get("action") == "norsvp" {
+			return "不参加 会" + m, nil
+		}
+		return "参加 会" + m, nil
+	case "signup", "cancel":
+		sl, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		word := "报名 班"
+		if form.Get("action") == "cancel" {
+			word = "取消 班"
+		}
+		line := word + sl
+		if d := one("day"); d != "" {
+			if !slices.Contains(days, d) {
+				return "", errBadInput
+			}
+			line += " " + d
+		}
+		return line, nil
+	case "pledge":
+		f, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		a, err := n("amount")
+		if err != nil {
+			return "", err
+		}
+		if v, _ := strconv.Atoi(a); v > maxAmountYuan {
+			return "", errBadInput
+		}
+		return "认捐 筹" + f + " " + a, nil
+	case "report":
+		text := strings.Join(strings.Fields(one("text")), " ")
+		if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxReportRunes {
+			return "", errBadInput
+		}
+		return "报事 " + text, nil
+	}
+	return "", errBadInput
+}
+
+// resultData is the page after an action: what the chat answered.
+type resultData struct {
+	Line  string
+	Reply []string
+}
+
+// act serves a page's form: the command it stands for is served as a
+// private message from the link's person, through the platforms' handler
+// chain, and the page shows what the chat was answered.
+func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	if err := stationOnly(v); err != nil {
+		return err
+	}
+	if !v.canAct() {
+		return errNotFound
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, store.MaxWeChatPhotoBytes+64<<10)
+	var photo []byte
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(store.MaxWeChatPhotoBytes + 64<<10); err != nil {
+			return s.tooBig(w, v, err)
+		}
+		if f, _, err := r.FormFile("photo"); err == nil {
+			defer f.Close()
+			if photo, err = io.ReadAll(io.LimitReader(f, store.MaxWeChatPhotoBytes+1)); err != nil {
+				return err
+			}
+		}
+	} else if err := r.ParseForm(); err != nil {
+		return s.tooBig(w, v, err)
+	}
+	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(v.csrf)) != 1 {
+		return errBadInput
+	}
+	line, err := actionLine(r.PostForm, signupDates(s.o.Clock.Now()))
+	if err != nil {
+		return err
+	}
+	var atts []bot.Attachment
+	if len(photo) > 0 && r.PostForm.Get("action") == "report" && s.o.PhotoRef != nil {
+		ref, err := s.keepPhoto(r.Context(), photo)
+		if err != nil {
+			return s.tooBig(w, v, err)
+		}
+		atts = append(atts, bot.Attachment{Kind: bot.AttachmentPhoto, Ref: ref})
+	}
+	replies, err := s.serveAs(r.Context(), v.link, line, atts)
+	if err != nil {
+		return err
+	}
+	p := s.page(v, "", "web_done")
+	p.Data = resultData{Line: line, Reply: replies}
+	return s.render(w, "done", p)
+}
+
+// errPhoto is a picture that is too big or not a picture.
+var errPhoto = errors.New("photo not taken")
+
+// keepPhoto keeps a picture sent from a page as a WeChat picture is kept
+// (named by its content's hash), and returns its attachment handle
+// (Options.PhotoRef).
+func (s *Server) keepPhoto(ctx context.Context, b []byte) (string, error) {
+	if len(b) > store.MaxWeChatPhotoBytes {
+		return "", fmt.Errorf("%w: %d bytes", errPhoto, len(b))
+	}
+	switch http.DetectContentType(b) {
+	case "image/jpeg", "image/png", "image/gif", "image/webp":
+	default:
+		return "", fmt.Errorf("%w: not a picture", errPhoto)
+	}
+	sum := sha256.Sum256(b)
+	name := hex.EncodeToString(sum[:])
+	if err := s.o.Store.SaveWeChatPhoto(ctx, name, b); err != nil {
+		return "", err
+	}
+	return s.o.PhotoRef(name), nil
+}
+
+// tooBig answers a form that could not be read (a photo over the limit)
+// with a page that says so.
+func (s *Server) tooBig(w http.ResponseWriter, v *visitor, err error) error {
+	var mbe *http.MaxBytesError
+	if !errors.As(err, &mbe) && !errors.Is(err, errPhoto) {
+		return errBadInput
+	}
+	w.WriteHeader(http.StatusRequestEntityTooLarge)
+	p := s.page(v, "", "web_done")
+	p.Data = resultData{Reply: []string{i18n.T(v.locale, "web_photo_too_big", i18n.Args{"MB": store.MaxWeChatPhotoBytes >> 20})}}
+	return s.render(w, "done", p)
+}
+
+// serveAs serves line as a private message from link's person to the
+// bot, on their platform, and returns what they were answered.
+func (s *Server) serveAs(ctx context.Context, link *store.WebLink, line string, atts []bot.Attachment) ([]string, error) {
+	platform, id, ok := strings.Cut(link.User, ":")
+	if !ok {
+		return nil, fmt.Errorf("web link names no user: %q", link.User)
+	}
+	user := bot.User{Platform: platform, ID: id, Name: link.Name}
+	chat := user.PrivateChat()
+	var mu sync.Mutex
+	var replies []string
+	ctx = bot.WithTap(ctx, func(out bot.Outgoing) {
+		if out.Chat.Key() == chat.Key() {
+			mu.Lock()
+			replies = append(replies, out.Text)
+			mu.Unlock()
+		}
+	})
+	s.o.Receiver.Receive(ctx, &bot.Message{ID: "web-" + randomID(), Chat: chat, Sender: user, Text: line,
+		Time: s.o.Clock.Now(), Attachments: atts})
+	mu.Lock()
+	defer mu.Unlock()
+	return replies, nil
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
