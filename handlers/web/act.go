@@ -139,6 +139,10 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
 	if err != nil {
 		return err
 	}
+	nonce := r.PostForm.Get("nonce")
+	if !isNonce(nonce) {
+		return errBadInput
+	}
 	var atts []bot.Attachment
 	if len(photo) > 0 && r.PostForm.Get("action") == "report" && s.o.PhotoRef != nil {
 		ref, err := s.keepPhoto(r.Context(), photo)
@@ -147,7 +151,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
 		}
 		atts = append(atts, bot.Attachment{Kind: bot.AttachmentPhoto, Ref: ref})
 	}
-	replies, err := s.serveAs(r.Context(), v.link, line, atts)
+	replies, err := s.serveAs(r.Context(), v.link, nonce, line, atts)
 	if err != nil {
 		return err
 	}
@@ -193,8 +197,10 @@ func (s *Server) tooBig(w http.ResponseWriter, v *visitor, err error) error {
 }
 
 // serveAs serves line as a private message from link's person to the
-// bot, on their platform, and returns what they were answered.
-func (s *Server) serveAs(ctx context.Context, link *store.WebLink, line string, atts []bot.Attachment) ([]string, error) {
+// bot, on their platform, and returns what they were answered. The
+// message's id is the form's nonce, so a form sent twice (a page reloaded)
+// is served once, as a redelivered chat message is.
+func (s *Server) serveAs(ctx context.Context, link *store.WebLink, nonce, line string, atts []bot.Attachment) ([]string, error) {
 	platform, id, ok := strings.Cut(link.User, ":")
 	if !ok {
 		return nil, fmt.Errorf("web link names no user: %q", link.User)
@@ -210,13 +216,23 @@ func (s *Server) serveAs(ctx context.Context, link *store.WebLink, line string, 
 			mu.Unlock()
 		}
 	})
-	s.o.Receiver.Receive(ctx, &bot.Message{ID: "web-" + randomID(), Chat: chat, Sender: user, Text: line,
+	s.o.Receiver.Receive(ctx, &bot.Message{ID: "web-" + nonce, Chat: chat, Sender: user, Text: line,
 		Time: s.o.Clock.Now(), Attachments: atts})
 	mu.Lock()
 	defer mu.Unlock()
 	return replies, nil
 }
 
+// isNonce reports whether s is a form's nonce as randomID makes them.
+func isNonce(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// randomID is a form's nonce: 64 random bits, in hex.
 func randomID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)

@@ -124,6 +124,9 @@ func TestResidentActs(t *testing.T) {
 		before := len(w.sent)
 		post := func(form url.Values) (int, string) {
 			form.Set("csrf", csrf)
+			if form.Get("nonce") == "" {
+				form.Set("nonce", randomID())
+			}
 			resp, err := http.PostForm(w.http.URL+base+"act", form)
 			if err != nil {
 				t.Fatal(err)
@@ -150,8 +153,22 @@ func TestResidentActs(t *testing.T) {
 		if code, body := post(url.Values{"action": {"pledge"}, "n": {"1"}, "amount": {"200"}}); code != 200 || !strings.Contains(body, "200") {
 			t.Errorf("pledge: %d\n%s", code, body)
 		}
+		// A form sent again (a page reloaded) is served once.
+		resend := url.Values{"action": {"report"}, "text": {"5幢电梯异响"}, "nonce": {randomID()}}
+		if code, body := post(resend); code != 200 || !strings.Contains(body, "#4") {
+			t.Errorf("report: %d\n%s", code, body)
+		}
+		if code, body := post(resend); code != 200 || strings.Contains(body, "#5") {
+			t.Errorf("the same form again: %d\n%s", code, body)
+		}
+		if _, err := w.st.Issue(t.Context(), 1, 5); err == nil {
+			t.Errorf("a form sent twice filed two problems")
+		}
+		if code, _ := post(url.Values{"action": {"rsvp"}, "n": {"1"}, "nonce": {"not hex at all!"}}); code != http.StatusBadRequest {
+			t.Errorf("bad nonce: %d; want 400", code)
+		}
 		// A form without the link's CSRF token is refused.
-		resp, err := http.PostForm(w.http.URL+base+"act", url.Values{"action": {"rsvp"}, "n": {"1"}, "csrf": {"x"}})
+		resp, err := http.PostForm(w.http.URL+base+"act", url.Values{"action": {"rsvp"}, "n": {"1"}, "csrf": {"x"}, "nonce": {randomID()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +179,7 @@ func TestResidentActs(t *testing.T) {
 		// A station link cannot act.
 		station := w.link("张站长", "本站 网页")
 		resp, err = http.PostForm(w.http.URL+station+"act", url.Values{"action": {"rsvp"}, "n": {"1"},
-			"csrf": {csrfFor(strings.Split(station, "/")[2])}})
+			"csrf": {csrfFor(strings.Split(station, "/")[2])}, "nonce": {randomID()}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -82,7 +82,8 @@ func TestReportWithPhoto(t *testing.T) {
 	post := func(photo []byte) (int, string) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
-		for k, v := range map[string]string{"csrf": csrfFor(strings.Split(base, "/")[2]), "action": "report", "text": "东门路灯不亮"} {
+		for k, v := range map[string]string{"csrf": csrfFor(strings.Split(base, "/")[2]), "action": "report", "text": "东门路灯不亮",
+			"nonce": randomID()} {
 			_ = mw.WriteField(k, v)
 		}
 		fw, _ := mw.CreateFormFile("photo", "p.png")

@@ -73,6 +73,7 @@ func New(o Options) (*Server, error) {
 		"T":      func(locale, key string, args ...any) string { return i18n.T(locale, key, pairs(args)) },
 		"add1":   func(i int) int { return i + 1 },
 		"formOf": formOf,
+		"nonce":  randomID,
 		"rowOf": func(locale, base string, row issueRow) map[string]any {
 			return map[string]any{"Locale": locale, "Base": base, "Row": row}
 		},
