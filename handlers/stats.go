@@ -106,15 +106,7 @@ func (a *App) allStationsFigures(ctx context.Context, r bot.Responder, arg strin
 		if err != nil {
 			return err
 		}
-		total.Filed += s.Filed
-		total.Solved += s.Solved
-		total.SolvedTogether += s.SolvedTogether
-		total.Escalated += s.Escalated
-		total.Rated += s.Rated
-		total.Satisfied += s.Satisfied
-		total.CollectedFen += s.CollectedFen
-		total.VolunteerMinutes += s.VolunteerMinutes
-		total.People += s.People
+		total.Add(s)
 		lines = append(lines, tr(ctx, "stats_all_line", figureArgs(ctx, st, s, month)))
 	}
 	header := tr(ctx, "stats_all_header", i18n.Args{"Month": formatMonth(ctx, month), "Stations": len(ids)})
