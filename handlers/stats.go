@@ -37,7 +37,11 @@ func (a *App) fireMonthlyReport(ctx context.Context, rem scheduler.Reminder) err
 	if err != nil {
 		return err
 	}
-	a.broadcast(ctx, station, tr(ctx, "stats_monthly_header")+"\n"+text)
+	out := bot.Outgoing{Text: tr(ctx, "stats_monthly_header") + "\n" + text}
+	if a.stationSendsPhotos(ctx, station) {
+		out.Image = a.monthChart(ctx, station, lastMonth)
+	}
+	a.broadcastOut(ctx, station, out)
 	return nil
 }
 
@@ -63,7 +67,7 @@ func (a *App) stats(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, text)
+	return a.replyWithChart(ctx, r, m, text, func() string { return a.monthChart(ctx, st, month) })
 }
 
 // stationFigures renders one station's month.

@@ -190,6 +190,7 @@ type core struct {
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
 	disp.UsePrivacy(st, handlers.PrivacyWording{})
+	disp.UseImages(st)
 	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix()), scheduler.WithAckTx(st.Acknowledged)}
 	if cfg.observe != nil {
 		opts = append(opts, scheduler.WithObserver(cfg.observe))
@@ -207,6 +208,7 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 		Admins:    cfg.Admins,
 		BotNames:  []string{cfg.BotName},
 		RateBurst: cfg.RateBurst,
+		Photos:    disp.SendsPhotos,
 	}
 	if cfg.observe != nil {
 		deps.Observe = cfg.observe.Outcomes()

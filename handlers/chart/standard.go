@@ -173,3 +173,24 @@ func monthStart(t time.Time) time.Time {
 	t = t.In(calendar.Shanghai)
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, calendar.Shanghai)
 }
+
+// FundProgress is a campaign's money as bars, in yuan: its goal, what was
+// pledged and paid, and, once money was spent, the spending and what is
+// left. These are the totals every resident sees (no household's share).
+func FundProgress(locale string, f *store.Fund) *Chart {
+	labels := []string{"chart_fund_goal", "chart_fund_pledged", "chart_fund_paid"}
+	fen := []int64{f.Goal, f.Pledged, f.Paid}
+	if f.Spent > 0 {
+		labels = append(labels, "chart_fund_spent", "chart_fund_balance")
+		fen = append(fen, f.Spent, f.Balance())
+	}
+	c := &Chart{Kind: Bar, Unit: unit(locale, "chart_unit_yuan"),
+		Title: i18n.T(locale, "chart_fund_title", i18n.Args{"N": f.N, "Title": f.Title})}
+	s := Series{Name: i18n.T(locale, "chart_fund_paid")}
+	for i, key := range labels {
+		c.Labels = append(c.Labels, i18n.T(locale, key))
+		s.Values = append(s.Values, float64(fen[i])/100)
+	}
+	c.Series = []Series{s}
+	return c
+}
