@@ -51,3 +51,14 @@ func parseCategory(text string) (category, rest string) {
 	}
 	return "other", text
 }
+
+// Categories returns the names of the problem categories as stored
+// ("leak"), in the order they are matched; their names for people are
+// "cat_<name>" in the catalogue. The open data feed lists them as services.
+func Categories() []string {
+	names := make([]string, len(categories))
+	for i, c := range categories {
+		names[i] = c.name
+	}
+	return names
+}
