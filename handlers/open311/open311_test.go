@@ -216,11 +216,11 @@ func TestFeed(t *testing.T) {
 		}
 
 		for path, want := range map[string]int{
-			"requests.json?status=closed":                      1,
-			"requests.json?status=open,closed":                 3,
-			"requests.json?status=open&status=closed":          3,
-			"requests.json?service_code=leak,dogs":             2,
-			"requests.json?service_request_id=1-2,1-3,2-1,1-9": 2,
+			"requests.json?status=closed":                                                        1,
+			"requests.json?status=open,closed":                                                   3,
+			"requests.json?status=open&status=closed":                                            3,
+			"requests.json?service_code=leak,dogs":                                               2,
+			"requests.json?service_request_id=1-2,1-3,2-1,1-9":                                   2,
 			"requests.json?start_date=2026-11-25T09:01:00%2B08:00&end_date=2026-11-26T00:00:00Z": 2,
 			"requests.json?start_date=2026-11-25T09:01:00+08:00":                                 2,
 			"requests.json?end_date=2026-11-01T00:00:00Z":                                        0,
