@@ -210,3 +210,22 @@ func dark(img image.Image, r image.Rectangle) int {
 	}
 	return n
 }
+
+// BenchmarkPNG measures drawing a two-series chart as PNG, as the chat
+// sends it.
+func BenchmarkPNG(b *testing.B) {
+	c := samples["bars"]
+	for b.Loop() {
+		if _, err := c.PNG(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSVG measures writing the same chart as SVG, as a page shows it.
+func BenchmarkSVG(b *testing.B) {
+	c := samples["bars"]
+	for b.Loop() {
+		_ = c.SVG()
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"math"
@@ -52,7 +53,7 @@ func (c *Chart) WritePNG(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return png.Encode(w, img)
+	return (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(w, img)
 }
 
 // Image draws the chart.
@@ -82,8 +83,9 @@ func (c *Chart) Image() (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, Width*s, Height*s))
 	for _, shape := range c.layout().shapes {
 		switch sh := shape.(type) {
-		case box:
-			fill(img, polygon(point{sh.x, sh.y}, point{sh.x + sh.w, sh.y}, point{sh.x + sh.w, sh.y + sh.h}, point{sh.x, sh.y + sh.h}), sh.fill)
+		case box: // axis-aligned: whole pixels, no rasterizer needed
+			r := image.Rect(int(math.Round(sh.x*s)), int(math.Round(sh.y*s)), int(math.Round((sh.x+sh.w)*s)), int(math.Round((sh.y+sh.h)*s)))
+			draw.Draw(img, r, image.NewUniform(sh.fill), image.Point{}, draw.Over)
 		case path:
 			for i := 1; i < len(sh.pts); i++ {
 				fill(img, segment(sh.pts[i-1], sh.pts[i], sh.width), sh.color)
@@ -116,9 +118,6 @@ func (c *Chart) Image() (*image.RGBA, error) {
 	}
 	return img, nil
 }
-
-// polygon is a closed outline in user units.
-func polygon(pts ...point) []point { return pts }
 
 // segment is the outline of a line from a to b of width w.
 func segment(a, b point, w float64) []point {
