@@ -25,6 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -87,9 +89,11 @@ type Download struct {
 var ErrBadRequest = errors.New("bad export request")
 
 // Write writes the export kind of s's records as asked by o to w, and
-// returns its file name and media type. Nothing is written when it fails:
-// the tables are built before the first byte goes out, so a web handler
-// can still answer with an error status.
+// returns its file name and media type. When w is an http.ResponseWriter,
+// its Content-Type and Content-Disposition (attachment, with the file
+// name) are set before the body. Nothing is written when it fails: the
+// file is made before the first byte goes out, so a web handler can still
+// answer with an error status (400 for an error wrapping ErrBadRequest).
 func Write(ctx context.Context, s *store.Store, w io.Writer, kind Kind, o Options) (Download, error) {
 	o = o.withDefaults()
 	if o.Format != CSV && o.Format != XLSX {
@@ -109,6 +113,10 @@ func Write(ctx context.Context, s *store.Store, w io.Writer, kind Kind, o Option
 	}
 	if err != nil {
 		return Download{}, err
+	}
+	if hw, ok := w.(http.ResponseWriter); ok {
+		hw.Header().Set("Content-Type", d.ContentType)
+		hw.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": d.Filename}))
 	}
 	_, err = w.Write(buf.Bytes())
 	return d, err

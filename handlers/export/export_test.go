@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -162,6 +163,15 @@ func TestExports(t *testing.T) {
 		records, err := readCSV(buf.Bytes())
 		if err != nil || !strings.Contains(flatten(records), "300.50") {
 			t.Errorf("fund csv: %q, %v", records, err)
+		}
+
+		rec := httptest.NewRecorder()
+		if _, err := export.Write(ctx, s, rec, export.Dogs, export.Options{Stations: []int64{first}, Format: export.XLSX}); err != nil {
+			t.Fatal(err)
+		}
+		if h := rec.Header(); !strings.Contains(h.Get("Content-Type"), "spreadsheetml") ||
+			h.Get("Content-Disposition") != `attachment; filename=dogs-station1.xlsx` || rec.Body.Len() == 0 {
+			t.Errorf("download headers %v, %d bytes", h, rec.Body.Len())
 		}
 
 		buf.Reset()
