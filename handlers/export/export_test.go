@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,4 +307,28 @@ func TestParseKindAndFormat(t *testing.T) {
 	if _, err := export.ParseFormat("pdf"); err == nil {
 		t.Error("pdf accepted")
 	}
+}
+
+// FuzzParseKindAndFormat: any word is a known kind and format, or a bad
+// request.
+func FuzzParseKindAndFormat(f *testing.F) {
+	for _, s := range []string{"stats", " XLSX ", "csv", "roster", "", "ｓｔａｔｓ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if k, err := export.ParseKind(s); err != nil {
+			if !errors.Is(err, export.ErrBadRequest) {
+				t.Fatalf("%q: %v", s, err)
+			}
+		} else if !slices.Contains(export.Kinds, k) {
+			t.Fatalf("%q: kind %q", s, k)
+		}
+		if f, err := export.ParseFormat(s); err != nil {
+			if !errors.Is(err, export.ErrBadRequest) {
+				t.Fatalf("%q: %v", s, err)
+			}
+		} else if f != export.CSV && f != export.XLSX {
+			t.Fatalf("%q: format %q", s, f)
+		}
+	})
 }

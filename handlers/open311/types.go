@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -96,14 +97,11 @@ type serviceList struct {
 // MarshalJSON writes the list as an array.
 func (l serviceList) MarshalJSON() ([]byte, error) { return json.Marshal(orEmpty(l.Services)) }
 
-// serviceGroup is the group every category is in.
-const serviceGroup = "社区报事"
-
 func serviceDocs(codes []string) serviceList {
 	var l serviceList
 	for _, c := range codes {
 		l.Services = append(l.Services, service{ServiceCode: c, ServiceName: zh("cat_", c), Type: "realtime",
-			Group: ptr(serviceGroup)})
+			Group: ptr(feedText("open311_service_group"))})
 	}
 	return l
 }
@@ -128,11 +126,8 @@ type endpoint struct {
 // changeset is when the feed's documents last changed their form.
 const changeset = "2026-12-06T00:00:00Z"
 
-// contact is whom a system using the feed asks.
-const contact = "本数据由互助站提供，问题请联系所在互助站或社区"
-
 func (h *Handler) discovery() discoveryDoc {
-	return discoveryDoc{Changeset: changeset, Contact: contact, KeyService: "",
+	return discoveryDoc{Changeset: changeset, Contact: feedText("open311_contact"), KeyService: "",
 		Endpoints: []endpoint{{Specification: Specification, URL: h.base, Changeset: changeset, Type: "production",
 			Formats: []string{"text/xml", "application/json"}}}}
 }
@@ -147,6 +142,9 @@ type errorList struct {
 	XMLName xml.Name   `xml:"errors"`
 	Errors  []apiError `xml:"error"`
 }
+
+// feedText is one of the feed's fixed texts, in Chinese, as its data is.
+func feedText(key string) string { return i18n.T("zh-CN", key) }
 
 func orEmpty[T any](s []T) []T {
 	if s == nil {
