@@ -42,6 +42,21 @@ type ButtonSender interface {
 	SupportsButtons() bool
 }
 
+// PhotoSender is implemented by platforms that can send a picture with a
+// message's text (Outgoing.ImagePNG, filled in by the Dispatcher). One that
+// returns false, or a platform without the method, gets Text alone.
+type PhotoSender interface {
+	SupportsPhotos() bool
+}
+
+// Images keeps the pictures messages name (Outgoing.Image) until they are
+// sent. Names are given by the keeper (the picture's hash), so the same
+// chart sent to many groups is kept once.
+type Images interface {
+	SaveImage(ctx context.Context, png []byte) (name string, err error)
+	Image(ctx context.Context, name string) ([]byte, error)
+}
+
 // Toaster is implemented by platforms that can answer a button press with a
 // short note shown to the presser alone, over the chat, instead of a message
 // posted in it (on Telegram, the answer to the callback query). A press

@@ -39,6 +39,15 @@ type Outgoing struct {
 	// once a private message is delivered: the person asked in the group
 	// and is waiting for an answer there.
 	Ack bool
+	// Image names a picture sent with Text (a chart, as PNG), kept by the
+	// Dispatcher's Images under that name: a reply waiting in the outbox
+	// or kept for its addressee holds only the name. Platforms that send
+	// photos (PhotoSender) send it with Text; the others send Text alone,
+	// so Text must say everything the picture shows.
+	Image string `json:",omitempty"`
+	// ImagePNG is Image's bytes, filled in by the Dispatcher just before
+	// a platform that sends photos gets the message. It is never stored.
+	ImagePNG []byte `json:"-"`
 }
 
 // Sender delivers outgoing messages. Every part of huzhu that speaks (replies,
@@ -147,22 +156,25 @@ type Dispatcher struct {
 	reach   map[string]PrivateReacher
 	links   map[string]PrivateLinker
 	toasts  map[string]Toaster
+	photos  map[string]bool
 	log     *slog.Logger
 	keeper  Keeper
 	wording PrivacyWording
+	images  Images
 }
 
 // NewDispatcher returns a Dispatcher with no platforms.
 func NewDispatcher(log *slog.Logger) *Dispatcher {
 	return &Dispatcher{senders: map[string]Sender{}, reach: map[string]PrivateReacher{},
-		links: map[string]PrivateLinker{}, toasts: map[string]Toaster{}, log: log}
+		links: map[string]PrivateLinker{}, toasts: map[string]Toaster{}, photos: map[string]bool{}, log: log}
 }
 
 // Add routes messages for platform name through s. reach may be nil when the
 // platform can always deliver private messages; when it is also a
-// PrivateLinker, pointers posted in groups carry its link, and when it is a
-// Toaster, button presses are answered through it. Every platform passes
-// itself as reach.
+// PrivateLinker, pointers posted in groups carry its link, when it is a
+// Toaster, button presses are answered through it, and when it is a
+// PhotoSender that sends photos, messages' pictures go with their text.
+// Every platform passes itself as reach.
 func (d *Dispatcher) Add(name string, s Sender, reach PrivateReacher) {
 	d.senders[name] = s
 	if reach != nil {
@@ -174,6 +186,36 @@ func (d *Dispatcher) Add(name string, s Sender, reach PrivateReacher) {
 	if t, ok := reach.(Toaster); ok {
 		d.toasts[name] = t
 	}
+	if p, ok := reach.(PhotoSender); ok && p.SupportsPhotos() {
+		d.photos[name] = true
+	}
+}
+
+// UseImages makes the Dispatcher send messages' pictures (Outgoing.Image)
+// from im to the platforms that send photos.
+func (d *Dispatcher) UseImages(im Images) { d.images = im }
+
+// SendsPhotos reports whether messages to platform go with their
+// pictures, so a picture that would be dropped need not be drawn.
+func (d *Dispatcher) SendsPhotos(platform string) bool {
+	return d.images != nil && d.photos[platform]
+}
+
+// withImage loads out's picture for a platform that sends photos, and
+// drops it for one that does not. A picture that can no longer be read is
+// dropped too: its text says everything.
+func (d *Dispatcher) withImage(ctx context.Context, out Outgoing) Outgoing {
+	out.ImagePNG = nil
+	if out.Image == "" || !d.SendsPhotos(out.Chat.Platform) {
+		return out
+	}
+	b, err := d.images.Image(ctx, out.Image)
+	if err != nil {
+		d.log.Warn("picture not sent, only its text", "image", out.Image, "chat", out.Chat.Key(), "err", err)
+		return out
+	}
+	out.ImagePNG = b
+	return out
 }
 
 // Toast answers the button press m stands for through its platform's
@@ -203,6 +245,7 @@ func (d *Dispatcher) Send(ctx context.Context, out Outgoing) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownPlatform, out.Chat.Platform)
 	}
+	out = d.withImage(ctx, out)
 	if out.Chat.Kind == Private {
 		return d.sendPrivate(ctx, s, out)
 	}

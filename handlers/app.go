@@ -34,6 +34,9 @@ type Deps struct {
 	// errors, so it sees each command's error before it is answered and
 	// dropped (metrics.Metrics.Outcomes).
 	Observe bot.Middleware
+	// Photos reports whether messages to a platform carry their pictures
+	// (bot.Dispatcher.SendsPhotos); nil: none do, and no chart is drawn.
+	Photos func(platform string) bool
 }
 
 // App is huzhu's command set on one store.
@@ -49,12 +52,13 @@ type App struct {
 	// webBase is Deps.WebURL.
 	webBase string
 	router  *bot.Router
+	photos  func(platform string) bool
 }
 
 // New returns the App with every command registered.
 func New(d Deps) *App {
 	a := &App{store: d.Store, sender: d.Sender, clock: d.Clock, log: d.Log, sched: d.Scheduler, admins: d.Admins,
-		botNames: d.BotNames, webBase: d.WebURL}
+		botNames: d.BotNames, webBase: d.WebURL, photos: d.Photos}
 	a.router = bot.NewRouter(d.BotNames...)
 	a.registerRoutes()
 	a.registerJobs()

@@ -52,12 +52,13 @@ func parseCategory(text string) (category, rest string) {
 	return "other", text
 }
 
-// Categories returns the problem categories as stored, in the order they
-// are matched, for a page that filters by them.
+// Categories returns the names of the problem categories as stored
+// ("leak"), in the order they are matched; their names for people are
+// "cat_<name>" in the catalogue. The open data feed lists them as services.
 func Categories() []string {
-	out := make([]string, len(categories))
+	names := make([]string, len(categories))
 	for i, c := range categories {
-		out[i] = c.name
+		names[i] = c.name
 	}
-	return out
+	return names
 }

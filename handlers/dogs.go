@@ -16,7 +16,7 @@ import (
 )
 
 // dogDueDays is how far ahead /dogs due looks.
-const dogDueDays = 30
+const dogDueDays = store.DogsDueDays
 
 // maxDogNameRunes bounds a dog's name and breed.
 const maxDogNameRunes = 10

@@ -7,6 +7,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/numerals"
+	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 // fundMoney writes fen as the reader's language writes money, from the
@@ -26,7 +27,7 @@ func volunteerHours(ctx context.Context, minutes int64) string {
 	if minutes > 0 && minutes < 60 {
 		return tr(ctx, "figure_minutes", i18n.Args{"M": minutes})
 	}
-	tenths := (minutes*10 + 30) / 60 // rounded to the nearest tenth
+	tenths := store.HoursTenths(minutes)
 	h := strconv.FormatInt(tenths/10, 10)
 	if tenths%10 != 0 {
 		h += "." + strconv.FormatInt(tenths%10, 10)

@@ -10,6 +10,7 @@ import (
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/handlers/chart"
 )
 
 // Limits on what a campaign's words may be.
@@ -38,7 +39,7 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	case "list", "列表", "全部":
 		return a.listFunds(ctx, r)
 	case "":
-		return a.fundProgress(ctx, r, 0)
+		return a.fundProgress(ctx, r, m, 0)
 	}
 	n, err := parseKindRef(args, fundRef)
 	if wrong := wrongKind(ctx, args, fundRef); wrong != nil {
@@ -47,7 +48,7 @@ func (a *App) fund(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return badForm("usage_fund", "unknown_subcommand", i18n.Args{"Word": clip(sub)})
 	}
-	return a.fundProgress(ctx, r, n)
+	return a.fundProgress(ctx, r, m, n)
 }
 
 func (a *App) openFund(ctx context.Context, r bot.Responder, m *bot.Message, args string) error {
@@ -388,7 +389,7 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 }
 
 // fundProgress answers /fund [N]: goal, pledged, paid, households, a bar.
-func (a *App) fundProgress(ctx context.Context, r bot.Responder, n int64) error {
+func (a *App) fundProgress(ctx context.Context, r bot.Responder, m *bot.Message, n int64) error {
 	st, err := needStation(ctx)
 	if err != nil {
 		return err
@@ -411,7 +412,9 @@ func (a *App) fundProgress(ctx context.Context, r bot.Responder, n int64) error 
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, tr(ctx, "fund_card", args))
+	return a.replyWithChart(ctx, r, m, tr(ctx, "fund_card", args), func() string {
+		return a.keepChart(ctx, chart.FundProgress(bot.LocaleFrom(ctx), f))
+	})
 }
 
 // fundCardArgs are the arguments of campaign f's progress card: totals and

@@ -35,6 +35,11 @@ func (a *App) notifyPerson(ctx context.Context, userKey, name, fallbackChat, tex
 // broadcast posts text in every group of station st and returns how many
 // groups it reached.
 func (a *App) broadcast(ctx context.Context, st *store.Station, text string, buttons ...[]bot.Button) int {
+	return a.broadcastOut(ctx, st, bot.Outgoing{Text: text, Buttons: buttons})
+}
+
+// broadcastOut sends out to every group of station st, as broadcast does.
+func (a *App) broadcastOut(ctx context.Context, st *store.Station, out bot.Outgoing) int {
 	chats, err := a.store.StationChats(ctx, st.ID)
 	if err != nil {
 		a.log.Warn("broadcast: station groups unknown", "station", st.ID, "err", err)
@@ -42,7 +47,8 @@ func (a *App) broadcast(ctx context.Context, st *store.Station, text string, but
 	}
 	sent := 0
 	for _, c := range chats {
-		if err := a.send(ctx, bot.Outgoing{Chat: chatFromKey(c, bot.Group), Text: text, Buttons: buttons}); err != nil {
+		out.Chat = chatFromKey(c, bot.Group)
+		if err := a.send(ctx, out); err != nil {
 			continue
 		}
 		sent++

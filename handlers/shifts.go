@@ -755,7 +755,7 @@ func (a *App) hours(ctx context.Context, r bot.Responder, m *bot.Message) error 
 				s = &store.VolunteerHours{UserKey: v.UserKey, Name: v.Name}
 				sum[v.UserKey] = s
 			}
-			s.Minutes, s.Shifts, s.Late, s.Absent = s.Minutes+v.Minutes, s.Shifts+v.Shifts, s.Late+v.Late, s.Absent+v.Absent
+			s.Add(v)
 		}
 	}
 	var board, record []store.VolunteerHours

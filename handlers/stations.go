@@ -151,10 +151,11 @@ func (a *App) stationCard(ctx context.Context, r bot.Responder) error {
 
 // satisfaction renders the share of rated problems rated 满意 or 基本满意.
 func satisfaction(ctx context.Context, s store.MonthStats) string {
-	if s.Rated == 0 {
+	pct, ok := s.SatisfactionPercent()
+	if !ok {
 		return tr(ctx, "no_ratings_yet")
 	}
-	return fmt.Sprintf("%d%%", s.Satisfied*100/s.Rated)
+	return fmt.Sprintf("%d%%", pct)
 }
 
 // bind serves /bind ROOM [NAME] and, for staff, /bind @who ROOM. NAME is

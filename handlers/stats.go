@@ -37,7 +37,11 @@ func (a *App) fireMonthlyReport(ctx context.Context, rem scheduler.Reminder) err
 	if err != nil {
 		return err
 	}
-	a.broadcast(ctx, station, tr(ctx, "stats_monthly_header")+"\n"+text)
+	out := bot.Outgoing{Text: tr(ctx, "stats_monthly_header") + "\n" + text}
+	if a.stationSendsPhotos(ctx, station) {
+		out.Image = a.monthChart(ctx, station, lastMonth)
+	}
+	a.broadcastOut(ctx, station, out)
 	return nil
 }
 
@@ -63,7 +67,7 @@ func (a *App) stats(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	return r.Reply(ctx, text)
+	return a.replyWithChart(ctx, r, m, text, func() string { return a.monthChart(ctx, st, month) })
 }
 
 // stationFigures renders one station's month.
@@ -106,15 +110,7 @@ func (a *App) allStationsFigures(ctx context.Context, r bot.Responder, arg strin
 		if err != nil {
 			return err
 		}
-		total.Filed += s.Filed
-		total.Solved += s.Solved
-		total.SolvedTogether += s.SolvedTogether
-		total.Escalated += s.Escalated
-		total.Rated += s.Rated
-		total.Satisfied += s.Satisfied
-		total.CollectedFen += s.CollectedFen
-		total.VolunteerMinutes += s.VolunteerMinutes
-		total.People += s.People
+		total.Add(s)
 		lines = append(lines, tr(ctx, "stats_all_line", figureArgs(ctx, st, s, month)))
 	}
 	header := tr(ctx, "stats_all_header", i18n.Args{"Month": formatMonth(ctx, month), "Stations": len(ids)})

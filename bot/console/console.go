@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +68,10 @@ type Options struct {
 	// beside the bot's answers. The "> " is the interactive prompt's, so
 	// the output reads as if it had been typed.
 	Echo bool
+	// ImageDir, when set, makes the console a bot.PhotoSender: a message's
+	// picture is written there as NAME.png and its path printed under the
+	// text. When empty, pictures are dropped and the text stands alone.
+	ImageDir string
 	// RunID, when set, is put in front of every message id. Ids restart at
 	// c1 in every process, and the store remembers served ids for a day, so
 	// a console run against a kept store needs ids of its own.
@@ -451,7 +457,35 @@ func (c *Console) Send(ctx context.Context, out bot.Outgoing) error {
 	if out.Chat.Kind == bot.Private && !c.CanReachPrivately(ctx, bot.User{ID: out.Chat.ID}) {
 		return fmt.Errorf("console: %s has not opened a private chat: %w", out.Chat.ID, bot.ErrUnreachable)
 	}
-	return c.print(format(out))
+	text := format(out)
+	if len(out.ImagePNG) > 0 {
+		path, err := c.writeImage(out)
+		if err != nil {
+			return err
+		}
+		text += "  [图片] " + path + "\n"
+	}
+	return c.print(text)
+}
+
+// SupportsPhotos reports whether pictures are written to Options.ImageDir.
+// It implements bot.PhotoSender.
+func (c *Console) SupportsPhotos() bool { return c.opts.ImageDir != "" }
+
+// writeImage writes out's picture to ImageDir and returns its path.
+func (c *Console) writeImage(out bot.Outgoing) (string, error) {
+	if err := os.MkdirAll(c.opts.ImageDir, 0o755); err != nil {
+		return "", fmt.Errorf("console: picture: %w", err)
+	}
+	name := filepath.Base(out.Image)
+	if name == "" || name == "." || name == string(filepath.Separator) {
+		name = "image"
+	}
+	path := filepath.Join(c.opts.ImageDir, name+".png")
+	if err := os.WriteFile(path, out.ImagePNG, 0o644); err != nil {
+		return "", fmt.Errorf("console: picture: %w", err)
+	}
+	return path, nil
 }
 
 // CanReachPrivately reports whether u may be sent a private message: true

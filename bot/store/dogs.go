@@ -148,6 +148,10 @@ func (s *Store) Dogs(ctx context.Context, st int64) ([]*Dog, error) {
 	return s.dogsByNumber(ctx, st, nums)
 }
 
+// DogsDueDays is how far ahead a list of dogs due for their shot looks
+// (狗 到期, and the office's export).
+const DogsDueDays = 30
+
 // DogsDue returns the dogs of station st whose rabies shot is due on or
 // before until, including those already overdue, soonest first.
 func (s *Store) DogsDue(ctx context.Context, st int64, until time.Time) ([]*Dog, error) {

@@ -79,6 +79,7 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"handle", "", k.handle("tg", "wang")},
 		{"wxSeq", "", k.wxSeq()},
 		{"wxPhoto", "", k.wxPhoto("ab12.jpg")},
+		{"image", "", k.image("0123abcd")},
 		{"officeInfo", "", k.officeInfo("tg:-100")},
 		{"householdCode", "", k.householdCode("ab12")},
 		{"feedToken", "", k.feedToken("ab12")},

@@ -55,6 +55,36 @@ type MonthStats struct {
 	People int64
 }
 
+// Add adds o's figures to m, for a subdistrict's total over its stations.
+// People are summed, so someone active at two stations counts twice.
+func (m *MonthStats) Add(o MonthStats) {
+	m.Filed += o.Filed
+	m.Solved += o.Solved
+	m.SolvedTogether += o.SolvedTogether
+	m.Escalated += o.Escalated
+	m.Rated += o.Rated
+	m.Satisfied += o.Satisfied
+	m.CollectedFen += o.CollectedFen
+	m.VolunteerMinutes += o.VolunteerMinutes
+	m.People += o.People
+}
+
+// SatisfactionPercent is the share of the rated problems rated 满意 or
+// 基本满意, in whole percent rounded down; ok is false when none was rated.
+func (m MonthStats) SatisfactionPercent() (pct int64, ok bool) {
+	if m.Rated == 0 {
+		return 0, false
+	}
+	return m.Satisfied * 100 / m.Rated, true
+}
+
+// VolunteerHoursTenths is VolunteerMinutes in tenths of an hour, rounded
+// to the nearest: 90 minutes are 15.
+func (m MonthStats) VolunteerHoursTenths() int64 { return HoursTenths(m.VolunteerMinutes) }
+
+// HoursTenths writes minutes as tenths of an hour, rounded to the nearest.
+func HoursTenths(minutes int64) int64 { return (minutes*10 + 30) / 60 }
+
 // statMonth names the month of t in Shanghai as "200601".
 func statMonth(t time.Time) string { return t.In(calendar.Shanghai).Format("200601") }
 
@@ -169,5 +199,32 @@ func (s *Store) countPeople(ctx context.Context, p redis.Pipeliner, st int64, no
 	}
 	if len(members) > 0 {
 		p.SAdd(ctx, s.k.monthPeople(st, statMonth(now)), members...)
+	}
+}
+
+// FiledByCategory counts station st's problems reported in the month
+// containing t by category, from the problems themselves: the month's
+// Filed, broken down. Problems are numbered as they are reported, so it
+// reads newest first and stops at the first one reported before the month.
+func (s *Store) FiledByCategory(ctx context.Context, st int64, t time.Time) (map[string]int64, error) {
+	month := statMonth(t)
+	counts := map[string]int64{}
+	const page = 200
+	for offset := 0; ; offset += page {
+		issues, total, err := s.ListIssuesPage(ctx, st, FilterAll, "", offset, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, is := range issues {
+			switch m := statMonth(is.Created); {
+			case m == month:
+				counts[is.Category]++
+			case m < month:
+				return counts, nil
+			}
+		}
+		if len(issues) < page || int64(offset+page) >= total {
+			return counts, nil
+		}
 	}
 }

@@ -219,6 +219,10 @@ func (k keys) wxAliases(account, session string) string {
 // content's hash, whichever account saw it.
 func (k keys) wxPhoto(name string) string { return k.global("wx", "photo", name) }
 
+// image names a picture a message carries (bot.Images): global, since its
+// name is its content's hash and one chart goes to many chats.
+func (k keys) image(name string) string { return k.global("img", name) }
+
 // Team and shift (众行) keys. An occurrence of a shift is named by its
 // slot's number and its Shanghai date ("20261126").
 func (k keys) teamSeq(st int64) string   { return k.station(st, "team", "seq") }

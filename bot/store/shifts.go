@@ -755,6 +755,11 @@ type VolunteerHours struct {
 	Absent  int64
 }
 
+// Add adds o's record to v's, for a volunteer's total over teams.
+func (v *VolunteerHours) Add(o VolunteerHours) {
+	v.Minutes, v.Shifts, v.Late, v.Absent = v.Minutes+o.Minutes, v.Shifts+o.Shifts, v.Late+o.Late, v.Absent+o.Absent
+}
+
 // TeamHours returns the volunteers of team id with anything recorded in the
 // month containing t, most minutes first.
 func (s *Store) TeamHours(ctx context.Context, st, id int64, t time.Time) ([]VolunteerHours, error) {

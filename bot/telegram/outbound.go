@@ -1,9 +1,11 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -31,7 +33,9 @@ const partRetries = 3
 
 // Send delivers out: in a group the people in out.Mentions are named in
 // front of the text (and notified), and out.Buttons become an inline
-// keyboard under the last part. It returns a *bot.RetryAfterError when
+// keyboard under the last part. A picture (out.ImagePNG) is sent as a photo
+// with the text as its caption, or before the text when that is too long
+// for a caption. It returns a *bot.RetryAfterError when
 // Telegram asks to slow down, an error wrapping bot.ErrUnreachable when the
 // chat refused the bot (now or earlier, until it writes again), and follows
 // a group that became a supergroup.
@@ -48,15 +52,27 @@ func (t *Telegram) Send(ctx context.Context, out bot.Outgoing) error {
 		return fmt.Errorf("telegram: %s refused the bot earlier: %w", chatKey(id), bot.ErrUnreachable)
 	}
 	parts := compose(out)
-	if len(parts) == 0 {
+	var photo *tgbot.SendPhotoParams
+	if len(out.ImagePNG) > 0 {
+		photo, parts = composePhoto(out, parts)
+	}
+	if len(parts) == 0 && photo == nil {
 		return fmt.Errorf("telegram: nothing to send to %s", chatKey(id))
 	}
+	if photo != nil {
+		// The picture goes first: a 429 for it is the Pacer's to retry,
+		// since nothing of the message is out yet.
+		if err := t.sendPhoto(ctx, &id, photo); err != nil {
+			return err
+		}
+	}
 	for i, p := range parts {
+		later := i > 0 || photo != nil // something of the message is out
 		err := t.sendPart(ctx, &id, p)
 		// The Pacer resends the whole message after a 429; once a part is
 		// out, the rest waits here instead, so no part is sent twice.
 		var ra *bot.RetryAfterError
-		for try := 0; i > 0 && try < partRetries && errors.As(err, &ra); try++ {
+		for try := 0; later && try < partRetries && errors.As(err, &ra); try++ {
 			if err := sleep(ctx, ra.After); err != nil {
 				return err
 			}
@@ -80,6 +96,42 @@ func (t *Telegram) sendPart(ctx context.Context, id *int64, p *tgbot.SendMessage
 		t.migrate(ctx, *id, to, "")
 		*id, p.ChatID = to, to
 		_, err = t.api.SendMessage(ctx, p)
+	}
+	return t.sendError(ctx, *id, err)
+}
+
+// maxCaptionUnits is the longest photo caption the Bot API takes, in UTF-16
+// code units.
+const maxCaptionUnits = 1024
+
+// composePhoto makes the sendPhoto that carries out's picture. When the
+// text, with its names in front and its buttons, fits one caption, it is
+// the caption and no message is left to send; otherwise the picture goes
+// alone, before the messages parts are.
+func composePhoto(out bot.Outgoing, parts []*tgbot.SendMessageParams) (*tgbot.SendPhotoParams, []*tgbot.SendMessageParams) {
+	p := &tgbot.SendPhotoParams{Photo: &models.InputFileUpload{Filename: out.Image + ".png", Data: bytes.NewReader(out.ImagePNG)}}
+	if len(parts) == 1 && utf16Count(parts[0].Text) <= maxCaptionUnits {
+		p.Caption, p.CaptionEntities, p.ReplyMarkup = parts[0].Text, parts[0].Entities, parts[0].ReplyMarkup
+		return p, nil
+	}
+	return p, parts
+}
+
+// sendPhoto sends a picture to *id, following the chat to its new id when
+// Telegram says it moved. The upload is read again for the second try.
+func (t *Telegram) sendPhoto(ctx context.Context, id *int64, p *tgbot.SendPhotoParams) error {
+	upload := p.Photo.(*models.InputFileUpload)
+	data, _ := io.ReadAll(upload.Data)
+	p.ChatID = *id
+	upload.Data = bytes.NewReader(data)
+	_, err := t.api.SendPhoto(ctx, p)
+	var moved *tgbot.MigrateError
+	if errors.As(err, &moved) && moved.MigrateToChatID != 0 {
+		to := int64(moved.MigrateToChatID)
+		t.migrate(ctx, *id, to, "")
+		*id, p.ChatID = to, to
+		upload.Data = bytes.NewReader(data)
+		_, err = t.api.SendPhoto(ctx, p)
 	}
 	return t.sendError(ctx, *id, err)
 }

@@ -205,6 +205,9 @@ func (t *Telegram) Name() string { return PlatformName }
 // SupportsButtons reports true: Outgoing.Buttons become an inline keyboard.
 func (t *Telegram) SupportsButtons() bool { return true }
 
+// SupportsPhotos reports true: a message's picture is sent as a photo.
+func (t *Telegram) SupportsPhotos() bool { return true }
+
 // CanReachPrivately reports whether u can be sent a private message: false
 // once Telegram refused one (the person never started the bot, or blocked
 // it), true again once they write to the bot. A person nothing is known

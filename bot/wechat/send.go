@@ -19,7 +19,9 @@ const tooOftenHold = time.Minute
 // Send delivers out through the Pacer built from Options.Limits, so every
 // send of the account keeps WeChat's pace, whoever sends: replies,
 // reminders and alerts alike. Buttons are dropped (Text says how to answer
-// by typing); Mentions become "@name" at the start of a group message. A
+// by typing), and so are pictures: WeChat is no bot.PhotoSender, since a
+// web login sending images to many groups is soon limited, so the
+// Dispatcher never loads them and Text stands alone. Mentions become "@name" at the start of a group message. A
 // private message to someone who is not the account's friend fails with
 // bot.ErrUnreachable, so the Dispatcher posts it in the group instead.
 func (p *Platform) Send(ctx context.Context, out bot.Outgoing) error {

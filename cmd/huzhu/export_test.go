@@ -168,9 +168,31 @@ func TestImportAndExport(t *testing.T) {
 		t.Errorf("export poll: %q, %v", pollOut.String(), err)
 	}
 
+	// The office's exports: a month's figures of every station, the
+	// problems, hours and dogs of one.
+	statsFile := filepath.Join(tmp, "stats.xlsx")
+	if out, err := runCLI(t, dir, "export", "stats", "--month", "2026-11", "--station", "all", "--format", "xlsx", "--out", statsFile); err != nil ||
+		!strings.Contains(out, "of all stations") {
+		t.Errorf("export stats: %q, %v", out, err)
+	}
+	if x, err := excelize.OpenFile(statsFile); err != nil {
+		t.Error(err)
+	} else {
+		if v, _ := x.GetCellValue("统计", "A2"); v != "清川佳园互助站" {
+			t.Errorf("统计!A2 = %q", v)
+		}
+		_ = x.Close()
+	}
+	for _, kind := range []string{"issues", "shifts", "dogs"} {
+		if out, err := runCLI(t, dir, "export", kind, "--out", "-"); err != nil || !strings.HasPrefix(out, "\xEF\xBB\xBF") {
+			t.Errorf("export %s: %q, %v", kind, out, err)
+		}
+	}
+
 	for _, args := range [][]string{
 		{"export", "fund"}, {"export", "fund", "x"}, {"export", "fund", "1", "--format", "pdf"},
-		{"export", "meeting", "1"}, {"import", "roster"},
+		{"export", "meeting", "1"}, {"import", "roster"}, {"export", "stats", "--month", "11月"},
+		{"export", "issues", "--station", "all"}, {"export", "stats", "3"},
 	} {
 		if _, err := runCLI(t, dir, args...); err == nil {
 			t.Errorf("%v: no error", args)

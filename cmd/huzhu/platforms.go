@@ -191,6 +191,7 @@ type core struct {
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
 	disp.UsePrivacy(st, handlers.PrivacyWording{})
+	disp.UseImages(st)
 	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix()), scheduler.WithAckTx(st.Acknowledged)}
 	if cfg.observe != nil {
 		opts = append(opts, scheduler.WithObserver(cfg.observe))
@@ -209,6 +210,7 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 		BotNames:  []string{cfg.BotName},
 		RateBurst: cfg.RateBurst,
 		WebURL:    cfg.PublicURL,
+		Photos:    disp.SendsPhotos,
 	}
 	if cfg.observe != nil {
 		deps.Observe = cfg.observe.Outcomes()

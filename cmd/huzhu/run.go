@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/term"
@@ -129,7 +130,7 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 	interactive := isTerminal(stdin)
 	con := console.New(console.Options{
 		In: stdin, Out: stdout, Interactive: interactive, Echo: !interactive,
-		Clock: clock, FakeClock: fake, BotName: cfg.BotName, RunID: runID(),
+		Clock: clock, FakeClock: fake, BotName: cfg.BotName, RunID: runID(), ImageDir: consoleImageDir(cfg),
 		AfterAdvance: func(ctx context.Context, _ time.Time) { runDue(ctx) },
 		NextDue: func(ctx context.Context) (time.Time, bool) {
 			t, ok, err := sched.NextDue(ctx)
@@ -143,6 +144,16 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 	disp.Add(con.Name(), con, con)
 	log.Info("console ready", "platform", con.Name())
 	return con.Run(ctx, receiver)
+}
+
+// consoleImageDir is where the console writes the pictures it is sent (its
+// data directory's images/), or "" to print their text alone: with no data
+// directory (a test's), pictures are not written.
+func consoleImageDir(cfg *Config) string {
+	if cfg.Store.DataDir == "" {
+		return ""
+	}
+	return filepath.Join(cfg.Store.DataDir, "images")
 }
 
 // runID makes the console's message ids unique to this run.

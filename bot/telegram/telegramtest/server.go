@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -77,12 +78,15 @@ func chatOf(u models.Update) int64 {
 	return 0
 }
 
-// SentMessage is one sendMessage a Server received.
+// SentMessage is one sendMessage a Server received, or one sendPhoto:
+// then Photo holds the uploaded picture and Text, Entities and Markup are
+// its caption's.
 type SentMessage struct {
 	ChatID   int64
 	Text     string
 	Entities []models.MessageEntity
 	Markup   *models.InlineKeyboardMarkup // nil without an inline keyboard
+	Photo    []byte
 }
 
 // Answer is one answerCallbackQuery a Server received: the button press it
@@ -334,7 +338,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		s.getUpdates(w, r, form)
 	case "sendMessage":
-		s.sendMessage(w, form)
+		s.sendMessage(w, form, nil)
+	case "sendPhoto":
+		photo, err := uploaded(r, "photo")
+		if err != nil {
+			s.reply(w, http.StatusBadRequest, nil, Failure{Code: 400, Description: "Bad Request: " + err.Error()})
+			return
+		}
+		s.sendMessage(w, form, photo)
 	case "answerCallbackQuery":
 		s.mu.Lock()
 		s.answered = append(s.answered, Answer{ID: form["callback_query_id"], Text: form["text"],
@@ -492,17 +503,35 @@ func (s *Server) post(client *http.Client, hook, secret string, raw json.RawMess
 	return resp.StatusCode == http.StatusOK
 }
 
-func (s *Server) sendMessage(w http.ResponseWriter, form map[string]string) {
+// uploaded returns the file sent in field of a parsed multipart form.
+func uploaded(r *http.Request, field string) ([]byte, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) != 1 {
+		return nil, fmt.Errorf("there is no photo in the request")
+	}
+	f, err := r.MultipartForm.File[field][0].Open()
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	return io.ReadAll(f)
+}
+
+// sendMessage answers sendMessage, or sendPhoto when photo is not nil (its
+// caption standing for the text, which may then be empty).
+func (s *Server) sendMessage(w http.ResponseWriter, form map[string]string, photo []byte) {
+	if photo != nil {
+		form["text"], form["entities"] = form["caption"], form["caption_entities"]
+	}
 	chat, err := strconv.ParseInt(form["chat_id"], 10, 64)
 	if err != nil {
 		s.reply(w, http.StatusBadRequest, nil, Failure{Code: 400, Description: "Bad Request: chat_id is empty"})
 		return
 	}
-	if form["text"] == "" {
+	if form["text"] == "" && photo == nil {
 		s.reply(w, http.StatusBadRequest, nil, Failure{Code: 400, Description: "Bad Request: message text is empty"})
 		return
 	}
-	msg := SentMessage{ChatID: chat, Text: form["text"]}
+	msg := SentMessage{ChatID: chat, Text: form["text"], Photo: photo}
 	if e := form["entities"]; e != "" {
 		if err := json.Unmarshal([]byte(e), &msg.Entities); err != nil {
 			s.reply(w, http.StatusBadRequest, nil, Failure{Code: 400, Description: "Bad Request: can't parse entities"})
