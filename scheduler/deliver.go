@@ -223,10 +223,10 @@ func (s *Scheduler) deliverAll(ctx context.Context, due []store.DueReminder, now
 	if err := s.q.Release(ctx, release, token, false); err != nil {
 		return err
 	}
-	if err := s.sendAll(ctx, claims, now, taken); err != nil {
-		return err
-	}
-	return s.ackAll(ctx, claims, now, token, taken)
+	// What was sent is acked even when a send failed or ctx ended, or it
+	// would be sent again when its lease ran out.
+	sendErr := s.sendAll(ctx, claims, now, taken)
+	return errors.Join(sendErr, s.ackAll(ctx, claims, now, token, taken))
 }
 
 // sendAll sends the claims that need sending, s.parallel at once (one at a
