@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
