@@ -241,11 +241,23 @@ type place struct {
 	shard, records int
 }
 
+// placeOf returns where reminder id is kept. The shard is chosen by the
+// ID's group: the ID without its last ":" part when it has at least four
+// parts ("meeting:3:7:dayBefore" and "meeting:3:7:hourBefore" are in group
+// "meeting:3:7"), else the whole ID. The reminders of one thing so share a
+// shard, and one MULTI schedules or cancels them together.
 func (q *Reminders) placeOf(id string) place {
+	group := id
+	if strings.Count(id, ":") >= 3 {
+		group = id[:strings.LastIndexByte(id, ':')]
+	}
+	return place{shard: int(fnv64(group) % uint64(q.shards)), records: int((fnv64(id) >> 32) % RecordBuckets)}
+}
+
+func fnv64(s string) uint64 {
 	h := fnv.New64a()
-	_, _ = h.Write([]byte(id))
-	sum := h.Sum64()
-	return place{shard: int(sum % uint64(q.shards)), records: int((sum >> 32) % RecordBuckets)}
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
 }
 
 // bucketStart is the start of the time bucket holding ms.

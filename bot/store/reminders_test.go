@@ -2,6 +2,7 @@ package store
 
 import (
 	"reflect"
+	"strconv"
 	"testing"
 
 	"github.com/huzhu-station/huzhu/bot"
@@ -61,4 +62,18 @@ func FuzzUnpackRecord(f *testing.F) {
 			t.Errorf("unpacked %q as ID %q", s, got.ID)
 		}
 	})
+}
+
+func TestRemindersOfOneThingShareAShard(t *testing.T) {
+	q := NewReminders(nil, "", 0)
+	if a, b := q.placeOf("meeting:3:7:dayBefore"), q.placeOf("meeting:3:7:hourBefore"); a.shard != b.shard || a.records == b.records {
+		t.Errorf("one meeting's reminders at %+v and %+v; want one shard, records spread", a, b)
+	}
+	shards := map[int]bool{}
+	for i := range 200 {
+		shards[q.placeOf("due:"+strconv.Itoa(i)).shard] = true
+	}
+	if len(shards) != DefaultReminderShards {
+		t.Errorf("200 reminders of different things in %d shards, want all %d", len(shards), DefaultReminderShards)
+	}
 }
