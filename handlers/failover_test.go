@@ -169,7 +169,7 @@ func problemsRecorded(t *testing.T, client redis.UniversalClient, prefix string)
 
 // TestClusterFailoverIsAnswered kills the master of a Redis Cluster (real
 // redis-servers, three masters each with a replica) that serves both the
-// station's slot ({st:1}) and the reminders' ({rm}), while residents report
+// station's slot ({st:1}) and every reminder shard's ({rm:N}), while residents report
 // problems and reminders fall due: every message is answered (served, or
 // 系统忙) and those that failed are recorded once on redelivery; every
 // reminder is delivered once, late by about the failover's length.
@@ -177,7 +177,7 @@ func TestClusterFailoverIsAnswered(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a failover takes seconds")
 	}
-	cluster := storetest.StartRedisCluster(t, 3, "{st:1}", "{rm}")
+	cluster := storetest.StartRedisCluster(t, 3, append([]string{"{st:1}", "{rm}"}, store.ReminderTags(0)...)...)
 	ctx := context.Background()
 	be, err := store.Open(ctx, store.Config{Addrs: cluster.Addrs()}, nil)
 	if err != nil {

@@ -2,10 +2,7 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // ScheduleAll schedules several reminders in three round trips in all (take
@@ -15,41 +12,30 @@ import (
 func (s *Scheduler) ScheduleAll(ctx context.Context, rs ...Reminder) error {
 	now := s.clock.Now()
 	ids := make([]string, len(rs))
-	members := make([]string, len(rs))
-	scores := make([]float64, len(rs))
-	data := make([][]byte, len(rs))
+	recs := make([]*record, len(rs))
 	for i, r := range rs {
 		at, err := firstFire(r, now)
 		if err != nil {
 			return err
 		}
-		ids[i], members[i], scores[i] = r.ID, occurrence(r.ID, at), float64(at.UnixMilli())
-		if data[i], err = json.Marshal(newRecord(r, members[i], at, now)); err != nil {
-			return fmt.Errorf("encode reminder %q: %w", r.ID, err)
-		}
+		ids[i], recs[i] = r.ID, newRecord(r, at, now)
 	}
 	held, busy, token, err := s.leaseAll(ctx, ids)
 	if err != nil {
 		return err
 	}
 	if len(held) > 0 {
-		old, err := s.recordsOf(ctx, ids, held)
+		heldIDs, heldRecs := pick(ids, held), pick(recs, held)
+		old, err := s.q.Records(ctx, heldIDs)
 		if err == nil {
-			_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for j, i := range held {
-					if old[j] != nil && old[j].Member != members[i] {
-						p.ZRem(ctx, s.k.due(), old[j].Member)
-					}
-					p.ZAdd(ctx, s.k.due(), redis.Z{Score: scores[i], Member: members[i]})
-					p.Set(ctx, s.k.reminder(ids[i]), data[i], 0)
-					p.Del(ctx, s.k.lease(ids[i]))
-				}
-				return nil
-			})
+			err = s.q.Put(ctx, now.UnixMilli(), heldRecs, old)
 		}
 		if err != nil {
-			s.releaseAll(context.WithoutCancel(ctx), ids, held, token)
+			_ = s.q.Release(context.WithoutCancel(ctx), heldIDs, token, true)
 			return fmt.Errorf("schedule reminders: %w", err)
+		}
+		for _, r := range heldRecs {
+			s.poke(timeOfMs(r.DueMs), now)
 		}
 	}
 	for _, i := range busy {
@@ -73,20 +59,23 @@ func (s *Scheduler) CancelAll(ctx context.Context, ids ...string) error {
 		return err
 	}
 	if len(held) > 0 {
-		old, err := s.recordsOf(ctx, ids, held)
+		heldIDs := pick(ids, held)
+		old, err := s.q.Records(ctx, heldIDs)
 		if err == nil {
-			_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for j, i := range held {
-					if old[j] != nil {
-						p.ZRem(ctx, s.k.due(), old[j].Member)
-					}
-					p.Del(ctx, s.k.reminder(ids[i]), s.k.lease(ids[i]))
+			err = s.q.Remove(ctx, old)
+		}
+		if err == nil {
+			// Ids with no record kept their leases: Remove saw nothing.
+			var none []string
+			for j, r := range old {
+				if r == nil {
+					none = append(none, heldIDs[j])
 				}
-				return nil
-			})
+			}
+			err = s.q.Release(ctx, none, token, false)
 		}
 		if err != nil {
-			s.releaseAll(context.WithoutCancel(ctx), ids, held, token)
+			_ = s.q.Release(context.WithoutCancel(ctx), heldIDs, token, true)
 			return fmt.Errorf("cancel reminders: %w", err)
 		}
 	}
@@ -102,18 +91,12 @@ func (s *Scheduler) CancelAll(ctx context.Context, ids ...string) error {
 // the indexes it holds and those another delivery holds.
 func (s *Scheduler) leaseAll(ctx context.Context, ids []string) (held, busy []int, token string, err error) {
 	token = newToken()
-	cmds := make([]*redis.BoolCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.SetNX(ctx, s.k.lease(id), token, s.leaseTTL)
-		}
-		return nil
-	})
+	got, err := s.q.Lease(ctx, ids, token, s.leaseTTL)
 	if err != nil {
-		return nil, nil, "", fmt.Errorf("lease reminders: %w", err)
+		return nil, nil, "", err
 	}
-	for i, c := range cmds {
-		if c.Val() {
+	for i, ok := range got {
+		if ok {
 			held = append(held, i)
 		} else {
 			busy = append(busy, i)
@@ -122,33 +105,11 @@ func (s *Scheduler) leaseAll(ctx context.Context, ids []string) (held, busy []in
 	return held, busy, token, nil
 }
 
-// recordsOf reads the records of ids[held...] in one round trip; a missing
-// record is nil.
-func (s *Scheduler) recordsOf(ctx context.Context, ids []string, held []int) ([]*record, error) {
-	keys := make([]string, len(held))
-	for j, i := range held {
-		keys[j] = s.k.reminder(ids[i])
+// pick returns xs at the indexes idx.
+func pick[T any](xs []T, idx []int) []T {
+	out := make([]T, len(idx))
+	for j, i := range idx {
+		out[j] = xs[i]
 	}
-	vals, err := s.rdb.MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*record, len(vals))
-	for j, v := range vals {
-		if str, ok := v.(string); ok {
-			if out[j], err = decodeRecord(str); err != nil {
-				return nil, err
-			}
-		}
-	}
-	return out, nil
-}
-
-// releaseAll gives back the leases taken by leaseAll.
-func (s *Scheduler) releaseAll(ctx context.Context, ids []string, held []int, token string) {
-	for _, i := range held {
-		if v, err := s.rdb.Get(ctx, s.k.lease(ids[i])).Result(); err == nil && v == token {
-			s.rdb.Del(ctx, s.k.lease(ids[i]))
-		}
-	}
+	return out
 }

@@ -2,17 +2,18 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
-	"strconv"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 // maxCatchUp bounds the walk over a recurring reminder's missed occurrences.
@@ -20,209 +21,337 @@ const maxCatchUp = 100_000
 
 // Run delivers due reminders every poll interval, starting at once so that
 // whatever fell due while no instance ran is caught up, until ctx is done; it
-// then returns nil. Failed polls are logged and retried at the next one.
+// then returns nil. Between polls it wakes when something it saw, or this
+// instance scheduled, falls due. Failed polls are logged and retried at the
+// next one.
 func (s *Scheduler) Run(ctx context.Context) error {
-	t := time.NewTicker(s.interval)
+	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
-		if _, err := s.RunDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("poll reminders", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-s.wake:
 		}
+		next, err := s.runDue(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("poll reminders", "err", err)
+		}
+		wait := s.interval
+		if !next.IsZero() {
+			wait = min(wait, max(time.Until(next), time.Millisecond))
+		}
+		if !t.Stop() {
+			select {
+			case <-t.C:
+			default:
+			}
+		}
+		t.Reset(wait)
 	}
 }
 
 // RunDue makes one pass over the reminders due now: it claims, sends and
 // acks each one no other instance holds, drops the stale ones, and returns
-// how many it sent. A failed send is logged and left to be retried when its
-// lease expires; RunDue does not wait for it. It returns early with ctx's
-// error when ctx is done, and with the first Redis error.
+// how many it sent. A failed send is logged and put back for a retry;
+// RunDue does not wait for it. It returns early with ctx's error when ctx
+// is done, and with the first Redis error.
 func (s *Scheduler) RunDue(ctx context.Context) (sent int, err error) {
-	until := strconv.FormatInt(s.clock.Now().UnixMilli(), 10)
-	// Occurrences other instances hold stay at the head of the queue; offset
-	// steps over them so they cannot hide the rest.
-	var offset int64
+	before := s.sentCount.Load()
+	_, err = s.runDue(ctx)
+	return int(s.sentCount.Load() - before), err
+}
+
+// runDue is RunDue, also returning when the earliest occurrence it saw
+// that is not due yet falls due (zero if none). Each round reads the due
+// occurrences of every shard, claims them and reads their state in one
+// round trip, sends them in parallel and acks them in one MULTI per shard.
+func (s *Scheduler) runDue(ctx context.Context) (time.Time, error) {
+	if err := s.migrate(ctx); err != nil {
+		return time.Time{}, err
+	}
+	now := s.clock.Now()
+	nowMs := now.UnixMilli()
+	// Occurrences other instances hold stay at the head of their bucket;
+	// skip steps over them so they cannot hide the rest.
+	skip := map[int64]int{}
+	var next time.Time
 	for {
 		if err := ctx.Err(); err != nil {
-			return sent, err
+			return next, err
 		}
-		members, err := s.rdb.ZRangeByScore(ctx, s.k.due(), &redis.ZRangeBy{
-			Min: "-inf", Max: until, Offset: offset, Count: s.batch,
-		}).Result()
+		due, nextMs, err := s.q.Due(ctx, nowMs, nowMs+s.interval.Milliseconds(), int(s.batch), skip)
 		if err != nil {
-			return sent, fmt.Errorf("read due reminders: %w", err)
+			return next, err
 		}
-		if len(members) == 0 {
-			return sent, nil
+		if nextMs != 0 {
+			next = time.UnixMilli(nextMs)
 		}
-		// Instances reading the same head of the queue spread out instead of
-		// racing for the same leases.
-		if !s.inOrder {
-			rand.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+		if len(due) == 0 {
+			return next, nil
 		}
-		for _, m := range members {
-			out, err := s.deliver(ctx, m)
-			switch out {
-			case sentIt:
-				sent++
-			case skipped, failed:
-				offset++
-			}
-			if err != nil {
-				return sent, err
-			}
+		if s.inOrder {
+			slices.SortFunc(due, func(a, b store.DueReminder) int {
+				if a.DueMs != b.DueMs {
+					return int(a.DueMs - b.DueMs)
+				}
+				return strings.Compare(a.ID, b.ID)
+			})
+		} else {
+			// Instances reading the same head of the queue spread out
+			// instead of racing for the same leases.
+			rand.Shuffle(len(due), func(i, j int) { due[i], due[j] = due[j], due[i] })
+		}
+		if err := s.deliverAll(ctx, due, now, skip); err != nil {
+			return next, err
 		}
 	}
 }
 
-// outcome is what deliver did with one occurrence.
-type outcome int
-
-const (
-	// skipped: another instance holds it.
-	skipped outcome = iota
-	// gone: it left the queue before we could claim it.
-	gone
-	// failed: the send failed; the lease stays, so it is retried when the
-	// lease expires.
-	failed
-	// removed: taken off the queue without sending (stale, already done,
-	// orphaned, unreachable).
-	removed
-	// sentIt: sent and acked.
-	sentIt
-)
+// migrate moves, once, the reminders an older version left in the layout
+// before shards.
+func (s *Scheduler) migrate(ctx context.Context) error {
+	s.migrateMu.Lock()
+	defer s.migrateMu.Unlock()
+	if s.migrated {
+		return nil
+	}
+	n, err := s.q.Migrate(ctx, s.clock.Now().UnixMilli(), newToken(), s.leaseTTL)
+	if n > 0 {
+		s.log.Info("reminders moved to the sharded queue", "moved", n)
+	}
+	if err != nil {
+		return err
+	}
+	s.migrated = true
+	return nil
+}
 
 // claim is an occurrence this instance holds the lease on.
 type claim struct {
-	member string
+	due    store.DueReminder
 	id     string
+	member string // the occurrence's name: id@fire
 	fire   time.Time
-	token  string
-	taken  time.Time // wall time just before the lease was set
 	rec    *record
+	latest time.Time // the occurrence delivered: fire, or the latest missed one
+	// what happened
+	ack  *store.ReminderAck
+	sent bool
 }
 
-// deliver claims occurrence member and sends it, unless another instance has
-// it, it was already delivered, or it is stale.
-func (s *Scheduler) deliver(ctx context.Context, member string) (outcome, error) {
-	id, fire, ok := parseOccurrence(member)
-	if !ok {
-		// Not written by us; it would sit at the head of the queue forever.
-		s.log.Warn("malformed reminder occurrence removed", "member", member)
-		if err := s.rdb.ZRem(ctx, s.k.due(), member).Err(); err != nil {
-			return skipped, fmt.Errorf("remove malformed occurrence: %w", err)
-		}
-		return removed, nil
-	}
-	// Instances read the same head of the queue and one of them may have
-	// acked this occurrence since; a read is cheaper than taking a lease to
-	// find out, and on redka every write takes the one write lock.
-	if err := s.rdb.ZScore(ctx, s.k.due(), member).Err(); errors.Is(err, redis.Nil) {
-		return gone, nil
-	} else if err != nil {
-		return skipped, fmt.Errorf("read reminder occurrence %q: %w", member, err)
-	}
-	c := &claim{member: member, id: id, fire: fire, token: newToken(), taken: time.Now()}
-	ok, err := s.rdb.SetNX(ctx, s.k.lease(id), c.token, s.leaseTTL).Result()
+// deliverAll claims due, sends what it holds and acks it. skip counts, per
+// bucket, the occurrences others hold.
+func (s *Scheduler) deliverAll(ctx context.Context, due []store.DueReminder, now time.Time, skip map[int64]int) error {
+	// A reminder queued twice (a stray left by a crash beside its real
+	// occurrence) is claimed once a round; the next round has the other.
+	seen := make(map[string]bool, len(due))
+	due = slices.DeleteFunc(due, func(d store.DueReminder) bool {
+		dup := seen[d.ID]
+		seen[d.ID] = true
+		return dup
+	})
+	token := newToken()
+	taken := time.Now()
+	states, err := s.q.Claim(ctx, due, now.UnixMilli(), token, s.leaseTTL)
 	if err != nil {
-		return skipped, fmt.Errorf("lease reminder %q: %w", id, err)
+		return err
 	}
-	if !ok {
-		return skipped, nil
-	}
-	st, err := s.inspect(ctx, c)
-	if err != nil {
-		s.release(context.WithoutCancel(ctx), id, c.token, c.taken)
-		return skipped, err
-	}
-	switch {
-	case !st.queued:
-		// Another instance acked it between our read of the queue and our
-		// lease.
-		s.release(ctx, id, c.token, c.taken)
-		return gone, nil
-	case st.rec == nil || st.rec.Member != member:
-		// Left behind by a move or cancel whose MULTI we never saw; the
-		// record (if any) has its own occurrence.
-		return removed, s.dropOrphan(ctx, c)
-	}
-	c.rec = st.rec
-	s.obs.ReminderDue()
-
-	now := s.clock.Now()
-	latest, missed := c.fire, 0
-	if c.rec.Spec != "" {
-		latest, missed = latestFire(c.rec.Spec, c.fire, now)
-	}
-	log := s.log.With("id", id, "fire", latest)
-	if st.done {
-		log.Debug("reminder occurrence already delivered")
-		return removed, s.ack(ctx, c, latest, now)
-	}
-	if missed > 0 {
-		log.Info("recurring reminder missed occurrences; firing the latest once", "missed", missed)
-	}
-	if stale := time.Duration(c.rec.StaleAfterMs) * time.Millisecond; stale > 0 && now.After(latest.Add(stale)) {
-		attempts, reason, err := s.failedBefore(ctx, c)
-		if err != nil {
-			s.release(context.WithoutCancel(ctx), id, c.token, c.taken)
-			return skipped, err
+	var release []string
+	var claims []*claim
+	for i, st := range states {
+		d := due[i]
+		switch {
+		case !st.Held:
+			skip[s.q.SkipKey(d)]++
+			continue
+		case !st.Queued:
+			// Another instance acked it between our read of the queue
+			// and our lease.
+			release = append(release, d.ID)
+			continue
 		}
-		if attempts > 0 {
-			// It fell due in time and could not be delivered.
-			return removed, s.giveUp(ctx, c, latest, now, attempts, reason)
+		c := &claim{due: d, id: d.ID}
+		if st.Record == nil || st.Record.DueMs != d.DueMs || st.Record.BucketMs != d.Bucket {
+			// Left behind by a move or cancel whose MULTI we never saw;
+			// the record (if any) has its own occurrence.
+			c.ack = &store.ReminderAck{Due: d, Keep: true}
+			claims = append(claims, c)
+			continue
 		}
-		log.Info("reminder dropped: past its useful window", "late", now.Sub(latest), "staleAfter", stale)
-		s.obs.ReminderLate()
-		return removed, s.ack(ctx, c, latest, now)
+		c.rec = st.Record
+		c.member = c.rec.Member()
+		c.fire = time.UnixMilli(c.rec.AtMs)
+		s.obs.ReminderDue()
+		c.latest = c.fire
+		missed := 0
+		if c.rec.Spec != "" {
+			c.latest, missed = latestFire(c.rec.Spec, c.fire, now)
+		}
+		log := s.log.With("id", c.id, "fire", c.latest)
+		if st.DoneMs != 0 && st.DoneMs >= c.rec.AtMs {
+			log.Debug("reminder occurrence already delivered")
+			c.ack = s.finish(c, now)
+			claims = append(claims, c)
+			continue
+		}
+		if missed > 0 {
+			log.Info("recurring reminder missed occurrences; firing the latest once", "missed", missed)
+		}
+		if stale := time.Duration(c.rec.StaleAfterMs) * time.Millisecond; stale > 0 && now.After(c.latest.Add(stale)) {
+			attempts, reason, err := s.q.Failures(ctx, c.id, c.member)
+			if err != nil {
+				_ = s.q.Release(context.WithoutCancel(ctx), append(release, d.ID), token, false)
+				return err
+			}
+			if attempts > 0 {
+				// It fell due in time and could not be delivered.
+				if err := s.giveUp(ctx, c, now, attempts, reason); err != nil {
+					return err
+				}
+			} else {
+				log.Info("reminder dropped: past its useful window", "late", now.Sub(c.latest), "staleAfter", stale)
+				s.obs.ReminderLate()
+			}
+			c.ack = s.finish(c, now)
+			claims = append(claims, c)
+			continue
+		}
+		claims = append(claims, c)
 	}
+	if err := s.q.Release(ctx, release, token, false); err != nil {
+		return err
+	}
+	// What was sent is acked even when a send failed or ctx ended, or it
+	// would be sent again when its lease ran out.
+	sendErr := s.sendAll(ctx, claims, now, taken)
+	return errors.Join(sendErr, s.ackAll(ctx, claims, now, token, taken))
+}
 
-	// The send must end before the lease does, or another instance could
-	// claim the occurrence and send it too.
-	sctx, cancel := context.WithDeadline(ctx, c.taken.Add(s.leaseTTL*4/5))
+// sendAll sends the claims that need sending, s.parallel at once (one at a
+// time in order with WithInOrder), and records what happened to each.
+func (s *Scheduler) sendAll(ctx context.Context, claims []*claim, now, taken time.Time) error {
+	// The sends must end before the leases do, or another instance could
+	// claim an occurrence and send it too.
+	sctx, cancel := context.WithDeadline(ctx, taken.Add(s.leaseTTL*4/5))
+	defer cancel()
+	parallel := s.parallel
+	if s.inOrder {
+		parallel = 1
+	}
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, c := range claims {
+		if c.ack != nil {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := s.sendOne(ctx, sctx, c, now); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// sendOne runs c and decides its ack: sent, dropped as unreachable, or none
+// (put back for a retry, or left for the next pass when the send ran out of
+// lease time).
+func (s *Scheduler) sendOne(ctx, sctx context.Context, c *claim, now time.Time) error {
 	run, err := s.run(sctx, c.rec)
-	cancel()
+	log := s.log.With("id", c.id, "fire", c.latest)
 	switch {
 	case err == nil:
+		s.obs.ReminderSent(now.Sub(c.latest))
+		c.sent = true
+		c.ack = s.finish(c, now)
+		return nil
 	case ctx.Err() != nil:
-		return failed, ctx.Err()
+		return ctx.Err()
 	case errors.Is(err, bot.ErrUnreachable):
 		// The bot was removed or blocked; retrying cannot help.
 		log.Warn("reminder dropped: chat unreachable", "chat", c.rec.Message.Chat.Key(), "err", err)
-		return removed, s.ack(ctx, c, latest, now)
+		c.ack = s.finish(c, now)
+		return nil
+	case sctx.Err() != nil && len(run.reachedNow()) == 0:
+		// The pass ran out of lease time before this send got through:
+		// the next pass tries again, with no failure counted.
+		log.Debug("reminder send ran out of lease time; left for the next pass")
+		return s.q.Release(context.WithoutCancel(ctx), []string{c.id}, "", false)
 	default:
-		return s.retryLater(context.WithoutCancel(ctx), c, run, latest, now, err)
+		return s.retryLater(context.WithoutCancel(ctx), c, run, now, err)
 	}
-	s.obs.ReminderSent(now.Sub(latest))
-	if err := s.ackSent(ctx, c, latest, now); err != nil {
-		return sentIt, err
-	}
-	return sentIt, nil
 }
 
-// ackPatience is how long an instance keeps trying to acknowledge an
-// occurrence it has sent while the store cannot be reached (a failover, a
-// restart). Were it to give up at once, the occurrence would be sent again
-// when its lease ran out.
+// finish is the ack of a claimed occurrence that fired (or was dropped) for
+// c.latest: it leaves the queue, is marked delivered and, for a recurring
+// reminder, is followed by the next occurrence.
+func (s *Scheduler) finish(c *claim, now time.Time) *store.ReminderAck {
+	a := &store.ReminderAck{Due: c.due, Member: c.member, FiredMs: c.latest.UnixMilli()}
+	if c.rec.Spec == "" {
+		a.Delete = true
+		return a
+	}
+	next, err := calendar.NextFire(c.rec.Spec, c.latest)
+	if err == nil && !next.After(now) {
+		// The catch-up walk stopped at maxCatchUp.
+		next, err = calendar.NextFire(c.rec.Spec, now)
+	}
+	if err != nil {
+		s.log.Info("recurring reminder ends: its spec fires no more", "id", c.id, "err", err)
+		a.Delete = true
+		return a
+	}
+	rec := *c.rec
+	rec.AtMs, rec.DueMs = next.UnixMilli(), next.UnixMilli()
+	a.Next = &rec
+	return a
+}
+
+// ackPatience is how long an instance keeps trying to acknowledge
+// occurrences it has sent while the store cannot be reached (a failover, a
+// restart). Were it to give up at once, they would be sent again when their
+// leases ran out.
 const ackPatience = time.Minute
 
-// ackSent acknowledges an occurrence that was sent, as ack does, trying
-// again with backoff while the store fails, for up to ackPatience or until
-// ctx is done. A retry after the lease ran out takes the lease again, or,
-// if another instance has it, leaves it to them (see ack).
-func (s *Scheduler) ackSent(ctx context.Context, c *claim, fired, now time.Time) error {
+// ackAll acknowledges the claims that have an ack, trying again with
+// backoff while the store fails, for up to ackPatience or until ctx is done.
+// After a slow pass it first checks which leases are still its own: an
+// occurrence whose lease another instance took is theirs to ack, and is
+// marked delivered so that their claim skips it if it has not sent yet.
+func (s *Scheduler) ackAll(ctx context.Context, claims []*claim, now time.Time, token string, taken time.Time) error {
+	var acks []store.ReminderAck
+	var sent int64
+	for _, c := range claims {
+		if c.ack != nil {
+			acks = append(acks, *c.ack)
+			if c.sent {
+				sent++
+			}
+		}
+	}
+	if len(acks) == 0 {
+		return nil
+	}
 	wait, giveUp := 100*time.Millisecond, time.Now().Add(ackPatience)
 	for {
-		err := s.ack(context.WithoutCancel(ctx), c, fired, now)
-		if err == nil || errors.Is(err, redis.ErrClosed) || time.Now().After(giveUp) {
+		err := s.ackHeld(context.WithoutCancel(ctx), acks, now, token, taken)
+		if err == nil {
+			s.sentCount.Add(sent)
+			return nil
+		}
+		if errors.Is(err, redis.ErrClosed) || time.Now().After(giveUp) {
 			return err
 		}
-		s.log.Warn("reminder sent but not acknowledged; trying again", "id", c.id, "err", err)
+		s.log.Warn("reminders sent but not acknowledged; trying again", "n", len(acks), "err", err)
 		select {
 		case <-ctx.Done():
 			return err
@@ -232,149 +361,33 @@ func (s *Scheduler) ackSent(ctx context.Context, c *claim, fired, now time.Time)
 	}
 }
 
-// state is what the store holds for a claimed occurrence.
-type state struct {
-	queued bool    // the member is still in the due-queue
-	rec    *record // nil if the reminder has no record
-	done   bool    // the occurrence was already delivered
-}
-
-func (s *Scheduler) inspect(ctx context.Context, c *claim) (state, error) {
-	var score *redis.FloatCmd
-	var rec *redis.StringCmd
-	var done *redis.IntCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		score = p.ZScore(ctx, s.k.due(), c.member)
-		rec = p.Get(ctx, s.k.reminder(c.id))
-		done = p.Exists(ctx, s.k.done(c.member))
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return state{}, fmt.Errorf("read reminder %q: %w", c.id, err)
-	}
-	var st state
-	if err := score.Err(); err == nil {
-		st.queued = true
-	} else if !errors.Is(err, redis.Nil) {
-		return state{}, fmt.Errorf("read reminder %q: %w", c.id, err)
-	}
-	if data, err := rec.Result(); err == nil {
-		if st.rec, err = decodeRecord(data); err != nil {
-			return state{}, err
+// ackHeld acks what this instance still holds.
+func (s *Scheduler) ackHeld(ctx context.Context, acks []store.ReminderAck, now time.Time, token string, taken time.Time) error {
+	if time.Since(taken) >= s.leaseTTL/2 {
+		ids := make([]string, len(acks))
+		for i, a := range acks {
+			ids[i] = a.Due.ID
 		}
-	} else if !errors.Is(err, redis.Nil) {
-		return state{}, fmt.Errorf("read reminder %q: %w", c.id, err)
-	}
-	st.done = done.Val() > 0
-	return st, nil
-}
-
-// dropOrphan removes an occurrence no record points at.
-func (s *Scheduler) dropOrphan(ctx context.Context, c *claim) error {
-	_, err := s.ackTx(ctx, s.k.due(), func(p redis.Pipeliner) error {
-		p.ZRem(ctx, s.k.due(), c.member)
-		p.Set(ctx, s.k.done(c.member), 1, doneTTL)
-		p.Del(ctx, s.k.failures(c.member), s.k.sent(c.member))
-		p.Del(ctx, s.k.lease(c.id))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("remove orphan occurrence %q: %w", c.member, err)
-	}
-	return nil
-}
-
-// ack finishes a claimed occurrence that fired (or was dropped) for fired:
-// in one MULTI it leaves the queue, is marked done, releases the lease and,
-// for a recurring reminder, is followed by the next occurrence.
-func (s *Scheduler) ack(ctx context.Context, c *claim, fired, now time.Time) error {
-	if time.Since(c.taken) >= s.leaseTTL/2 {
-		// A slow send: make sure the reminder was not moved or claimed by
-		// someone else since, or the ack would undo their change.
-		held, err := s.reclaim(ctx, c)
-		if err != nil || !held {
+		held, err := s.q.LeaseHeld(ctx, ids, token)
+		if err != nil {
 			return err
 		}
-	}
-	var next time.Time
-	if c.rec.Spec != "" {
-		var err error
-		next, err = calendar.NextFire(c.rec.Spec, fired)
-		if err == nil && !next.After(now) {
-			// The catch-up walk stopped at maxCatchUp.
-			next, err = calendar.NextFire(c.rec.Spec, now)
-		}
-		if err != nil {
-			s.log.Info("recurring reminder ends: its spec fires no more", "id", c.id, "err", err)
-			next = time.Time{}
-		}
-	}
-	var data []byte
-	if !next.IsZero() {
-		rec := *c.rec
-		rec.Member = occurrence(c.id, next)
-		rec.AtMs = next.UnixMilli()
-		var err error
-		if data, err = json.Marshal(rec); err != nil {
-			return fmt.Errorf("encode reminder %q: %w", c.id, err)
-		}
-	}
-	_, err := s.ackTx(ctx, s.k.due(), func(p redis.Pipeliner) error {
-		p.ZRem(ctx, s.k.due(), c.member)
-		p.Set(ctx, s.k.done(c.member), 1, doneTTL)
-		p.Del(ctx, s.k.failures(c.member), s.k.sent(c.member))
-		if next.IsZero() {
-			p.Del(ctx, s.k.reminder(c.id))
-		} else {
-			p.ZAdd(ctx, s.k.due(), redis.Z{Score: float64(next.UnixMilli()), Member: occurrence(c.id, next)})
-			p.Set(ctx, s.k.reminder(c.id), data, 0)
-		}
-		p.Del(ctx, s.k.lease(c.id))
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("ack reminder %q: %w", c.member, err)
-	}
-	return nil
-}
-
-// reclaim makes sure c's lease is still ours, taking it again if it expired,
-// and re-reads the occurrence. It reports false, having done what is safe,
-// when the occurrence is someone else's or gone.
-func (s *Scheduler) reclaim(ctx context.Context, c *claim) (bool, error) {
-	v, err := s.rdb.Get(ctx, s.k.lease(c.id)).Result()
-	switch {
-	case err == nil && v == c.token:
-	case err == nil || errors.Is(err, redis.Nil):
-		ok := false
-		if err != nil { // expired: take it again
-			c.taken = time.Now()
-			ok, err = s.rdb.SetNX(ctx, s.k.lease(c.id), c.token, s.leaseTTL).Result()
-			if err != nil {
-				return false, fmt.Errorf("lease reminder %q: %w", c.id, err)
+		kept := acks[:0:0]
+		for i, a := range acks {
+			if held[i] {
+				kept = append(kept, a)
+				continue
+			}
+			s.log.Warn("reminder lease lost during a slow send; it may be sent twice", "id", a.Due.ID)
+			if a.FiredMs != 0 {
+				if err := s.q.MarkDone(ctx, s.clock.Now().UnixMilli(), a.Due.ID, a.FiredMs); err != nil {
+					return err
+				}
 			}
 		}
-		if !ok {
-			// Whoever holds it acks it; the mark makes a claim that has not
-			// sent yet skip the send.
-			s.log.Warn("reminder lease lost during a slow send; it may be sent twice", "id", c.id)
-			if err := s.rdb.Set(ctx, s.k.done(c.member), 1, doneTTL).Err(); err != nil {
-				return false, fmt.Errorf("mark reminder %q done: %w", c.member, err)
-			}
-			return false, nil
-		}
-	default:
-		return false, fmt.Errorf("check reminder lease %q: %w", c.id, err)
+		acks = kept
 	}
-	st, err := s.inspect(ctx, c)
-	if err != nil {
-		return false, err
-	}
-	if !st.queued || st.rec == nil || st.rec.Member != c.member {
-		return false, s.dropOrphan(ctx, c)
-	}
-	c.rec = st.rec
-	return true, nil
+	return s.q.Ack(ctx, s.ackTx, now.UnixMilli(), acks)
 }
 
 // latestFire returns the latest occurrence of spec from fire up to now, and
@@ -390,3 +403,6 @@ func latestFire(spec string, fire, now time.Time) (time.Time, int) {
 	}
 	return latest, missed
 }
+
+// timeOfMs is Unix ms as a time.
+func timeOfMs(ms int64) time.Time { return time.UnixMilli(ms) }

@@ -5,7 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strconv"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
 
@@ -126,9 +127,9 @@ func outgoing(text string) bot.Outgoing {
 // dueCount is how many occurrences are due at now.
 func dueCount(t testing.TB, s *Scheduler, now time.Time) int64 {
 	t.Helper()
-	n, err := s.rdb.ZCount(context.Background(), s.k.due(), "-inf", strconv.FormatInt(now.UnixMilli(), 10)).Result()
+	n, err := reminders(s).Queued(context.Background(), now.UnixMilli())
 	if err != nil {
-		t.Fatalf("ZCOUNT: %v", err)
+		t.Fatalf("count due: %v", err)
 	}
 	return n
 }
@@ -158,4 +159,30 @@ func loop(ctx context.Context, s *Scheduler, errs chan<- error) {
 			time.Sleep(2 * time.Millisecond)
 		}
 	}
+}
+
+// reminders is s's storage, for tests that look inside.
+func reminders(s *Scheduler) *store.Reminders { return s.q.(*store.Reminders) }
+
+// queued is how many occurrences s's queue holds.
+func queued(t testing.TB, s *Scheduler) int64 {
+	t.Helper()
+	n, err := reminders(s).Queued(context.Background(), math.MaxInt64)
+	if err != nil {
+		t.Fatalf("count queued: %v", err)
+	}
+	return n
+}
+
+// leaseKey is the key of reminder id's lease.
+func leaseKey(s *Scheduler, id string) string { return reminders(s).LeaseKey(id) }
+
+// hasRecord reports whether reminder id has a record.
+func hasRecord(t testing.TB, s *Scheduler, id string) bool {
+	t.Helper()
+	recs, err := s.q.Records(context.Background(), []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs[0] != nil
 }

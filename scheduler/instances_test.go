@@ -109,18 +109,32 @@ func TestThreeInstancesDeliverEachOnce(t *testing.T) {
 	})
 }
 
-// blockingSender stands in for an instance killed mid-send: the send never
-// returns (it ignores ctx) until the test ends, and then fails, so the
-// instance never acks what it claimed.
+// blockingSender stands in for an instance killed mid-send: its sends (as
+// many as it runs at once) never return (they ignore ctx) until the test
+// ends, and then fail, so the instance never acks what it claimed.
 type blockingSender struct {
-	entered chan string
+	mu      sync.Mutex
+	entered []string
+	first   chan struct{} // closed by the first send
 	release chan struct{}
 }
 
 func (s *blockingSender) Send(_ context.Context, out bot.Outgoing) error {
-	s.entered <- out.Text
+	s.mu.Lock()
+	s.entered = append(s.entered, out.Text)
+	if len(s.entered) == 1 {
+		close(s.first)
+	}
+	s.mu.Unlock()
 	<-s.release
 	return errors.New("killed")
+}
+
+// stuck returns the texts whose sends are stuck.
+func (s *blockingSender) stuck() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.entered...)
 }
 
 func TestKilledInstanceLeasesExpire(t *testing.T) {
@@ -155,19 +169,19 @@ func TestKilledInstanceLeasesExpire(t *testing.T) {
 		for i := range 20 {
 			id := fmt.Sprintf("k:%d", i*(n/20))
 			held[id] = time.Now()
-			if err := b.Client.SetNX(ctx, admin.k.lease(id), "dead", ttl).Err(); err != nil {
+			if err := b.Client.SetNX(ctx, leaseKey(admin, id), "dead", ttl).Err(); err != nil {
 				t.Fatal(err)
 			}
 		}
-		// ...and another is stuck forever in a send.
-		killed := &blockingSender{entered: make(chan string, 1), release: make(chan struct{})}
+		// ...and another is stuck forever in the sends of a pass.
+		killed := &blockingSender{first: make(chan struct{}), release: make(chan struct{})}
 		k := newTestScheduler(b, ownClient(t, b), killed, clock, nil, WithLeaseTTL(ttl))
 		errs := make(chan error, 3)
 		var wg sync.WaitGroup
 		kctx, kcancel := context.WithCancel(ctx)
-		kStart := time.Now() // its lease on the reminder it is stuck on is later
+		kStart := time.Now() // its leases on the reminders it is stuck on are later
 		wg.Go(func() { loop(kctx, k, errs) })
-		held[<-killed.entered] = kStart
+		<-killed.first
 
 		for range 2 {
 			s := newTestScheduler(b, ownClient(t, b), rec, clock, nil, WithLeaseTTL(ttl))
@@ -181,6 +195,9 @@ func TestKilledInstanceLeasesExpire(t *testing.T) {
 			}
 			return dueCount(t, admin, clock.Now()) == 0
 		})
+		for _, id := range killed.stuck() {
+			held[id] = kStart
+		}
 		cancel()
 		kcancel()
 		close(killed.release)

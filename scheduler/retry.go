@@ -7,11 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
@@ -68,44 +65,33 @@ func retryWindow(rec *record) time.Duration {
 
 // retryLater records a failed delivery of c, with the recipients run
 // reached, and puts the occurrence back in the queue for after its
-// backoff, or, past its useful window, in the dead-letter list.
-func (s *Scheduler) retryLater(ctx context.Context, c *claim, run *occurrenceRun, latest, now time.Time, sendErr error) (outcome, error) {
-	fail := s.k.failures(c.member)
-	var attempts *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		attempts = p.HIncrBy(ctx, fail, "n", 1)
-		p.HSet(ctx, fail, "err", sendErr.Error())
-		p.Expire(ctx, fail, doneTTL)
-		if reached := run.reachedNow(); len(reached) > 0 {
-			p.SAdd(ctx, s.k.sent(c.member), reached...)
-			p.Expire(ctx, s.k.sent(c.member), doneTTL)
-		}
-		return nil
-	})
+// backoff, or, past its useful window, in the dead-letter list (c.ack is
+// then set).
+func (s *Scheduler) retryLater(ctx context.Context, c *claim, run *occurrenceRun, now time.Time, sendErr error) error {
+	n, err := s.q.RecordFailure(ctx, c.id, c.member, sendErr.Error(), run.reachedNow())
 	if err != nil {
-		return failed, fmt.Errorf("record failed delivery of %q: %w", c.member, err)
+		return err
 	}
-	n := int(attempts.Val())
 	retry := now.Add(backoff(n))
-	log := s.log.With("id", c.id, "fire", latest, "attempts", n, "err", sendErr)
-	if retry.After(latest.Add(retryWindow(c.rec))) {
-		return removed, s.giveUp(ctx, c, latest, now, n, sendErr.Error())
+	log := s.log.With("id", c.id, "fire", c.latest, "attempts", n, "err", sendErr)
+	if retry.After(c.latest.Add(retryWindow(c.rec))) {
+		if err := s.giveUp(ctx, c, now, n, sendErr.Error()); err != nil {
+			return err
+		}
+		c.ack = s.finish(c, now)
+		return nil
 	}
 	log.Warn("reminder delivery failed; retrying", "retryAt", retry)
 	s.obs.ReminderRetried()
-	if err := s.rdb.ZAdd(ctx, s.k.due(), redis.Z{Score: float64(retry.UnixMilli()), Member: c.member}).Err(); err != nil {
-		return failed, fmt.Errorf("requeue reminder %q: %w", c.member, err)
-	}
-	s.release(ctx, c.id, c.token, c.taken)
-	return failed, nil
+	return s.q.Requeue(ctx, s.clock.Now().UnixMilli(), c.due, c.rec, retry.UnixMilli())
 }
 
-// giveUp puts c in the dead-letter list and acks it.
-func (s *Scheduler) giveUp(ctx context.Context, c *claim, latest, now time.Time, attempts int, reason string) error {
+// giveUp puts c in the dead-letter list; the caller acks it.
+func (s *Scheduler) giveUp(ctx context.Context, c *claim, now time.Time, attempts int, reason string) error {
 	s.obs.ReminderDeadLettered()
 	s.log.Error("reminder not delivered: given up after its useful window; see the dead letters",
-		"id", c.id, "fire", latest, "attempts", attempts, "err", reason)
-	dl := DeadLetter{ID: c.id, Job: c.rec.Job, Payload: c.rec.Payload, Fire: latest, At: now,
+		"id", c.id, "fire", c.latest, "attempts", attempts, "err", reason)
+	dl := DeadLetter{ID: c.id, Job: c.rec.Job, Payload: c.rec.Payload, Fire: c.latest, At: now,
 		Attempts: attempts, Err: reason}
 	if c.rec.Job == "" {
 		dl.Chat = c.rec.Message.Chat.Key()
@@ -114,31 +100,16 @@ func (s *Scheduler) giveUp(ctx context.Context, c *claim, latest, now time.Time,
 	if err != nil {
 		return fmt.Errorf("encode dead letter %q: %w", c.id, err)
 	}
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.LPush(ctx, s.k.dead(), data)
-		p.LTrim(ctx, s.k.dead(), 0, maxDeadLetters-1)
-		return nil
-	}); err != nil {
+	if err := s.q.KeepDead(ctx, data, maxDeadLetters); err != nil {
 		return fmt.Errorf("keep dead letter %q: %w", c.id, err)
 	}
-	return s.ack(ctx, c, latest, now)
-}
-
-// failedBefore returns how many times c's delivery failed and the last
-// error, when it did.
-func (s *Scheduler) failedBefore(ctx context.Context, c *claim) (int, string, error) {
-	v, err := s.rdb.HGetAll(ctx, s.k.failures(c.member)).Result()
-	if err != nil {
-		return 0, "", fmt.Errorf("read failed deliveries of %q: %w", c.member, err)
-	}
-	n, _ := strconv.Atoi(v["n"])
-	return n, v["err"], nil
+	return nil
 }
 
 // DeadLetters returns the newest dead letters that keep says to, at most
 // limit (nil keep: all).
 func (s *Scheduler) DeadLetters(ctx context.Context, keep func(DeadLetter) bool, limit int) ([]DeadLetter, error) {
-	raw, err := s.rdb.LRange(ctx, s.k.dead(), 0, maxDeadLetters-1).Result()
+	raw, err := s.q.Dead(ctx, maxDeadLetters)
 	if err != nil {
 		return nil, fmt.Errorf("read dead letters: %w", err)
 	}
@@ -165,11 +136,12 @@ func (s *Scheduler) DeadLetters(ctx context.Context, keep func(DeadLetter) bool,
 // job that succeeds costs no round trip per send.
 type occurrenceRun struct {
 	s       *Scheduler
+	id      string
 	member  string
 	mu      sync.Mutex
 	loaded  bool
 	before  map[string]bool
-	reached []any
+	reached []string
 	errs    []error
 }
 
@@ -211,7 +183,7 @@ func (r *occurrenceRun) reachedBefore(ctx context.Context, recipient string) (bo
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !r.loaded {
-		members, err := r.s.rdb.SMembers(ctx, r.s.k.sent(r.member)).Result()
+		members, err := r.s.q.Reached(ctx, r.id, r.member)
 		if err != nil {
 			return false, err
 		}
@@ -224,7 +196,7 @@ func (r *occurrenceRun) reachedBefore(ctx context.Context, recipient string) (bo
 }
 
 // reachedNow returns the recipients this try reached.
-func (r *occurrenceRun) reachedNow() []any {
+func (r *occurrenceRun) reachedNow() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.reached

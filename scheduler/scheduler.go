@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -34,11 +34,8 @@ const (
 	defaultPollInterval = time.Second
 	defaultLeaseTTL     = 30 * time.Second
 	defaultBatch        = 100
+	defaultParallel     = 32
 )
-
-// doneTTL is how long a delivered occurrence is remembered. A claim that read
-// the queue before the ack is refused well within it.
-const doneTTL = 24 * time.Hour
 
 // busyWait bounds how long Schedule and Cancel wait for a lease held by a
 // delivery in progress before they give up with store.ErrBusy.
@@ -76,21 +73,10 @@ type Reminder struct {
 // Recurring reports whether r repeats.
 func (r Reminder) Recurring() bool { return r.Spec != "" }
 
-// record is a Reminder as stored, with the queue member of its pending
-// occurrence so Cancel and a move can remove it.
-type record struct {
-	ID           string       `json:"id"`
-	Member       string       `json:"member"`
-	AtMs         int64        `json:"at"`
-	Spec         string       `json:"spec,omitempty"`
-	StaleAfterMs int64        `json:"staleAfterMs,omitempty"`
-	Message      bot.Outgoing `json:"message"`
-	Job          string       `json:"job,omitempty"`
-	Payload      string       `json:"payload,omitempty"`
-	CreatedMs    int64        `json:"created"`
-}
+// record is a Reminder as stored.
+type record = store.ReminderRecord
 
-func (rec *record) reminder() Reminder {
+func reminderOf(rec *record) Reminder {
 	return Reminder{
 		ID:         rec.ID,
 		At:         time.UnixMilli(rec.AtMs).In(calendar.Shanghai),
@@ -103,23 +89,17 @@ func (rec *record) reminder() Reminder {
 	}
 }
 
-func decodeRecord(data string) (*record, error) {
-	var rec record
-	if err := json.Unmarshal([]byte(data), &rec); err != nil {
-		return nil, fmt.Errorf("decode reminder record: %w", err)
-	}
-	return &rec, nil
-}
-
 // Scheduler keeps reminders in Redis and delivers them when due. Any number
 // of Schedulers, in any number of processes, may share one Redis; each
 // occurrence is delivered by one of them. It is safe for concurrent use.
 type Scheduler struct {
 	rdb      redis.UniversalClient
+	q        Queue
 	sender   bot.Sender
 	clock    bot.Clock
 	log      *slog.Logger
-	k        keys
+	prefix   string // WithKeyPrefix
+	shards   int    // WithShards
 	interval time.Duration
 	leaseTTL time.Duration
 	batch    int64
@@ -130,6 +110,15 @@ type Scheduler struct {
 	obs Observer
 	// ackTx runs the MULTI that acknowledges an occurrence (WithAckTx).
 	ackTx TxFunc
+	// parallel bounds the sends of one pass running at once.
+	parallel int
+	// wake tells Run that something falls due before its next poll.
+	wake chan struct{}
+	// migrated is closed once what an older layout left has been moved.
+	migrateMu sync.Mutex
+	migrated  bool
+	// sentCount counts the occurrences sent and acknowledged.
+	sentCount atomic.Int64
 
 	jobsMu sync.RWMutex
 	jobs   map[string]JobFunc
@@ -154,7 +143,7 @@ func (s *Scheduler) Handle(name string, fn JobFunc) {
 // fails when it returns an error or when any of its sends (SendOnce) did;
 // the run says whom it reached, for a retry to skip.
 func (s *Scheduler) run(ctx context.Context, rec *record) (*occurrenceRun, error) {
-	run := &occurrenceRun{s: s, member: rec.Member}
+	run := &occurrenceRun{s: s, id: rec.ID, member: rec.Member()}
 	if rec.Job == "" {
 		return run, s.sender.Send(ctx, rec.Message)
 	}
@@ -164,7 +153,7 @@ func (s *Scheduler) run(ctx context.Context, rec *record) (*occurrenceRun, error
 	if !ok {
 		return run, fmt.Errorf("%w: no job %q registered", ErrBadReminder, rec.Job)
 	}
-	if err := fn(context.WithValue(ctx, runKey{}, run), rec.reminder()); err != nil {
+	if err := fn(context.WithValue(ctx, runKey{}, run), reminderOf(rec)); err != nil {
 		return run, err
 	}
 	return run, run.err()
@@ -184,7 +173,35 @@ func WithInOrder() Option {
 // WithKeyPrefix puts prefix in front of every key, so tests sharing one
 // Redis never see each other's data.
 func WithKeyPrefix(prefix string) Option {
-	return func(s *Scheduler) { s.k.prefix = prefix }
+	return func(s *Scheduler) { s.prefix = prefix }
+}
+
+// WithShards spreads the due-queue over n shards (default
+// store.DefaultReminderShards), each in its own Cluster slot. Every
+// instance must be given the same n, and it cannot change while reminders
+// are pending: an instance given another refuses to deliver.
+func WithShards(n int) Option {
+	return func(s *Scheduler) {
+		if n > 0 {
+			s.shards = n
+		}
+	}
+}
+
+// WithQueue keeps reminders in q instead of store.Reminders on the client
+// given to New.
+func WithQueue(q Queue) Option {
+	return func(s *Scheduler) { s.q = q }
+}
+
+// WithParallelSends sets how many sends of one pass run at once (default
+// 32); WithInOrder sends one at a time regardless.
+func WithParallelSends(n int) Option {
+	return func(s *Scheduler) {
+		if n > 0 {
+			s.parallel = n
+		}
+	}
 }
 
 // WithPollInterval sets how often Run looks for due reminders (default 1s).
@@ -220,7 +237,7 @@ func WithBatchSize(n int) Option {
 // TxFunc runs fn's commands in one MULTI/EXEC; key is one of the keys they
 // write. store.Store.Acknowledged is one: it waits for replicas after the
 // EXEC when the store is set to.
-type TxFunc func(ctx context.Context, key string, fn func(redis.Pipeliner) error) ([]redis.Cmder, error)
+type TxFunc = store.TxFunc
 
 // WithAckTx makes the MULTI that acknowledges a delivered occurrence run
 // through tx, so on Sentinel or Cluster a failover cannot lose the ack and
@@ -249,12 +266,14 @@ func New(rdb redis.UniversalClient, sender bot.Sender, clock bot.Clock, log *slo
 		batch:    defaultBatch,
 		jobs:     map[string]JobFunc{},
 		obs:      unobserved{},
-	}
-	s.ackTx = func(ctx context.Context, _ string, fn func(redis.Pipeliner) error) ([]redis.Cmder, error) {
-		return rdb.TxPipelined(ctx, fn)
+		parallel: defaultParallel,
+		wake:     make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.q == nil {
+		s.q = store.NewReminders(rdb, s.prefix, s.shards)
 	}
 	return s
 }
@@ -270,38 +289,36 @@ func (s *Scheduler) Schedule(ctx context.Context, r Reminder) error {
 	if err != nil {
 		return err
 	}
-	m := occurrence(r.ID, at)
-	data, err := json.Marshal(newRecord(r, m, at, now))
-	if err != nil {
-		return fmt.Errorf("encode reminder %q: %w", r.ID, err)
-	}
-	return s.withLease(ctx, r.ID, func(string) error {
-		old, err := s.getRecord(ctx, r.ID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
+	rec := newRecord(r, at, now)
+	err = s.withLease(ctx, r.ID, func(string) error {
+		old, err := s.q.Records(ctx, []string{r.ID})
+		if err != nil {
 			return err
 		}
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			if old != nil && old.Member != m {
-				p.ZRem(ctx, s.k.due(), old.Member)
-			}
-			p.ZAdd(ctx, s.k.due(), redis.Z{Score: float64(at.UnixMilli()), Member: m})
-			p.Set(ctx, s.k.reminder(r.ID), data, 0)
-			p.Del(ctx, s.k.lease(r.ID))
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("schedule reminder %q: %w", r.ID, err)
-		}
-		return nil
+		return s.q.Put(ctx, now.UnixMilli(), []*record{rec}, old)
 	})
+	if err == nil {
+		s.poke(at, now)
+	}
+	return err
 }
 
-// newRecord is r as stored, with member as its pending occurrence.
-func newRecord(r Reminder, member string, at, now time.Time) record {
-	return record{
+// poke wakes Run when at falls due before its next poll.
+func (s *Scheduler) poke(at, now time.Time) {
+	if at.Sub(now) < s.interval {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// newRecord is r as stored, pending at at.
+func newRecord(r Reminder, at, now time.Time) *record {
+	return &record{
 		ID:           r.ID,
-		Member:       member,
 		AtMs:         at.UnixMilli(),
+		DueMs:        at.UnixMilli(),
 		Spec:         strings.TrimSpace(r.Spec),
 		StaleAfterMs: r.StaleAfter.Milliseconds(),
 		Message:      r.Message,
@@ -361,15 +378,7 @@ func (s *Scheduler) Cancel(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.ZRem(ctx, s.k.due(), rec.Member)
-			p.Del(ctx, s.k.reminder(id), s.k.lease(id))
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("cancel reminder %q: %w", id, err)
-		}
-		return nil
+		return s.q.Remove(ctx, []*record{rec})
 	})
 }
 
@@ -380,71 +389,33 @@ func (s *Scheduler) Get(ctx context.Context, id string) (Reminder, error) {
 	if err != nil {
 		return Reminder{}, err
 	}
-	return rec.reminder(), nil
+	return reminderOf(rec), nil
 }
 
 // Pending returns the pending reminders whose ID starts with prefix, soonest
 // first, each with At its next occurrence. It reads the whole queue, which is
 // fine for the thousands of reminders a deployment holds.
 func (s *Scheduler) Pending(ctx context.Context, prefix string) ([]Reminder, error) {
-	const page = 1000
-	var out []Reminder
-	seen := map[string]bool{}
-	for offset := int64(0); ; offset += page {
-		members, err := s.rdb.ZRangeByScore(ctx, s.k.due(), &redis.ZRangeBy{
-			Min: "-inf", Max: "+inf", Offset: offset, Count: page,
-		}).Result()
-		if err != nil {
-			return nil, fmt.Errorf("list reminders: %w", err)
-		}
-		var want []string
-		for _, m := range members {
-			if id, _, ok := parseOccurrence(m); ok && strings.HasPrefix(id, prefix) && !seen[id] {
-				want = append(want, m)
-			}
-		}
-		if len(want) > 0 {
-			ks := make([]string, len(want))
-			for i, m := range want {
-				id, _, _ := parseOccurrence(m)
-				ks[i] = s.k.reminder(id)
-			}
-			vals, err := s.rdb.MGet(ctx, ks...).Result()
-			if err != nil {
-				return nil, fmt.Errorf("list reminders: %w", err)
-			}
-			for i, v := range vals {
-				data, ok := v.(string)
-				if !ok {
-					continue // cancelled since the range was read
-				}
-				rec, err := decodeRecord(data)
-				if err != nil {
-					return nil, err
-				}
-				// A member its record does not name is left over from a
-				// move; the reminder is listed at its own occurrence.
-				if rec.Member == want[i] && !seen[rec.ID] {
-					seen[rec.ID] = true
-					out = append(out, rec.reminder())
-				}
-			}
-		}
-		if len(members) < page {
-			return out, nil
-		}
+	recs, err := s.q.Pending(ctx, prefix)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]Reminder, len(recs))
+	for i, rec := range recs {
+		out[i] = reminderOf(rec)
+	}
+	return out, nil
 }
 
 func (s *Scheduler) getRecord(ctx context.Context, id string) (*record, error) {
-	data, err := s.rdb.Get(ctx, s.k.reminder(id)).Result()
-	if errors.Is(err, redis.Nil) {
+	recs, err := s.q.Records(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if recs[0] == nil {
 		return nil, fmt.Errorf("%w: reminder %q", store.ErrNotFound, id)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("read reminder %q: %w", id, err)
-	}
-	return decodeRecord(data)
+	return recs[0], nil
 }
 
 // withLease runs fn holding the lease on reminder id, waiting up to busyWait
@@ -461,11 +432,11 @@ func (s *Scheduler) withLease(ctx context.Context, id string, fn func(token stri
 	var taken time.Time
 	for wait := 2 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
 		taken = time.Now()
-		ok, err := s.rdb.SetNX(ctx, s.k.lease(id), token, s.leaseTTL).Result()
+		held, err := s.q.Lease(ctx, []string{id}, token, s.leaseTTL)
 		if err != nil {
 			return fmt.Errorf("lease reminder %q: %w", id, err)
 		}
-		if ok {
+		if held[0] {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -478,23 +449,10 @@ func (s *Scheduler) withLease(ctx context.Context, id string, fn func(token stri
 		}
 	}
 	if err := fn(token); err != nil {
-		s.release(context.WithoutCancel(ctx), id, token, taken)
+		_ = s.q.Release(context.WithoutCancel(ctx), []string{id}, token, time.Since(taken) >= s.leaseTTL/2)
 		return err
 	}
 	return nil
-}
-
-// release deletes the lease on id if it is still ours. While less than half
-// the TTL has passed since it was taken it cannot have expired, and one DEL
-// does; otherwise, without Lua, the check and the delete are two commands.
-func (s *Scheduler) release(ctx context.Context, id, token string, taken time.Time) {
-	if !taken.IsZero() && time.Since(taken) < s.leaseTTL/2 {
-		s.rdb.Del(ctx, s.k.lease(id))
-		return
-	}
-	if v, err := s.rdb.Get(ctx, s.k.lease(id)).Result(); err == nil && v == token {
-		s.rdb.Del(ctx, s.k.lease(id))
-	}
 }
 
 func newToken() string {
@@ -507,12 +465,9 @@ func newToken() string {
 // when nothing is pending. The console's fake clock uses it to stop at each
 // due time.
 func (s *Scheduler) NextDue(ctx context.Context) (time.Time, bool, error) {
-	first, err := s.rdb.ZRangeWithScores(ctx, s.k.due(), 0, 0).Result()
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next due reminder: %w", err)
+	ms, ok, err := s.q.NextDue(ctx)
+	if err != nil || !ok {
+		return time.Time{}, false, err
 	}
-	if len(first) == 0 {
-		return time.Time{}, false, nil
-	}
-	return time.UnixMilli(int64(first[0].Score)).In(calendar.Shanghai), true, nil
+	return time.UnixMilli(ms).In(calendar.Shanghai), true, nil
 }

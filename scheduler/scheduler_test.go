@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/store"
@@ -41,21 +39,6 @@ func TestScheduleRejects(t *testing.T) {
 				t.Fatalf("Schedule(%+v) = %v, want ErrBadReminder", tt.r, err)
 			}
 		})
-	}
-}
-
-func TestOccurrenceRoundTrip(t *testing.T) {
-	for _, id := range []string{"a", "meeting:3:7:dayBefore", "mail@home:1", "提醒@3号楼"} {
-		m := occurrence(id, t0)
-		gotID, gotFire, ok := parseOccurrence(m)
-		if !ok || gotID != id || !gotFire.Equal(t0) {
-			t.Errorf("parseOccurrence(%q) = %q, %v, %v; want %q, %v", m, gotID, gotFire, ok, id, t0)
-		}
-	}
-	for _, m := range []string{"", "@123", "abc", "abc@", "abc@12x"} {
-		if _, _, ok := parseOccurrence(m); ok {
-			t.Errorf("parseOccurrence(%q) ok, want not", m)
-		}
 	}
 }
 
@@ -96,7 +79,7 @@ func TestScheduleCancelMove(t *testing.T) {
 		if err := s.Schedule(ctx, Reminder{ID: "meeting:3:7:dayBefore", At: t0.Add(3 * time.Hour), Message: outgoing("meeting:3:7:dayBefore")}); err != nil {
 			t.Fatalf("move: %v", err)
 		}
-		if n := s.rdb.ZCard(ctx, s.k.due()).Val(); n != 3 {
+		if n := queued(t, s); n != 3 {
 			t.Fatalf("queue holds %d occurrences after the move, want 3", n)
 		}
 		assertPending(t, s, "meeting:", "meeting:3:8:dayBefore", "meeting:3:7:dayBefore")
@@ -124,7 +107,7 @@ func TestScheduleCancelMove(t *testing.T) {
 			t.Fatalf("sent %q, want %q", got, want)
 		}
 		assertPending(t, s, "")
-		if n := s.rdb.ZCard(ctx, s.k.due()).Val(); n != 0 {
+		if n := queued(t, s); n != 0 {
 			t.Fatalf("queue holds %d occurrences at the end, want 0", n)
 		}
 		if rec.sent[0].Fallback == nil || rec.sent[0].Fallback.Title != "3号楼" || rec.sent[0].Mentions[0].Name != "王阿姨" {
@@ -472,21 +455,21 @@ func TestStrayOccurrencesRemoved(t *testing.T) {
 		if err := s.Schedule(ctx, Reminder{ID: "real", At: t0, Message: outgoing("real")}); err != nil {
 			t.Fatal(err)
 		}
-		// An occurrence with no record, one whose record points elsewhere,
-		// and one that is not ours at all.
-		stray := []redis.Z{
-			{Score: float64(t0.UnixMilli()), Member: occurrence("ghost", t0)},
-			{Score: float64(t0.UnixMilli()), Member: occurrence("real", t0.Add(-time.Minute))},
-			{Score: float64(t0.UnixMilli()), Member: "nonsense"},
-		}
-		if err := s.rdb.ZAdd(ctx, s.k.due(), stray...).Err(); err != nil {
-			t.Fatal(err)
+		// An occurrence with no record, and one whose record points
+		// elsewhere (a bucket before the real one).
+		for _, bare := range []struct {
+			id string
+			at time.Time
+		}{{"ghost", t0}, {"real", t0.Add(-time.Hour)}} {
+			if err := reminders(s).QueueBare(ctx, bare.id, bare.at.UnixMilli(), bare.at.UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
 		}
 		assertPending(t, s, "", "real")
 		if n, err := s.RunDue(ctx); err != nil || n != 1 {
 			t.Fatalf("RunDue = %d, %v; want 1", n, err)
 		}
-		if n := s.rdb.ZCard(ctx, s.k.due()).Val(); n != 0 {
+		if n := queued(t, s); n != 0 {
 			t.Fatalf("queue holds %d, want 0", n)
 		}
 		// Scheduling an occurrence already delivered does not send it again.

@@ -54,8 +54,8 @@ const (
 	sampleMonth   = "202611"
 )
 
-// KeyFamilies calls every key builder of keys.go except the three
-// helpers (global, station, wechat) that the others are built with. A test
+// KeyFamilies calls every key builder of keys.go except the helpers
+// (global, station, wechat, reminderShard) that the others are built with. A test
 // parses keys.go and fails when a builder is missing here.
 func KeyFamilies(prefix string) []KeyFamily {
 	k := keys{prefix: prefix}
@@ -165,6 +165,18 @@ func KeyFamilies(prefix string) []KeyFamily {
 
 		{"webToken", "web", k.webToken("ab12")},
 		{"webOwner", "web", k.webOwner("station:7")},
+		{"reminderBuckets", "rm:3", k.reminderBuckets(3)},
+		{"reminderBucket", "rm:3", k.reminderBucket(3, 1764000000000)},
+		{"reminderRecords", "rm:3", k.reminderRecords(3, 511)},
+		{"reminderLease", "rm:3", k.reminderLease(3, "meeting:3:7:dayBefore")},
+		{"reminderDone", "rm:3", k.reminderDone(3, 20420)},
+		{"reminderFailures", "rm:3", k.reminderFailures(3, "meeting:3:7:dayBefore@1764000000000")},
+		{"reminderSent", "rm:3", k.reminderSent(3, "meeting:3:7:dayBefore@1764000000000")},
+		{"reminderShards", "rm", k.reminderShards()},
+		{"remindersDead", "rm", k.remindersDead()},
+		{"legacyReminderDue", "rm", k.legacyReminderDue()},
+		{"legacyReminder", "rm", k.legacyReminder("meeting:3:7:dayBefore")},
+		{"legacyReminderLease", "rm", k.legacyReminderLease("meeting:3:7:dayBefore")},
 	}
 }
 

@@ -298,3 +298,62 @@ func (k keys) householdCodes(st int64) string { return k.station(st, "hcodes") }
 // token, never the token.
 func (k keys) webToken(hash string) string  { return k.prefix + KeyVersion + "{web}:token:" + hash }
 func (k keys) webOwner(owner string) string { return k.prefix + KeyVersion + "{web}:owner:" + owner }
+// Reminder keys (reminders.go). The due-queue is split into shards, each
+// with the hash tag {rm:N}, so reminders spread over the masters of a
+// Cluster while everything one acknowledgement changes stays in one slot.
+// The keys before the shards had the single tag {rm}; reminders.go still
+// reads them to move what an older version left there.
+func (k keys) reminderShard(shard int, parts ...string) string {
+	return k.prefix + KeyVersion + "{rm:" + strconv.Itoa(shard) + "}:" + strings.Join(parts, ":")
+}
+
+// reminderBuckets is a shard's index of time buckets: a sorted set of
+// bucket starts (Unix ms) scored by themselves.
+func (k keys) reminderBuckets(shard int) string { return k.reminderShard(shard, "due") }
+
+// reminderBucket is one time bucket: a sorted set of reminder IDs scored by
+// when they fall due (Unix ms).
+func (k keys) reminderBucket(shard int, startMs int64) string {
+	return k.reminderShard(shard, "q", strconv.FormatInt(startMs, 10))
+}
+
+// reminderRecords is one of a shard's record hashes: reminder ID → packed
+// record.
+func (k keys) reminderRecords(shard, bucket int) string {
+	return k.reminderShard(shard, "r", strconv.Itoa(bucket))
+}
+
+// reminderLease is held by whoever is changing or delivering reminder id.
+func (k keys) reminderLease(shard int, id string) string { return k.reminderShard(shard, "lease", id) }
+
+// reminderDone holds the occurrences delivered on one UTC day: reminder ID →
+// fire time (Unix ms).
+func (k keys) reminderDone(shard int, day int64) string {
+	return k.reminderShard(shard, "done", strconv.FormatInt(day, 10))
+}
+
+// reminderFailures counts the failed deliveries of an occurrence and keeps
+// the last error: a hash with fields n and err.
+func (k keys) reminderFailures(shard int, member string) string {
+	return k.reminderShard(shard, "fail", member)
+}
+
+// reminderSent is the set of recipients a job's occurrence has reached.
+func (k keys) reminderSent(shard int, member string) string {
+	return k.reminderShard(shard, "sent", member)
+}
+
+// reminderShards records how many shards the reminders are spread over.
+func (k keys) reminderShards() string { return k.prefix + KeyVersion + "{rm}:shards" }
+
+// remindersDead is the dead-letter list of reminders, newest first.
+func (k keys) remindersDead() string { return k.prefix + KeyVersion + "{rm}:dead" }
+
+// The layout before shards, read only to move it (migrateReminders).
+func (k keys) legacyReminderDue() string { return k.prefix + KeyVersion + "{rm}:due" }
+func (k keys) legacyReminder(id string) string {
+	return k.prefix + KeyVersion + "{rm}:r:" + id
+}
+func (k keys) legacyReminderLease(id string) string {
+	return k.prefix + KeyVersion + "{rm}:lease:" + id
+}

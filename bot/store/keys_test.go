@@ -16,7 +16,7 @@ import (
 
 // keyHelpers are the builders of keys.go that the others are made with;
 // they build no key family of their own.
-var keyHelpers = map[string]bool{"global": true, "station": true, "wechat": true, "outbox": true}
+var keyHelpers = map[string]bool{"global": true, "station": true, "wechat": true, "outbox": true, "reminderShard": true}
 
 // TestKeyFamiliesAreComplete fails when keys.go gains a key builder that
 // store.KeyFamilies does not call, so the slot tests below cover every key
@@ -83,8 +83,8 @@ func TestKeyFamilySlots(t *testing.T) {
 				t.Errorf("%s: key %q is in slot %d, the other {%s} keys in slot %d", fam.Method, key, slot, fam.Tag, want)
 			}
 		}
-		if len(slotOfTag) != 4 {
-			t.Errorf("hash tags seen: %v, want a station's, an account's, a platform's outbox and the web links'", slotOfTag)
+		if len(slotOfTag) != 6 {
+			t.Errorf("hash tags seen: %v, want a station's, an account's, a platform's outbox, the web links', a reminder shard's and the reminders' own", slotOfTag)
 		}
 	}
 }

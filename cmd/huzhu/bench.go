@@ -34,6 +34,8 @@ type benchOptions struct {
 	instances int
 	batch     int
 	redis     string // --redis URL, in place of REDIS_URL
+	trickle   int    // reminders falling due one by one, for the lag outside a burst
+	likeAsynq bool   // pending reminders carry the peer benchmark's payload
 	mix       *mixOptions
 }
 
@@ -48,6 +50,8 @@ func benchFlags(fs *flag.FlagSet, args []string) (*benchOptions, []string) {
 	fs.IntVar(&o.instances, "instances", 3, "bench: scheduler instances delivering")
 	fs.IntVar(&o.batch, "batch", 100, "bench: reminders per ScheduleAll")
 	fs.StringVar(&o.redis, "redis", "", "bench: the Redis to measure on (redis://HOST:PORT), in place of REDIS_URL")
+	fs.IntVar(&o.trickle, "trickle", 300, "bench: reminders falling due 20 ms apart after the burst, for the lag outside a burst")
+	fs.BoolVar(&o.likeAsynq, "like-asynq", false, "bench: pending reminders carry the asynq peer's payload (one-off, chat g<i%1000>, text 疫苗到期提醒 <i>)")
 	o.mix = &mixOptions{}
 	o.mix.flags(fs)
 	return o, args
@@ -56,9 +60,6 @@ func benchFlags(fs *flag.FlagSet, args []string) (*benchOptions, []string) {
 // singleSchedules is how many of the pending reminders are scheduled one at
 // a time, for comparison with ScheduleAll.
 const singleSchedules = 1000
-
-// benchIdle is how long a bench instance pauses when a pass sent nothing.
-const benchIdle = 5 * time.Millisecond
 
 // benchTimeout replaces go-redis's 3-second read and write timeouts: a
 // ScheduleAll of 100 is a MULTI of 300 commands, which redka on a loaded
@@ -103,7 +104,10 @@ func runBench(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logg
 	if err := b.enqueue(ctx); err != nil {
 		return err
 	}
-	return b.delivery(ctx)
+	if err := b.delivery(ctx); err != nil {
+		return err
+	}
+	return b.lagOutsideBurst(ctx)
 }
 
 type bench struct {
@@ -137,7 +141,16 @@ func benchMessage(text string) bot.Outgoing {
 
 // pendingReminder is the i-th reminder kept pending: 30 days or more ahead,
 // one in four recurring (Wednesdays 19:30, first fire given so it stays far).
-func pendingReminder(i int, now time.Time) scheduler.Reminder {
+// likeAsynq gives it instead the payload of the asynq peer benchmark: one-off,
+// a short chat id and a short text.
+func pendingReminder(i int, now time.Time, likeAsynq bool) scheduler.Reminder {
+	if likeAsynq {
+		return scheduler.Reminder{
+			ID: "r" + strconv.Itoa(i), At: now.Add(30*24*time.Hour + time.Duration(i)*time.Second),
+			Message: bot.Outgoing{Chat: bot.Chat{Platform: "telegram", ID: "g" + strconv.Itoa(i%1000), Kind: bot.Group},
+				Text: "疫苗到期提醒 " + strconv.Itoa(i)},
+		}
+	}
 	r := scheduler.Reminder{
 		ID:      "pending:" + strconv.Itoa(i),
 		At:      now.Add(30*24*time.Hour + time.Duration(i)*time.Second),
@@ -165,7 +178,7 @@ func (b *bench) enqueue(ctx context.Context) error {
 	single := min(singleSchedules, n)
 	start := time.Now()
 	for i := range single {
-		if err := s.Schedule(ctx, pendingReminder(i, now)); err != nil {
+		if err := s.Schedule(ctx, pendingReminder(i, now, b.o.likeAsynq)); err != nil {
 			return err
 		}
 	}
@@ -180,7 +193,7 @@ func (b *bench) enqueue(ctx context.Context) error {
 	for i := single; i < n; i += b.o.batch {
 		batch = batch[:0]
 		for j := i; j < min(i+b.o.batch, n); j++ {
-			batch = append(batch, pendingReminder(j, now))
+			batch = append(batch, pendingReminder(j, now, b.o.likeAsynq))
 		}
 		if err := s.ScheduleAll(ctx, batch...); err != nil {
 			return err
@@ -245,6 +258,7 @@ func (b *bench) memory(ctx context.Context) (int64, string, error) {
 // index i.
 type deliveries struct {
 	due   time.Time
+	dues  []time.Time // when set, each one's own due time
 	count []atomic.Int32
 	total atomic.Int64
 	extra atomic.Int64
@@ -262,8 +276,12 @@ func (d *deliveries) Send(_ context.Context, out bot.Outgoing) error {
 		return nil
 	}
 	d.count[i].Add(1)
+	due := d.due
+	if d.dues != nil {
+		due = d.dues[i]
+	}
 	d.mu.Lock()
-	d.lags = append(d.lags, now.Sub(d.due))
+	d.lags = append(d.lags, now.Sub(due))
 	if now.After(d.last) {
 		d.last = now
 	}
@@ -313,19 +331,9 @@ func (b *bench) delivery(ctx context.Context) error {
 		inst := b.scheduler(rdb, d)
 		wg.Go(func() {
 			defer closeClient()
-			for runCtx.Err() == nil {
-				n, err := inst.RunDue(runCtx)
-				if err != nil && runCtx.Err() == nil {
-					errs <- err
-					stop()
-					return
-				}
-				if n == 0 {
-					select {
-					case <-runCtx.Done():
-					case <-time.After(benchIdle):
-					}
-				}
+			if err := inst.Run(runCtx); err != nil {
+				errs <- err
+				stop()
 			}
 		})
 	}
@@ -375,6 +383,72 @@ func (b *bench) delivery(ctx context.Context) error {
 		len(lags), dup, missing, d.extra.Load(), stillPending || b.o.pending == 0)
 	if dup > 0 || missing > 0 || d.extra.Load() > 0 || (b.o.pending > 0 && !stillPending) {
 		return errors.New("bench: deliveries were not exactly once")
+	}
+	return nil
+}
+
+// lagOutsideBurst measures how late reminders are sent when they are not
+// part of a burst: --trickle reminders due 20 ms apart, written in one
+// ScheduleAll two seconds ahead of the first, delivered by --instances
+// instances polling as huzhu does (Run), with the pending ones still queued.
+func (b *bench) lagOutsideBurst(ctx context.Context) error {
+	m, k := b.o.trickle, b.o.instances
+	if m <= 0 {
+		return nil
+	}
+	const gap = 20 * time.Millisecond
+	first := time.UnixMilli(time.Now().Add(2 * time.Second).UnixMilli())
+	d := &deliveries{count: make([]atomic.Int32, m), dues: make([]time.Time, m)}
+	rs := make([]scheduler.Reminder, m)
+	for i := range rs {
+		d.dues[i] = first.Add(time.Duration(i) * gap)
+		id := "due:" + strconv.Itoa(i)
+		rs[i] = scheduler.Reminder{ID: "trickle:" + strconv.Itoa(i), At: d.dues[i], Message: benchMessage(id)}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	for range k {
+		rdb, closeClient := ownClient(b.rdb)
+		inst := b.scheduler(rdb, d)
+		wg.Go(func() {
+			defer closeClient()
+			_ = inst.Run(runCtx)
+		})
+	}
+	if err := b.scheduler(b.rdb, d).ScheduleAll(ctx, rs...); err != nil {
+		return err
+	}
+	deadline := d.dues[m-1].Add(time.Minute)
+	for d.total.Load() < int64(m) && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(200 * time.Millisecond):
+	}
+	stop()
+	wg.Wait()
+	d.mu.Lock()
+	lags := slices.Clone(d.lags)
+	d.mu.Unlock()
+	var dup, missing int
+	for i := range d.count {
+		switch n := int(d.count[i].Load()); {
+		case n == 0:
+			missing++
+		case n > 1:
+			dup += n - 1
+		}
+	}
+	if len(lags) > 0 {
+		slices.Sort(lags)
+		b.printf("lag outside a burst: %d due %s apart, %d instances, %d others pending: p50 %s, p99 %s, max %s",
+			m, gap, k, b.o.pending, ms(percentile(lags, 50)), ms(percentile(lags, 99)), ms(lags[len(lags)-1]))
+	}
+	b.printf("check: %d delivered, %d duplicates, %d missing", len(lags), dup, missing)
+	if dup > 0 || missing > 0 {
+		return errors.New("bench: deliveries outside a burst were not exactly once")
 	}
 	return nil
 }
