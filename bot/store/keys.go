@@ -298,6 +298,7 @@ func (k keys) householdCodes(st int64) string { return k.station(st, "hcodes") }
 // token, never the token.
 func (k keys) webToken(hash string) string  { return k.prefix + KeyVersion + "{web}:token:" + hash }
 func (k keys) webOwner(owner string) string { return k.prefix + KeyVersion + "{web}:owner:" + owner }
+
 // Reminder keys (reminders.go). The due-queue is split into shards, each
 // with the hash tag {rm:N}, so reminders spread over the masters of a
 // Cluster while everything one acknowledgement changes stays in one slot.
