@@ -39,6 +39,9 @@ type Store struct {
 	// receives the warnings when they do not answer in time.
 	wait Wait
 	log  *slog.Logger
+	// guesses remember each chat's station, so Identify reads it in the
+	// round trip that reads the chat (identity.go).
+	guesses stationGuesses
 }
 
 // Option configures a Store.
@@ -84,7 +87,9 @@ func (s *Store) withLease(ctx context.Context, key string, fn func() error) erro
 	entity := key
 	token := newToken()
 	deadline := time.Now().Add(3 * time.Second)
+	var taken time.Time
 	for wait := 2 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
+		taken = time.Now()
 		ok, err := s.rdb.SetNX(ctx, key, token, leaseTTL).Result()
 		if err != nil {
 			return fmt.Errorf("lease %s: %w", entity, err)
@@ -101,14 +106,20 @@ func (s *Store) withLease(ctx context.Context, key string, fn func() error) erro
 		case <-time.After(wait):
 		}
 	}
-	defer s.releaseLease(context.WithoutCancel(ctx), key, token)
+	defer s.releaseLease(context.WithoutCancel(ctx), key, token, taken)
 	return fn()
 }
 
-// releaseLease deletes the lease if it is still ours. Without Lua the check
-// and the delete are two commands; the gap only matters if the lease expired
-// in between, which leaseTTL makes far longer than any operation.
-func (s *Store) releaseLease(ctx context.Context, key, token string) {
+// releaseLease deletes the lease if it is still ours. Within half a lease of
+// taken (when the SET NX that took it was sent) it cannot have run out, so
+// it is still ours and one DEL gives it up. Later, without Lua, the check
+// and the delete are two commands; the gap only matters if the lease
+// expired in between, which leaseTTL makes far longer than any operation.
+func (s *Store) releaseLease(ctx context.Context, key, token string, taken time.Time) {
+	if time.Since(taken) < leaseTTL/2 {
+		s.rdb.Del(ctx, key)
+		return
+	}
 	if v, err := s.rdb.Get(ctx, key).Result(); err == nil && v == token {
 		s.rdb.Del(ctx, key)
 	}
