@@ -320,7 +320,7 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 		f.Paid += c.Paid - before.Paid
 		out = &ContributionChange{Fund: f, Household: c, PrevPledged: before.Pledged,
 			PledgedByPayment: before.Pledged == 0 && c.Paid > before.Paid && c.Pledged > 0,
-			Members: slices.Sorted(slices.Values(householdCmd.Val()))}
+			Members:          slices.Sorted(slices.Values(householdCmd.Val()))}
 		houses[room.Key()] = contributionValue(c)
 		for k, v := range houses {
 			if h, ok := parseContribution(k, v); ok && h.Pledged > 0 {
