@@ -256,6 +256,11 @@ func readLog[T any, P timedEntry[T]](ctx context.Context, s *Store, key string, 
 	if err != nil {
 		return nil, err
 	}
+	return decodeLog[T, P](raw), nil
+}
+
+// decodeLog reads the entries of a log as readLog does, from raw.
+func decodeLog[T any, P timedEntry[T]](raw []string) []T {
 	out := make([]T, 0, len(raw))
 	for _, r := range raw {
 		var e T
@@ -264,7 +269,7 @@ func readLog[T any, P timedEntry[T]](ctx context.Context, s *Store, key string, 
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // notFound turns redis.Nil into ErrNotFound wrapped with what was missing.
