@@ -80,17 +80,8 @@ func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShif
 	if err != nil {
 		return nil, err
 	}
-	var out []dayShift
-	var refs []store.OccurrenceRef
-	for _, sh := range all {
-		if start, ok := sh.StartOn(day); ok {
-			ref := store.OccurrenceRef{N: sh.N, Day: store.DayKey(day), Start: start}
-			out = append(out, dayShift{shift: sh, ref: ref})
-		}
-	}
-	slices.SortFunc(out, func(x, y dayShift) int {
-		return cmp.Or(x.ref.Start.Compare(y.ref.Start), cmp.Compare(x.shift.N, y.shift.N))
-	})
+	out := dayShiftsOf(all, day)
+	refs := make([]store.OccurrenceRef, 0, len(out))
 	for _, d := range out {
 		refs = append(refs, d.ref)
 	}
@@ -104,6 +95,22 @@ func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShif
 	return out, nil
 }
 
+// dayShiftsOf returns the occurrences of the slots all on day, soonest
+// first, without who is on them.
+func dayShiftsOf(all []*store.Shift, day time.Time) []dayShift {
+	var out []dayShift
+	for _, sh := range all {
+		if start, ok := sh.StartOn(day); ok {
+			ref := store.OccurrenceRef{N: sh.N, Day: store.DayKey(day), Start: start}
+			out = append(out, dayShift{shift: sh, ref: ref})
+		}
+	}
+	slices.SortFunc(out, func(x, y dayShift) int {
+		return cmp.Or(x.ref.Start.Compare(y.ref.Start), cmp.Compare(x.shift.N, y.shift.N))
+	})
+	return out
+}
+
 // syncShiftReminders makes the reminders of day match who holds places on
 // its occurrences: the evening-before reminder while anyone holds one, and
 // for each start and end moment with someone on duty an hour-before
@@ -112,20 +119,22 @@ func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShif
 // a moved or removed slot) unless still wanted. Failures are logged: the
 // sign-up itself is done either way.
 func (a *App) syncShiftReminders(ctx context.Context, st int64, day string, stale ...string) {
-	err := a.store.WithShiftDay(ctx, st, day, func() error { return a.syncShiftDay(ctx, st, day, stale) })
+	err := a.store.WithShiftDayRota(ctx, st, day, func(all []*store.Shift, occs map[int64]*store.Occurrence) error {
+		return a.syncShiftDay(ctx, st, day, all, occs, stale)
+	})
 	if err != nil {
 		a.log.Warn("shift reminders not updated", "day", day, "err", err)
 	}
 }
 
-func (a *App) syncShiftDay(ctx context.Context, st int64, day string, stale []string) error {
+func (a *App) syncShiftDay(ctx context.Context, st int64, day string, all []*store.Shift, occs map[int64]*store.Occurrence, stale []string) error {
 	d, err := store.ParseDayKey(day)
 	if err != nil {
 		return err
 	}
-	shifts, err := a.dayShifts(ctx, st, d)
-	if err != nil {
-		return err
+	shifts := dayShiftsOf(all, d)
+	for i := range shifts {
+		shifts[i].occ = occs[shifts[i].shift.N]
 	}
 	now := a.now()
 	var want []scheduler.Reminder

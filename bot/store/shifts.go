@@ -337,11 +337,47 @@ func occurrenceRefs(zs []redis.Z) []OccurrenceRef {
 	return out
 }
 
-// WithShiftDay runs fn holding the lease on one day of station st's rota,
-// so that two instances bringing the reminders of that day up to date (one
-// after a sign-up, one after a cancellation) do not undo each other.
-func (s *Store) WithShiftDay(ctx context.Context, st int64, day string, fn func() error) error {
-	return s.withLease(ctx, s.k.lease(st, "shiftday:"+day), fn)
+// WithShiftDayRota runs fn holding the lease on one day of station st's
+// rota, so that two instances bringing the reminders of that day up to date
+// (one after a sign-up, one after a cancellation) do not undo each other.
+// It hands fn the station's active slots and who is on each of their
+// occurrences on day, read under the lease: the lease and the list of slots
+// are one round trip, the slots and the occurrences another.
+func (s *Store) WithShiftDayRota(ctx context.Context, st int64, day string, fn func([]*Shift, map[int64]*Occurrence) error) error {
+	var nums *redis.StringSliceCmd
+	read := func(p redis.Pipeliner) { nums = p.ZRange(ctx, s.k.shiftsActive(st), 0, maxShiftsListed-1) }
+	return s.withLeaseRead(ctx, []string{s.k.lease(st, "shiftday:"+day)}, read, func(*lease) error {
+		if err := nums.Err(); err != nil {
+			return err
+		}
+		shiftCmds := make([]*redis.MapStringStringCmd, len(nums.Val()))
+		occCmds := make([]*redis.MapStringStringCmd, len(nums.Val()))
+		if len(shiftCmds) > 0 {
+			if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, n := range nums.Val() {
+					shiftCmds[i] = p.HGetAll(ctx, s.k.shift(st, atoi(n)))
+					occCmds[i] = p.HGetAll(ctx, s.k.shiftOcc(st, atoi(n), day))
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		var shifts []*Shift
+		occs := map[int64]*Occurrence{}
+		for i := range shiftCmds {
+			if len(shiftCmds[i].Val()) == 0 {
+				continue
+			}
+			sh := shiftFromHash(st, shiftCmds[i].Val())
+			if sh.Removed {
+				continue
+			}
+			shifts = append(shifts, sh)
+			occs[sh.N] = occurrenceFromHash(sh.N, day, occCmds[i].Val())
+		}
+		return fn(shifts, occs)
+	})
 }
 
 func volunteerMember(n int64, day string) string { return strconv.FormatInt(n, 10) + ":" + day }
