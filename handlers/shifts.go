@@ -500,7 +500,7 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 		// reminders. Had someone held a place already, the sign-up
 		// that made them the first did that, and the jobs read who is
 		// on duty when they fire.
-		a.syncShiftReminders(ctx, st.ID, day)
+		a.remindFirstOnDuty(ctx, st.ID, res.Start, res.Shift.Duration)
 	}
 	return r.Reply(ctx, tr(ctx, "shift_signed_up", args))
 }

@@ -127,6 +127,44 @@ func (a *App) syncShiftReminders(ctx context.Context, st int64, day string, stal
 	}
 }
 
+// occurrenceReminders are the reminders of an occurrence starting at start
+// with someone on duty: the evening before its day, an hour before it
+// starts, and the job after its end that records absences.
+func occurrenceReminders(st int64, start time.Time, dur time.Duration) []scheduler.Reminder {
+	d := start.In(calendar.Shanghai)
+	eve, hour, fin := shiftEveID(st, store.DayKey(start)), shiftHourID(st, start), shiftEndID(st, start.Add(dur))
+	return []scheduler.Reminder{
+		{ID: eve, At: time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai),
+			StaleAfter: 4 * time.Hour, Job: jobShiftEve, Payload: eve},
+		{ID: hour, At: start.Add(-shiftLeadTime), StaleAfter: shiftLeadTime, Job: jobShiftHour, Payload: hour},
+		{ID: fin, At: start.Add(dur).Add(closeDelay), Job: jobShiftEnd, Payload: fin},
+	}
+}
+
+// remindFirstOnDuty gives an occurrence that just had its first place
+// taken its reminders, under the lease on its day's rota. Nothing else of
+// the day changed, so nothing is to be cancelled and the rota need not be
+// read: a cancellation bringing the day up to date holds the same lease
+// while it reads the rota and cancels, so it either sees this sign-up or
+// cancels before these are scheduled. Failures are logged: the sign-up
+// itself is done either way.
+func (a *App) remindFirstOnDuty(ctx context.Context, st int64, start time.Time, dur time.Duration) {
+	now := a.now()
+	var want []scheduler.Reminder
+	for _, r := range occurrenceReminders(st, start, dur) {
+		if r.At.After(now) {
+			want = append(want, r)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	day := store.DayKey(start)
+	if err := a.store.WithShiftDay(ctx, st, day, func() error { return a.sched.ScheduleAll(ctx, want...) }); err != nil {
+		a.log.Warn("shift reminders not updated", "day", day, "err", err)
+	}
+}
+
 func (a *App) syncShiftDay(ctx context.Context, st int64, day string, all []*store.Shift, occs map[int64]*store.Occurrence, stale []string) error {
 	d, err := store.ParseDayKey(day)
 	if err != nil {
@@ -143,23 +181,18 @@ func (a *App) syncShiftDay(ctx context.Context, st int64, day string, all []*sto
 	for _, id := range stale {
 		maybeDrop[id] = true
 	}
-	add := func(id string, at time.Time, staleAfter time.Duration, job string) {
-		if !held[id] && at.After(now) {
-			want = append(want, scheduler.Reminder{ID: id, At: at, StaleAfter: staleAfter, Job: job, Payload: id})
-		}
-		held[id] = true
-	}
 	for _, x := range shifts {
 		start, end := x.ref.Start, x.ref.Start.Add(x.shift.Duration)
-		hour, fin := shiftHourID(st, start), shiftEndID(st, end)
 		if len(x.occ.On) == 0 {
-			maybeDrop[hour], maybeDrop[fin] = true, true
+			maybeDrop[shiftHourID(st, start)], maybeDrop[shiftEndID(st, end)] = true, true
 			continue
 		}
-		add(shiftEveID(st, day), time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai),
-			4*time.Hour, jobShiftEve)
-		add(hour, start.Add(-shiftLeadTime), shiftLeadTime, jobShiftHour)
-		add(fin, end.Add(closeDelay), 0, jobShiftEnd)
+		for _, r := range occurrenceReminders(st, start, x.shift.Duration) {
+			if !held[r.ID] && r.At.After(now) {
+				want = append(want, r)
+			}
+			held[r.ID] = true
+		}
 	}
 	maybeDrop[shiftEveID(st, day)] = true
 	var drop []string

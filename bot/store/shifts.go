@@ -337,6 +337,12 @@ func occurrenceRefs(zs []redis.Z) []OccurrenceRef {
 	return out
 }
 
+// WithShiftDay runs fn holding the lease on one day of station st's rota
+// (see WithShiftDayRota).
+func (s *Store) WithShiftDay(ctx context.Context, st int64, day string, fn func() error) error {
+	return s.withLease(ctx, s.k.lease(st, "shiftday:"+day), fn)
+}
+
 // WithShiftDayRota runs fn holding the lease on one day of station st's
 // rota, so that two instances bringing the reminders of that day up to date
 // (one after a sign-up, one after a cancellation) do not undo each other.
