@@ -91,6 +91,7 @@ func (a *App) Handler(d Deps) bot.Handler {
 		a.answerOutages,
 		bot.Recover(), // a panic before identify: logged, not answered
 		a.carryClock,
+		a.identifyAhead,
 		bot.Dedupe(a.store),
 		a.identify,
 		a.replyToErrors, // after identify, so errors are told in the reader's language

@@ -13,6 +13,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/metrics"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/huzhu-station/huzhu/handlers"
@@ -195,4 +196,58 @@ func BenchmarkReportRoundTrips(b *testing.B) {
 		ops++
 	}
 	b.ReportMetric(float64(h.trips.n.Load()-start)/float64(ops), "roundtrips/op")
+}
+
+// mixRoundTrips bounds the Redis round trips of each command of the mix
+// residents send most (see huzhu bench mix), served through the outbox: the
+// claim with the sender's identity, the command's reads and writes, the
+// served mark with the replies, and each reply's removal once sent (two for
+// a private answer with its line in the group). A command that needs more
+// has grown a round trip its writes do not need.
+var mixRoundTrips = []struct {
+	text string
+	max  int64
+}{
+	{"帮助", 4},   // a private answer and its line in the group
+	{"事项 1", 4}, // the card: one read
+	{"同问 1", 5},
+	{"投 票1 A", 6},
+	{"认捐 300", 7},
+	{"报事 3幢楼道灯坏了", 8},    // 3 of them the scheduler's, for the overdue reminders
+	{"报名 班1 11月27日", 12}, // the first on the occurrence: 5 of them for its reminders
+	{"报名 班2 11月27日", 8},
+}
+
+// TestMixRoundTrips keeps the commands residents send most cheap on a
+// remote Redis. It counts as huzhu's metrics do, leaving out the handshake
+// of a connection the pool opens.
+func TestMixRoundTrips(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		h := newHarness(t, b)
+		b.Client.AddHook(metrics.New(nil).RedisHook())
+		for _, l := range []string{"建队 督导队", "众筹 新建 安全门 目标 100000 每户 300 截止 2027-01-31",
+			"投票 选哪种款式 | 不锈钢 | 铝合金", "排班 新增 督导队 每天 06:00-08:00 1号垃圾点 5人",
+			"排班 新增 督导队 每天 08:00-10:00 2号垃圾点 5人", "报事 1幢楼道灯坏了"} {
+			h.send(benchHead, l)
+		}
+		h.send(benchBob, "登记 1幢1单元101")
+		h.send(benchBob, "入队 督导队")
+		h.send(benchBob, "报名 班2 11月27日") // someone on shift 2 already
+		h.send(benchAlice, "登记 2幢1单元101")
+		h.send(benchAlice, "入队 督导队")
+		for _, c := range mixRoundTrips {
+			var trips atomic.Int64
+			h.seq++
+			m := &bot.Message{ID: "m" + strconv.FormatInt(h.seq, 10), Chat: benchGroup, Sender: benchAlice,
+				Text: c.text, Time: h.clock.Now()}
+			ctx := metrics.CountRoundTrips(bot.WithCourier(context.Background(), h.courier), &trips)
+			if err := h.handler.ServeMessage(ctx, bot.NewResponder(h.sender, m), m); err != nil {
+				t.Fatalf("%s: %v", c.text, err)
+			}
+			t.Logf("%s: %d round trips", c.text, trips.Load())
+			if trips.Load() > c.max {
+				t.Errorf("%s took %d round trips; want at most %d", c.text, trips.Load(), c.max)
+			}
+		}
+	})
 }

@@ -238,10 +238,7 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return fundError(ctx, err, f, room)
 	}
-	progress, err := a.fundProgressLine(ctx, ch.Fund)
-	if err != nil {
-		return err
-	}
+	progress := fundProgressLine(ctx, ch)
 	reply := a.contributionArgs(ctx, ch)
 	key := "fund_pledged"
 	switch {
@@ -252,7 +249,7 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	}
 	if ch.PrevPledged != args.Amount {
 		reply["Who"], reply["Changed"] = m.Sender.Name, ch.PrevPledged > 0
-		a.tellHousehold(ctx, st, room.Key(), m.Sender, func(ctx context.Context) string {
+		a.tellMembers(ctx, st, ch.Members, m.Sender, func(ctx context.Context) string {
 			return tr(ctx, "fund_household_pledge", reply)
 		})
 	}
@@ -303,15 +300,11 @@ func (a *App) contributionArgs(ctx context.Context, ch *store.ContributionChange
 
 // fundProgressLine is the one line after a pledge or payment that says
 // where the campaign stands.
-func (a *App) fundProgressLine(ctx context.Context, f *store.Fund) (string, error) {
-	cs, err := a.store.Contributions(ctx, f.Station, f.N)
-	if err != nil {
-		return "", err
-	}
-	pledged, _ := countContributions(cs)
-	return tr(ctx, "fund_progress_line", i18n.Args{"N": f.N, "Households": pledged,
+func fundProgressLine(ctx context.Context, ch *store.ContributionChange) string {
+	f := ch.Fund
+	return tr(ctx, "fund_progress_line", i18n.Args{"N": f.N, "Households": ch.PledgedHouseholds,
 		"Pledged": fundMoney(ctx, f.Pledged), "Paid": fundMoney(ctx, f.Paid), "Goal": fundMoney(ctx, f.Goal),
-		"Percent": fundPercent(f.Paid, f.Goal)}), nil
+		"Percent": fundPercent(f.Paid, f.Goal)})
 }
 
 // countContributions returns how many households pledged and how many of
@@ -366,10 +359,7 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return fundError(ctx, err, f, room)
 	}
-	progress, err := a.fundProgressLine(ctx, ch.Fund)
-	if err != nil {
-		return err
-	}
+	progress := fundProgressLine(ctx, ch)
 	reply := a.contributionArgs(ctx, ch)
 	reply["Received"] = fundMoney(ctx, args.Amount)
 	key := "fund_paid_full"
@@ -382,7 +372,7 @@ func (a *App) paid(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		key = "fund_paid_over"
 	}
 	reply["Who"] = m.Sender.Name
-	a.tellHousehold(ctx, st, room.Key(), m.Sender, func(ctx context.Context) string {
+	a.tellMembers(ctx, st, ch.Members, m.Sender, func(ctx context.Context) string {
 		return tr(ctx, "fund_household_paid", reply)
 	})
 	return replyPersonal(ctx, r, m, "", tr(ctx, key, reply)+"\n"+progress)

@@ -266,11 +266,10 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	is, err := a.findIssue(ctx, st.ID, n)
-	if err != nil {
-		return err
+	is, events, links, err := a.store.IssueCard(ctx, st.ID, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return say("issue_not_found", i18n.Args{"N": n})
 	}
-	events, err := a.store.IssueTimeline(ctx, st.ID, n)
 	if err != nil {
 		return err
 	}
@@ -280,7 +279,7 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 		"Text": issueText(ctx, is, 0), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters, "Photos": len(is.Photos),
 		"Assignee": is.AssigneeName,
 	}))
-	thread, err := a.threadText(ctx, st.ID, n)
+	thread, err := a.threadText(ctx, st.ID, links)
 	if err != nil {
 		return err
 	}
@@ -344,16 +343,14 @@ func (a *App) metoo(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	if err != nil {
 		return err
 	}
-	is, err := a.findIssue(ctx, st.ID, n)
-	if err != nil {
-		return err
-	}
-	if is.Reporter == m.Sender.Key() {
-		return say("metoo_own", i18n.Args{"N": n})
-	}
 	is, added, err := a.store.AddSupporter(ctx, st.ID, n, m.Sender, a.now())
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return say("issue_not_found", i18n.Args{"N": n})
+	case err != nil:
 		return err
+	case is.Reporter == m.Sender.Key():
+		return say("metoo_own", i18n.Args{"N": n})
 	}
 	switch {
 	case !added:

@@ -106,6 +106,12 @@ func (a *App) tellHousehold(ctx context.Context, st *store.Station, room string,
 		a.log.Warn("household not told of a change", "room", room, "err", err)
 		return 0
 	}
+	return a.tellMembers(ctx, st, keys, by, text)
+}
+
+// tellMembers is tellHousehold for a household whose members' user keys
+// are known already.
+func (a *App) tellMembers(ctx context.Context, st *store.Station, keys []string, by bot.User, text func(context.Context) string) int {
 	told := 0
 	for _, key := range keys {
 		if key == by.Key() {
@@ -113,7 +119,7 @@ func (a *App) tellHousehold(ctx context.Context, st *store.Station, room string,
 		}
 		mem, err := a.store.MemberByKey(ctx, st.ID, key)
 		if err != nil {
-			a.log.Warn("household member not told of a change", "room", room, "err", err)
+			a.log.Warn("household member not told of a change", "err", err)
 			continue
 		}
 		lctx := bot.WithLocale(ctx, a.personLocale(ctx, key, st))

@@ -41,6 +41,14 @@ func sessionFrom(ctx context.Context) *session {
 func (s *session) station() *store.Station { return s.id.Station }
 func (s *session) member() *store.Member   { return s.id.Member }
 
+// identifyAhead has the sender's identity read in the round trip that
+// claims the message (see store.WithIdentity), for identify to use.
+func (a *App) identifyAhead(next bot.Handler) bot.Handler {
+	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+		return next.ServeMessage(store.WithIdentity(ctx, m.Chat, m.Sender), r, m)
+	})
+}
+
 // identify looks up the chat, the sender and their station, chooses the
 // reply language, marks a display name that reads as the head's (see
 // notTheHead), and records a member the station meets for the first time.

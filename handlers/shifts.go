@@ -429,13 +429,11 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	team, err := a.store.Team(ctx, st.ID, sh.Team)
+	team, in, err := a.store.TeamAndMembership(ctx, st.ID, sh.Team, m.Sender.Key())
 	if err != nil {
 		return err
 	}
-	if in, err := a.store.InTeam(ctx, st.ID, team.ID, m.Sender.Key()); err != nil {
-		return err
-	} else if !in {
+	if !in {
 		return say("shift_join_first", i18n.Args{"Team": team.Name})
 	}
 	now := a.now()
@@ -497,7 +495,13 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if res.Waiting {
 		return r.Reply(ctx, tr(ctx, "shift_waitlisted", args))
 	}
-	a.syncShiftReminders(ctx, st.ID, day)
+	if res.Taken == 1 {
+		// The first on this occurrence: its moments gain their
+		// reminders. Had someone held a place already, the sign-up
+		// that made them the first did that, and the jobs read who is
+		// on duty when they fire.
+		a.remindFirstOnDuty(ctx, st.ID, res.Start, res.Shift.Duration)
+	}
 	return r.Reply(ctx, tr(ctx, "shift_signed_up", args))
 }
 

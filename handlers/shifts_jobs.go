@@ -80,17 +80,8 @@ func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShif
 	if err != nil {
 		return nil, err
 	}
-	var out []dayShift
-	var refs []store.OccurrenceRef
-	for _, sh := range all {
-		if start, ok := sh.StartOn(day); ok {
-			ref := store.OccurrenceRef{N: sh.N, Day: store.DayKey(day), Start: start}
-			out = append(out, dayShift{shift: sh, ref: ref})
-		}
-	}
-	slices.SortFunc(out, func(x, y dayShift) int {
-		return cmp.Or(x.ref.Start.Compare(y.ref.Start), cmp.Compare(x.shift.N, y.shift.N))
-	})
+	out := dayShiftsOf(all, day)
+	refs := make([]store.OccurrenceRef, 0, len(out))
 	for _, d := range out {
 		refs = append(refs, d.ref)
 	}
@@ -104,6 +95,22 @@ func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShif
 	return out, nil
 }
 
+// dayShiftsOf returns the occurrences of the slots all on day, soonest
+// first, without who is on them.
+func dayShiftsOf(all []*store.Shift, day time.Time) []dayShift {
+	var out []dayShift
+	for _, sh := range all {
+		if start, ok := sh.StartOn(day); ok {
+			ref := store.OccurrenceRef{N: sh.N, Day: store.DayKey(day), Start: start}
+			out = append(out, dayShift{shift: sh, ref: ref})
+		}
+	}
+	slices.SortFunc(out, func(x, y dayShift) int {
+		return cmp.Or(x.ref.Start.Compare(y.ref.Start), cmp.Compare(x.shift.N, y.shift.N))
+	})
+	return out
+}
+
 // syncShiftReminders makes the reminders of day match who holds places on
 // its occurrences: the evening-before reminder while anyone holds one, and
 // for each start and end moment with someone on duty an hour-before
@@ -112,20 +119,60 @@ func (a *App) dayShifts(ctx context.Context, st int64, day time.Time) ([]dayShif
 // a moved or removed slot) unless still wanted. Failures are logged: the
 // sign-up itself is done either way.
 func (a *App) syncShiftReminders(ctx context.Context, st int64, day string, stale ...string) {
-	err := a.store.WithShiftDay(ctx, st, day, func() error { return a.syncShiftDay(ctx, st, day, stale) })
+	err := a.store.WithShiftDayRota(ctx, st, day, func(all []*store.Shift, occs map[int64]*store.Occurrence) error {
+		return a.syncShiftDay(ctx, st, day, all, occs, stale)
+	})
 	if err != nil {
 		a.log.Warn("shift reminders not updated", "day", day, "err", err)
 	}
 }
 
-func (a *App) syncShiftDay(ctx context.Context, st int64, day string, stale []string) error {
+// occurrenceReminders are the reminders of an occurrence starting at start
+// with someone on duty: the evening before its day, an hour before it
+// starts, and the job after its end that records absences.
+func occurrenceReminders(st int64, start time.Time, dur time.Duration) []scheduler.Reminder {
+	d := start.In(calendar.Shanghai)
+	eve, hour, fin := shiftEveID(st, store.DayKey(start)), shiftHourID(st, start), shiftEndID(st, start.Add(dur))
+	return []scheduler.Reminder{
+		{ID: eve, At: time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai),
+			StaleAfter: 4 * time.Hour, Job: jobShiftEve, Payload: eve},
+		{ID: hour, At: start.Add(-shiftLeadTime), StaleAfter: shiftLeadTime, Job: jobShiftHour, Payload: hour},
+		{ID: fin, At: start.Add(dur).Add(closeDelay), Job: jobShiftEnd, Payload: fin},
+	}
+}
+
+// remindFirstOnDuty gives an occurrence that just had its first place
+// taken its reminders, under the lease on its day's rota. Nothing else of
+// the day changed, so nothing is to be cancelled and the rota need not be
+// read: a cancellation bringing the day up to date holds the same lease
+// while it reads the rota and cancels, so it either sees this sign-up or
+// cancels before these are scheduled. Failures are logged: the sign-up
+// itself is done either way.
+func (a *App) remindFirstOnDuty(ctx context.Context, st int64, start time.Time, dur time.Duration) {
+	now := a.now()
+	var want []scheduler.Reminder
+	for _, r := range occurrenceReminders(st, start, dur) {
+		if r.At.After(now) {
+			want = append(want, r)
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	day := store.DayKey(start)
+	if err := a.store.WithShiftDay(ctx, st, day, func() error { return a.sched.ScheduleAll(ctx, want...) }); err != nil {
+		a.log.Warn("shift reminders not updated", "day", day, "err", err)
+	}
+}
+
+func (a *App) syncShiftDay(ctx context.Context, st int64, day string, all []*store.Shift, occs map[int64]*store.Occurrence, stale []string) error {
 	d, err := store.ParseDayKey(day)
 	if err != nil {
 		return err
 	}
-	shifts, err := a.dayShifts(ctx, st, d)
-	if err != nil {
-		return err
+	shifts := dayShiftsOf(all, d)
+	for i := range shifts {
+		shifts[i].occ = occs[shifts[i].shift.N]
 	}
 	now := a.now()
 	var want []scheduler.Reminder
@@ -134,23 +181,18 @@ func (a *App) syncShiftDay(ctx context.Context, st int64, day string, stale []st
 	for _, id := range stale {
 		maybeDrop[id] = true
 	}
-	add := func(id string, at time.Time, staleAfter time.Duration, job string) {
-		if !held[id] && at.After(now) {
-			want = append(want, scheduler.Reminder{ID: id, At: at, StaleAfter: staleAfter, Job: job, Payload: id})
-		}
-		held[id] = true
-	}
 	for _, x := range shifts {
 		start, end := x.ref.Start, x.ref.Start.Add(x.shift.Duration)
-		hour, fin := shiftHourID(st, start), shiftEndID(st, end)
 		if len(x.occ.On) == 0 {
-			maybeDrop[hour], maybeDrop[fin] = true, true
+			maybeDrop[shiftHourID(st, start)], maybeDrop[shiftEndID(st, end)] = true, true
 			continue
 		}
-		add(shiftEveID(st, day), time.Date(d.Year(), d.Month(), d.Day()-1, shiftEveningHour, 0, 0, 0, calendar.Shanghai),
-			4*time.Hour, jobShiftEve)
-		add(hour, start.Add(-shiftLeadTime), shiftLeadTime, jobShiftHour)
-		add(fin, end.Add(closeDelay), 0, jobShiftEnd)
+		for _, r := range occurrenceReminders(st, start, x.shift.Duration) {
+			if !held[r.ID] && r.At.After(now) {
+				want = append(want, r)
+			}
+			held[r.ID] = true
+		}
 	}
 	maybeDrop[shiftEveID(st, day)] = true
 	var drop []string

@@ -96,12 +96,11 @@ func threadEventArgs(ctx context.Context, ev store.IssueEvent, args i18n.Args) s
 	return "event_" + string(ev.Kind)
 }
 
-// threadText writes what was opened about problem n, one line each, or ""
-// when nothing was.
-func (a *App) threadText(ctx context.Context, st, n int64) (string, error) {
-	links, err := a.store.IssueLinks(ctx, st, n)
-	if err != nil || len(links) == 0 {
-		return "", err
+// threadText writes what was opened about a problem (its links), one line
+// each, or "" when nothing was.
+func (a *App) threadText(ctx context.Context, st int64, links []store.Link) (string, error) {
+	if len(links) == 0 {
+		return "", nil
 	}
 	lines := []string{tr(ctx, "thread_header")}
 	for _, l := range links {

@@ -11,8 +11,12 @@ package metrics
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -211,12 +215,48 @@ func CountRoundTrips(ctx context.Context, tally *atomic.Int64) context.Context {
 	return context.WithValue(ctx, tallyKey{}, tally)
 }
 
+// traceKey carries the trace of TraceRoundTrips.
+type traceKey struct{}
+
+// Trace lists the round trips made under a context of TraceRoundTrips,
+// each as the commands it carried ("SET NX | GET", "MULTI: SET HSET").
+type Trace struct {
+	mu    sync.Mutex
+	trips []string
+}
+
+// Trips returns the round trips traced so far, in order.
+func (t *Trace) Trips() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.trips)
+}
+
+// TraceRoundTrips returns ctx under which every round trip a client with
+// RedisHook makes is listed in t: which commands each carried.
+func TraceRoundTrips(ctx context.Context, t *Trace) context.Context {
+	return context.WithValue(ctx, traceKey{}, t)
+}
+
 type roundTripHook struct{ total prometheus.Counter }
 
-func (h roundTripHook) count(ctx context.Context) {
+func (h roundTripHook) count(ctx context.Context, cmds []redis.Cmder) {
 	h.total.Inc()
 	if t, ok := ctx.Value(tallyKey{}).(*atomic.Int64); ok {
 		t.Add(1)
+	}
+	if t, ok := ctx.Value(traceKey{}).(*Trace); ok {
+		names := make([]string, 0, len(cmds))
+		for _, c := range cmds {
+			name := strings.ToUpper(c.Name())
+			if args := c.Args(); len(args) > 1 {
+				name += " " + fmt.Sprint(args[1])
+			}
+			names = append(names, name)
+		}
+		t.mu.Lock()
+		t.trips = append(t.trips, strings.Join(names, " | "))
+		t.mu.Unlock()
 	}
 }
 
@@ -225,7 +265,7 @@ func (roundTripHook) DialHook(next redis.DialHook) redis.DialHook { return next 
 func (h roundTripHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		if !connecting(cmd) {
-			h.count(ctx)
+			h.count(ctx, []redis.Cmder{cmd})
 		}
 		return next(ctx, cmd)
 	}
@@ -234,7 +274,7 @@ func (h roundTripHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h roundTripHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		if len(cmds) == 0 || !connecting(cmds[0]) {
-			h.count(ctx)
+			h.count(ctx, cmds)
 		}
 		return next(ctx, cmds)
 	}

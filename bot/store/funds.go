@@ -121,6 +121,11 @@ type ContributionChange struct {
 	// PledgedByPayment is set when a payment from a household that had not
 	// pledged was taken as its pledge.
 	PledgedByPayment bool
+	// PledgedHouseholds is how many households have pledged, after the
+	// change.
+	PledgedHouseholds int
+	// Members are the user keys of the household's people, sorted.
+	Members []string
 }
 
 // CreateFund opens a campaign in station st and returns it with its number.
@@ -279,20 +284,21 @@ func (s *Store) RecordPayment(ctx context.Context, st, n int64, room numerals.Ro
 func (s *Store) changeContribution(ctx context.Context, st, n int64, room numerals.Room, by bot.User, now time.Time,
 	change func(c *Contribution) []LedgerEntry) (*ContributionChange, error) {
 	var out *ContributionChange
-	err := s.withLease(ctx, s.k.lease(st, "fund:"+strconv.FormatInt(n, 10)), func() error {
-		var fundCmd *redis.MapStringStringCmd
-		var oldCmd *redis.StringCmd
-		var householdCmd *redis.StringSliceCmd
-		var check roomCheck
-		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			fundCmd = p.HGetAll(ctx, s.k.fund(st, n))
-			oldCmd = p.HGet(ctx, s.k.fundHouseholds(st, n), room.Key())
-			householdCmd = p.SMembers(ctx, s.k.household(st, room.Key()))
-			check = s.queueRoomCheck(ctx, p, st, room)
-			return nil
-		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return err
+	var fundCmd, housesCmd *redis.MapStringStringCmd
+	var householdCmd *redis.StringSliceCmd
+	var check roomCheck
+	read := func(p redis.Pipeliner) {
+		fundCmd = p.HGetAll(ctx, s.k.fund(st, n))
+		// Every household's part: this one's, and how many pledged.
+		housesCmd = p.HGetAll(ctx, s.k.fundHouseholds(st, n))
+		householdCmd = p.SMembers(ctx, s.k.household(st, room.Key()))
+		check = s.queueRoomCheck(ctx, p, st, room)
+	}
+	err := s.withLeaseRead(ctx, []string{s.k.lease(st, "fund:"+strconv.FormatInt(n, 10))}, read, func(l *lease) error {
+		for _, c := range []redis.Cmder{fundCmd, housesCmd, householdCmd, check.exists, check.locked} {
+			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
+				return err
+			}
 		}
 		if len(fundCmd.Val()) == 0 {
 			return fmt.Errorf("%w: campaign %d", ErrNotFound, n)
@@ -305,14 +311,22 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 		if err != nil {
 			return err
 		}
-		c, _ := parseContribution(room.Key(), oldCmd.Val())
+		houses := housesCmd.Val()
+		c, _ := parseContribution(room.Key(), houses[room.Key()])
 		c.Room = room
 		before := c
 		evs := change(&c)
 		f.Pledged += c.Pledged - before.Pledged
 		f.Paid += c.Paid - before.Paid
 		out = &ContributionChange{Fund: f, Household: c, PrevPledged: before.Pledged,
-			PledgedByPayment: before.Pledged == 0 && c.Paid > before.Paid && c.Pledged > 0}
+			PledgedByPayment: before.Pledged == 0 && c.Paid > before.Paid && c.Pledged > 0,
+			Members:          slices.Sorted(slices.Values(householdCmd.Val()))}
+		houses[room.Key()] = contributionValue(c)
+		for k, v := range houses {
+			if h, ok := parseContribution(k, v); ok && h.Pledged > 0 {
+				out.PledgedHouseholds++
+			}
+		}
 		if len(evs) == 0 {
 			return nil
 		}
@@ -337,6 +351,7 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 			if newHousehold {
 				p.HSet(ctx, s.k.households(st), room.Key(), room.String())
 			}
+			l.giveUpIn(ctx, p)
 			return nil
 		})
 		return err

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 
@@ -17,20 +18,108 @@ type Identity struct {
 	Member  *Member  // nil when Station is nil
 }
 
-// Identify looks up the chat and the sender of a message in two round trips:
-// one for the chat and the person, one for the station and the membership.
-// A group's station comes from the group; a private chat speaks for the
-// station the person last bound to.
-func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Identity, error) {
-	var chatCmd, userCmd *redis.MapStringStringCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		chatCmd = p.HGetAll(ctx, s.k.chat(chat.Key()))
-		userCmd = p.HGetAll(ctx, s.k.user(user.Key()))
-		return nil
-	}); err != nil {
-		return nil, err
+// identityReads are the reads of Identify, queued in a pipeline: the chat
+// and the person, and the station and the membership when the station is
+// guessed (see stationGuesses).
+type identityReads struct {
+	chat, user   *redis.MapStringStringCmd
+	guess        int64
+	info, member *redis.MapStringStringCmd
+}
+
+// queueIdentity queues the reads of Identify in p.
+func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.Chat, user bot.User) *identityReads {
+	r := &identityReads{
+		chat: p.HGetAll(ctx, s.k.chat(chat.Key())),
+		user: p.HGetAll(ctx, s.k.user(user.Key())),
 	}
-	c, u := chatCmd.Val(), userCmd.Val()
+	if r.guess = s.guesses.get(guessKey(chat, user)); r.guess != 0 {
+		r.info = p.HGetAll(ctx, s.k.stationInfo(r.guess))
+		r.member = p.HGetAll(ctx, s.k.member(r.guess, user.Key()))
+	}
+	return r
+}
+
+// guessKey is what decides a message's station: the group, or for a
+// private chat the person.
+func guessKey(chat bot.Chat, user bot.User) string {
+	if chat.Kind == bot.Private {
+		return "u:" + user.Key()
+	}
+	return "c:" + chat.Key()
+}
+
+// stationGuesses remember, per group and per person in a private chat, the
+// station their last message was served for, so that the station and the
+// membership are read in the same round trip as the chat and the person.
+// A guess is only that: the chat's record, read in that round trip, says
+// which station it is, and a wrong guess (a group bound elsewhere since, on
+// any instance) costs the second round trip it saves otherwise.
+type stationGuesses struct {
+	mu sync.Mutex
+	by map[string]int64
+}
+
+func (g *stationGuesses) get(key string) int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.by[key]
+}
+
+func (g *stationGuesses) set(key string, st int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.by == nil || len(g.by) > 100_000 {
+		g.by = map[string]int64{} // bound memory; a lost guess costs one round trip
+	}
+	if st == 0 {
+		delete(g.by, key)
+		return
+	}
+	g.by[key] = st
+}
+
+// identityKey carries reads of Identify made ahead (see WithIdentity).
+type identityKey struct{}
+
+// aheadIdentity is a request to read a message's identity ahead, in the
+// round trip that claims the message (ClaimMessage).
+type aheadIdentity struct {
+	chat  bot.Chat
+	user  bot.User
+	reads *identityReads // nil until queued
+}
+
+// WithIdentity returns ctx under which ClaimMessage reads what Identify
+// needs for user in chat in the same round trip as the claim, and
+// Identify, asked for the same chat and person, uses what was read.
+func WithIdentity(ctx context.Context, chat bot.Chat, user bot.User) context.Context {
+	return context.WithValue(ctx, identityKey{}, &aheadIdentity{chat: chat, user: user})
+}
+
+// Identify looks up the chat and the sender of a message: the chat and the
+// person, the station and the membership. A group's station comes from the
+// group; a private chat speaks for the station the person last bound to.
+// It takes one round trip when the station was guessed right (see
+// stationGuesses) and none when it was read ahead with the message's claim
+// (WithIdentity); otherwise two.
+func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Identity, error) {
+	var r *identityReads
+	if a, ok := ctx.Value(identityKey{}).(*aheadIdentity); ok && a.reads != nil && a.chat.Kind == chat.Kind &&
+		a.chat.Key() == chat.Key() && a.user.Key() == user.Key() &&
+		a.reads.chat.Err() == nil && a.reads.user.Err() == nil {
+		r = a.reads
+		a.reads = nil // read once: a second Identify reads afresh
+	}
+	if r == nil {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			r = s.queueIdentity(ctx, p, chat, user)
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+	}
+	c, u := r.chat.Val(), r.user.Val()
 	id := &Identity{
 		Chat: &ChatRecord{Key: chat.Key(), Station: atoi(c["station"]), Office: OfficeLevel(c["office"]),
 			Title: c["title"], Locale: c["locale"]},
@@ -40,21 +129,24 @@ func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Id
 	if chat.Kind == bot.Private {
 		st = id.User.Station
 	}
+	s.guesses.set(guessKey(chat, user), st)
 	if st == 0 {
 		return id, nil
 	}
-	var infoCmd, memberCmd *redis.MapStringStringCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		infoCmd = p.HGetAll(ctx, s.k.stationInfo(st))
-		memberCmd = p.HGetAll(ctx, s.k.member(st, user.Key()))
-		return nil
-	}); err != nil {
-		return nil, err
+	info, member := r.info, r.member
+	if st != r.guess || info.Err() != nil || member.Err() != nil {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			info = p.HGetAll(ctx, s.k.stationInfo(st))
+			member = p.HGetAll(ctx, s.k.member(st, user.Key()))
+			return nil
+		}); err != nil {
+			return nil, err
+		}
 	}
-	if len(infoCmd.Val()) == 0 {
+	if len(info.Val()) == 0 {
 		return id, nil
 	}
-	id.Station = stationFromHash(st, infoCmd.Val())
-	id.Member = memberFromHash(st, user, memberCmd.Val())
+	id.Station = stationFromHash(st, info.Val())
+	id.Member = memberFromHash(st, user, member.Val())
 	return id, nil
 }

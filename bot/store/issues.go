@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -222,6 +223,25 @@ func (s *Store) IssueTimeline(ctx context.Context, st, n int64) ([]IssueEvent, e
 	return readLog[IssueEvent](ctx, s, s.k.issueLog(st, n), maxTimeline)
 }
 
+// IssueCard returns problem n with its timeline (as IssueTimeline) and its
+// links (as IssueLinks), in one round trip.
+func (s *Store) IssueCard(ctx context.Context, st, n int64) (*Issue, []IssueEvent, []Link, error) {
+	var rec *redis.MapStringStringCmd
+	var log, links *redis.StringSliceCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		rec = p.HGetAll(ctx, s.k.issue(st, n))
+		log = p.LRange(ctx, s.k.issueLog(st, n), 0, maxTimeline-1)
+		links = p.SMembers(ctx, s.k.issueLinks(st, n))
+		return nil
+	}); err != nil {
+		return nil, nil, nil, err
+	}
+	if len(rec.Val()) == 0 {
+		return nil, nil, nil, fmt.Errorf("%w: problem %d", ErrNotFound, n)
+	}
+	return issueFromHash(st, rec.Val()), decodeLog[IssueEvent](log.Val()), parseLinks(links.Val()), nil
+}
+
 // stampTime fills At from the stored milliseconds.
 func (ev *IssueEvent) stampTime() { ev.At = time.UnixMilli(ev.AtMS) }
 
@@ -370,34 +390,46 @@ func stampIssue(is *Issue, kind IssueEventKind, now time.Time) {
 // AddSupporter records that user has the same problem. It returns false
 // when they had already said so.
 func (s *Store) AddSupporter(ctx context.Context, st, n int64, user bot.User, now time.Time) (*Issue, bool, error) {
-	is, err := s.Issue(ctx, st, n)
-	if err != nil {
-		return nil, false, err
-	}
-	if is.Reporter == user.Key() {
-		return is, false, nil // the reporter is not their own supporter
-	}
 	// The set, the count and the timeline change together, under the
 	// problem's lease: a crash can leave none of them changed, never one.
+	// The lease, the problem and whether user is a supporter already are
+	// one round trip; the change and the lease's release another.
+	var rec *redis.MapStringStringCmd
+	var known *redis.BoolCmd
+	read := func(p redis.Pipeliner) {
+		rec = p.HGetAll(ctx, s.k.issue(st, n))
+		known = p.SIsMember(ctx, s.k.issueSupporters(st, n), user.Key())
+	}
+	var is *Issue
 	added := false
-	err = s.withLease(ctx, s.k.lease(st, "issue:"+strconv.FormatInt(n, 10)), func() error {
-		known, err := s.rdb.SIsMember(ctx, s.k.issueSupporters(st, n), user.Key()).Result()
-		if err != nil || known {
+	err := s.withLeaseRead(ctx, []string{s.k.lease(st, "issue:"+strconv.FormatInt(n, 10))}, read, func(l *lease) error {
+		if err := errors.Join(rec.Err(), known.Err()); err != nil {
 			return err
 		}
-		_, err = s.Acknowledged(ctx, s.k.issueSupporters(st, n), func(p redis.Pipeliner) error {
+		if len(rec.Val()) == 0 {
+			return fmt.Errorf("%w: problem %d", ErrNotFound, n)
+		}
+		is = issueFromHash(st, rec.Val())
+		if is.Reporter == user.Key() || known.Val() {
+			return nil // the reporter is not their own supporter
+		}
+		_, err := s.Acknowledged(ctx, s.k.issueSupporters(st, n), func(p redis.Pipeliner) error {
 			p.SAdd(ctx, s.k.issueSupporters(st, n), user.Key())
 			p.HIncrBy(ctx, s.k.issue(st, n), "supporters", 1)
 			s.appendEvent(ctx, p, st, n, IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventMeToo}, now)
+			l.giveUpIn(ctx, p)
 			return nil
 		})
 		added = err == nil
 		return err
 	})
+	if err != nil {
+		return nil, false, err
+	}
 	if added {
 		is.Supporters++
 	}
-	return is, added, err
+	return is, added, nil
 }
 
 // IssueSupporters returns the user keys who said "me too" to problem n.

@@ -99,6 +99,12 @@ func (s *Store) IssueLinks(ctx context.Context, st, n int64) ([]Link, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseLinks(raw), nil
+}
+
+// parseLinks reads a problem's links, polls first, then meetings,
+// campaigns and shifts, each by number.
+func parseLinks(raw []string) []Link {
 	order := map[LinkKind]int{LinkPoll: 0, LinkMeeting: 1, LinkFund: 2, LinkShift: 3}
 	out := make([]Link, 0, len(raw))
 	for _, r := range raw {
@@ -112,7 +118,7 @@ func (s *Store) IssueLinks(ctx context.Context, st, n int64) ([]Link, error) {
 		}
 		return int(a.N - b.N)
 	})
-	return out, nil
+	return out
 }
 
 // HoldMeeting records that meeting n was held, with how many had said they

@@ -39,9 +39,15 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 	token := newToken()
 	var claimed *redis.BoolCmd
 	var before *redis.StringCmd
+	ahead, _ := ctx.Value(identityKey{}).(*aheadIdentity)
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		claimed = p.SetNX(ctx, key, "serving:"+token, servingTTL)
 		before = p.Get(ctx, s.k.seenBefore(msgKey))
+		if ahead != nil {
+			// Read in the same round trip, for Identify to use if the
+			// message is served.
+			ahead.reads = s.queueIdentity(ctx, p, ahead.chat, ahead.user)
+		}
 		return nil
 	})
 	if err := claimed.Err(); err != nil {

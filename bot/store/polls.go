@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -145,41 +144,56 @@ type Ballot struct {
 // CastVote records b on poll n and returns the vote it replaced, if any: the
 // voter's own earlier vote, or for a per-household poll whoever in the
 // household voted before. It runs under the poll's lease, so a vote never
-// lands on a poll being closed.
+// lands on a poll being closed: the lease, the poll and the earlier votes
+// are one round trip, the vote and the lease's release another.
 func (s *Store) CastVote(ctx context.Context, st, n int64, b Ballot, now time.Time) (*Vote, error) {
 	var prev *Vote
-	err := s.withLease(ctx, s.k.lease(st, "poll:"+strconv.FormatInt(n, 10)), func() error {
-		p, err := s.Poll(ctx, st, n)
+	var poll *redis.MapStringStringCmd
+	var olds *redis.SliceCmd
+	votes := s.k.pollVotes(st, n)
+	read := func(p redis.Pipeliner) {
+		poll = p.HGetAll(ctx, s.k.poll(st, n))
+		// Both the person's and the household's: which counts depends
+		// on the poll, read in the same round trip.
+		olds = p.HMGet(ctx, votes, b.User.Key(), b.Room)
+	}
+	err := s.withLeaseRead(ctx, []string{s.k.lease(st, "poll:"+strconv.FormatInt(n, 10))}, read, func(l *lease) error {
+		h, err := poll.Result()
 		if err != nil {
 			return err
 		}
+		if len(h) == 0 {
+			return fmt.Errorf("%w: poll %d", ErrNotFound, n)
+		}
+		p := pollFromHash(st, h)
 		if !p.Open(now) {
 			return fmt.Errorf("%w: %d", ErrPollClosed, n)
 		}
 		if b.Option < 0 || b.Option >= len(p.Options) {
 			return fmt.Errorf("%w: poll %d has no option %d", ErrNotFound, n, b.Option+1)
 		}
-		voter := b.User.Key()
+		voter, which := b.User.Key(), 0
 		if p.PerHousehold {
 			if b.Room == "" {
 				return fmt.Errorf("%w: a household vote needs a room", ErrConflict)
 			}
-			voter = b.Room
+			voter, which = b.Room, 1
 		}
-		old, err := s.rdb.HGet(ctx, s.k.pollVotes(st, n), voter).Result()
-		if err != nil && !errors.Is(err, redis.Nil) {
+		before, err := olds.Result()
+		if err != nil {
 			return err
 		}
-		if old != "" {
+		if old, _ := before[which].(string); old != "" {
 			if v, ok := decodeVote(voter, old); ok {
 				prev = &v
 			}
 		}
 		data, _ := json.Marshal(Vote{Option: b.Option, UserKey: b.User.Key(), Name: b.User.Name, Room: b.Room,
 			AtMS: ms(now)})
-		_, err = s.Acknowledged(ctx, s.k.pollVotes(st, n), func(pl redis.Pipeliner) error {
-			pl.HSet(ctx, s.k.pollVotes(st, n), voter, data)
+		_, err = s.Acknowledged(ctx, votes, func(pl redis.Pipeliner) error {
+			pl.HSet(ctx, votes, voter, data)
 			s.countPeople(ctx, pl, st, now, b.User.Key())
+			l.giveUpIn(ctx, pl)
 			return nil
 		})
 		return err

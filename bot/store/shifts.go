@@ -307,12 +307,24 @@ func (s *Store) Occurrences(ctx context.Context, st int64, refs []OccurrenceRef)
 // VolunteerShifts returns the occurrences userKey holds or waits for that
 // start from from to to (both included), soonest first.
 func (s *Store) VolunteerShifts(ctx context.Context, st int64, userKey string, from, to time.Time) ([]OccurrenceRef, error) {
-	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.k.shiftsOf(st, userKey), &redis.ZRangeBy{
-		Min: strconv.FormatInt(ms(from), 10), Max: strconv.FormatInt(ms(to), 10), Count: maxShiftsListed,
-	}).Result()
+	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.k.shiftsOf(st, userKey), volunteerRange(from, to)).Result()
 	if err != nil {
 		return nil, err
 	}
+	return occurrenceRefs(zs), nil
+}
+
+// queueVolunteerShifts queues the read of VolunteerShifts in p.
+func (s *Store) queueVolunteerShifts(ctx context.Context, p redis.Pipeliner, st int64, userKey string, from, to time.Time) *redis.ZSliceCmd {
+	return p.ZRangeByScoreWithScores(ctx, s.k.shiftsOf(st, userKey), volunteerRange(from, to))
+}
+
+func volunteerRange(from, to time.Time) *redis.ZRangeBy {
+	return &redis.ZRangeBy{Min: strconv.FormatInt(ms(from), 10), Max: strconv.FormatInt(ms(to), 10), Count: maxShiftsListed}
+}
+
+// occurrenceRefs reads the entries of a volunteer's shifts.
+func occurrenceRefs(zs []redis.Z) []OccurrenceRef {
 	out := make([]OccurrenceRef, 0, len(zs))
 	for _, z := range zs {
 		m, _ := z.Member.(string)
@@ -322,14 +334,56 @@ func (s *Store) VolunteerShifts(ctx context.Context, st int64, userKey string, f
 		}
 		out = append(out, OccurrenceRef{N: atoi(n), Day: day, Start: time.UnixMilli(int64(z.Score)).In(calendar.Shanghai)})
 	}
-	return out, nil
+	return out
 }
 
-// WithShiftDay runs fn holding the lease on one day of station st's rota,
-// so that two instances bringing the reminders of that day up to date (one
-// after a sign-up, one after a cancellation) do not undo each other.
+// WithShiftDay runs fn holding the lease on one day of station st's rota
+// (see WithShiftDayRota).
 func (s *Store) WithShiftDay(ctx context.Context, st int64, day string, fn func() error) error {
 	return s.withLease(ctx, s.k.lease(st, "shiftday:"+day), fn)
+}
+
+// WithShiftDayRota runs fn holding the lease on one day of station st's
+// rota, so that two instances bringing the reminders of that day up to date
+// (one after a sign-up, one after a cancellation) do not undo each other.
+// It hands fn the station's active slots and who is on each of their
+// occurrences on day, read under the lease: the lease and the list of slots
+// are one round trip, the slots and the occurrences another.
+func (s *Store) WithShiftDayRota(ctx context.Context, st int64, day string, fn func([]*Shift, map[int64]*Occurrence) error) error {
+	var nums *redis.StringSliceCmd
+	read := func(p redis.Pipeliner) { nums = p.ZRange(ctx, s.k.shiftsActive(st), 0, maxShiftsListed-1) }
+	return s.withLeaseRead(ctx, []string{s.k.lease(st, "shiftday:"+day)}, read, func(*lease) error {
+		if err := nums.Err(); err != nil {
+			return err
+		}
+		shiftCmds := make([]*redis.MapStringStringCmd, len(nums.Val()))
+		occCmds := make([]*redis.MapStringStringCmd, len(nums.Val()))
+		if len(shiftCmds) > 0 {
+			if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, n := range nums.Val() {
+					shiftCmds[i] = p.HGetAll(ctx, s.k.shift(st, atoi(n)))
+					occCmds[i] = p.HGetAll(ctx, s.k.shiftOcc(st, atoi(n), day))
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		var shifts []*Shift
+		occs := map[int64]*Occurrence{}
+		for i := range shiftCmds {
+			if len(shiftCmds[i].Val()) == 0 {
+				continue
+			}
+			sh := shiftFromHash(st, shiftCmds[i].Val())
+			if sh.Removed {
+				continue
+			}
+			shifts = append(shifts, sh)
+			occs[sh.N] = occurrenceFromHash(sh.N, day, occCmds[i].Val())
+		}
+		return fn(shifts, occs)
+	})
 }
 
 func volunteerMember(n int64, day string) string { return strconv.FormatInt(n, 10) + ":" + day }
@@ -390,61 +444,89 @@ type SignupResult struct {
 // occurrence they hold or wait for (an *OverlapError). The volunteer's
 // lease keeps two sign-ups of one person from both passing the overlap
 // check; the slot's lease makes the count and the write one step, so the
-// places are never overbooked whatever the number of instances.
+// places are never overbooked whatever the number of instances. Both
+// leases, the slot, the occurrence and the volunteer's shifts around that
+// day are one round trip; the sign-up and the leases' release another.
 func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.User, chat string, now time.Time) (*SignupResult, error) {
 	var res *SignupResult
-	err := s.withLease(ctx, s.volunteerLease(st, user.Key()), func() error {
-		return s.withLease(ctx, s.shiftLease(st, n), func() error {
-			sh, start, err := s.activeShift(ctx, st, n, day)
-			if err != nil {
+	d, err := ParseDayKey(day)
+	if err != nil {
+		return nil, fmt.Errorf("%w: shift %d on %q", ErrNoOccurrence, n, day)
+	}
+	var shiftCmd, occCmd *redis.MapStringStringCmd
+	var mineCmd *redis.ZSliceCmd
+	read := func(p redis.Pipeliner) {
+		shiftCmd = p.HGetAll(ctx, s.k.shift(st, n))
+		occCmd = p.HGetAll(ctx, s.k.shiftOcc(st, n, day))
+		// Whatever of the volunteer's could overlap an occurrence that
+		// day: those starting from a longest shift before its midnight
+		// to a longest shift after the next.
+		mineCmd = s.queueVolunteerShifts(ctx, p, st, user.Key(), d.Add(-MaxShiftDuration), d.AddDate(0, 0, 1).Add(MaxShiftDuration))
+	}
+	keys := []string{s.volunteerLease(st, user.Key()), s.shiftLease(st, n)}
+	err = s.withLeaseRead(ctx, keys, read, func(l *lease) error {
+		for _, c := range []redis.Cmder{shiftCmd, occCmd, mineCmd} {
+			if err := c.Err(); err != nil {
 				return err
 			}
-			if !start.After(now) {
-				return fmt.Errorf("%w: shift %d on %s", ErrShiftStarted, n, day)
+		}
+		if len(shiftCmd.Val()) == 0 {
+			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
+		}
+		sh := shiftFromHash(st, shiftCmd.Val())
+		if sh.Removed {
+			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
+		}
+		start, ok := sh.StartOn(d)
+		if !ok {
+			return fmt.Errorf("%w: shift %d on %s", ErrNoOccurrence, n, day)
+		}
+		if !start.After(now) {
+			return fmt.Errorf("%w: shift %d on %s", ErrShiftStarted, n, day)
+		}
+		var mine []OccurrenceRef
+		for _, r := range occurrenceRefs(mineCmd.Val()) {
+			if !r.Start.Before(start.Add(-MaxShiftDuration)) && r.Start.Before(start.Add(sh.Duration)) {
+				mine = append(mine, r)
 			}
-			if err := s.checkOverlap(ctx, st, user.Key(), n, day, start, start.Add(sh.Duration)); err != nil {
-				return err
-			}
-			o, err := s.Occurrence(ctx, st, n, day)
-			if err != nil {
-				return err
-			}
-			if o.Closed {
-				return fmt.Errorf("%w: shift %d on %s", ErrShiftStarted, n, day)
-			}
-			if o.Holds(user.Key()) || o.WaitPosition(user.Key()) > 0 {
-				return fmt.Errorf("%w: shift %d on %s", ErrAlreadySignedUp, n, day)
-			}
-			res = &SignupResult{Shift: sh, Start: start, Taken: len(o.On)}
-			field := occOn + user.Key()
-			if len(o.On) >= sh.Places {
-				res.Waiting, res.Position = true, len(o.Waiting)+1
-				field = occWait + user.Key()
-			} else {
-				res.Taken++
-			}
-			e := ShiftEntry{Name: user.Name, Chat: chat, AtMS: ms(now), Seq: o.lastSeq() + 1}
-			_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.HSet(ctx, s.k.shiftOcc(st, n, day), field, entryValue(e))
-				p.ZAdd(ctx, s.k.shiftOccs(st, n), redis.Z{Score: float64(ms(start)), Member: day})
-				p.ZAdd(ctx, s.k.shiftsOf(st, user.Key()), redis.Z{Score: float64(ms(start)), Member: volunteerMember(n, day)})
-				s.countPeople(ctx, p, st, now, user.Key())
-				return nil
-			})
+		}
+		if err := s.checkOverlap(ctx, st, mine, n, day, start, start.Add(sh.Duration)); err != nil {
 			return err
+		}
+		o := occurrenceFromHash(n, day, occCmd.Val())
+		if o.Closed {
+			return fmt.Errorf("%w: shift %d on %s", ErrShiftStarted, n, day)
+		}
+		if o.Holds(user.Key()) || o.WaitPosition(user.Key()) > 0 {
+			return fmt.Errorf("%w: shift %d on %s", ErrAlreadySignedUp, n, day)
+		}
+		res = &SignupResult{Shift: sh, Start: start, Taken: len(o.On)}
+		field := occOn + user.Key()
+		if len(o.On) >= sh.Places {
+			res.Waiting, res.Position = true, len(o.Waiting)+1
+			field = occWait + user.Key()
+		} else {
+			res.Taken++
+		}
+		e := ShiftEntry{Name: user.Name, Chat: chat, AtMS: ms(now), Seq: o.lastSeq() + 1}
+		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, s.k.shiftOcc(st, n, day), field, entryValue(e))
+			p.ZAdd(ctx, s.k.shiftOccs(st, n), redis.Z{Score: float64(ms(start)), Member: day})
+			p.ZAdd(ctx, s.k.shiftsOf(st, user.Key()), redis.Z{Score: float64(ms(start)), Member: volunteerMember(n, day)})
+			s.countPeople(ctx, p, st, now, user.Key())
+			l.giveUpIn(ctx, p)
+			return nil
 		})
+		return err
 	})
 	return res, err
 }
 
-// checkOverlap fails with an *OverlapError when userKey holds or waits for
-// an occurrence, other than n on day, that overlaps [start, end); with
-// ErrAlreadySignedUp when they are on n on day itself.
-func (s *Store) checkOverlap(ctx context.Context, st int64, userKey string, n int64, day string, start, end time.Time) error {
-	mine, err := s.VolunteerShifts(ctx, st, userKey, start.Add(-MaxShiftDuration), end.Add(-time.Millisecond))
-	if err != nil {
-		return err
-	}
+// checkOverlap fails with an *OverlapError when one of mine, the
+// occurrences the volunteer holds or waits for that start from a longest
+// shift before start to end, other than n on day, overlaps [start, end);
+// with ErrAlreadySignedUp when they are on n on day itself.
+func (s *Store) checkOverlap(ctx context.Context, st int64, mine []OccurrenceRef, n int64, day string, start, end time.Time) error {
 	shifts := map[int64]*Shift{}
 	for _, r := range mine {
 		if r.N == n && r.Day == day {
@@ -452,6 +534,7 @@ func (s *Store) checkOverlap(ctx context.Context, st int64, userKey string, n in
 		}
 		other, ok := shifts[r.N]
 		if !ok {
+			var err error
 			if other, err = s.Shift(ctx, st, r.N); err != nil && !errors.Is(err, ErrNotFound) {
 				return err
 			}

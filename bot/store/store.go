@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,6 +40,9 @@ type Store struct {
 	// receives the warnings when they do not answer in time.
 	wait Wait
 	log  *slog.Logger
+	// guesses remember each chat's station, so Identify reads it in the
+	// round trip that reads the chat (identity.go).
+	guesses stationGuesses
 }
 
 // Option configures a Store.
@@ -81,19 +85,76 @@ const leaseTTL = 5 * time.Second
 // Redka has neither WATCH nor Lua, so a lease is how conditional updates
 // stay correct on every backend.
 func (s *Store) withLease(ctx context.Context, key string, fn func() error) error {
-	entity := key
-	token := newToken()
+	return s.withLeaseRead(ctx, []string{key}, nil, func(*lease) error { return fn() })
+}
+
+// lease is a lease held on one or more entities (see withLeaseRead).
+type lease struct {
+	keys  []string
+	token string
+	taken time.Time // when the SET NX that took it was sent
+	inTx  bool      // its release was queued in the write's MULTI
+}
+
+// giveUpIn queues the lease's release in p, the MULTI that makes the write
+// the lease guards, so the write and the release are one round trip. It
+// does so only within half a lease of taking it, while it cannot have run
+// out (and so be someone else's); later the release waits for the end.
+func (l *lease) giveUpIn(ctx context.Context, p redis.Pipeliner) {
+	if time.Since(l.taken) < leaseTTL/2 {
+		p.Del(ctx, l.keys...)
+		l.inTx = true
+	}
+}
+
+// withLeaseRead takes the leases on keys (all of them, or none and wait)
+// and, in the same round trip, runs the reads read queues: a pipeline's
+// commands run in order, so when every SET NX succeeded, what follows them
+// was read under the leases. read is called again on each try; what it
+// read is for fn only when fn runs. fn may queue the leases' release in its
+// MULTI (lease.giveUpIn); otherwise they are given up when fn returns.
+func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redis.Pipeliner), fn func(*lease) error) error {
+	l := &lease{keys: keys, token: newToken()}
 	deadline := time.Now().Add(3 * time.Second)
 	for wait := 2 * time.Millisecond; ; wait = min(wait*2, 100*time.Millisecond) {
-		ok, err := s.rdb.SetNX(ctx, key, token, leaseTTL).Result()
-		if err != nil {
-			return fmt.Errorf("lease %s: %w", entity, err)
+		l.taken = time.Now()
+		sets := make([]*redis.BoolCmd, len(keys))
+		pipe := func(p redis.Pipeliner) error {
+			for i, k := range keys {
+				sets[i] = p.SetNX(ctx, k, l.token, leaseTTL)
+			}
+			if read != nil {
+				read(p)
+			}
+			return nil
 		}
-		if ok {
+		if read == nil && len(keys) == 1 {
+			sets[0] = s.rdb.SetNX(ctx, keys[0], l.token, leaseTTL)
+		} else {
+			_, _ = s.rdb.Pipelined(ctx, pipe) // each command's error is its own
+		}
+		var got []string
+		var err error
+		for i, c := range sets {
+			switch {
+			case c.Err() != nil:
+				err = c.Err()
+			case c.Val():
+				got = append(got, keys[i])
+			}
+		}
+		if err == nil && len(got) == len(keys) {
 			break
 		}
+		if len(got) > 0 {
+			// Taken a moment ago, so ours: give them up for the others.
+			s.rdb.Del(context.WithoutCancel(ctx), got...)
+		}
+		if err != nil {
+			return fmt.Errorf("lease %s: %w", strings.Join(keys, ", "), err)
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: %s", ErrBusy, entity)
+			return fmt.Errorf("%w: %s", ErrBusy, strings.Join(keys, ", "))
 		}
 		select {
 		case <-ctx.Done():
@@ -101,14 +162,39 @@ func (s *Store) withLease(ctx context.Context, key string, fn func() error) erro
 		case <-time.After(wait):
 		}
 	}
-	defer s.releaseLease(context.WithoutCancel(ctx), key, token)
-	return fn()
+	err := fn(l)
+	switch {
+	case l.inTx && err == nil:
+		// Given up with the write.
+	case l.inTx:
+		// The MULTI may or may not have run, and a lease it gave up may
+		// be someone else's by now: give up only what is still ours.
+		for _, k := range keys {
+			s.releaseLease(context.WithoutCancel(ctx), k, l.token, time.Time{})
+		}
+	default:
+		wctx := context.WithoutCancel(ctx)
+		if time.Since(l.taken) < leaseTTL/2 {
+			s.rdb.Del(wctx, keys...)
+		} else {
+			for _, k := range keys {
+				s.releaseLease(wctx, k, l.token, l.taken)
+			}
+		}
+	}
+	return err
 }
 
-// releaseLease deletes the lease if it is still ours. Without Lua the check
-// and the delete are two commands; the gap only matters if the lease expired
-// in between, which leaseTTL makes far longer than any operation.
-func (s *Store) releaseLease(ctx context.Context, key, token string) {
+// releaseLease deletes the lease if it is still ours. Within half a lease of
+// taken (when the SET NX that took it was sent) it cannot have run out, so
+// it is still ours and one DEL gives it up. Later, without Lua, the check
+// and the delete are two commands; the gap only matters if the lease
+// expired in between, which leaseTTL makes far longer than any operation.
+func (s *Store) releaseLease(ctx context.Context, key, token string, taken time.Time) {
+	if time.Since(taken) < leaseTTL/2 {
+		s.rdb.Del(ctx, key)
+		return
+	}
 	if v, err := s.rdb.Get(ctx, key).Result(); err == nil && v == token {
 		s.rdb.Del(ctx, key)
 	}
@@ -170,6 +256,11 @@ func readLog[T any, P timedEntry[T]](ctx context.Context, s *Store, key string, 
 	if err != nil {
 		return nil, err
 	}
+	return decodeLog[T, P](raw), nil
+}
+
+// decodeLog reads the entries of a log as readLog does, from raw.
+func decodeLog[T any, P timedEntry[T]](raw []string) []T {
 	out := make([]T, 0, len(raw))
 	for _, r := range raw {
 		var e T
@@ -178,7 +269,7 @@ func readLog[T any, P timedEntry[T]](ctx context.Context, s *Store, key string, 
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // notFound turns redis.Nil into ErrNotFound wrapped with what was missing.

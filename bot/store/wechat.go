@@ -210,6 +210,6 @@ func (s *Store) ReleaseWeChatAccount(ctx context.Context, account, owner string)
 	if err := checkAccount(account); err != nil {
 		return err
 	}
-	s.releaseLease(ctx, s.k.wxLease(account), owner)
+	s.releaseLease(ctx, s.k.wxLease(account), owner, time.Time{})
 	return nil
 }

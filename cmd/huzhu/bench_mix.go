@@ -28,17 +28,20 @@ import (
 type mixOptions struct {
 	stations, residents, concurrency, messages int
 	duration                                   time.Duration
+	trace                                      bool
 }
 
 func (o *mixOptions) flags(fs interface {
 	IntVar(*int, string, int, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
+	BoolVar(*bool, string, bool, string)
 }) {
 	fs.IntVar(&o.stations, "stations", 50, "bench mix: stations, each one group")
 	fs.IntVar(&o.residents, "residents", 200, "bench mix: residents registered in each station")
 	fs.IntVar(&o.concurrency, "concurrency", 8, "bench mix: messages served at once")
 	fs.IntVar(&o.messages, "messages", 10_000, "bench mix: messages to serve (after the set-up)")
 	fs.DurationVar(&o.duration, "duration", 0, "bench mix: serve for this long instead of --messages")
+	fs.BoolVar(&o.trace, "trace", false, "bench mix: before measuring, list the round trips of one message of each command")
 }
 
 // mixCommand is one kind of message in the mix, with its share in percent.
@@ -254,10 +257,29 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 		return err
 	}
 
+	if o.trace {
+		b.trace(ctx, stdout)
+	}
 	res := b.measure(ctx)
 	res.Store = backend.Describe()
 	cleaner.mix = res
 	return ctx.Err()
+}
+
+// trace serves one message of each command of the mix, one after another,
+// and lists the round trips each made.
+func (b *mixBench) trace(ctx context.Context, w io.Writer) {
+	r := rand.New(rand.NewPCG(1, 12))
+	for _, c := range theMix {
+		var t metrics.Trace
+		s, who := r.IntN(b.o.stations), r.IntN(b.o.residents)
+		_ = b.serve(metrics.TraceRoundTrips(ctx, &t), s, b.resident(s, who), c.text(r, who))
+		trips := t.Trips()
+		fmt.Fprintf(w, "%s: %d round trips\n", c.name, len(trips))
+		for i, trip := range trips {
+			fmt.Fprintf(w, "  %2d. %s\n", i+1, trip)
+		}
+	}
 }
 
 // parallel runs work(0..n-1) on the bench's concurrency, until work returns
