@@ -242,14 +242,16 @@ type place struct {
 }
 
 // placeOf returns where reminder id is kept. The shard is chosen by the
-// ID's group: the ID without its last ":" part when it has at least four
-// parts ("meeting:3:7:dayBefore" and "meeting:3:7:hourBefore" are in group
-// "meeting:3:7"), else the whole ID. The reminders of one thing so share a
-// shard, and one MULTI schedules or cancels them together.
+// ID's group: its first two ":" parts (its kind and station) when it has at
+// least four parts ("meeting:3:7:dayBefore" and "shift:3:hour:202611270600"
+// are in groups "meeting:3" and "shift:3"), else the whole ID. The
+// reminders of one thing so share a shard, and one MULTI schedules or
+// cancels them together; stations and kinds spread over the shards.
 func (q *Reminders) placeOf(id string) place {
 	group := id
 	if strings.Count(id, ":") >= 3 {
-		group = id[:strings.LastIndexByte(id, ':')]
+		first := strings.IndexByte(id, ':')
+		group = id[:first+1+strings.IndexByte(id[first+1:], ':')]
 	}
 	return place{shard: int(fnv64(group) % uint64(q.shards)), records: int((fnv64(id) >> 32) % RecordBuckets)}
 }

@@ -66,6 +66,9 @@ func FuzzUnpackRecord(f *testing.F) {
 
 func TestRemindersOfOneThingShareAShard(t *testing.T) {
 	q := NewReminders(nil, "", 0)
+	if a, b := q.placeOf("shift:3:hour:202611270600"), q.placeOf("shift:3:end:202611270800"); a.shard != b.shard {
+		t.Errorf("a shift's reminders in shards %d and %d", a.shard, b.shard)
+	}
 	if a, b := q.placeOf("meeting:3:7:dayBefore"), q.placeOf("meeting:3:7:hourBefore"); a.shard != b.shard || a.records == b.records {
 		t.Errorf("one meeting's reminders at %+v and %+v; want one shard, records spread", a, b)
 	}
