@@ -126,3 +126,7 @@ func (a *App) personalLink(ctx context.Context, u bot.User) (store.WebLink, erro
 	l.Expires = a.now().Add(ResidentLinkDays * 24 * time.Hour)
 	return l, nil
 }
+
+// WebBase is the public address the web pages are reached at, without a
+// trailing slash ("" when they are not served).
+func (a *App) WebBase() string { return strings.TrimRight(a.webBase, "/") }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"regexp"
 	"slices"
@@ -38,6 +39,9 @@ type block struct {
 	Heading string
 	Text    string
 	Form    any
+	// Chart is an SVG chart drawn by package chart, which escapes its
+	// texts.
+	Chart template.HTML
 }
 
 func (s *Server) page(v *visitor, nav, titleKey string) page {
@@ -114,15 +118,19 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request, v *visitor) e
 		if err != nil {
 			return err
 		}
+		tenths := ms.VolunteerHoursTenths()
 		row := stationRow{Name: st.Name, Filed: ms.Filed, Solved: ms.Solved, Escalated: ms.Escalated, People: ms.People,
-			Satisfaction: "—", Hours: strconv.FormatFloat(float64(ms.VolunteerMinutes)/60, 'f', 1, 64)}
-		if ms.Rated > 0 {
-			row.Satisfaction = fmt.Sprintf("%d%%", ms.Satisfied*100/ms.Rated)
+			Satisfaction: "—", Hours: fmt.Sprintf("%d.%d", tenths/10, tenths%10)}
+		if pct, ok := ms.SatisfactionPercent(); ok {
+			row.Satisfaction = fmt.Sprintf("%d%%", pct)
 		}
 		rows = append(rows, row)
 	}
 	p := s.page(v, "home", "web_admin_title")
 	p.Data = rows
+	if p.Blocks, err = s.chartBlocks(r, v); err != nil {
+		return err
+	}
 	return s.render(w, "admin", p)
 }
 
@@ -494,15 +502,19 @@ func signupDates(now time.Time) []string {
 }
 
 func (s *Server) items(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	return s.readPage(w, r, v, "items", "web_nav_items", handlers.ReadItems)
+	return s.readPage(w, r, v, "items", "web_nav_items", nil, handlers.ReadItems)
 }
 
 func (s *Server) stats(w http.ResponseWriter, r *http.Request, v *visitor) error {
-	return s.readPage(w, r, v, "stats", "web_nav_stats", handlers.ReadStats, handlers.ReadHours)
+	charts, err := s.chartBlocks(r, v)
+	if err != nil {
+		return err
+	}
+	return s.readPage(w, r, v, "stats", "web_nav_stats", charts, handlers.ReadStats, handlers.ReadHours)
 }
 
-// readPage is a page of what the chat answers cmds.
-func (s *Server) readPage(w http.ResponseWriter, r *http.Request, v *visitor, nav, title string, cmds ...handlers.ReadCommand) error {
+// readPage is a page of what the chat answers cmds, followed by more.
+func (s *Server) readPage(w http.ResponseWriter, r *http.Request, v *visitor, nav, title string, more []block, cmds ...handlers.ReadCommand) error {
 	if err := stationOnly(v); err != nil {
 		return err
 	}
@@ -514,6 +526,7 @@ func (s *Server) readPage(w http.ResponseWriter, r *http.Request, v *visitor, na
 		}
 		p.Blocks = append(p.Blocks, block{Text: text})
 	}
+	p.Blocks = append(p.Blocks, more...)
 	return s.render(w, "cards", p)
 }
 

@@ -115,6 +115,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET "+handlers.MiniAppPath, s.miniAppPage)
 	m.HandleFunc("POST "+handlers.MiniAppPath, s.miniAppLogin)
 	m.Handle("GET /static/", http.FileServerFS(files))
+	s.officeRoutes()
 }
 
 // ServeHTTP serves r with the headers every answer carries.
