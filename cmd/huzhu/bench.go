@@ -268,6 +268,20 @@ type deliveries struct {
 	last time.Time
 }
 
+// tally counts the reminders delivered more than once (each extra
+// delivery) and those never delivered.
+func (d *deliveries) tally() (dup, missing int) {
+	for i := range d.count {
+		switch n := int(d.count[i].Load()); {
+		case n == 0:
+			missing++
+		case n > 1:
+			dup += n - 1
+		}
+	}
+	return dup, missing
+}
+
 func (d *deliveries) Send(_ context.Context, out bot.Outgoing) error {
 	now := time.Now()
 	i, err := strconv.Atoi(strings.TrimPrefix(out.Text, "due:"))
@@ -357,15 +371,7 @@ func (b *bench) delivery(ctx context.Context) error {
 	d.mu.Lock()
 	lags, last := slices.Clone(d.lags), d.last
 	d.mu.Unlock()
-	var dup, missing int
-	for i := range d.count {
-		switch n := int(d.count[i].Load()); {
-		case n == 0:
-			missing++
-		case n > 1:
-			dup += n - 1
-		}
-	}
+	dup, missing := d.tally()
 	if len(lags) > 0 {
 		took := last.Sub(d.due)
 		slices.Sort(lags)
@@ -432,15 +438,7 @@ func (b *bench) lagOutsideBurst(ctx context.Context) error {
 	d.mu.Lock()
 	lags := slices.Clone(d.lags)
 	d.mu.Unlock()
-	var dup, missing int
-	for i := range d.count {
-		switch n := int(d.count[i].Load()); {
-		case n == 0:
-			missing++
-		case n > 1:
-			dup += n - 1
-		}
-	}
+	dup, missing := d.tally()
 	if len(lags) > 0 {
 		slices.Sort(lags)
 		b.printf("lag outside a burst: %d due %s apart, %d instances, %d others pending: p50 %s, p99 %s, max %s",
