@@ -40,3 +40,18 @@ func TestPhotos(t *testing.T) {
 		t.Errorf("long text with a photo sent as %+v / %+v", sent[1], sent[2])
 	}
 }
+
+// TestPhotoFetched fetches a picture a resident sent, as a page shows it,
+// and refuses a file id Telegram does not know.
+func TestPhotoFetched(t *testing.T) {
+	f := telegramtest.NewServer(t)
+	tg := start(t, f, telegram.Options{}, newRecorder())
+	f.AddFile("lamp", []byte("\xff\xd8\xff jpeg"))
+	b, err := tg.Photo(context.Background(), "lamp")
+	if err != nil || string(b) != "\xff\xd8\xff jpeg" {
+		t.Errorf("Photo = %q, %v", b, err)
+	}
+	if _, err := tg.Photo(context.Background(), "nothing"); err == nil {
+		t.Error("an unknown file id was fetched")
+	}
+}

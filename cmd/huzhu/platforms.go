@@ -186,6 +186,9 @@ type core struct {
 	courier  *bot.Courier
 	receiver *bot.Bot
 	app      *handlers.App
+	// remotePhoto fetches the pictures a platform keeps, for the web
+	// pages; nil when no platform does.
+	remotePhoto func(ctx context.Context, ref string) ([]byte, error)
 }
 
 func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *core {
@@ -231,6 +234,11 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 func servePlatforms(ctx context.Context, cfg *Config, st *store.Store, platforms []platform, alerts *relay, log *slog.Logger) error {
 	clock := bot.SystemClock{}
 	c := newCore(cfg, st, clock, log)
+	for _, p := range platforms {
+		if tg, ok := p.Platform.(*telegram.Telegram); ok {
+			c.remotePhoto = tg.Photo // Telegram keeps its users' pictures
+		}
+	}
 	if _, err := serveWeb(ctx, cfg, st, c, clock, log); err != nil {
 		return err
 	}

@@ -23,9 +23,10 @@ func newWeb(cfg *Config, st *store.Store, c *core, clock bot.Clock, log *slog.Lo
 		TelegramToken: cfg.Telegram.Token,
 		// Pictures the store keeps are named as WeChat names them, by
 		// their content's hash; those sent from a page too.
-		KeptPhoto: func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },
-		PhotoRef:  func(name string) string { return wechat.PhotoRefPrefix + name },
-		Log:       log.With("component", "web"),
+		KeptPhoto:   func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },
+		PhotoRef:    func(name string) string { return wechat.PhotoRefPrefix + name },
+		RemotePhoto: c.remotePhoto,
+		Log:         log.With("component", "web"),
 	})
 }
 

@@ -40,6 +40,10 @@ type world struct {
 
 const testGroup = "g1"
 
+// remotePhotos are the pictures a platform keeps (as Telegram does), by
+// their attachment's handle.
+var remotePhotos = map[string][]byte{"tg-lamp": tinyPNG()}
+
 func newWorld(t *testing.T, b storetest.Backend) *world {
 	t.Helper()
 	return newWorldAt(t, b, "http://pages.test")
@@ -65,7 +69,13 @@ func newWorldAt(t *testing.T, b storetest.Backend, base string) *world {
 	var err error
 	w.web, err = New(Options{Store: w.st, App: app, Receiver: w.bot, Clock: w.clock, Log: log, TelegramToken: testBotToken,
 		KeptPhoto: func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },
-		PhotoRef:  func(name string) string { return wechat.PhotoRefPrefix + name }})
+		PhotoRef:  func(name string) string { return wechat.PhotoRefPrefix + name },
+		RemotePhoto: func(_ context.Context, ref string) ([]byte, error) {
+			if b, ok := remotePhotos[ref]; ok {
+				return b, nil
+			}
+			return nil, store.ErrNotFound
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,12 +73,7 @@ func TestReportWithPhoto(t *testing.T) {
 	w := newWorld(t, storetest.Miniredis(t))
 	w.setUp()
 	base := w.link("赵大哥", "网页")
-	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
-	img.Set(1, 1, color.RGBA{R: 200, A: 255})
-	var pic bytes.Buffer
-	if err := png.Encode(&pic, img); err != nil {
-		t.Fatal(err)
-	}
+	pic := bytes.NewBuffer(tinyPNG())
 	post := func(photo []byte) (int, string) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
@@ -124,6 +119,47 @@ func TestReportWithPhoto(t *testing.T) {
 	}
 	if code, _ := post([]byte("not a picture at all")); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("not a picture: %d; want 413", code)
+	}
+}
+
+// tinyPNG is an 8×8 picture.
+func tinyPNG() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	img.Set(1, 1, color.RGBA{R: 200, A: 255})
+	var pic bytes.Buffer
+	if err := png.Encode(&pic, img); err != nil {
+		panic(err)
+	}
+	return pic.Bytes()
+}
+
+// TestPlatformPhotoShown: a photo the platform keeps (Telegram's) is
+// fetched from it for the page; one it no longer has is a 404.
+func TestPlatformPhotoShown(t *testing.T) {
+	w := newWorld(t, storetest.Miniredis(t))
+	w.setUp()
+	user := bot.User{Platform: "console", ID: "赵大哥", Name: "赵大哥"}
+	for i, ref := range []string{"tg-lamp", "tg-gone"} {
+		w.bot.Receive(t.Context(), &bot.Message{ID: "photo" + strconv.Itoa(i), Sender: user, Time: w.clock.Now(),
+			Chat:        bot.Chat{Platform: "console", ID: testGroup, Kind: bot.Group, Title: "阳光小区群"},
+			Text:        "报事 东门路灯不亮",
+			Attachments: []bot.Attachment{{Kind: bot.AttachmentPhoto, Ref: ref}}})
+	}
+	station := w.link("张站长", "本站 网页")
+	if _, page := w.get(station + "issue/4"); !strings.Contains(page, "photo/4/0") {
+		t.Fatalf("the platform's photo is not on the page:\n%s", page)
+	}
+	resp, err := http.Get(w.http.URL + station + "photo/4/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Header.Get("Content-Type") != "image/png" || !bytes.Equal(got, tinyPNG()) {
+		t.Errorf("photo: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(got))
+	}
+	if code, _ := w.get(station + "photo/5/0"); code != http.StatusNotFound {
+		t.Errorf("a photo the platform no longer has: %d; want 404", code)
 	}
 }
 

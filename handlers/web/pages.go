@@ -162,20 +162,27 @@ func publicIssue(locale string, is *store.Issue) issueRow {
 	return row
 }
 
-// keptPhotos are the photos of is whose pictures the store keeps (a
-// WeChat picture, or one sent from a page); a Telegram photo stays with
-// Telegram.
-func (s *Server) keptPhotos(is *store.Issue) []string {
-	if s.o.KeptPhoto == nil {
-		return nil
-	}
-	var names []string
+// shownPhoto is a photo of a problem a page can show: kept in the store
+// under name, or fetched from its platform by ref.
+type shownPhoto struct{ name, ref string }
+
+// shownPhotos are the photos of is a page can show: those whose pictures
+// the store keeps (Options.KeptPhoto) and, when the platform's pictures can
+// be fetched (Options.RemotePhoto), the others.
+func (s *Server) shownPhotos(is *store.Issue) []shownPhoto {
+	var out []shownPhoto
 	for _, ref := range is.Photos {
-		if name, ok := s.o.KeptPhoto(ref); ok {
-			names = append(names, name)
+		if s.o.KeptPhoto != nil {
+			if name, ok := s.o.KeptPhoto(ref); ok {
+				out = append(out, shownPhoto{name: name})
+				continue
+			}
+		}
+		if s.o.RemotePhoto != nil && ref != "" {
+			out = append(out, shownPhoto{ref: ref})
 		}
 	}
-	return names
+	return out
 }
 
 // issueQuery is the governance list's filters, checked.
@@ -279,7 +286,7 @@ func (s *Server) issues(w http.ResponseWriter, r *http.Request, v *visitor) erro
 		if q.keeps(is) {
 			row := publicIssue(v.locale, is)
 			if !is.Confidential {
-				row.Photos = len(s.keptPhotos(is))
+				row.Photos = len(s.shownPhotos(is))
 			}
 			d.Rows = append(d.Rows, row)
 		}
@@ -324,7 +331,7 @@ func (s *Server) issue(w http.ResponseWriter, r *http.Request, v *visitor) error
 	}
 	d := issueData{N: n}
 	if v.staff || !is.Confidential {
-		for i := range s.keptPhotos(is) {
+		for i := range s.shownPhotos(is) {
 			d.Photos = append(d.Photos, i)
 		}
 	}
@@ -352,11 +359,16 @@ func (s *Server) photo(w http.ResponseWriter, r *http.Request, v *visitor) error
 	if err != nil {
 		return err
 	}
-	names := s.keptPhotos(is)
-	if (is.Confidential && !v.staff) || i >= len(names) {
+	photos := s.shownPhotos(is)
+	if (is.Confidential && !v.staff) || i >= len(photos) {
 		return errNotFound
 	}
-	b, err := s.o.Store.WeChatPhoto(r.Context(), names[i])
+	var b []byte
+	if p := photos[i]; p.name != "" {
+		b, err = s.o.Store.WeChatPhoto(r.Context(), p.name)
+	} else {
+		b, err = s.o.RemotePhoto(r.Context(), p.ref)
+	}
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,10 @@ type Options struct {
 	// in the store, which only cmd knows. Nil shows and takes no photos.
 	KeptPhoto func(ref string) (name string, ok bool)
 	PhotoRef  func(name string) string
+	// RemotePhoto fetches a photo the store does not keep from the
+	// platform that holds it (Telegram keeps its users' pictures); nil
+	// shows only the pictures the store keeps.
+	RemotePhoto func(ctx context.Context, ref string) ([]byte, error)
 	// TelegramToken checks Mini App initData; "" turns /tg off.
 	TelegramToken string
 	Log           *slog.Logger

@@ -50,6 +50,7 @@ type Server struct {
 	webhook  map[string]string // the last setWebhook's fields
 	failures map[int64][]Failure
 	calls    map[string]int
+	files    map[string][]byte // file id → the file's bytes (AddFile)
 	msgID    int
 	hooking  bool // a goroutine delivers to the webhook
 	closed   chan struct{}
@@ -290,7 +291,36 @@ func (s *Server) WaitSent(n int) []SentMessage {
 	}
 }
 
+// AddFile keeps data as the file with id, as Telegram keeps the pictures
+// users send: getFile finds it and /file/bot<token>/<path> serves it.
+func (s *Server) AddFile(id string, data []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.files == nil {
+		s.files = map[string][]byte{}
+	}
+	s.files[id] = data
+}
+
+// serveFile serves a file kept by AddFile at its download path.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	token, id, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/file/bot"), "/photos/")
+	s.mu.Lock()
+	data, ok := s.files[id]
+	ok = ok && token == s.token
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	_, _ = w.Write(data)
+}
+
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/file/bot") {
+		s.serveFile(w, r)
+		return
+	}
 	token, method, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/bot"), "/")
 	if !ok || !strings.HasPrefix(r.URL.Path, "/bot") {
 		s.reply(w, http.StatusNotFound, nil, Failure{Code: 404, Description: "Not Found"})
@@ -346,6 +376,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.sendMessage(w, form, photo)
+	case "getFile":
+		s.mu.Lock()
+		data, ok := s.files[form["file_id"]]
+		s.mu.Unlock()
+		if !ok {
+			s.reply(w, http.StatusBadRequest, nil, Failure{Code: 400, Description: "Bad Request: invalid file_id"})
+			return
+		}
+		s.reply(w, http.StatusOK, models.File{FileID: form["file_id"], FileSize: int64(len(data)),
+			FilePath: "photos/" + form["file_id"]}, Failure{})
 	case "answerCallbackQuery":
 		s.mu.Lock()
 		s.answered = append(s.answered, Answer{ID: form["callback_query_id"], Text: form["text"],
