@@ -168,6 +168,12 @@ func TestPagesInBrowser(t *testing.T) {
 		t.Errorf("station page heading %q", h)
 	}
 	shot("station-home-1280.png")
+	// The month's figures with their four charts, drawn on the server.
+	do(phone, chromedp.Navigate(station+"stats"), chromedp.WaitVisible("figure.chart svg"))
+	if n := strings.Count(read(chromedp.OuterHTML("html")), "<svg "); n != 4 {
+		t.Errorf("the figures page has %d charts; want 4", n)
+	}
+	shot("station-stats-375.png")
 
 	// The resident's link: vote and sign up from the phone.
 	do(phone, chromedp.Navigate(resident+"polls"), chromedp.WaitVisible("form.vote"))
