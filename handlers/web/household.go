@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"slices"
 	"strings"
@@ -187,7 +188,7 @@ type mineData struct {
 	Dogs     []string
 	DogNames []string
 	Teams    []string
-	FeedWeb  string // webcal://…
+	FeedWeb  template.URL // webcal://…, a scheme html/template does not know
 	FeedURL  string // https://…
 }
 
@@ -249,7 +250,7 @@ func (s *Server) mineOf(r *http.Request, v *visitor) (*mineData, error) {
 		}
 		for _, c := range cs {
 			if c.Room.Key() == room.Key() {
-				d.Pledges = append(d.Pledges, i18n.T(l, "web_mine_pledge", i18n.Args{"N": f.N, "Title": f.Title, "Pledged": c.Pledged, "Paid": c.Paid}))
+				d.Pledges = append(d.Pledges, i18n.T(l, "web_mine_pledge", i18n.Args{"N": f.N, "Title": f.Title, "Pledged": numerals.FormatAmount(c.Pledged), "Paid": numerals.FormatAmount(c.Paid)}))
 			}
 		}
 	}
@@ -305,7 +306,7 @@ func (s *Server) mineOf(r *http.Request, v *visitor) (*mineData, error) {
 			scheme = "https://"
 		}
 		d.FeedURL = scheme + host + feedPath + tok
-		d.FeedWeb = "webcal://" + host + feedPath + tok
+		d.FeedWeb = template.URL("webcal://" + host + feedPath + tok)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

@@ -18,16 +18,16 @@ import (
 
 // page is what every template reads.
 type page struct {
-	Locale  string
-	Title   string
-	Base    string
-	Nav     string // the section shown
-	CanAct  bool
-	Staff   bool
+	Locale string
+	Title  string
+	Base   string
+	Nav    string // the section shown
+	CanAct bool
+	Staff  bool
 	// Codes is set on a station link's pages, where a household enters
 	// its code; Home when the phone acts for a household.
-	Codes bool
-	Home  bool
+	Codes   bool
+	Home    bool
 	CSRF    string
 	Station string
 	// Blocks are texts the chat also reads (handlers.Render), one card

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/huzhu-station/huzhu/bot/store"
+	"github.com/huzhu-station/huzhu/bot/store/storetest"
+	"github.com/huzhu-station/huzhu/handlers/slips"
+)
+
+var codeLine = regexp.MustCompile(`(\S+)：([0-9A-Z]{4} [0-9A-Z]{4})`)
+
+// phone is a browser with its own cookies.
+type phone struct {
+	t *testing.T
+	c *http.Client
+	w *world
+}
+
+func (w *world) phone() *phone {
+	jar, _ := cookiejar.New(nil)
+	return &phone{t: w.t, w: w, c: &http.Client{Jar: jar}}
+}
+
+func (p *phone) do(method, path string, form url.Values) (int, string) {
+	p.t.Helper()
+	var resp *http.Response
+	var err error
+	if method == http.MethodPost {
+		resp, err = p.c.PostForm(p.w.http.URL+path, form)
+	} else {
+		resp, err = p.c.Get(p.w.http.URL + path)
+	}
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)
+
+func TestHouseholdActsWithItsCode(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorld(t, b)
+		w.setUp()
+		base := w.link("张站长", "本站 网页")
+		codes := map[string]string{}
+		for _, o := range w.say("张站长", true, "住户码 3幢") {
+			for _, m := range codeLine.FindAllStringSubmatch(o.Text, -1) {
+				codes[m[1]] = m[2]
+			}
+		}
+		code := codes["3幢2单元301"]
+		if code == "" {
+			t.Fatalf("no code for 3幢2单元301 in %v", codes)
+		}
+		a, c := w.phone(), w.phone()
+		// The slip's link: redeemed, remembered, sent on to 「我家」 without the code.
+		st, page := a.do("GET", base+"?"+slips.CodeParam+"="+url.QueryEscape(code), nil)
+		if st != http.StatusOK || !strings.Contains(page, `id="room"`) || !strings.Contains(page, "3幢2单元301") {
+			t.Fatalf("slip link = %d:\n%s", st, page)
+		}
+		// The household's own vote (王阿姨's, from the chat) is on its page, and the feed link.
+		if !strings.Contains(page, "古铜") || !strings.Contains(page, "webcal://") {
+			t.Fatalf("「我家」 lacks the household's vote or feed:\n%s", page)
+		}
+		// The station's public page shows nothing of it.
+		if _, pub := w.get(base + "polls"); strings.Contains(pub, "3幢2单元301") || strings.Contains(pub, `name="option"`) {
+			t.Fatalf("the public page shows a household or a form:\n%s", pub)
+		}
+		// Another phone types the code once.
+		_, form := c.do("GET", base+"mine", nil)
+		m := csrfField.FindStringSubmatch(form)
+		if m == nil {
+			t.Fatalf("no code form:\n%s", form)
+		}
+		if st, page := c.do("POST", base+"code", url.Values{"csrf": {m[1]}, "code": {strings.ToLower(code)}}); st != http.StatusOK || !strings.Contains(page, `id="room"`) {
+			t.Fatalf("typed code = %d:\n%s", st, page)
+		}
+		// The first phone changes the household's vote; the second sees it.
+		_, pp := a.do("GET", base+"polls", nil)
+		m = csrfField.FindStringSubmatch(pp)
+		if m == nil || !strings.Contains(pp, `name="option"`) {
+			t.Fatalf("no vote form for the household:\n%s", pp)
+		}
+		if st, done := a.do("POST", base+"act", url.Values{"csrf": {m[1]}, "nonce": {randomID()}, "action": {"vote"}, "n": {"1"}, "option": {"2"}}); st != http.StatusOK {
+			t.Fatalf("vote = %d:\n%s", st, done)
+		}
+		if _, page := c.do("GET", base+"mine", nil); !strings.Contains(page, "银灰") {
+			t.Fatalf("the other phone does not see the household's new vote:\n%s", page)
+		}
+		// Wrong codes are limited.
+		x := w.phone()
+		var last int
+		var body string
+		for range 10 {
+			last, body = x.do("GET", base+"?c=AAAA0000", nil)
+		}
+		if last != http.StatusTooManyRequests || !strings.Contains(body, "分钟后再试") {
+			t.Fatalf("10 wrong codes = %d:\n%s", last, body)
+		}
+		// A revoked code is refused on every phone.
+		w.say("张站长", true, "住户码 3幢2单元301 作废")
+		if st, page := c.do("GET", base+"mine", nil); st != http.StatusOK || !strings.Contains(page, "已作废") || strings.Contains(page, `id="room"`) {
+			t.Fatalf("revoked code = %d:\n%s", st, page)
+		}
+		if st, _ := a.do("POST", base+"act", url.Values{"csrf": {m[1]}, "nonce": {randomID()}, "action": {"vote"}, "n": {"1"}, "option": {"1"}}); st == http.StatusOK {
+			t.Fatalf("a revoked code's phone voted")
+		}
+		_ = store.WebPlatform
+	})
+}
