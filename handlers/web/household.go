@@ -189,7 +189,7 @@ type mineData struct {
 	DogNames []string
 	Teams    []string
 	FeedWeb  template.URL // webcal://…, a scheme html/template does not know
-	FeedURL  string // https://…
+	FeedURL  string       // https://…
 }
 
 // mine serves 「我家」, or the code entry form to a phone that has no
