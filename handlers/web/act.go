@@ -18,6 +18,7 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -30,6 +31,9 @@ const maxNameRunes = 20
 
 // ratings are the words a rating may be, as the chat takes them.
 var ratings = []string{"满意", "基本满意", "不满意"}
+
+// maxPollOptions bounds a poll's options written on a page.
+const maxPollOptions = 10
 
 // maxAmountYuan bounds a pledge typed on a page.
 const maxAmountYuan = 1000000
@@ -148,6 +152,93 @@ func actionLine(form url.Values, days []string) (string, error) {
 			return "", errBadInput
 		}
 		return "登记犬只 " + name + " " + breed, nil
+	case "accept":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		return "受理 " + i, nil
+	case "update", "resolve":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		word := "进展 "
+		if form.Get("action") == "resolve" {
+			word = "办结 "
+		}
+		text, err := words("text", maxReportRunes)
+		if err != nil {
+			if form.Get("action") == "resolve" && one("text") == "" {
+				return word + i, nil
+			}
+			return "", err
+		}
+		return word + i + " " + text, nil
+	case "paid":
+		room, err := numerals.ParseRoom(one("room"))
+		if err != nil {
+			return "", errBadInput
+		}
+		a, err := n("amount")
+		if err != nil {
+			return "", err
+		}
+		if v, _ := strconv.Atoi(a); v > maxAmountYuan {
+			return "", errBadInput
+		}
+		line := "已收 " + room.Key() + " " + a
+		if one("n") != "" {
+			f, err := n("n")
+			if err != nil {
+				return "", err
+			}
+			line += " 筹" + f
+		}
+		return line, nil
+	case "poll":
+		q, err := words("question", maxNameRunes*5)
+		if err != nil || strings.ContainsRune(q, '|') {
+			return "", errBadInput
+		}
+		var opts []string
+		for _, o := range strings.Split(form.Get("options"), "\n") {
+			o = strings.Join(strings.Fields(o), " ")
+			if o == "" {
+				continue
+			}
+			if strings.ContainsRune(o, '|') || utf8.RuneCountInString(o) > maxNameRunes*2 || !utf8.ValidString(o) {
+				return "", errBadInput
+			}
+			opts = append(opts, o)
+		}
+		if len(opts) < 2 || len(opts) > maxPollOptions {
+			return "", errBadInput
+		}
+		return "投票 " + q + " | " + strings.Join(opts, " | "), nil
+	case "fund":
+		title, err := words("title", maxNameRunes*2)
+		if err != nil || strings.ContainsAny(title, " |") {
+			return "", errBadInput
+		}
+		target, err := n("target")
+		if err != nil {
+			return "", err
+		}
+		line := "众筹 新建 " + title + " 目标 " + target
+		if one("each") != "" {
+			each, err := n("each")
+			if err != nil {
+				return "", err
+			}
+			line += " 每户 " + each
+		}
+		for _, a := range []string{target} {
+			if v, _ := strconv.Atoi(a); v > maxAmountYuan*100 {
+				return "", errBadInput
+			}
+		}
+		return line, nil
 	case "shot":
 		name, err := words("name", maxNameRunes)
 		if err != nil || strings.ContainsRune(name, ' ') {

@@ -45,6 +45,19 @@ func TestActionLine(t *testing.T) {
 		{url.Values{"action": {"dog"}, "name": {"旺财 3幢2单元301"}, "breed": {"泰迪"}}, ""},
 		{url.Values{"action": {"shot"}, "name": {"旺财"}}, "打疫苗 旺财 今天"},
 		{url.Values{"action": {"shot"}, "name": {"旺财 2020-01-01"}}, ""},
+		{url.Values{"action": {"accept"}, "n": {"4"}}, "受理 4"},
+		{url.Values{"action": {"update"}, "n": {"4"}, "text": {"已联系物业"}}, "进展 4 已联系物业"},
+		{url.Values{"action": {"update"}, "n": {"4"}}, ""},
+		{url.Values{"action": {"resolve"}, "n": {"4"}}, "办结 4"},
+		{url.Values{"action": {"resolve"}, "n": {"4"}, "text": {"灯已换好"}}, "办结 4 灯已换好"},
+		{url.Values{"action": {"paid"}, "room": {"3幢2单元301"}, "amount": {"300"}}, "已收 3-2-301 300"},
+		{url.Values{"action": {"paid"}, "room": {"3幢2单元301"}, "amount": {"300"}, "n": {"2"}}, "已收 3-2-301 300 筹2"},
+		{url.Values{"action": {"paid"}, "room": {"楼下"}, "amount": {"300"}}, ""},
+		{url.Values{"action": {"poll"}, "question": {"单元门颜色"}, "options": {"古铜\r\n银灰\n"}}, "投票 单元门颜色 | 古铜 | 银灰"},
+		{url.Values{"action": {"poll"}, "question": {"单元门颜色"}, "options": {"古铜"}}, ""},
+		{url.Values{"action": {"poll"}, "question": {"颜色"}, "options": {"古铜 | 银灰\n黑"}}, ""},
+		{url.Values{"action": {"fund"}, "title": {"更换单元门"}, "target": {"30000"}, "each": {"300"}}, "众筹 新建 更换单元门 目标 30000 每户 300"},
+		{url.Values{"action": {"fund"}, "title": {"更换 单元门"}, "target": {"30000"}}, ""},
 		{url.Values{"action": {"任命"}, "n": {"1"}}, ""},
 		{url.Values{}, ""},
 	}
@@ -79,7 +92,7 @@ func FuzzActionLine(f *testing.F) {
 			t.Errorf("actionLine(%q) = %q: more than one line", q, line)
 		}
 		ok := false
-		for _, p := range []string{"投 票", "参加 会", "不参加 会", "报名 班", "取消 班", "认捐 筹", "报事 ", "同问 ", "评价 ", "入队 ", "登记犬只 ", "打疫苗 "} {
+		for _, p := range []string{"投 票", "参加 会", "不参加 会", "报名 班", "取消 班", "认捐 筹", "报事 ", "同问 ", "评价 ", "入队 ", "登记犬只 ", "打疫苗 ", "受理 ", "进展 ", "办结 ", "已收 ", "投票 ", "众筹 新建 "} {
 			ok = ok || strings.HasPrefix(line, p)
 		}
 		if !ok {

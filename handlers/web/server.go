@@ -42,6 +42,9 @@ type Options struct {
 	// in the store, which only cmd knows. Nil shows and takes no photos.
 	KeptPhoto func(ref string) (name string, ok bool)
 	PhotoRef  func(name string) string
+	// PublicURL is the base of the links printed on slips and pasted into
+	// groups; "" takes the address a request was sent to.
+	PublicURL string
 	// TelegramToken checks Mini App initData; "" turns /tg off.
 	TelegramToken string
 	Log           *slog.Logger
@@ -57,6 +60,7 @@ type Server struct {
 	mux   *http.ServeMux
 	pages *template.Template
 	bad   *ipLimiter
+	links stationLinks
 }
 
 // New returns the Server for o.
@@ -75,6 +79,9 @@ func New(o Options) (*Server, error) {
 		"add1":   func(i int) int { return i + 1 },
 		"formOf": formOf,
 		"nonce":  randomID,
+		"pasteOf": func(locale string, p pasteView) map[string]any {
+			return map[string]any{"Locale": locale, "P": p}
+		},
 		"rowOf": func(locale, base string, row issueRow) map[string]any {
 			return map[string]any{"Locale": locale, "Base": base, "Row": row}
 		},
@@ -117,6 +124,10 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /w/{token}/code", s.visit(s.enterCode))
 	m.HandleFunc("POST /w/{token}/signout", s.visit(s.signOut))
 	m.HandleFunc("GET "+feedPath+"{token}", s.feed)
+	m.HandleFunc("GET /w/{token}/codes", s.visit(s.codes))
+	m.HandleFunc("POST /w/{token}/codes", s.visit(s.codesAct))
+	m.HandleFunc("GET /w/{token}/paste", s.visit(s.paste))
+	m.HandleFunc("POST /w/{token}/paste", s.visit(s.composeNotice))
 	m.HandleFunc("GET "+handlers.MiniAppPath, s.miniAppPage)
 	m.HandleFunc("POST "+handlers.MiniAppPath, s.miniAppLogin)
 	m.Handle("GET /static/", http.FileServerFS(files))
@@ -128,7 +139,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' blob:; style-src 'self'; "+
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' blob: data:; style-src 'self'; "+
 		"script-src 'self' https://telegram.org; connect-src 'self'; form-action 'self'; base-uri 'none'; "+
 		"frame-ancestors 'self' https://web.telegram.org")
 	s.mux.ServeHTTP(w, r)
