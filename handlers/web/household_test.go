@@ -118,3 +118,42 @@ func TestHouseholdActsWithItsCode(t *testing.T) {
 		_ = store.WebPlatform
 	})
 }
+
+func TestCodeParam(t *testing.T) {
+	tests := []struct {
+		q        string
+		code     string
+		ok, fail bool
+	}{
+		{"", "", false, false},
+		{"c=7KQ2M9XD", "7KQ2M9XD", true, false},
+		{"c=7kq2-m9xd", "7kq2-m9xd", true, false},
+		{"c=7KQ2M9XD&c=AAAA0000", "", false, true},
+		{"c=7KQ2M9XD&x=1", "", false, true},
+		{"x=1", "", false, true},
+		{"c=" + strings.Repeat("A", 41), "", false, true},
+	}
+	for _, tt := range tests {
+		q, _ := url.ParseQuery(tt.q)
+		code, ok, err := codeParam(q)
+		if code != tt.code || ok != tt.ok || (err != nil) != tt.fail {
+			t.Errorf("codeParam(%q) = %q, %v, %v", tt.q, code, ok, err)
+		}
+	}
+}
+
+func FuzzCodeParam(f *testing.F) {
+	for _, s := range []string{"", "c=7KQ2M9XD", "c=7kq2 m9xd", "c=a&c=b", "c=%00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q, err := url.ParseQuery(s)
+		if err != nil {
+			return
+		}
+		code, ok, err := codeParam(q)
+		if err == nil && (len(code) > 40 || (ok && len(q) != 1) || (!ok && code != "")) {
+			t.Errorf("codeParam(%q) = %q, %v", s, code, ok)
+		}
+	})
+}
