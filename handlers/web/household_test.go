@@ -97,6 +97,19 @@ func TestHouseholdActsWithItsCode(t *testing.T) {
 		if _, page := c.do("GET", base+"mine", nil); !strings.Contains(page, "银灰") {
 			t.Fatalf("the other phone does not see the household's new vote:\n%s", page)
 		}
+		// A phone that signs out forgets the household; the other keeps it.
+		_, mine := c.do("GET", base+"mine", nil)
+		if m := csrfField.FindStringSubmatch(mine); m == nil {
+			t.Fatalf("no sign-out form:\n%s", mine)
+		} else if _, page := c.do("POST", base+"signout", url.Values{"csrf": {m[1]}}); strings.Contains(page, `id="nav-mine" class="on"`) {
+			t.Fatalf("signed out:\n%s", page)
+		}
+		if _, page := c.do("GET", base+"mine", nil); !strings.Contains(page, `id="code"`) {
+			t.Fatalf("a signed-out phone still acts for the household:\n%s", page)
+		}
+		if _, page := a.do("GET", base+"mine", nil); !strings.Contains(page, `id="room"`) {
+			t.Fatalf("the other phone forgot the household:\n%s", page)
+		}
 		// Wrong codes are limited.
 		x := w.phone()
 		var last int
@@ -109,7 +122,7 @@ func TestHouseholdActsWithItsCode(t *testing.T) {
 		}
 		// A revoked code is refused on every phone.
 		w.say("张站长", true, "住户码 3幢2单元301 作废")
-		if st, page := c.do("GET", base+"mine", nil); st != http.StatusOK || !strings.Contains(page, "已作废") || strings.Contains(page, `id="room"`) {
+		if st, page := a.do("GET", base+"mine", nil); st != http.StatusOK || !strings.Contains(page, "已作废") || strings.Contains(page, `id="room"`) {
 			t.Fatalf("revoked code = %d:\n%s", st, page)
 		}
 		if st, _ := a.do("POST", base+"act", url.Values{"csrf": {m[1]}, "nonce": {randomID()}, "action": {"vote"}, "n": {"1"}, "option": {"1"}}); st == http.StatusOK {

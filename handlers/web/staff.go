@@ -166,7 +166,7 @@ func (s *Server) codesAct(w http.ResponseWriter, r *http.Request, v *visitor) er
 	switch action := r.PostForm.Get("action"); action {
 	case "issue", "reissue":
 		building := r.PostForm.Get("building")
-		if !isBuilding(building) || !mayCode(v, building) {
+		if !isBuilding(building) || !mayCode(v, building) || (action == "reissue" && r.PostForm.Get("sure") != "1") {
 			return errBadInput
 		}
 		var err error

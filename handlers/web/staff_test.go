@@ -36,6 +36,12 @@ func TestStaffCodesSlipsAndPaste(t *testing.T) {
 		if _, again := head.do("POST", staff+"codes", url.Values{"csrf": {csrf}, "action": {"issue"}, "building": {"3"}}); !strings.Contains(again, "每户都已有住户码") {
 			t.Fatalf("issued twice:\n%s", again)
 		}
+		if st, _ := head.do("POST", staff+"codes", url.Values{"csrf": {csrf}, "action": {"reissue"}, "building": {"3"}}); st != http.StatusBadRequest {
+			t.Fatalf("re-issuing a building without saying so = %d", st)
+		}
+		if _, again := head.do("POST", staff+"codes", url.Values{"csrf": {csrf}, "action": {"reissue"}, "building": {"3"}, "sure": {"1"}}); len(slipCode.FindAllString(again, -1)) != 1 {
+			t.Fatalf("re-issued building:\n%s", again)
+		}
 		if _, rev := head.do("POST", staff+"codes", url.Values{"csrf": {csrf}, "action": {"revoke_room"}, "room": {"3-2-301"}}); !strings.Contains(rev, "已作废") {
 			t.Fatalf("revoke:\n%s", rev)
 		}
