@@ -152,6 +152,15 @@ func actionLine(form url.Values, days []string) (string, error) {
 			return "", errBadInput
 		}
 		return "登记犬只 " + name + " " + breed, nil
+	case "joinyes", "joinno":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		if form.Get("action") == "joinno" {
+			return "拒绝入户 " + i, nil
+		}
+		return "确认入户 " + i, nil
 	case "accept":
 		i, err := n("n")
 		if err != nil {

@@ -46,6 +46,9 @@ func TestActionLine(t *testing.T) {
 		{url.Values{"action": {"shot"}, "name": {"旺财"}}, "打疫苗 旺财 今天"},
 		{url.Values{"action": {"shot"}, "name": {"旺财 2020-01-01"}}, ""},
 		{url.Values{"action": {"accept"}, "n": {"4"}}, "受理 4"},
+		{url.Values{"action": {"joinyes"}, "n": {"3"}}, "确认入户 3"},
+		{url.Values{"action": {"joinno"}, "n": {"3"}}, "拒绝入户 3"},
+		{url.Values{"action": {"joinno"}, "n": {"三"}}, ""},
 		{url.Values{"action": {"update"}, "n": {"4"}, "text": {"已联系物业"}}, "进展 4 已联系物业"},
 		{url.Values{"action": {"update"}, "n": {"4"}}, ""},
 		{url.Values{"action": {"resolve"}, "n": {"4"}}, "办结 4"},
@@ -92,7 +95,7 @@ func FuzzActionLine(f *testing.F) {
 			t.Errorf("actionLine(%q) = %q: more than one line", q, line)
 		}
 		ok := false
-		for _, p := range []string{"投 票", "参加 会", "不参加 会", "报名 班", "取消 班", "认捐 筹", "报事 ", "同问 ", "评价 ", "入队 ", "登记犬只 ", "打疫苗 ", "受理 ", "进展 ", "办结 ", "已收 ", "投票 ", "众筹 新建 "} {
+		for _, p := range []string{"投 票", "参加 会", "不参加 会", "报名 班", "取消 班", "认捐 筹", "报事 ", "同问 ", "评价 ", "入队 ", "登记犬只 ", "打疫苗 ", "受理 ", "确认入户 ", "拒绝入户 ", "进展 ", "办结 ", "已收 ", "投票 ", "众筹 新建 "} {
 			ok = ok || strings.HasPrefix(line, p)
 		}
 		if !ok {

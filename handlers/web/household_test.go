@@ -97,6 +97,11 @@ func TestHouseholdActsWithItsCode(t *testing.T) {
 		if _, page := c.do("GET", base+"mine", nil); !strings.Contains(page, "银灰") {
 			t.Fatalf("the other phone does not see the household's new vote:\n%s", page)
 		}
+		// Someone asks to join the household; its phone confirms.
+		w.say("王小妹", false, "登记 3幢2单元301")
+		if st, done := a.do("POST", base+"act", url.Values{"csrf": {m[1]}, "nonce": {randomID()}, "action": {"joinyes"}, "n": {"1"}}); st != http.StatusOK || !strings.Contains(done, "王小妹") {
+			t.Fatalf("confirming a join = %d:\n%s", st, done)
+		}
 		// A phone that signs out forgets the household; the other keeps it.
 		_, mine := c.do("GET", base+"mine", nil)
 		if m := csrfField.FindStringSubmatch(mine); m == nil {
