@@ -239,8 +239,8 @@ type pasteData struct {
 const maxPasteRecords = 10
 
 // paste serves 「复制到群里」: the day's reminders, then what the bot would
-// post about the station's meetings, polls and campaigns and the month's
-// report, each with a copy button; and a notice written here.
+// post about the station's scheduled notices, meetings, polls and
+// campaigns and the month's report, each with a copy button; and a notice written here.
 func (s *Server) paste(w http.ResponseWriter, r *http.Request, v *visitor) error {
 	return s.pastePage(w, r, v, nil)
 }
@@ -277,6 +277,17 @@ func (s *Server) pastes(ctx context.Context, v *visitor, link string) (*pasteDat
 		d.Today = append(d.Today, view(p))
 	}
 	now := s.o.Clock.Now()
+	notices, err := s.o.Store.ActiveNotices(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for _, nt := range notices[:min(len(notices), maxPasteRecords)] {
+		p, err := app.NoticeText(ctx, st, nt.N, link)
+		if err != nil {
+			return nil, err
+		}
+		d.All = append(d.All, view(p))
+	}
 	meetings, err := s.o.Store.UpcomingMeetings(ctx, st, now)
 	if err != nil {
 		return nil, err

@@ -53,8 +53,9 @@ func TestStaffCodesSlipsAndPaste(t *testing.T) {
 			"question": {"周末大扫除定在哪天"}, "options": {"周六\n周日"}}); st != http.StatusOK || !strings.Contains(done, "票2") {
 			t.Fatalf("open poll = %d:\n%s", st, done)
 		}
+		w.say("张站长", false, "通知 每周三 19:00 垃圾分类督导开会")
 		_, paste := head.do("GET", staff+"paste", nil)
-		for _, want := range []string{"周末大扫除定在哪天", "更换单元门", "/w/", `class="copy"`, "copy.js"} {
+		for _, want := range []string{"周末大扫除定在哪天", "更换单元门", "垃圾分类督导开会", "/w/", `class="copy"`, "copy.js"} {
 			if !strings.Contains(paste, want) {
 				t.Fatalf("paste page lacks %q:\n%s", want, paste)
 			}
