@@ -122,6 +122,12 @@ func isHTTPS(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
+// secure reports whether a cookie set in answer to r must be sent only
+// over https: when r came over https, or the pages' public address is one.
+func (s *Server) secure(r *http.Request) bool {
+	return isHTTPS(r) || strings.HasPrefix(s.o.PublicURL, "https://")
+}
+
 // redeem redeems code typed or scanned on a station link's page: a wrong
 // or revoked code, or too many wrong ones, is said on the code entry page;
 // a good one is remembered on the phone, which is sent on to 「我家」.
@@ -148,7 +154,7 @@ func (s *Server) redeem(w http.ResponseWriter, r *http.Request, v *visitor, code
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: homeCookie, Value: token, Path: v.base, MaxAge: homeSessionDays * 24 * 3600,
-		HttpOnly: true, Secure: isHTTPS(r), SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, v.base+"mine", http.StatusSeeOther)
 	return nil
 }

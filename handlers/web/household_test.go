@@ -133,7 +133,6 @@ func TestHouseholdActsWithItsCode(t *testing.T) {
 		if st, _ := a.do("POST", base+"act", url.Values{"csrf": {m[1]}, "nonce": {randomID()}, "action": {"vote"}, "n": {"1"}, "option": {"1"}}); st == http.StatusOK {
 			t.Fatalf("a revoked code's phone voted")
 		}
-		_ = store.WebPlatform
 	})
 }
 
@@ -172,6 +171,43 @@ func FuzzCodeParam(f *testing.F) {
 		code, ok, err := codeParam(q)
 		if err == nil && (len(code) > 40 || (ok && len(q) != 1) || (!ok && code != "")) {
 			t.Errorf("codeParam(%q) = %q, %v", s, code, ok)
+		}
+	})
+}
+
+// TestHouseholdCookie checks what the phone keeps: a session, never the
+// code; HttpOnly, SameSite=Lax, only for the station link's pages, and
+// Secure behind an https address.
+func TestHouseholdCookie(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorldAt(t, b, "https://pages.test")
+		w.setUp()
+		base := w.link("张站长", "本站 网页")
+		var code string
+		for _, o := range w.say("张站长", true, "住户码 3幢") {
+			if m := codeLine.FindStringSubmatch(o.Text); m != nil {
+				code = strings.ReplaceAll(m[2], " ", "")
+			}
+		}
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get(w.http.URL + base + "?c=" + code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != base+"mine" {
+			t.Fatalf("redeem = %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		cs := resp.Cookies()
+		if len(cs) != 1 {
+			t.Fatalf("cookies %v", cs)
+		}
+		c := cs[0]
+		if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != base || strings.Contains(strings.ToUpper(c.Value), code) {
+			t.Fatalf("cookie %+v", c)
+		}
+		if strings.Contains(c.Value, store.WebPlatform) {
+			t.Fatalf("cookie names its person: %q", c.Value)
 		}
 	})
 }
