@@ -97,6 +97,20 @@ func TestHouseholdActsWithItsCode(t *testing.T) {
 		if _, page := c.do("GET", base+"mine", nil); !strings.Contains(page, "银灰") {
 			t.Fatalf("the other phone does not see the household's new vote:\n%s", page)
 		}
+		// A dog registered and its shot recorded from 「我家」, seen there.
+		for _, f := range []url.Values{{"action": {"dog"}, "name": {"旺财"}, "breed": {"泰迪"}}, {"action": {"shot"}, "name": {"旺财"}}} {
+			f.Set("csrf", m[1])
+			f.Set("nonce", randomID())
+			if st, done := a.do("POST", base+"act", f); st != http.StatusOK || !strings.Contains(done, "旺财") {
+				t.Fatalf("%v = %d:\n%s", f, st, done)
+			}
+		}
+		if _, page := c.do("GET", base+"mine", nil); !strings.Contains(page, "旺财（泰迪），狂犬疫苗到期：2027-11-25") {
+			t.Fatalf("the dog is not on 「我家」:\n%s", page)
+		}
+		if _, pub := w.get(base + "stats"); strings.Contains(pub, "旺财") {
+			t.Fatalf("the household's dog is on a public page")
+		}
 		// Someone asks to join the household; its phone confirms.
 		w.say("王小妹", false, "登记 3幢2单元301")
 		if st, done := a.do("POST", base+"act", url.Values{"csrf": {m[1]}, "nonce": {randomID()}, "action": {"joinyes"}, "n": {"1"}}); st != http.StatusOK || !strings.Contains(done, "王小妹") {
