@@ -164,6 +164,14 @@ func TestHouseholdInBrowser(t *testing.T) {
 	}
 	b.shot("household-revoked-375.png")
 
+	// The whole building re-issued (its box ticked): five slips to print.
+	s.do(chromedp.Navigate(staff+"codes"), chromedp.WaitVisible("#b3"),
+		chromedp.Click(`#b3 form.reissue-all input[name=sure]`), chromedp.Click(`#b3 form.reissue-all button`), chromedp.WaitVisible("#slips"))
+	if n := strings.Count(s.read(chromedp.OuterHTML("#slips")), `class="slip"`); n != 5 {
+		t.Errorf("building 3 re-issued: %d slips", n)
+	}
+	s.shot("staff-slips-b3-794.png")
+
 	// Ten wrong codes: limited, and told to wait.
 	c := a.another()
 	for range 10 {
