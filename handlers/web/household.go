@@ -306,13 +306,10 @@ func (s *Server) mineOf(r *http.Request, v *visitor) (*mineData, error) {
 	}
 	slices.Sort(d.Teams)
 	if tok, err := s.o.Store.FeedToken(ctx, st, room); err == nil {
-		host := r.Host
-		scheme := "http://"
-		if isHTTPS(r) {
-			scheme = "https://"
-		}
-		d.FeedURL = scheme + host + feedPath + tok
-		d.FeedWeb = template.URL("webcal://" + host + feedPath + tok)
+		base := s.publicBase(r)
+		d.FeedURL = base + feedPath + tok
+		_, hostPath, _ := strings.Cut(base, "://")
+		d.FeedWeb = template.URL("webcal://" + hostPath + feedPath + tok)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
