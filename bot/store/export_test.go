@@ -134,6 +134,7 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"incidents", station, k.incidents(st)},
 		{"householdNames", station, k.householdNames(st)},
 		{"householdCodes", station, k.householdCodes(st)},
+		{"webInbox", station, k.webInbox(st, "3-2-401")},
 		{"fundSeq", station, k.fundSeq(st)},
 		{"fund", station, k.fund(st, 3)},
 		{"fundHouseholds", station, k.fundHouseholds(st, 3)},

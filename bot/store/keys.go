@@ -291,6 +291,9 @@ func (k keys) codeFailures(client, window string) string {
 	return k.global("codefail", client, window)
 }
 func (k keys) householdCodes(st int64) string { return k.station(st, "hcodes") }
+func (k keys) webInbox(st int64, room string) string {
+	return k.station(st, "webinbox", room)
+}
 
 // Web link keys (web.go): one hash tag for every link, so that a link and
 // its owner's set change in one MULTI on Redis Cluster; a link is found by

@@ -59,88 +59,11 @@ func chromiumPath() string {
 // list on the station's link, then, on the resident's link, a vote and a
 // shift signup, whose confirmations must also reach her private chat.
 func TestPagesInBrowser(t *testing.T) {
-	chromium := chromiumPath()
-	if chromium == "" {
-		t.Skip("no chromium on PATH (apt-get install chromium)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cfg := conversationConfig()
-	cfg.Command, cfg.HTTPAddr = "console", addr
-	if err := cfg.validateWeb(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	in, feed := io.Pipe()
-	var out syncBuffer
-	done := make(chan error, 1)
-	go func() { done <- serveConsole(ctx, cfg, conversationStore(t), in, &out, conversationLog(t)) }()
-	defer func() {
-		feed.Close()
-		if err := <-done; err != nil && ctx.Err() == nil {
-			t.Errorf("console: %v", err)
-		}
-	}()
-	if _, err := io.WriteString(feed, browserScript); err != nil {
-		t.Fatal(err)
-	}
-	links := regexp.MustCompile(`http://127\.0\.0\.1:\d+/w/[A-Za-z0-9_-]+/`)
-	var station, resident string
-	waitFor(t, ctx, &out, func(s string) bool {
-		found := links.FindAllString(s, -1)
-		if len(found) < 2 {
-			return false
-		}
-		station, resident = found[0], found[1]
-		return true
-	})
-
-	actx, acancel := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
-	defer acancel()
-	bctx, bcancel := chromedp.NewContext(actx)
-	defer bcancel()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Skipf("chromium does not start here: %v", err)
-	}
-	screens := t.TempDir()
-	if *update {
-		screens = screensDir
-		if err := os.MkdirAll(screens, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(bctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	read := func(a chromedp.Action[string]) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, a)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(screens, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pw := startPages(t, browserScript, 2)
+	station, resident := pw.links[0], pw.links[1]
+	ctx, out := pw.ctx, pw.out
+	b := pw.browser(t)
+	do, read, shot := b.do, b.read, b.shot
 	phone := chromedp.EmulateViewport(375, 812)
 	desktop := chromedp.EmulateViewport(1280, 800)
 
@@ -213,9 +136,137 @@ func TestPagesInBrowser(t *testing.T) {
 	shot("station-issue-photo-375.png")
 
 	// The same answers reached her private chat.
-	waitFor(t, ctx, &out, func(s string) bool {
+	waitFor(t, ctx, out, func(s string) bool {
 		return strings.Contains(s, "[@王阿姨] bot: "+firstLine(voted)) && strings.Contains(s, "[@王阿姨] bot: "+firstLine(signed))
 	})
+}
+
+// pagesWorld is huzhu's console with a fake clock and its web pages, after
+// a script was played.
+type pagesWorld struct {
+	ctx      context.Context
+	out      *syncBuffer
+	links    []string // the first links the bot gave, in order
+	chromium string
+}
+
+// startPages starts the console and its pages, plays script, and waits
+// for the first n links the bot gives; it skips the test where there is
+// no Chromium.
+func startPages(t *testing.T, script string, n int) *pagesWorld {
+	t.Helper()
+	chromium := chromiumPath()
+	if chromium == "" {
+		t.Skip("no chromium on PATH (apt-get install chromium)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := conversationConfig()
+	cfg.Command, cfg.HTTPAddr = "console", addr
+	if err := cfg.validateWeb(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	in, feed := io.Pipe()
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- serveConsole(ctx, cfg, conversationStore(t), in, out, conversationLog(t)) }()
+	t.Cleanup(func() {
+		feed.Close()
+		if err := <-done; err != nil && ctx.Err() == nil {
+			t.Errorf("console: %v", err)
+		}
+	})
+	if _, err := io.WriteString(feed, script); err != nil {
+		t.Fatal(err)
+	}
+	links := regexp.MustCompile(`http://127\.0\.0\.1:\d+/w/[A-Za-z0-9_-]+/`)
+	w := &pagesWorld{ctx: ctx, out: out, chromium: chromium}
+	waitFor(t, ctx, out, func(s string) bool {
+		found := links.FindAllString(s, -1)
+		if len(found) < n {
+			return false
+		}
+		w.links = found[:n]
+		return true
+	})
+	return w
+}
+
+// browser is one headless Chromium tab, with helpers that fail the test.
+type browser struct {
+	t       *testing.T
+	ctx     context.Context
+	screens string
+}
+
+// browser starts headless Chromium (skipping the test where it does not
+// start) and returns its first tab.
+func (w *pagesWorld) browser(t *testing.T) *browser {
+	t.Helper()
+	actx, acancel := chromedp.NewExecAllocator(w.ctx, chromedp.ExecPath(w.chromium), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Skipf("chromium does not start here: %v", err)
+	}
+	screens := t.TempDir()
+	if *update {
+		screens = screensDir
+		if err := os.MkdirAll(screens, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &browser{t: t, ctx: bctx, screens: screens}
+}
+
+// another is a second phone: a browser context of its own, with its own
+// cookies.
+func (b *browser) another() *browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		b.t.Fatal(err)
+	}
+	return &browser{t: b.t, ctx: ctx, screens: b.screens}
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *browser) read(a chromedp.Action[string]) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, a)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return s
+}
+
+// shot saves a screenshot of the whole page as name.
+func (b *browser) shot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(b.screens, name), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
 }
 
 // writeNoisePNG writes a w×h picture of noise, which PNG cannot squeeze:

@@ -21,6 +21,7 @@ import (
 	"github.com/huzhu-station/huzhu/bot/telegram"
 	"github.com/huzhu-station/huzhu/bot/wechat"
 	"github.com/huzhu-station/huzhu/handlers"
+	"github.com/huzhu-station/huzhu/handlers/web"
 	"github.com/huzhu-station/huzhu/scheduler"
 )
 
@@ -195,6 +196,9 @@ func newCore(cfg *Config, st *store.Store, clock bot.Clock, log *slog.Logger) *c
 	disp := bot.NewDispatcher(log.With("component", "dispatch"))
 	disp.UsePrivacy(st, handlers.PrivacyWording{})
 	disp.UseImages(st)
+	// A household acting from the web page with its code is told what the
+	// chat would tell it in its inbox there (「我家」的新消息).
+	disp.Add(store.WebPlatform, web.Inbox{Store: st, Clock: clock}, nil)
 	opts := []scheduler.Option{scheduler.WithKeyPrefix(st.KeyPrefix()), scheduler.WithAckTx(st.Acknowledged)}
 	if cfg.observe != nil {
 		opts = append(opts, scheduler.WithObserver(cfg.observe))

@@ -21,6 +21,7 @@ func newWeb(cfg *Config, st *store.Store, c *core, clock bot.Clock, log *slog.Lo
 	return web.New(web.Options{
 		Store: st, App: c.app, Receiver: c.receiver, Clock: clock,
 		TelegramToken: cfg.Telegram.Token,
+		PublicURL:     cfg.PublicURL,
 		// Pictures the store keeps are named as WeChat names them, by
 		// their content's hash; those sent from a page too.
 		KeptPhoto:   func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,12 +18,22 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 // maxReportRunes bounds a report typed on a page, as a chat message is
 // bounded by its platform.
 const maxReportRunes = 500
+
+// maxNameRunes bounds a name typed on a page: a team's, a dog's, a breed.
+const maxNameRunes = 20
+
+// ratings are the words a rating may be, as the chat takes them.
+var ratings = []string{"满意", "基本满意", "不满意"}
+
+// maxPollOptions bounds a poll's options written on a page.
+const maxPollOptions = 10
 
 // maxAmountYuan bounds a pledge typed on a page.
 const maxAmountYuan = 1000000
@@ -34,6 +43,14 @@ const maxAmountYuan = 1000000
 // command by the command itself. days are the dates a signup may name.
 func actionLine(form url.Values, days []string) (string, error) {
 	one := func(k string) string { return strings.TrimSpace(form.Get(k)) }
+	// words is a free-text field on one line, 1 to most runes.
+	words := func(k string, most int) (string, error) {
+		text := strings.Join(strings.Fields(one(k)), " ")
+		if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > most {
+			return "", errBadInput
+		}
+		return text, nil
+	}
 	n := func(k string) (string, error) {
 		v := one(k)
 		if v == "" || len(v) > 9 || strings.Trim(v, "0123456789") != "" || strings.TrimLeft(v, "0") == "" {
@@ -92,11 +109,151 @@ func actionLine(form url.Values, days []string) (string, error) {
 		}
 		return "认捐 筹" + f + " " + a, nil
 	case "report":
-		text := strings.Join(strings.Fields(one("text")), " ")
-		if text == "" || !utf8.ValidString(text) || utf8.RuneCountInString(text) > maxReportRunes {
-			return "", errBadInput
+		text, err := words("text", maxReportRunes)
+		if err != nil {
+			return "", err
+		}
+		if form.Get("anonymous") == "1" {
+			return "报事 匿名 " + text, nil
 		}
 		return "报事 " + text, nil
+	case "metoo":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		return "同问 " + i, nil
+	case "rate":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		r := one("rating")
+		if !slices.Contains(ratings, r) {
+			return "", errBadInput
+		}
+		return "评价 " + i + " " + r, nil
+	case "join":
+		team, err := words("team", maxNameRunes)
+		if err != nil {
+			return "", err
+		}
+		return "入队 " + team, nil
+	case "dog":
+		name, err := words("name", maxNameRunes)
+		if err != nil {
+			return "", err
+		}
+		breed, err := words("breed", maxNameRunes)
+		if err != nil {
+			return "", err
+		}
+		if strings.ContainsRune(name, ' ') || strings.ContainsRune(breed, ' ') {
+			return "", errBadInput
+		}
+		return "登记犬只 " + name + " " + breed, nil
+	case "joinyes", "joinno":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		if form.Get("action") == "joinno" {
+			return "拒绝入户 " + i, nil
+		}
+		return "确认入户 " + i, nil
+	case "accept":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		return "受理 " + i, nil
+	case "update", "resolve":
+		i, err := n("n")
+		if err != nil {
+			return "", err
+		}
+		word := "进展 "
+		if form.Get("action") == "resolve" {
+			word = "办结 "
+		}
+		text, err := words("text", maxReportRunes)
+		if err != nil {
+			if form.Get("action") == "resolve" && one("text") == "" {
+				return word + i, nil
+			}
+			return "", err
+		}
+		return word + i + " " + text, nil
+	case "paid":
+		room, err := numerals.ParseRoom(one("room"))
+		if err != nil {
+			return "", errBadInput
+		}
+		a, err := n("amount")
+		if err != nil {
+			return "", err
+		}
+		if v, _ := strconv.Atoi(a); v > maxAmountYuan {
+			return "", errBadInput
+		}
+		line := "已收 " + room.Key() + " " + a
+		if one("n") != "" {
+			f, err := n("n")
+			if err != nil {
+				return "", err
+			}
+			line += " 筹" + f
+		}
+		return line, nil
+	case "poll":
+		q, err := words("question", maxNameRunes*5)
+		if err != nil || strings.ContainsRune(q, '|') {
+			return "", errBadInput
+		}
+		var opts []string
+		for _, o := range strings.Split(form.Get("options"), "\n") {
+			o = strings.Join(strings.Fields(o), " ")
+			if o == "" {
+				continue
+			}
+			if strings.ContainsRune(o, '|') || utf8.RuneCountInString(o) > maxNameRunes*2 || !utf8.ValidString(o) {
+				return "", errBadInput
+			}
+			opts = append(opts, o)
+		}
+		if len(opts) < 2 || len(opts) > maxPollOptions {
+			return "", errBadInput
+		}
+		return "投票 " + q + " | " + strings.Join(opts, " | "), nil
+	case "fund":
+		title, err := words("title", maxNameRunes*2)
+		if err != nil || strings.ContainsAny(title, " |") {
+			return "", errBadInput
+		}
+		target, err := n("target")
+		if err != nil {
+			return "", err
+		}
+		line := "众筹 新建 " + title + " 目标 " + target
+		if one("each") != "" {
+			each, err := n("each")
+			if err != nil {
+				return "", err
+			}
+			line += " 每户 " + each
+		}
+		for _, a := range []string{target} {
+			if v, _ := strconv.Atoi(a); v > maxAmountYuan*100 {
+				return "", errBadInput
+			}
+		}
+		return line, nil
+	case "shot":
+		name, err := words("name", maxNameRunes)
+		if err != nil || strings.ContainsRune(name, ' ') {
+			return "", errBadInput
+		}
+		return "打疫苗 " + name + " 今天", nil
 	}
 	return "", errBadInput
 }
@@ -132,8 +289,22 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
 	} else if err := r.ParseForm(); err != nil {
 		return s.tooBig(w, v, err)
 	}
-	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(v.csrf)) != 1 {
+	if !v.csrfOK(r.PostForm.Get("csrf")) {
 		return errBadInput
+	}
+	user, err := v.actor()
+	if err != nil {
+		return err
+	}
+	if user.Platform == store.WebPlatform {
+		// A household's code may have been revoked since the page was
+		// read: check it before every action.
+		if _, _, err := s.o.App.WebHousehold(r.Context(), user); errors.Is(err, store.ErrNotFound) {
+			v.refused, v.home = true, nil
+			return s.codePage(w, v, http.StatusForbidden, "")
+		} else if err != nil {
+			return err
+		}
 	}
 	line, err := actionLine(r.PostForm, signupDates(s.o.Clock.Now()))
 	if err != nil {
@@ -151,7 +322,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, v *visitor) error {
 		}
 		atts = append(atts, bot.Attachment{Kind: bot.AttachmentPhoto, Ref: ref})
 	}
-	replies, err := s.serveAs(r.Context(), v.link, nonce, line, atts)
+	replies, err := s.serveAs(r.Context(), user, nonce, line, atts)
 	if err != nil {
 		return err
 	}
@@ -196,16 +367,11 @@ func (s *Server) tooBig(w http.ResponseWriter, v *visitor, err error) error {
 	return s.render(w, "done", p)
 }
 
-// serveAs serves line as a private message from link's person to the
+// serveAs serves line as a private message from user to the
 // bot, on their platform, and returns what they were answered. The
 // message's id is the form's nonce, so a form sent twice (a page reloaded)
 // is served once, as a redelivered chat message is.
-func (s *Server) serveAs(ctx context.Context, link *store.WebLink, nonce, line string, atts []bot.Attachment) ([]string, error) {
-	platform, id, ok := strings.Cut(link.User, ":")
-	if !ok {
-		return nil, fmt.Errorf("web link names no user: %q", link.User)
-	}
-	user := bot.User{Platform: platform, ID: id, Name: link.Name}
+func (s *Server) serveAs(ctx context.Context, user bot.User, nonce, line string, atts []bot.Attachment) ([]string, error) {
 	chat := user.PrivateChat()
 	var mu sync.Mutex
 	var replies []string

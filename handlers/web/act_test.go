@@ -34,6 +34,33 @@ func TestActionLine(t *testing.T) {
 		{url.Values{"action": {"report"}, "text": {"  楼道灯\n坏了 "}}, "报事 楼道灯 坏了"},
 		{url.Values{"action": {"report"}, "text": {strings.Repeat("灯", 501)}}, ""},
 		{url.Values{"action": {"report"}, "text": {" "}}, ""},
+		{url.Values{"action": {"report"}, "text": {"楼上群租"}, "anonymous": {"1"}}, "报事 匿名 楼上群租"},
+		{url.Values{"action": {"metoo"}, "n": {"12"}}, "同问 12"},
+		{url.Values{"action": {"metoo"}, "n": {"12 13"}}, ""},
+		{url.Values{"action": {"rate"}, "n": {"12"}, "rating": {"基本满意"}}, "评价 12 基本满意"},
+		{url.Values{"action": {"rate"}, "n": {"12"}, "rating": {"满意 重开"}}, ""},
+		{url.Values{"action": {"join"}, "team": {" 垃圾分类督导队 "}}, "入队 垃圾分类督导队"},
+		{url.Values{"action": {"join"}, "team": {strings.Repeat("队", 21)}}, ""},
+		{url.Values{"action": {"dog"}, "name": {"旺财"}, "breed": {"泰迪"}}, "登记犬只 旺财 泰迪"},
+		{url.Values{"action": {"dog"}, "name": {"旺财 3幢2单元301"}, "breed": {"泰迪"}}, ""},
+		{url.Values{"action": {"shot"}, "name": {"旺财"}}, "打疫苗 旺财 今天"},
+		{url.Values{"action": {"shot"}, "name": {"旺财 2020-01-01"}}, ""},
+		{url.Values{"action": {"accept"}, "n": {"4"}}, "受理 4"},
+		{url.Values{"action": {"joinyes"}, "n": {"3"}}, "确认入户 3"},
+		{url.Values{"action": {"joinno"}, "n": {"3"}}, "拒绝入户 3"},
+		{url.Values{"action": {"joinno"}, "n": {"三"}}, ""},
+		{url.Values{"action": {"update"}, "n": {"4"}, "text": {"已联系物业"}}, "进展 4 已联系物业"},
+		{url.Values{"action": {"update"}, "n": {"4"}}, ""},
+		{url.Values{"action": {"resolve"}, "n": {"4"}}, "办结 4"},
+		{url.Values{"action": {"resolve"}, "n": {"4"}, "text": {"灯已换好"}}, "办结 4 灯已换好"},
+		{url.Values{"action": {"paid"}, "room": {"3幢2单元301"}, "amount": {"300"}}, "已收 3-2-301 300"},
+		{url.Values{"action": {"paid"}, "room": {"3幢2单元301"}, "amount": {"300"}, "n": {"2"}}, "已收 3-2-301 300 筹2"},
+		{url.Values{"action": {"paid"}, "room": {"楼下"}, "amount": {"300"}}, ""},
+		{url.Values{"action": {"poll"}, "question": {"单元门颜色"}, "options": {"古铜\r\n银灰\n"}}, "投票 单元门颜色 | 古铜 | 银灰"},
+		{url.Values{"action": {"poll"}, "question": {"单元门颜色"}, "options": {"古铜"}}, ""},
+		{url.Values{"action": {"poll"}, "question": {"颜色"}, "options": {"古铜 | 银灰\n黑"}}, ""},
+		{url.Values{"action": {"fund"}, "title": {"更换单元门"}, "target": {"30000"}, "each": {"300"}}, "众筹 新建 更换单元门 目标 30000 每户 300"},
+		{url.Values{"action": {"fund"}, "title": {"更换 单元门"}, "target": {"30000"}}, ""},
 		{url.Values{"action": {"任命"}, "n": {"1"}}, ""},
 		{url.Values{}, ""},
 	}
@@ -50,7 +77,8 @@ func TestActionLine(t *testing.T) {
 
 func FuzzActionLine(f *testing.F) {
 	for _, s := range []string{"action=vote&n=3&option=2", "action=signup&n=1&day=11月26日", "action=report&text=灯坏了",
-		"action=pledge&n=1&amount=300", "action=rsvp&n=%00"} {
+		"action=pledge&n=1&amount=300", "action=rsvp&n=%00",
+		"action=rate&n=1&rating=满意", "action=dog&name=旺财&breed=泰迪", "action=join&team=队"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
@@ -67,7 +95,7 @@ func FuzzActionLine(f *testing.F) {
 			t.Errorf("actionLine(%q) = %q: more than one line", q, line)
 		}
 		ok := false
-		for _, p := range []string{"投 票", "参加 会", "不参加 会", "报名 班", "取消 班", "认捐 筹", "报事 "} {
+		for _, p := range []string{"投 票", "参加 会", "不参加 会", "报名 班", "取消 班", "认捐 筹", "报事 ", "同问 ", "评价 ", "入队 ", "登记犬只 ", "打疫苗 ", "受理 ", "确认入户 ", "拒绝入户 ", "进展 ", "办结 ", "已收 ", "投票 ", "众筹 新建 "} {
 			ok = ok || strings.HasPrefix(line, p)
 		}
 		if !ok {

@@ -29,6 +29,13 @@
 //   - an administrator's link (`网页` from a subdistrict administrator)
 //     shows every station's figures side by side.
 //
+// A station link also serves a household acting with its code
+// (household.go): the slip's link (?c=CODE) or 「输入住户码」 redeems it,
+// the phone keeps a session cookie, and 「我家」 shows the household's own
+// records and the messages its web person was sent (Inbox, the web
+// platform's Sender). A staff link adds 住户码 and the printable slips,
+// and 「复制到群里」 with the day's list (staff.go).
+//
 // On Telegram the page also opens as a Mini App: /tg checks the initData
 // Telegram signs with the bot's token (ValidateInitData) and sends its user
 // on to a personal page.
@@ -38,8 +45,9 @@
 // be kept by a shared cache (Cache-Control: private, no-store), and no
 // address leaks to another site (Referrer-Policy: no-referrer).
 //
-// Package web imports handlers (for Render and the link path), bot,
-// bot/store, bot/i18n and bot/calendar, and no platform: how a platform
+// Package web imports handlers (for Render and the link path) with its
+// icalfeed and slips, bot, bot/store, bot/numerals, bot/i18n and
+// bot/calendar, and no platform: how a platform
 // names the pictures the store keeps is given in Options by cmd, the only
 // package that imports this one.
 package web

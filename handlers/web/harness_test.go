@@ -67,7 +67,7 @@ func newWorldAt(t *testing.T, b storetest.Backend, base string) *world {
 	app := handlers.New(deps)
 	w.bot = &bot.Bot{Handler: app.Handler(deps), Sender: sender, Log: log}
 	var err error
-	w.web, err = New(Options{Store: w.st, App: app, Receiver: w.bot, Clock: w.clock, Log: log, TelegramToken: testBotToken,
+	w.web, err = New(Options{Store: w.st, App: app, Receiver: w.bot, Clock: w.clock, Log: log, TelegramToken: testBotToken, PublicURL: base,
 		KeptPhoto: func(ref string) (string, bool) { return strings.CutPrefix(ref, wechat.PhotoRefPrefix) },
 		PhotoRef:  func(name string) string { return wechat.PhotoRefPrefix + name },
 		RemotePhoto: func(_ context.Context, ref string) ([]byte, error) {

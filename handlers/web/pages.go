@@ -19,12 +19,16 @@ import (
 
 // page is what every template reads.
 type page struct {
-	Locale  string
-	Title   string
-	Base    string
-	Nav     string // the section shown
-	CanAct  bool
-	Staff   bool
+	Locale string
+	Title  string
+	Base   string
+	Nav    string // the section shown
+	CanAct bool
+	Staff  bool
+	// Codes is set on a station link's pages, where a household enters
+	// its code; Home when the phone acts for a household.
+	Codes   bool
+	Home    bool
 	CSRF    string
 	Station string
 	// Blocks are texts the chat also reads (handlers.Render), one card
@@ -45,7 +49,8 @@ type block struct {
 }
 
 func (s *Server) page(v *visitor, nav, titleKey string) page {
-	p := page{Locale: v.locale, Base: v.base, Nav: nav, CanAct: v.canAct(), Staff: v.staff, CSRF: v.csrf}
+	p := page{Locale: v.locale, Base: v.base, Nav: nav, CanAct: v.canAct(), Staff: v.staff, CSRF: v.csrf,
+		Codes: v.link.Kind == store.WebStation, Home: v.home != nil}
 	if v.station != nil {
 		p.Station = v.station.Name
 	}
@@ -68,8 +73,18 @@ func (s *Server) read(r *http.Request, v *visitor, cmd handlers.ReadCommand, n i
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request, v *visitor) error {
+	code, withCode, err := codeParam(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	if v.link.Kind == store.WebAdmin {
+		if withCode {
+			return errBadInput
+		}
 		return s.adminHome(w, r, v)
+	}
+	if withCode {
+		return s.redeem(w, r, v, code)
 	}
 	p := s.page(v, "home", "web_nav_home")
 	card, err := s.read(r, v, handlers.ReadStation, 0)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net"
@@ -45,6 +47,9 @@ type Options struct {
 	// platform that holds it (Telegram keeps its users' pictures); nil
 	// shows only the pictures the store keeps.
 	RemotePhoto func(ctx context.Context, ref string) ([]byte, error)
+	// PublicURL is the base of the links printed on slips and pasted into
+	// groups; "" takes the address a request was sent to.
+	PublicURL string
 	// TelegramToken checks Mini App initData; "" turns /tg off.
 	TelegramToken string
 	Log           *slog.Logger
@@ -60,6 +65,7 @@ type Server struct {
 	mux   *http.ServeMux
 	pages *template.Template
 	bad   *ipLimiter
+	links stationLinks
 }
 
 // New returns the Server for o.
@@ -78,6 +84,9 @@ func New(o Options) (*Server, error) {
 		"add1":   func(i int) int { return i + 1 },
 		"formOf": formOf,
 		"nonce":  randomID,
+		"pasteOf": func(locale string, p pasteView) map[string]any {
+			return map[string]any{"Locale": locale, "P": p}
+		},
 		"rowOf": func(locale, base string, row issueRow) map[string]any {
 			return map[string]any{"Locale": locale, "Base": base, "Row": row}
 		},
@@ -104,7 +113,7 @@ func pairs(kv []any) i18n.Args {
 
 func (s *Server) routes() {
 	m := s.mux
-	m.HandleFunc("GET /w/{token}/{$}", s.visit(s.home))
+	m.HandleFunc("GET /w/{token}/{$}", s.visitQuery(s.home))
 	m.HandleFunc("GET /w/{token}/issues", s.visitQuery(s.issues))
 	m.HandleFunc("GET /w/{token}/issue/{n}", s.visit(s.issue))
 	m.HandleFunc("GET /w/{token}/photo/{n}/{i}", s.visit(s.photo))
@@ -116,6 +125,14 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /w/{token}/stats", s.visit(s.stats))
 	m.HandleFunc("GET /w/{token}/report", s.visit(s.reportForm))
 	m.HandleFunc("POST /w/{token}/act", s.visit(s.act))
+	m.HandleFunc("GET /w/{token}/mine", s.visit(s.mine))
+	m.HandleFunc("POST /w/{token}/code", s.visit(s.enterCode))
+	m.HandleFunc("POST /w/{token}/signout", s.visit(s.signOut))
+	m.HandleFunc("GET "+feedPath+"{token}", s.feed)
+	m.HandleFunc("GET /w/{token}/codes", s.visit(s.codes))
+	m.HandleFunc("POST /w/{token}/codes", s.visit(s.codesAct))
+	m.HandleFunc("GET /w/{token}/paste", s.visit(s.paste))
+	m.HandleFunc("POST /w/{token}/paste", s.visit(s.composeNotice))
 	m.HandleFunc("GET "+handlers.MiniAppPath, s.miniAppPage)
 	m.HandleFunc("POST "+handlers.MiniAppPath, s.miniAppLogin)
 	m.Handle("GET /static/", http.FileServerFS(files))
@@ -128,7 +145,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' blob:; style-src 'self'; "+
+	h.Set("Content-Security-Policy", "default-src 'none'; img-src 'self' blob: data:; style-src 'self'; "+
 		"script-src 'self' https://telegram.org; connect-src 'self'; form-action 'self'; base-uri 'none'; "+
 		"frame-ancestors 'self' https://web.telegram.org")
 	s.mux.ServeHTTP(w, r)
@@ -145,11 +162,33 @@ type visitor struct {
 	locale string
 	base   string // "/w/TOKEN/"
 	csrf   string
+	// home is the household a phone acts for on a station link with its
+	// code; refused is set when the phone's code no longer works.
+	home    *household
+	refused bool
+}
+
+// csrfOK reports whether a form's token is v's.
+func (v *visitor) csrfOK(token string) bool {
+	return subtle.ConstantTimeCompare([]byte(token), []byte(v.csrf)) == 1
+}
+
+// actor is who acts from v's page: the link's person, or the household's
+// web person.
+func (v *visitor) actor() (bot.User, error) {
+	if v.home != nil {
+		return v.home.user, nil
+	}
+	platform, id, ok := strings.Cut(v.link.User, ":")
+	if !ok {
+		return bot.User{}, fmt.Errorf("web link names no user: %q", v.link.User)
+	}
+	return bot.User{Platform: platform, ID: id, Name: v.link.Name}, nil
 }
 
 // canAct reports whether the reader acts as a person from the page.
 func (v *visitor) canAct() bool {
-	return v.link.Kind == store.WebResident || v.link.Kind == store.WebStaff
+	return v.link.Kind == store.WebResident || v.link.Kind == store.WebStaff || v.home != nil
 }
 
 // viewer is how handlers.Render reads for v: as the station's group, or
@@ -187,7 +226,7 @@ func (s *Server) visitQuery(page func(w http.ResponseWriter, r *http.Request, v 
 			return
 		}
 		token := r.PathValue("token")
-		v, err := s.visitorFor(r.Context(), token)
+		v, err := s.visitorFor(r, token)
 		if errors.Is(err, store.ErrNotFound) {
 			s.bad.strike(ip)
 			http.NotFound(w, r)
@@ -211,7 +250,8 @@ func (s *Server) visitQuery(page func(w http.ResponseWriter, r *http.Request, v 
 
 // visitorFor looks token up; an unknown, revoked or expired one is
 // store.ErrNotFound.
-func (s *Server) visitorFor(ctx context.Context, token string) (*visitor, error) {
+func (s *Server) visitorFor(r *http.Request, token string) (*visitor, error) {
+	ctx := r.Context()
 	link, err := s.o.Store.WebLinkFor(ctx, token, s.o.Clock.Now())
 	if err != nil {
 		return nil, err
@@ -233,6 +273,14 @@ func (s *Server) visitorFor(ctx context.Context, token string) (*visitor, error)
 		v.staff = link.Kind == store.WebStaff && len(v.member.Roles) > 0
 		if v.member.Locale != "" {
 			v.locale = v.member.Locale
+		}
+	}
+	if link.Kind == store.WebStation {
+		if v.home, v.refused, err = s.householdOf(ctx, r, link); err != nil {
+			return nil, err
+		}
+		if v.home != nil {
+			v.csrf = csrfFor(v.home.session)
 		}
 	}
 	return v, nil
