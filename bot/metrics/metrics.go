@@ -264,7 +264,7 @@ func (roundTripHook) DialHook(next redis.DialHook) redis.DialHook { return next 
 
 func (h roundTripHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
-		if !connecting(cmd) {
+		if !Handshake(cmd) {
 			h.count(ctx, []redis.Cmder{cmd})
 		}
 		return next(ctx, cmd)
@@ -273,18 +273,18 @@ func (h roundTripHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 
 func (h roundTripHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if len(cmds) == 0 || !connecting(cmds[0]) {
+		if len(cmds) == 0 || !Handshake(cmds[0]) {
 			h.count(ctx, cmds)
 		}
 		return next(ctx, cmds)
 	}
 }
 
-// connecting reports whether cmd is part of go-redis's handshake on a new
+// Handshake reports whether cmd is part of go-redis's handshake on a new
 // connection (HELLO, AUTH, CLIENT SETINFO, SELECT), which runs through the
 // hooks with the context of the request that needed the connection: those
 // are the pool's round trips, not the request's.
-func connecting(cmd redis.Cmder) bool {
+func Handshake(cmd redis.Cmder) bool {
 	switch cmd.Name() {
 	case "hello", "auth", "client", "select":
 		return true

@@ -58,8 +58,8 @@ type Chart struct {
 
 // Size of a chart in SVG user units; the PNG is PNGScale times larger.
 const (
-	Width  = 640
-	Height = 360
+	Width  = 480
+	Height = 320
 )
 
 // value returns series s's value for label i, NaN where there is none.

@@ -72,8 +72,8 @@ var (
 
 // Layout sizes, in user units.
 const (
-	titleSize = 18
-	textSize  = 12
+	titleSize = 20
+	textSize  = 14
 	plotLeft  = 56
 	plotRight = Width - 20
 	plotTop   = 64
