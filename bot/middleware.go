@@ -240,11 +240,21 @@ func Dedupe(d Deduper) Middleware {
 // cannot take them.
 func (c *Courier) serve(ctx context.Context, d Deduper, next Handler, r Responder, m *Message, key, token string) error {
 	var col collector
-	err := next.ServeMessage(collectInto(WithMessageKey(ctx, key), &col), r, m)
+	hctx := collectInto(WithMessageKey(ctx, key), &col)
+	holder, holds := c.Outbox.(WriteHolder)
+	if holds {
+		hctx = holder.HoldWrites(hctx)
+	}
+	err := next.ServeMessage(hctx, r, m)
 	replies := col.take()
 	// The mark is written even if the caller gave up waiting.
-	wctx := context.WithoutCancel(ctx)
+	wctx := context.WithoutCancel(hctx)
 	if err != nil {
+		if holds {
+			if herr := holder.MakeHeldWrites(wctx); herr != nil {
+				err = errors.Join(err, herr)
+			}
+		}
 		serr := c.sendNow(ctx, replies)
 		if ferr := d.FinishMessage(wctx, key, token, false); ferr != nil {
 			return errors.Join(err, serr, fmt.Errorf("dedupe: %w", ferr))
@@ -252,6 +262,15 @@ func (c *Courier) serve(ctx context.Context, d Deduper, next Handler, r Responde
 		return errors.Join(err, serr)
 	}
 	lease, alone, ferr := c.Outbox.FinishServed(wctx, key, token, m.Chat.Key(), replies)
+	if errors.Is(ferr, ErrNotSaved) {
+		// The replies tell of changes that were not made: the person is
+		// told the system is busy instead (see answerOutages), and the
+		// message is served again when it is redelivered.
+		if rerr := d.FinishMessage(context.WithoutCancel(ctx), key, token, false); rerr != nil {
+			ferr = errors.Join(ferr, rerr)
+		}
+		return fmt.Errorf("dedupe: %w", ferr)
+	}
 	if ferr != nil {
 		return errors.Join(fmt.Errorf("dedupe: %w", ferr), c.sendNow(ctx, replies))
 	}

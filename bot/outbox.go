@@ -70,6 +70,24 @@ type Outbox interface {
 	PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error
 }
 
+// WriteHolder is an Outbox that can hold back the last write of a command
+// served under the context HoldWrites returns, and make it in the write of
+// FinishServed: the command's effects and its served mark are then one
+// write, so an instance that dies between them cannot leave a message whose
+// effects were made but which is served again.
+type WriteHolder interface {
+	// HoldWrites returns ctx under which the last write is held.
+	HoldWrites(ctx context.Context) context.Context
+	// MakeHeldWrites makes what is held under ctx now, for a command
+	// that failed after writing (it is not marked served).
+	MakeHeldWrites(ctx context.Context) error
+}
+
+// ErrNotSaved is wrapped by FinishServed's error when the write that failed
+// carried the command's held writes: nothing it did was saved, so its
+// replies must not be sent, and the message is to be served again.
+var ErrNotSaved = errors.New("the command's changes were not saved")
+
 // OutboxLease is how long a chat's delivery lease outlives an instance
 // that stopped renewing it (it renews every third of it).
 const OutboxLease = 30 * time.Second

@@ -125,13 +125,15 @@ func (e answeredError) Unwrap() error { return e.error }
 
 // answerOutages tells the person the system is busy when the store could
 // not be reached before their message got as far as replyToErrors (the
-// dedupe mark or the identity lookup failed), in the chat's language as far
-// as it is known without the store.
+// dedupe mark or the identity lookup failed), or after it (the write that
+// was to save the command's changes with the served mark failed: nothing
+// was saved, see bot.ErrNotSaved), in the chat's language as far as it is
+// known without the store.
 func (a *App) answerOutages(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		err := next.ServeMessage(ctx, r, m)
 		var answered answeredError
-		if err == nil || errors.As(err, &answered) || !store.Unavailable(err) {
+		if err == nil || errors.As(err, &answered) || !(store.Unavailable(err) || errors.Is(err, bot.ErrNotSaved)) {
 			return err
 		}
 		if rerr := r.Reply(ctx, tr(ctx, "store_unavailable")); rerr != nil {

@@ -46,9 +46,12 @@ func (a *App) scheduleOverdue(ctx context.Context, st *store.Station, is *store.
 		}
 	}
 	var err error
-	if len(due) > 0 {
+	switch {
+	case is.Fresh && len(due) > 0:
+		err = a.sched.ScheduleNew(ctx, due...) // a new problem has no clocks yet
+	case len(due) > 0:
 		err = a.sched.ScheduleAll(ctx, due...) // replaces the earlier clocks
-	} else {
+	default:
 		err = a.sched.CancelAll(ctx, ids...)
 	}
 	if err != nil {

@@ -150,30 +150,40 @@ func (a *App) vote(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.pickPoll(ctx, st.ID, args.N)
-	if err != nil {
-		return err
-	}
-	if !p.Open(a.now()) {
-		return say("poll_closed", i18n.Args{"N": p.N})
-	}
-	opt, ok := matchOption(p.Options, args.Option)
-	if !ok {
-		pa := a.pollArgs(ctx, p)
-		pa["Word"] = clip(args.Option)
-		return say("poll_unknown_option", pa)
+	n := args.N
+	if n == 0 {
+		p, err := a.pickPoll(ctx, st.ID, 0)
+		if err != nil {
+			return err
+		}
+		n = p.N
 	}
 	me := sessionFrom(ctx).member()
-	if p.PerHousehold && me.Room == "" {
-		return say("poll_needs_room", i18n.Args{"N": p.N})
+	// The option is matched against the poll as it is read under its
+	// lease, with the earlier votes, in one round trip.
+	choose := func(p *store.Poll) (int, error) {
+		opt, ok := matchOption(p.Options, args.Option)
+		if !ok {
+			pa := a.pollArgs(ctx, p)
+			pa["Word"] = clip(args.Option)
+			return 0, say("poll_unknown_option", pa)
+		}
+		if p.PerHousehold && me.Room == "" {
+			return 0, say("poll_needs_room", i18n.Args{"N": p.N})
+		}
+		return opt, nil
 	}
-	prev, err := a.store.CastVote(ctx, st.ID, p.N, store.Ballot{User: m.Sender, Room: me.Room, Option: opt}, a.now())
-	if errors.Is(err, store.ErrPollClosed) {
-		return say("poll_closed", i18n.Args{"N": p.N})
-	}
-	if err != nil {
+	ballot := store.Ballot{User: m.Sender, Room: me.Room}
+	p, prev, err := a.store.CastVoteChoosing(ctx, st.ID, n, ballot, a.now(), choose)
+	switch {
+	case errors.Is(err, store.ErrPollClosed):
+		return say("poll_closed", i18n.Args{"N": n})
+	case errors.Is(err, store.ErrNotFound):
+		return say("poll_not_found", i18n.Args{"N": n})
+	case err != nil:
 		return err
 	}
+	opt, _ := matchOption(p.Options, args.Option)
 	reply := i18n.Args{"N": p.N, "Option": p.Options[opt], "Room": roomKeyText(ctx, me.Room),
 		"Prev": "", "PrevWho": "", "Told": false}
 	key := "poll_voted"

@@ -46,6 +46,31 @@ func (s *Scheduler) ScheduleAll(ctx context.Context, rs ...Reminder) error {
 	return nil
 }
 
+// ScheduleNew schedules reminders the caller knows to be new: their IDs
+// name what the caller has just made (a problem under a number it has just
+// taken), so no other instance schedules or delivers them yet. It takes no
+// lease and reads no earlier record; while a message is served with its
+// writes held, the reminders are written with its served mark, so the
+// record and its reminders are made together or not at all.
+func (s *Scheduler) ScheduleNew(ctx context.Context, rs ...Reminder) error {
+	now := s.clock.Now()
+	recs := make([]*record, len(rs))
+	for i, r := range rs {
+		at, err := firstFire(r, now)
+		if err != nil {
+			return err
+		}
+		recs[i] = newRecord(r, at, now)
+	}
+	if err := s.q.PutNew(ctx, now.UnixMilli(), recs); err != nil {
+		return fmt.Errorf("schedule reminders: %w", err)
+	}
+	for _, r := range recs {
+		s.poke(timeOfMs(r.DueMs), now)
+	}
+	return nil
+}
+
 // CancelAll cancels the reminders with ids that exist, in three round trips
 // in all; ids with no reminder are skipped without error.
 func (s *Scheduler) CancelAll(ctx context.Context, ids ...string) error {

@@ -25,6 +25,8 @@ type Queue interface {
 	Records(ctx context.Context, ids []string) ([]*store.ReminderRecord, error)
 	// Put writes and queues recs, replacing old (nil: none).
 	Put(ctx context.Context, nowMs int64, recs, old []*store.ReminderRecord) error
+	// PutNew writes and queues recs that are new, without leases.
+	PutNew(ctx context.Context, nowMs int64, recs []*store.ReminderRecord) error
 	// Remove deletes reminders and their pending occurrences.
 	Remove(ctx context.Context, old []*store.ReminderRecord) error
 	// Due reads up to limit occurrences per shard due by nowMs, past

@@ -330,7 +330,7 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 		if len(evs) == 0 {
 			return nil
 		}
-		_, err = s.Acknowledged(ctx, s.k.fundHouseholds(st, n), func(p redis.Pipeliner) error {
+		return s.writeLast(ctx, s.k.fundHouseholds(st, n), l, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.fundHouseholds(st, n), room.Key(), contributionValue(c))
 			if c.Pledged != before.Pledged {
 				p.HIncrBy(ctx, s.k.fund(st, n), "pledged", c.Pledged-before.Pledged)
@@ -354,7 +354,6 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 			l.giveUpIn(ctx, p)
 			return nil
 		})
-		return err
 	})
 	return out, err
 }

@@ -46,6 +46,10 @@ const (
 
 // Issue is one problem a resident reported.
 type Issue struct {
+	// Fresh is set on the problem ReportIssue returns when that call made
+	// it, not an earlier try of the same message: nothing else (no
+	// reminder) exists for it yet.
+	Fresh        bool
 	Station      int64
 	N            int64
 	Text         string
@@ -167,6 +171,7 @@ func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time
 	case existed:
 		return s.Issue(ctx, st, n)
 	}
+	is.Fresh = true
 	return is, nil
 }
 
@@ -413,7 +418,7 @@ func (s *Store) AddSupporter(ctx context.Context, st, n int64, user bot.User, no
 		if is.Reporter == user.Key() || known.Val() {
 			return nil // the reporter is not their own supporter
 		}
-		_, err := s.Acknowledged(ctx, s.k.issueSupporters(st, n), func(p redis.Pipeliner) error {
+		err := s.writeLast(ctx, s.k.issueSupporters(st, n), l, func(p redis.Pipeliner) error {
 			p.SAdd(ctx, s.k.issueSupporters(st, n), user.Key())
 			p.HIncrBy(ctx, s.k.issue(st, n), "supporters", 1)
 			s.appendEvent(ctx, p, st, n, IssueEvent{By: user.Key(), ByName: user.Name, Kind: EventMeToo}, now)

@@ -48,7 +48,7 @@ func (s *Store) numbered(ctx context.Context, st int64, kind, seq string, write 
 		// The first try died before writing its record: write it now.
 	}
 	n = next.Val()
-	_, err = s.Acknowledged(ctx, seq, func(p redis.Pipeliner) error {
+	err = s.writeLast(ctx, seq, nil, func(p redis.Pipeliner) error {
 		if made != "" {
 			p.Set(ctx, made, n, servedTTL)
 		}

@@ -27,10 +27,14 @@ type keptReply struct {
 	Out    bot.Outgoing `json:"out"`
 }
 
-// FinishServed implements bot.Outbox.
+// FinishServed implements bot.Outbox. The writes the command held (see
+// HoldWrites) are made in the same MULTI; when it fails, the error wraps
+// bot.ErrNotSaved.
 func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, replies []bot.KeptReply) (string, bool, error) {
+	held := heldIn(ctx).take()
+	mark := func(p redis.Pipeliner) { p.Set(ctx, s.k.seen(msgKey), markDone, servedTTL) }
 	if len(replies) == 0 {
-		return "", true, s.rdb.Set(ctx, s.k.seen(msgKey), markDone, servedTTL).Err()
+		return "", true, notSaved(held, s.makeWith(ctx, held, "", mark))
 	}
 	now := time.Now()
 	fields := make([]any, 0, 2*len(replies))
@@ -40,28 +44,37 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 		replies[i].ID = fmt.Sprintf("%017d|%s|%03d", now.UnixMicro(), msgKey, i)
 		data, err := json.Marshal(keptReply{Locale: replies[i].Locale, Out: replies[i].Out})
 		if err != nil {
-			return "", false, err
+			// The command's writes are made; the message is not marked.
+			return "", false, errors.Join(err, notSaved(held, s.makeWith(ctx, held, "", nil)))
 		}
 		fields = append(fields, replies[i].ID, data)
 	}
 	lease := newToken()
 	var took *redis.BoolCmd
-	var held *redis.IntCmd
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, s.k.seen(msgKey), markDone, servedTTL)
+	var waiting *redis.IntCmd
+	err := s.makeWith(ctx, held, "", func(p redis.Pipeliner) {
+		mark(p)
 		p.HSet(ctx, s.k.outboxReplies(chatKey), fields...)
 		p.ZAdd(ctx, s.k.outboxDue(platformOf(chatKey)), redis.Z{Score: float64(now.UnixMilli()), Member: chatKey})
 		took = p.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease)
-		held = p.HLen(ctx, s.k.outboxReplies(chatKey))
-		return nil
+		waiting = p.HLen(ctx, s.k.outboxReplies(chatKey))
 	})
 	if err != nil {
-		return "", false, err
+		return "", false, notSaved(held, err)
 	}
 	if !took.Val() {
 		return "", false, nil
 	}
-	return lease, held.Val() == int64(len(replies)), nil
+	return lease, waiting.Val() == int64(len(replies)), nil
+}
+
+// notSaved marks err, the failure of the write that was to make held, as
+// one that left the command's effects unsaved.
+func notSaved(held []heldWrite, err error) error {
+	if err == nil || len(held) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w: %w", bot.ErrNotSaved, err)
 }
 
 // DueOutboxes implements bot.Outbox.

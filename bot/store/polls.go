@@ -147,6 +147,17 @@ type Ballot struct {
 // lands on a poll being closed: the lease, the poll and the earlier votes
 // are one round trip, the vote and the lease's release another.
 func (s *Store) CastVote(ctx context.Context, st, n int64, b Ballot, now time.Time) (*Vote, error) {
+	_, prev, err := s.CastVoteChoosing(ctx, st, n, b, now, func(*Poll) (int, error) { return b.Option, nil })
+	return prev, err
+}
+
+// CastVoteChoosing is CastVote where choose, given the poll as read under
+// its lease, picks b's option, or refuses with an error that leaves
+// everything as it was: so a command that must see the poll to understand
+// the ballot (an option named by its words) reads it once. It returns the
+// poll too.
+func (s *Store) CastVoteChoosing(ctx context.Context, st, n int64, b Ballot, now time.Time, choose func(*Poll) (int, error)) (*Poll, *Vote, error) {
+	var voted *Poll
 	var prev *Vote
 	var poll *redis.MapStringStringCmd
 	var olds *redis.SliceCmd
@@ -166,8 +177,12 @@ func (s *Store) CastVote(ctx context.Context, st, n int64, b Ballot, now time.Ti
 			return fmt.Errorf("%w: poll %d", ErrNotFound, n)
 		}
 		p := pollFromHash(st, h)
+		voted = p
 		if !p.Open(now) {
 			return fmt.Errorf("%w: %d", ErrPollClosed, n)
+		}
+		if b.Option, err = choose(p); err != nil {
+			return err
 		}
 		if b.Option < 0 || b.Option >= len(p.Options) {
 			return fmt.Errorf("%w: poll %d has no option %d", ErrNotFound, n, b.Option+1)
@@ -190,15 +205,14 @@ func (s *Store) CastVote(ctx context.Context, st, n int64, b Ballot, now time.Ti
 		}
 		data, _ := json.Marshal(Vote{Option: b.Option, UserKey: b.User.Key(), Name: b.User.Name, Room: b.Room,
 			AtMS: ms(now)})
-		_, err = s.Acknowledged(ctx, votes, func(pl redis.Pipeliner) error {
+		return s.writeLast(ctx, votes, l, func(pl redis.Pipeliner) error {
 			pl.HSet(ctx, votes, voter, data)
 			s.countPeople(ctx, pl, st, now, b.User.Key())
 			l.giveUpIn(ctx, pl)
 			return nil
 		})
-		return err
 	})
-	return prev, err
+	return voted, prev, err
 }
 
 func decodeVote(voter, data string) (Vote, bool) {

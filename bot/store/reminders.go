@@ -443,6 +443,43 @@ func (q *Reminders) Put(ctx context.Context, nowMs int64, recs, old []*ReminderR
 	})
 }
 
+// PutNew writes and queues recs, reminders the caller knows to be new (no
+// record under their IDs, nobody scheduling them but the caller): no lease
+// is taken or given up and nothing old is read. While a message is served
+// with its writes held, they are written with its served mark (see
+// HoldWrites); otherwise in one MULTI per shard.
+func (q *Reminders) PutNew(ctx context.Context, nowMs int64, recs []*ReminderRecord) error {
+	write := func(idx []int) func(redis.Pipeliner) error {
+		return func(p redis.Pipeliner) error {
+			for _, i := range idx {
+				if err := q.enqueue(ctx, p, recs[i], nowMs); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if h := heldIn(ctx); h != nil {
+		all := make([]int, len(recs))
+		for i := range all {
+			all[i] = i
+		}
+		cmds, err := h.s.holdWrite(write(all))
+		if err != nil {
+			return err
+		}
+		h.hold(heldWrite{cmds: cmds})
+		return nil
+	}
+	groups := q.byShard(len(recs), func(i int) string { return recs[i].ID })
+	return eachShard(groups, func(_ int, idx []int) error {
+		if _, err := q.rdb.TxPipelined(ctx, write(idx)); err != nil {
+			return fmt.Errorf("schedule reminders: %w", err)
+		}
+		return nil
+	})
+}
+
 // Remove deletes the reminders whose records are old (nil ones skipped),
 // their pending occurrences and their leases: one MULTI per shard.
 func (q *Reminders) Remove(ctx context.Context, old []*ReminderRecord) error {

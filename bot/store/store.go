@@ -94,13 +94,23 @@ type lease struct {
 	token string
 	taken time.Time // when the SET NX that took it was sent
 	inTx  bool      // its release was queued in the write's MULTI
+	held  bool      // the write it guards is held (see writeLast)
 }
 
 // giveUpIn queues the lease's release in p, the MULTI that makes the write
-// the lease guards, so the write and the release are one round trip. It
-// does so only within half a lease of taking it, while it cannot have run
-// out (and so be someone else's); later the release waits for the end.
+// the lease guards, so the write and the release are one round trip. When
+// that write is held (see writeLast), the held write queues it once it is
+// made instead.
 func (l *lease) giveUpIn(ctx context.Context, p redis.Pipeliner) {
+	if !l.held {
+		l.releaseIn(ctx, p)
+	}
+}
+
+// releaseIn queues the lease's release in p only within half a lease of
+// taking it, while it cannot have run out (and so be someone else's); later
+// the release waits for the end.
+func (l *lease) releaseIn(ctx context.Context, p redis.Pipeliner) {
 	if time.Since(l.taken) < leaseTTL/2 {
 		p.Del(ctx, l.keys...)
 		l.inTx = true
@@ -112,7 +122,8 @@ func (l *lease) giveUpIn(ctx context.Context, p redis.Pipeliner) {
 // commands run in order, so when every SET NX succeeded, what follows them
 // was read under the leases. read is called again on each try; what it
 // read is for fn only when fn runs. fn may queue the leases' release in its
-// MULTI (lease.giveUpIn); otherwise they are given up when fn returns.
+// MULTI (lease.giveUpIn); otherwise they are given up when fn returns, or,
+// when fn's write is held (writeLast), once that write is made.
 func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redis.Pipeliner), fn func(*lease) error) error {
 	l := &lease{keys: keys, token: newToken()}
 	deadline := time.Now().Add(3 * time.Second)
@@ -163,26 +174,33 @@ func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redi
 		}
 	}
 	err := fn(l)
+	if !l.held {
+		s.giveUp(ctx, l, err)
+	}
+	return err
+}
+
+// giveUp gives l up once the write it guards was made (err nil) or failed:
+// a release queued in the write's MULTI was made with it; otherwise, or
+// when the MULTI may not have run, only what is still ours is given up.
+func (s *Store) giveUp(ctx context.Context, l *lease, err error) {
+	wctx := context.WithoutCancel(ctx)
 	switch {
 	case l.inTx && err == nil:
 		// Given up with the write.
 	case l.inTx:
 		// The MULTI may or may not have run, and a lease it gave up may
 		// be someone else's by now: give up only what is still ours.
-		for _, k := range keys {
-			s.releaseLease(context.WithoutCancel(ctx), k, l.token, time.Time{})
+		for _, k := range l.keys {
+			s.releaseLease(wctx, k, l.token, time.Time{})
 		}
+	case time.Since(l.taken) < leaseTTL/2:
+		s.rdb.Del(wctx, l.keys...)
 	default:
-		wctx := context.WithoutCancel(ctx)
-		if time.Since(l.taken) < leaseTTL/2 {
-			s.rdb.Del(wctx, keys...)
-		} else {
-			for _, k := range keys {
-				s.releaseLease(wctx, k, l.token, l.taken)
-			}
+		for _, k := range l.keys {
+			s.releaseLease(wctx, k, l.token, l.taken)
 		}
 	}
-	return err
 }
 
 // releaseLease deletes the lease if it is still ours. Within half a lease of
