@@ -198,18 +198,36 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
+	me := sessionFrom(ctx).member()
+	if room, bindFirst, err := pledgeRoom(ctx, me, args.Room); err == nil && !bindFirst {
+		// The campaign is read with the pledges under its lease, and
+		// checked there: one read for the whole pledge.
+		ch, err := a.store.PledgeChecked(ctx, st.ID, args.N, room, args.Amount, m.Sender, a.now(), func(f *store.Fund) error {
+			return fundCovers(ctx, f, room)
+		})
+		if errors.Is(err, store.ErrNotOneOpenFund) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrFundClosed) {
+			// Worded as the campaign is now, as when it is read first.
+			f, ferr := a.pickFund(ctx, st.ID, args.N, true, "fund_example_pledge")
+			if ferr != nil {
+				return ferr
+			}
+			return fundError(ctx, err, f, room)
+		}
+		if err != nil {
+			return err
+		}
+		return a.pledged(ctx, r, m, st, ch, args.Amount, "")
+	}
 	f, err := a.pickFund(ctx, st.ID, args.N, true, "fund_example_pledge")
 	if err != nil {
 		return err
 	}
-	me := sessionFrom(ctx).member()
 	room, bindFirst, err := pledgeRoom(ctx, me, args.Room)
 	if err != nil {
 		return err
 	}
-	if !f.Covers(room.Building) {
-		return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room),
-			"Buildings": buildingNames(ctx, f.Buildings)})
+	if err := fundCovers(ctx, f, room); err != nil {
+		return err
 	}
 	bound := ""
 	if bindFirst {
@@ -238,16 +256,33 @@ func (a *App) pledge(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return fundError(ctx, err, f, room)
 	}
+	return a.pledged(ctx, r, m, st, ch, args.Amount, bound)
+}
+
+// fundCovers refuses a pledge for room when campaign f is for other
+// buildings.
+func fundCovers(ctx context.Context, f *store.Fund, room numerals.Room) error {
+	if f.Covers(room.Building) {
+		return nil
+	}
+	return sayPrivately("fund_outside_scope", i18n.Args{"N": f.N, "Title": f.Title, "Room": roomName(ctx, room),
+		"Buildings": buildingNames(ctx, f.Buildings)})
+}
+
+// pledged answers a pledge of amount that made ch, after bound (the line
+// telling the resident their household is now the one they pledged for),
+// and tells the household's other members privately.
+func (a *App) pledged(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, ch *store.ContributionChange, amount int64, bound string) error {
 	progress := fundProgressLine(ctx, ch)
 	reply := a.contributionArgs(ctx, ch)
 	key := "fund_pledged"
 	switch {
-	case ch.PrevPledged == args.Amount:
+	case ch.PrevPledged == amount:
 		key = "fund_pledge_same"
 	case ch.PrevPledged > 0:
 		key = "fund_pledge_changed"
 	}
-	if ch.PrevPledged != args.Amount {
+	if ch.PrevPledged != amount {
 		reply["Who"], reply["Changed"] = m.Sender.Name, ch.PrevPledged > 0
 		a.tellMembers(ctx, st, ch.Members, m.Sender, func(ctx context.Context) string {
 			return tr(ctx, "fund_household_pledge", reply)

@@ -425,17 +425,30 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
-	sh, err := a.findShift(ctx, st.ID, n)
-	if err != nil {
-		return err
+	// The sign-up is worked out with the slot as last read here, and the
+	// slot is read again under its lease with everything else: when it
+	// changed meanwhile, it is worked out again with the slot as it is.
+	sh := a.store.GuessShift(st.ID, n)
+	guessed := sh != nil
+	for {
+		if sh == nil {
+			if sh, err = a.findShift(ctx, st.ID, n); err != nil {
+				return err
+			}
+		}
+		err := a.signupFor(ctx, r, m, st, sh, n, rest)
+		if !guessed || !errors.Is(err, store.ErrShiftChanged) {
+			return err
+		}
+		sh, guessed = nil, false
 	}
-	team, in, err := a.store.TeamAndMembership(ctx, st.ID, sh.Team, m.Sender.Key())
-	if err != nil {
-		return err
-	}
-	if !in {
-		return say("shift_join_first", i18n.Args{"Team": team.Name})
-	}
+}
+
+// signupFor signs the sender up for slot n, sh as last read, on the day
+// rest names (the next occurrence when it names none). The volunteer's team
+// is checked, and an occurrence's first place gains its reminders, in the
+// round trip of the sign-up's leases and reads.
+func (a *App) signupFor(ctx context.Context, r bot.Responder, m *bot.Message, st *store.Station, sh *store.Shift, n int64, rest string) error {
 	now := a.now()
 	var start time.Time
 	if rest == "" {
@@ -467,9 +480,26 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 		chat = m.Chat.Key()
 	}
 	day := store.DayKey(start)
-	res, err := a.store.Signup(ctx, st.ID, n, day, m.Sender, chat, now)
+	also := store.SignupAlso{Shift: sh, InTeam: true}
+	if first := a.firstOnDutyReminders(st.ID, start, sh.Duration); len(first) > 0 {
+		// Under the lease on the day's rota, so that a cancellation
+		// bringing the day up to date either sees this sign-up or
+		// cancels before these are scheduled.
+		ahead := a.sched.ReadAhead(first...)
+		also.DayLease, also.Read = true, ahead.Read
+		also.First = func(ctx context.Context, _ *store.SignupResult) error { return ahead.Schedule(ctx) }
+	}
+	res, err := a.store.SignupWith(ctx, st.ID, n, day, m.Sender, chat, now, also)
 	var overlap *store.OverlapError
 	switch {
+	case errors.Is(err, store.ErrShiftChanged):
+		return err
+	case errors.Is(err, store.ErrNotInTeam):
+		team, terr := a.store.Team(ctx, st.ID, sh.Team)
+		if terr != nil {
+			return terr
+		}
+		return say("shift_join_first", i18n.Args{"Team": team.Name})
 	case errors.As(err, &overlap):
 		return a.overlapError(ctx, st.ID, m.Sender, overlap.With)
 	case errors.Is(err, store.ErrAlreadySignedUp):
@@ -494,13 +524,6 @@ func (a *App) signup(ctx context.Context, r bot.Responder, m *bot.Message) error
 		"Places": sh.Places, "Position": res.Position, "Remind": shiftRemind(ctx, start, now)}
 	if res.Waiting {
 		return r.Reply(ctx, tr(ctx, "shift_waitlisted", args))
-	}
-	if res.Taken == 1 {
-		// The first on this occurrence: its moments gain their
-		// reminders. Had someone held a place already, the sign-up
-		// that made them the first did that, and the jobs read who is
-		// on duty when they fire.
-		a.remindFirstOnDuty(ctx, st.ID, res.Start, res.Shift.Duration)
 	}
 	return r.Reply(ctx, tr(ctx, "shift_signed_up", args))
 }

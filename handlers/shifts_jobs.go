@@ -141,14 +141,12 @@ func occurrenceReminders(st int64, start time.Time, dur time.Duration) []schedul
 	}
 }
 
-// remindFirstOnDuty gives an occurrence that just had its first place
-// taken its reminders, under the lease on its day's rota. Nothing else of
-// the day changed, so nothing is to be cancelled and the rota need not be
-// read: a cancellation bringing the day up to date holds the same lease
-// while it reads the rota and cancels, so it either sees this sign-up or
-// cancels before these are scheduled. Failures are logged: the sign-up
-// itself is done either way.
-func (a *App) remindFirstOnDuty(ctx context.Context, st int64, start time.Time, dur time.Duration) {
+// firstOnDutyReminders are the reminders an occurrence of the station's
+// rota from start, lasting dur, gains when its first place is taken (those
+// still to come): the sign-up that takes it schedules them (signupFor).
+// Had someone held a place already, the sign-up that made them the first
+// did that, and the jobs read who is on duty when they fire.
+func (a *App) firstOnDutyReminders(st int64, start time.Time, dur time.Duration) []scheduler.Reminder {
 	now := a.now()
 	var want []scheduler.Reminder
 	for _, r := range occurrenceReminders(st, start, dur) {
@@ -156,13 +154,7 @@ func (a *App) remindFirstOnDuty(ctx context.Context, st int64, start time.Time, 
 			want = append(want, r)
 		}
 	}
-	if len(want) == 0 {
-		return
-	}
-	day := store.DayKey(start)
-	if err := a.store.WithShiftDay(ctx, st, day, func() error { return a.sched.ScheduleAll(ctx, want...) }); err != nil {
-		a.log.Warn("shift reminders not updated", "day", day, "err", err)
-	}
+	return want
 }
 
 func (a *App) syncShiftDay(ctx context.Context, st int64, day string, all []*store.Shift, occs map[int64]*store.Occurrence, stale []string) error {

@@ -3,6 +3,11 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"reflect"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 // ScheduleAll schedules several reminders in three round trips in all (take
@@ -69,6 +74,74 @@ func (s *Scheduler) ScheduleNew(ctx context.Context, rs ...Reminder) error {
 		s.poke(timeOfMs(r.DueMs), now)
 	}
 	return nil
+}
+
+// Ahead is the scheduling of reminders whose earlier records are read ahead,
+// in the round trip of a caller's own reads (ReadAhead): for a command that
+// takes the lease every scheduler of these reminders holds (a day of the
+// rota), reads under it what it needs, and only then knows whether they are
+// to be scheduled.
+type Ahead struct {
+	s   *Scheduler
+	rs  []Reminder
+	old func() ([]*store.ReminderRecord, error)
+}
+
+// ReadAhead returns the scheduling of rs, whose records Read queues.
+func (s *Scheduler) ReadAhead(rs ...Reminder) *Ahead { return &Ahead{s: s, rs: rs} }
+
+// Read queues the reads of the reminders' records in p, which the caller
+// runs before Schedule.
+func (a *Ahead) Read(ctx context.Context, p redis.Pipeliner) {
+	ids := make([]string, len(a.rs))
+	for i, r := range a.rs {
+		ids[i] = r.ID
+	}
+	a.old = a.s.q.RecordsIn(ctx, p, ids)
+}
+
+// Schedule schedules the reminders, read ahead under a lease the caller
+// still holds: one with no record is new, written with no round trip of
+// its own while the message's writes are held (see ScheduleNew); one
+// pending as it is wanted is left alone; one pending otherwise is replaced
+// as ScheduleAll does.
+func (a *Ahead) Schedule(ctx context.Context) error {
+	if a.old == nil {
+		return a.s.ScheduleAll(ctx, a.rs...)
+	}
+	old, err := a.old()
+	if err != nil {
+		return err
+	}
+	now := a.s.clock.Now()
+	var fresh, changed []Reminder
+	for i, r := range a.rs {
+		switch at, err := firstFire(r, now); {
+		case err != nil:
+			return err
+		case old[i] == nil:
+			fresh = append(fresh, r)
+		case !sameRecord(old[i], newRecord(r, at, now)):
+			changed = append(changed, r)
+		}
+	}
+	if len(fresh) > 0 {
+		if err := a.s.ScheduleNew(ctx, fresh...); err != nil {
+			return err
+		}
+	}
+	if len(changed) > 0 {
+		return a.s.ScheduleAll(ctx, changed...)
+	}
+	return nil
+}
+
+// sameRecord reports whether the pending reminder old is want, apart from
+// when either was written and a retry's later due time.
+func sameRecord(old, want *record) bool {
+	return old.AtMs == want.AtMs && old.Spec == want.Spec &&
+		old.StaleAfterMs == want.StaleAfterMs && old.Job == want.Job && old.Payload == want.Payload &&
+		reflect.DeepEqual(old.Message, want.Message)
 }
 
 // CancelAll cancels the reminders with ids that exist, in three round trips

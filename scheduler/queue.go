@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -23,6 +25,9 @@ type Queue interface {
 	LeaseHeld(ctx context.Context, ids []string, token string) ([]bool, error)
 	// Records reads reminders' records; a missing one is nil.
 	Records(ctx context.Context, ids []string) ([]*store.ReminderRecord, error)
+	// RecordsIn queues the same reads in p, a pipeline the caller runs;
+	// what it returns gives the records once p has run.
+	RecordsIn(ctx context.Context, p redis.Pipeliner, ids []string) func() ([]*store.ReminderRecord, error)
 	// Put writes and queues recs, replacing old (nil: none).
 	Put(ctx context.Context, nowMs int64, recs, old []*store.ReminderRecord) error
 	// PutNew writes and queues recs that are new, without leases.

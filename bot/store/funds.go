@@ -252,7 +252,22 @@ func (e *LedgerEntry) stampTime() { e.At = time.UnixMilli(e.AtMS) }
 // pledge equal to the current one changes nothing. A room outside a locked
 // roster is ErrRoomUnknown; without a roster the household is added.
 func (s *Store) Pledge(ctx context.Context, st, n int64, room numerals.Room, amount int64, by bot.User, now time.Time) (*ContributionChange, error) {
-	return s.changeContribution(ctx, st, n, room, by, now, func(c *Contribution) []LedgerEntry {
+	return s.PledgeChecked(ctx, st, n, room, amount, by, now, nil)
+}
+
+// ErrNotOneOpenFund is PledgeChecked's answer when it was to pledge to the
+// station's one open campaign and none or several are open.
+var ErrNotOneOpenFund = errors.New("not exactly one campaign open")
+
+// PledgeChecked is Pledge where check (when not nil), given the campaign as
+// read under its lease, may refuse the pledge with an error that leaves
+// everything as it was, and where n may be 0: the station's one open
+// campaign, or ErrNotOneOpenFund. A command that must see the campaign to
+// accept the pledge (whether it covers the household's building) then
+// reads it once, with the pledges.
+func (s *Store) PledgeChecked(ctx context.Context, st, n int64, room numerals.Room, amount int64, by bot.User, now time.Time,
+	check func(*Fund) error) (*ContributionChange, error) {
+	return s.changeContribution(ctx, st, n, room, by, now, check, func(c *Contribution) []LedgerEntry {
 		if c.Pledged == amount {
 			return nil
 		}
@@ -267,7 +282,7 @@ func (s *Store) Pledge(ctx context.Context, st, n int64, room numerals.Room, amo
 // is, never rounded away. A household that had not pledged is taken to
 // pledge what it paid.
 func (s *Store) RecordPayment(ctx context.Context, st, n int64, room numerals.Room, amount int64, by bot.User, now time.Time) (*ContributionChange, error) {
-	return s.changeContribution(ctx, st, n, room, by, now, func(c *Contribution) []LedgerEntry {
+	return s.changeContribution(ctx, st, n, room, by, now, nil, func(c *Contribution) []LedgerEntry {
 		var evs []LedgerEntry
 		if c.Pledged == 0 {
 			evs = append(evs, LedgerEntry{Kind: LedgerPledged, Amount: amount, Text: "paid"})
@@ -280,24 +295,78 @@ func (s *Store) RecordPayment(ctx context.Context, st, n int64, room numerals.Ro
 
 // changeContribution applies change to household room's part in campaign n
 // under the campaign's lease, and writes the household, the campaign's
-// totals and the ledger entries change returns in one transaction.
+// totals and the ledger entries change returns in one transaction. check,
+// when not nil, sees the campaign first and may refuse. n 0 is the
+// station's one open campaign: the one it was last time is guessed, and the
+// list of open campaigns read with the lease tells whether that holds.
 func (s *Store) changeContribution(ctx context.Context, st, n int64, room numerals.Room, by bot.User, now time.Time,
-	change func(c *Contribution) []LedgerEntry) (*ContributionChange, error) {
+	check func(*Fund) error, change func(c *Contribution) []LedgerEntry) (*ContributionChange, error) {
+	if n != 0 {
+		return s.changeContributionOf(ctx, st, n, false, room, by, now, check, change)
+	}
+	guess := strconv.FormatInt(st, 10)
+	n = s.openFund.get(guess)
+	for range 3 {
+		if n == 0 {
+			open, err := s.rdb.ZRange(ctx, s.k.fundsOpen(st), 0, 1).Result()
+			if err != nil {
+				return nil, err
+			}
+			if len(open) != 1 {
+				return nil, ErrNotOneOpenFund
+			}
+			n = atoi(open[0])
+		}
+		out, err := s.changeContributionOf(ctx, st, n, true, room, by, now, check, change)
+		var other otherOpenFund
+		if !errors.As(err, &other) {
+			if err == nil {
+				s.openFund.set(guess, n)
+			}
+			return out, err
+		}
+		s.openFund.set(guess, 0)
+		n = int64(other)
+	}
+	return nil, ErrNotOneOpenFund
+}
+
+// otherOpenFund is what changeContributionOf finds when the campaign it
+// guessed is not the station's one open campaign: that one's number, or 0.
+type otherOpenFund int64
+
+func (o otherOpenFund) Error() string { return "another campaign is open" }
+
+func (s *Store) changeContributionOf(ctx context.Context, st, n int64, onlyOpen bool, room numerals.Room, by bot.User, now time.Time,
+	check func(*Fund) error, change func(c *Contribution) []LedgerEntry) (*ContributionChange, error) {
 	var out *ContributionChange
 	var fundCmd, housesCmd *redis.MapStringStringCmd
-	var householdCmd *redis.StringSliceCmd
-	var check roomCheck
+	var householdCmd, openCmd *redis.StringSliceCmd
+	var inRoster roomCheck
 	read := func(p redis.Pipeliner) {
 		fundCmd = p.HGetAll(ctx, s.k.fund(st, n))
 		// Every household's part: this one's, and how many pledged.
 		housesCmd = p.HGetAll(ctx, s.k.fundHouseholds(st, n))
 		householdCmd = p.SMembers(ctx, s.k.household(st, room.Key()))
-		check = s.queueRoomCheck(ctx, p, st, room)
+		inRoster = s.queueRoomCheck(ctx, p, st, room)
+		if onlyOpen {
+			openCmd = p.ZRange(ctx, s.k.fundsOpen(st), 0, 1)
+		}
 	}
 	err := s.withLeaseRead(ctx, []string{s.k.lease(st, "fund:"+strconv.FormatInt(n, 10))}, read, func(l *lease) error {
-		for _, c := range []redis.Cmder{fundCmd, housesCmd, householdCmd, check.exists, check.locked} {
+		for _, c := range []redis.Cmder{fundCmd, housesCmd, householdCmd, inRoster.exists, inRoster.locked} {
 			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
 				return err
+			}
+		}
+		if onlyOpen {
+			switch open, err := openCmd.Result(); {
+			case err != nil:
+				return err
+			case len(open) != 1:
+				return ErrNotOneOpenFund
+			case atoi(open[0]) != n:
+				return otherOpenFund(atoi(open[0]))
 			}
 		}
 		if len(fundCmd.Val()) == 0 {
@@ -307,7 +376,12 @@ func (s *Store) changeContribution(ctx context.Context, st, n int64, room numera
 		if f.Status != FundOpen {
 			return fmt.Errorf("%w: %d", ErrFundClosed, n)
 		}
-		newHousehold, err := check.allowed()
+		if check != nil {
+			if err := check(f); err != nil {
+				return err
+			}
+		}
+		newHousehold, err := inRoster.allowed()
 		if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ type Identity struct {
 
 // identityReads are the reads of Identify, queued in a pipeline: the chat
 // and the person, and the station and the membership when the station is
-// guessed (see stationGuesses).
+// guessed (see guesses).
 type identityReads struct {
 	chat, user   *redis.MapStringStringCmd
 	guess        int64
@@ -49,34 +49,40 @@ func guessKey(chat bot.Chat, user bot.User) string {
 	return "c:" + chat.Key()
 }
 
-// stationGuesses remember, per group and per person in a private chat, the
-// station their last message was served for, so that the station and the
-// membership are read in the same round trip as the chat and the person.
-// A guess is only that: the chat's record, read in that round trip, says
-// which station it is, and a wrong guess (a group bound elsewhere since, on
-// any instance) costs the second round trip it saves otherwise.
-type stationGuesses struct {
+// guesses remember what a later read can be made with ahead of time, and
+// checked in the same round trip. Per group and per person in a private
+// chat, the station their last message was served for, so that the station
+// and the membership are read in the same round trip as the chat and the
+// person: the chat's record, read in that round trip, says which station it
+// is, and a wrong guess (a group bound elsewhere since, on any instance)
+// costs the second round trip it saves otherwise. A station's one open
+// campaign, and a slot of its rota, are guessed the same way (funds.go,
+// shifts.go).
+type guesses[V comparable] struct {
 	mu sync.Mutex
-	by map[string]int64
+	by map[string]V
 }
 
-func (g *stationGuesses) get(key string) int64 {
+// get returns the guess for key, or the zero V.
+func (g *guesses[V]) get(key string) V {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.by[key]
 }
 
-func (g *stationGuesses) set(key string, st int64) {
+// set remembers v for key; the zero V forgets it.
+func (g *guesses[V]) set(key string, v V) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.by == nil || len(g.by) > 100_000 {
-		g.by = map[string]int64{} // bound memory; a lost guess costs one round trip
+		g.by = map[string]V{} // bound memory; a lost guess costs one round trip
 	}
-	if st == 0 {
+	var zero V
+	if v == zero {
 		delete(g.by, key)
 		return
 	}
-	g.by[key] = st
+	g.by[key] = v
 }
 
 // identityKey carries reads of Identify made ahead (see WithIdentity).
@@ -101,7 +107,7 @@ func WithIdentity(ctx context.Context, chat bot.Chat, user bot.User) context.Con
 // person, the station and the membership. A group's station comes from the
 // group; a private chat speaks for the station the person last bound to.
 // It takes one round trip when the station was guessed right (see
-// stationGuesses) and none when it was read ahead with the message's claim
+// guesses) and none when it was read ahead with the message's claim
 // (WithIdentity); otherwise two.
 func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Identity, error) {
 	var r *identityReads

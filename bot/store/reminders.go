@@ -335,32 +335,43 @@ func (q *Reminders) Release(ctx context.Context, ids []string, token string, ver
 // Records reads the records of ids in one round trip; a reminder that does
 // not exist is nil.
 func (q *Reminders) Records(ctx context.Context, ids []string) ([]*ReminderRecord, error) {
-	cmds := make([]*redis.StringCmd, len(ids))
+	var result func() ([]*ReminderRecord, error)
 	_, err := q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			pl := q.placeOf(id)
-			cmds[i] = p.HGet(ctx, q.k.reminderRecords(pl.shard, pl.records), id)
-		}
+		result = q.RecordsIn(ctx, p, ids)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("read reminders: %w", err)
 	}
-	out := make([]*ReminderRecord, len(ids))
-	for i, c := range cmds {
-		data, err := c.Result()
-		if errors.Is(err, redis.Nil) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read reminder %q: %w", ids[i], err)
-		}
-		if out[i], err = unpackRecord(ids[i], data); err != nil {
-			return nil, err
-		}
-		out[i].ID = ids[i]
+	return result()
+}
+
+// RecordsIn queues the reads of the records of ids in p, a pipeline that
+// reads something else too, and returns what gives them once p has run;
+// a reminder that does not exist is nil.
+func (q *Reminders) RecordsIn(ctx context.Context, p redis.Pipeliner, ids []string) func() ([]*ReminderRecord, error) {
+	cmds := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		pl := q.placeOf(id)
+		cmds[i] = p.HGet(ctx, q.k.reminderRecords(pl.shard, pl.records), id)
 	}
-	return out, nil
+	return func() ([]*ReminderRecord, error) {
+		out := make([]*ReminderRecord, len(ids))
+		for i, c := range cmds {
+			data, err := c.Result()
+			if errors.Is(err, redis.Nil) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("read reminder %q: %w", ids[i], err)
+			}
+			if out[i], err = unpackRecord(ids[i], data); err != nil {
+				return nil, err
+			}
+			out[i].ID = ids[i]
+		}
+		return out, nil
+	}
 }
 
 // byShard groups the indexes of items by the shard of their ID.

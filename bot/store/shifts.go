@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,6 +198,11 @@ var (
 	ErrOnWaitlist = fmt.Errorf("%w: on the waitlist", ErrConflict)
 	// ErrAlreadyCheckedIn: the volunteer checked in already.
 	ErrAlreadyCheckedIn = fmt.Errorf("%w: already checked in", ErrConflict)
+	// ErrShiftChanged: the slot a sign-up was worked out with is not the
+	// slot as it is now (see SignupAlso.Shift).
+	ErrShiftChanged = fmt.Errorf("%w: the shift changed", ErrConflict)
+	// ErrNotInTeam: the volunteer is not in the slot's team.
+	ErrNotInTeam = fmt.Errorf("%w: not in the team", ErrConflict)
 )
 
 // OverlapError is returned by Signup when the volunteer holds or waits for
@@ -240,7 +246,9 @@ func (s *Store) Shift(ctx context.Context, st, n int64) (*Shift, error) {
 	if err != nil {
 		return nil, err
 	}
-	return shiftFromHash(st, h), nil
+	sh := shiftFromHash(st, h)
+	s.shifts.set(shiftGuessKey(st, n), sh)
+	return sh, nil
 }
 
 func shiftFromHash(st int64, h map[string]string) *Shift {
@@ -448,6 +456,43 @@ type SignupResult struct {
 // leases, the slot, the occurrence and the volunteer's shifts around that
 // day are one round trip; the sign-up and the leases' release another.
 func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.User, chat string, now time.Time) (*SignupResult, error) {
+	return s.SignupWith(ctx, st, n, day, user, chat, now, SignupAlso{})
+}
+
+// SignupAlso is what a sign-up checks, reads and does besides (SignupWith),
+// all in the round trip of its leases and reads.
+type SignupAlso struct {
+	// Shift, when given, is the slot as the caller worked the sign-up out
+	// with (GuessShift): when the slot read under the lease is not the
+	// same, nothing is done and the sign-up fails with ErrShiftChanged.
+	Shift *Shift
+	// InTeam refuses, with ErrNotInTeam, a volunteer not in the slot's
+	// team (the team of Shift).
+	InTeam bool
+	// DayLease takes the lease on the day of the station's rota as well
+	// (WithShiftDay): First runs holding it.
+	DayLease bool
+	// Read queues more reads in the round trip of the leases.
+	Read func(context.Context, redis.Pipeliner)
+	// First runs under the leases when the sign-up takes the
+	// occurrence's first place, before the sign-up is written: an error
+	// leaves everything as it was.
+	First func(context.Context, *SignupResult) error
+}
+
+// GuessShift returns slot n of station st as this process last read it, or
+// nil: for a sign-up worked out before the slot is read again, under its
+// lease (SignupAlso.Shift).
+func (s *Store) GuessShift(st, n int64) *Shift {
+	return s.shifts.get(shiftGuessKey(st, n))
+}
+
+func shiftGuessKey(st, n int64) string {
+	return strconv.FormatInt(st, 10) + ":" + strconv.FormatInt(n, 10)
+}
+
+// SignupWith is Signup with also's checks, reads and first-place step.
+func (s *Store) SignupWith(ctx context.Context, st, n int64, day string, user bot.User, chat string, now time.Time, also SignupAlso) (*SignupResult, error) {
 	var res *SignupResult
 	d, err := ParseDayKey(day)
 	if err != nil {
@@ -455,8 +500,15 @@ func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.Us
 	}
 	var shiftCmd, occCmd *redis.MapStringStringCmd
 	var mineCmd *redis.ZSliceCmd
+	var inTeam *redis.BoolCmd
 	read := func(p redis.Pipeliner) {
 		shiftCmd = p.HGetAll(ctx, s.k.shift(st, n))
+		if also.InTeam && also.Shift != nil {
+			inTeam = p.HExists(ctx, s.k.teamMembers(st, also.Shift.Team), user.Key())
+		}
+		if also.Read != nil {
+			also.Read(ctx, p)
+		}
 		occCmd = p.HGetAll(ctx, s.k.shiftOcc(st, n, day))
 		// Whatever of the volunteer's could overlap an occurrence that
 		// day: those starting from a longest shift before its midnight
@@ -464,6 +516,9 @@ func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.Us
 		mineCmd = s.queueVolunteerShifts(ctx, p, st, user.Key(), d.Add(-MaxShiftDuration), d.AddDate(0, 0, 1).Add(MaxShiftDuration))
 	}
 	keys := []string{s.volunteerLease(st, user.Key()), s.shiftLease(st, n)}
+	if also.DayLease {
+		keys = append(keys, s.k.lease(st, "shiftday:"+day))
+	}
 	err = s.withLeaseRead(ctx, keys, read, func(l *lease) error {
 		for _, c := range []redis.Cmder{shiftCmd, occCmd, mineCmd} {
 			if err := c.Err(); err != nil {
@@ -474,8 +529,17 @@ func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.Us
 			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
 		}
 		sh := shiftFromHash(st, shiftCmd.Val())
+		s.shifts.set(shiftGuessKey(st, n), sh)
+		if also.Shift != nil && !reflect.DeepEqual(sh, also.Shift) {
+			return fmt.Errorf("%w: shift %d", ErrShiftChanged, n)
+		}
 		if sh.Removed {
 			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
+		}
+		if inTeam != nil {
+			if in, err := inTeam.Result(); err != nil || !in {
+				return errors.Join(err, fmt.Errorf("%w: shift %d", ErrNotInTeam, n))
+			}
 		}
 		start, ok := sh.StartOn(d)
 		if !ok {
@@ -508,8 +572,13 @@ func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.Us
 		} else {
 			res.Taken++
 		}
+		if res.Taken == 1 && !res.Waiting && also.First != nil {
+			if err := also.First(ctx, res); err != nil {
+				return err
+			}
+		}
 		e := ShiftEntry{Name: user.Name, Chat: chat, AtMS: ms(now), Seq: o.lastSeq() + 1}
-		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		return s.writeLast(ctx, "", l, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.shiftOcc(st, n, day), field, entryValue(e))
 			p.ZAdd(ctx, s.k.shiftOccs(st, n), redis.Z{Score: float64(ms(start)), Member: day})
 			p.ZAdd(ctx, s.k.shiftsOf(st, user.Key()), redis.Z{Score: float64(ms(start)), Member: volunteerMember(n, day)})
@@ -517,7 +586,6 @@ func (s *Store) Signup(ctx context.Context, st, n int64, day string, user bot.Us
 			l.giveUpIn(ctx, p)
 			return nil
 		})
-		return err
 	})
 	return res, err
 }

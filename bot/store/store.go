@@ -42,7 +42,13 @@ type Store struct {
 	log  *slog.Logger
 	// guesses remember each chat's station, so Identify reads it in the
 	// round trip that reads the chat (identity.go).
-	guesses stationGuesses
+	guesses guesses[int64]
+	// openFund remembers each station's one open campaign, for a pledge
+	// that names none (see changeContribution).
+	openFund guesses[int64]
+	// shifts remember the slots of the rota as last read, for a sign-up
+	// to be worked out before the slot is read again (see GuessShift).
+	shifts guesses[*Shift]
 }
 
 // Option configures a Store.

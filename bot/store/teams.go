@@ -156,24 +156,6 @@ func (s *Store) InTeam(ctx context.Context, st, id int64, userKey string) (bool,
 	return s.rdb.HExists(ctx, s.k.teamMembers(st, id), userKey).Result()
 }
 
-// TeamAndMembership returns team id and whether userKey is in it, in one
-// round trip.
-func (s *Store) TeamAndMembership(ctx context.Context, st, id int64, userKey string) (*Team, bool, error) {
-	var team *redis.MapStringStringCmd
-	var in *redis.BoolCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		team = p.HGetAll(ctx, s.k.team(st, id))
-		in = p.HExists(ctx, s.k.teamMembers(st, id), userKey)
-		return nil
-	}); err != nil {
-		return nil, false, err
-	}
-	if len(team.Val()) == 0 {
-		return nil, false, fmt.Errorf("%w: team %d", ErrNotFound, id)
-	}
-	return teamFromHash(st, team.Val()), in.Val(), nil
-}
-
 // TeamMembers returns the volunteers of team id, longest-serving first.
 func (s *Store) TeamMembers(ctx context.Context, st, id int64) ([]TeamMember, error) {
 	h, err := s.rdb.HGetAll(ctx, s.k.teamMembers(st, id)).Result()

@@ -93,32 +93,37 @@ func pick(r *rand.Rand) *mixCommand {
 
 // mixResult is the last line of `huzhu bench mix`, one JSON object.
 type mixResult struct {
-	Mode                  string                `json:"mode"`
-	Store                 string                `json:"store"`
-	Stations              int                   `json:"stations"`
-	Residents             int                   `json:"residents"`
-	Concurrency           int                   `json:"concurrency"`
-	Messages              int                   `json:"messages"`
-	Seconds               float64               `json:"seconds"`
-	MsgsPerS              float64               `json:"msgs_per_s"`
-	P50ms                 float64               `json:"p50_ms"`
-	P99ms                 float64               `json:"p99_ms"`
-	RedisRoundTripsPerMsg float64               `json:"redis_round_trips_per_msg"`
-	AllocsPerMsg          float64               `json:"allocs_per_msg"`
-	RSSMB                 float64               `json:"rss_mb"`
-	Errors                int64                 `json:"errors"`
-	PerCommand            map[string]*mixFigure `json:"per_command"`
+	Mode                  string  `json:"mode"`
+	Store                 string  `json:"store"`
+	Stations              int     `json:"stations"`
+	Residents             int     `json:"residents"`
+	Concurrency           int     `json:"concurrency"`
+	Messages              int     `json:"messages"`
+	Seconds               float64 `json:"seconds"`
+	MsgsPerS              float64 `json:"msgs_per_s"`
+	P50ms                 float64 `json:"p50_ms"`
+	P99ms                 float64 `json:"p99_ms"`
+	RedisRoundTripsPerMsg float64 `json:"redis_round_trips_per_msg"`
+	// DeliveryRoundTripsPerMsg are those of sending the replies from the
+	// outbox, after the message was served (see deliveryCounted).
+	DeliveryRoundTripsPerMsg float64               `json:"delivery_round_trips_per_msg"`
+	AllocsPerMsg             float64               `json:"allocs_per_msg"`
+	RSSMB                    float64               `json:"rss_mb"`
+	Errors                   int64                 `json:"errors"`
+	PerCommand               map[string]*mixFigure `json:"per_command"`
 }
 
 // mixFigure is one command's figures.
 type mixFigure struct {
-	Count                 int                `json:"count"`
-	RedisRoundTripsPerMsg float64            `json:"redis_round_trips_per_msg"`
-	P50ms                 float64            `json:"p50_ms"`
-	P99ms                 float64            `json:"p99_ms"`
-	Outcomes              map[string]float64 `json:"outcomes"`
+	Count                    int                `json:"count"`
+	RedisRoundTripsPerMsg    float64            `json:"redis_round_trips_per_msg"`
+	DeliveryRoundTripsPerMsg float64            `json:"delivery_round_trips_per_msg"`
+	P50ms                    float64            `json:"p50_ms"`
+	P99ms                    float64            `json:"p99_ms"`
+	Outcomes                 map[string]float64 `json:"outcomes"`
 
 	trips     int64
+	delivery  int64
 	latencies []time.Duration
 	command   string // the router's name for it, in the outcome counts
 }
@@ -127,6 +132,7 @@ type mixFigure struct {
 type mixBench struct {
 	o       mixOptions
 	handler bot.Handler
+	courier *bot.Courier
 	sender  bot.Sender
 	obs     *metrics.Metrics
 	seq     atomic.Int64
@@ -170,7 +176,7 @@ func (b *mixBench) serve(ctx context.Context, s int, who bot.User, text string) 
 	}
 	b.locks[s].Lock()
 	defer b.locks[s].Unlock()
-	err := b.handler.ServeMessage(ctx, bot.NewResponder(b.sender, m), m)
+	err := b.handler.ServeMessage(bot.WithCourier(ctx, b.courier), bot.NewResponder(b.sender, m), m)
 	if err != nil {
 		b.errs.Add(1)
 		b.log.Warn("bench: message failed", "text", text, "err", err)
@@ -247,7 +253,11 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 	coreCfg.RateBurst = 1 << 30 // residents here type faster than any person
 	c := newCore(&coreCfg, st, bot.SystemClock{}, log)
 	c.disp.Add(console.PlatformName, discard{}, discard{})
-	b := &mixBench{o: *o, handler: c.receiver.Handler, sender: c.disp, obs: obs, run: randomHex(4) + "-",
+	// Messages are served as a platform's are (bot.Bot.ReceiveOrRetry):
+	// through the outbox, whose delivery round trips are counted apart.
+	courier := &bot.Courier{Outbox: deliveryCounted{st}, Sender: c.disp, Clock: bot.SystemClock{},
+		Log: log.With("component", "outbox"), Platforms: c.disp.Platforms}
+	b := &mixBench{o: *o, handler: c.receiver.Handler, courier: courier, sender: c.disp, obs: obs, run: randomHex(4) + "-",
 		locks: make([]sync.Mutex, o.stations), log: log}
 
 	start := time.Now()
@@ -271,13 +281,16 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 func (b *mixBench) trace(ctx context.Context, w io.Writer) {
 	r := rand.New(rand.NewPCG(1, 12))
 	for _, c := range theMix {
-		var t metrics.Trace
+		var t, d metrics.Trace
 		s, who := r.IntN(b.o.stations), r.IntN(b.o.residents)
-		_ = b.serve(metrics.TraceRoundTrips(ctx, &t), s, b.resident(s, who), c.text(r, who))
+		_ = b.serve(withDeliveryCount(metrics.TraceRoundTrips(ctx, &t), nil, &d), s, b.resident(s, who), c.text(r, who))
 		trips := t.Trips()
-		fmt.Fprintf(w, "%s: %d round trips\n", c.name, len(trips))
+		fmt.Fprintf(w, "%s: %d round trips to serve it, %d to deliver its replies\n", c.name, len(trips), len(d.Trips()))
 		for i, trip := range trips {
 			fmt.Fprintf(w, "  %2d. %s\n", i+1, trip)
+		}
+		for _, trip := range d.Trips() {
+			fmt.Fprintf(w, "   +  %s\n", trip)
 		}
 	}
 }
@@ -326,15 +339,17 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 		r := rand.New(rand.NewPCG(uint64(i), 12))
 		c := pick(r)
 		s, who := r.IntN(b.o.stations), r.IntN(b.o.residents)
-		var trips atomic.Int64
+		var trips, delivery atomic.Int64
 		t0 := time.Now()
-		_ = b.serve(metrics.CountRoundTrips(ctx, &trips), s, b.resident(s, who), c.text(r, who))
+		mctx := withDeliveryCount(metrics.CountRoundTrips(ctx, &trips), &delivery, nil)
+		_ = b.serve(mctx, s, b.resident(s, who), c.text(r, who))
 		took := time.Since(t0)
 		served.Add(1)
 		mu.Lock()
 		f := figures[c.name]
 		f.Count++
 		f.trips += trips.Load()
+		f.delivery += delivery.Load()
 		f.latencies = append(f.latencies, took)
 		mu.Unlock()
 		return true
@@ -351,13 +366,15 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 	}
 	after := outcomeCounts(b.obs)
 	var all []time.Duration
-	var trips int64
+	var trips, delivery int64
 	for name, f := range figures {
 		slices.Sort(f.latencies)
 		all = append(all, f.latencies...)
 		trips += f.trips
+		delivery += f.delivery
 		if f.Count > 0 {
 			f.RedisRoundTripsPerMsg = float64(f.trips) / float64(f.Count)
+			f.DeliveryRoundTripsPerMsg = float64(f.delivery) / float64(f.Count)
 			f.P50ms, f.P99ms = msOf(percentile(f.latencies, 50)), msOf(percentile(f.latencies, 99))
 		}
 		for key, v := range after {
@@ -370,6 +387,7 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 	if len(all) > 0 {
 		res.P50ms, res.P99ms = msOf(percentile(all, 50)), msOf(percentile(all, 99))
 		res.RedisRoundTripsPerMsg = float64(trips) / float64(len(all))
+		res.DeliveryRoundTripsPerMsg = float64(delivery) / float64(len(all))
 	}
 	return res
 }
@@ -440,4 +458,70 @@ func rssMB() float64 {
 		}
 	}
 	return 0
+}
+
+// deliveryCounted is the bench's outbox: the store's, with the round trips
+// of sending the replies (after the message was served and marked) counted
+// apart from those of serving it, under the counters withDeliveryCount put
+// on the message's context.
+type deliveryCounted struct{ *store.Store }
+
+type deliveryCountKey struct{}
+
+type deliveryCount struct {
+	tally *atomic.Int64
+	trace *metrics.Trace
+}
+
+// withDeliveryCount makes the outbox's delivery under ctx count into tally
+// and trace (either may be nil) instead of the message's own counters.
+func withDeliveryCount(ctx context.Context, tally *atomic.Int64, trace *metrics.Trace) context.Context {
+	return context.WithValue(ctx, deliveryCountKey{}, deliveryCount{tally, trace})
+}
+
+func delivering(ctx context.Context) context.Context {
+	d, _ := ctx.Value(deliveryCountKey{}).(deliveryCount)
+	if d.tally == nil {
+		d.tally = new(atomic.Int64)
+	}
+	if d.trace == nil {
+		d.trace = new(metrics.Trace)
+	}
+	return metrics.TraceRoundTrips(metrics.CountRoundTrips(ctx, d.tally), d.trace)
+}
+
+func (o deliveryCounted) DueOutboxes(ctx context.Context, platform string, now time.Time, n int) ([]string, error) {
+	return o.Store.DueOutboxes(delivering(ctx), platform, now, n)
+}
+
+func (o deliveryCounted) TakeOutbox(ctx context.Context, chatKey string) (string, error) {
+	return o.Store.TakeOutbox(delivering(ctx), chatKey)
+}
+
+func (o deliveryCounted) RenewOutbox(ctx context.Context, chatKey, lease string) error {
+	return o.Store.RenewOutbox(delivering(ctx), chatKey, lease)
+}
+
+func (o deliveryCounted) ReleaseOutbox(ctx context.Context, chatKey, lease string) error {
+	return o.Store.ReleaseOutbox(delivering(ctx), chatKey, lease)
+}
+
+func (o deliveryCounted) OutboxReplies(ctx context.Context, chatKey string) ([]bot.KeptReply, error) {
+	return o.Store.OutboxReplies(delivering(ctx), chatKey)
+}
+
+func (o deliveryCounted) ReplaceReply(ctx context.Context, chatKey string, r bot.KeptReply) error {
+	return o.Store.ReplaceReply(delivering(ctx), chatKey, r)
+}
+
+func (o deliveryCounted) SentReply(ctx context.Context, chatKey, id string) error {
+	return o.Store.SentReply(delivering(ctx), chatKey, id)
+}
+
+func (o deliveryCounted) SentLast(ctx context.Context, chatKey, id, lease string) (bool, error) {
+	return o.Store.SentLast(delivering(ctx), chatKey, id, lease)
+}
+
+func (o deliveryCounted) PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error {
+	return o.Store.PostponeOutbox(delivering(ctx), chatKey, until)
 }
