@@ -16,8 +16,9 @@ import (
 // Dedupe), then sent from there by a Courier, each removed only once it was
 // sent. A process that dies between the mark and the sends leaves the
 // replies in the store, and whichever instance runs next sends them; the
-// message itself, marked served, is not served again. What remains is one
-// round trip: a reply sent whose removal was not yet written is sent again.
+// message itself, marked served, is not served again. What remains: the
+// replies of a message are removed together once all are sent, so a
+// process that dies while sending them sends those already out again.
 
 // KeptReply is one reply waiting in a chat's outbox.
 type KeptReply struct {
@@ -57,15 +58,15 @@ type Outbox interface {
 	// ReplaceReply keeps out in place of reply id, what is left of it to
 	// send (see WithRemainder).
 	ReplaceReply(ctx context.Context, chatKey string, r KeptReply) error
-	// SentReply removes reply id once it was sent.
-	SentReply(ctx context.Context, chatKey, id string) error
-	// SentLast removes reply id (none when "") once it was sent, the last
-	// of those read: the chat leaves the list of due outboxes and, when
-	// lease is given, the lease is given up, in one write. If replies
-	// arrived meanwhile, the chat is due again and more is true; a lease
-	// given up is taken again, and more is false when another instance
-	// took it first (that one sends them).
-	SentLast(ctx context.Context, chatKey, id, lease string) (more bool, err error)
+	// SentReply removes replies ids once they were sent.
+	SentReply(ctx context.Context, chatKey string, ids ...string) error
+	// SentLast removes replies ids (none when empty) once they were sent,
+	// the last of those read: the chat leaves the list of due outboxes
+	// and, when lease is given, the lease is given up, in one write. If
+	// replies arrived meanwhile, the chat is due again and more is true;
+	// a lease given up is taken again, and more is false when another
+	// instance took it first (that one sends them).
+	SentLast(ctx context.Context, chatKey, lease string, ids ...string) (more bool, err error)
 	// PostponeOutbox makes chatKey's outbox due again at until.
 	PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error
 }
@@ -261,12 +262,12 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 			c.Log.Warn("outbox: cannot release lease", "chat", chatKey, "err", err)
 		}
 	}()
-	sentLast := func(id string) (bool, error) {
+	sentLast := func(ids ...string) (bool, error) {
 		give := ""
 		if time.Since(time.Unix(0, held.Load())) < OutboxLease/2 {
 			give = lease
 		}
-		more, err := c.Outbox.SentLast(wctx, chatKey, id, give)
+		more, err := c.Outbox.SentLast(wctx, chatKey, give, ids...)
 		released.Store(err == nil && give != "" && !more)
 		if more && give != "" {
 			held.Store(time.Now().UnixNano()) // taken again
@@ -284,25 +285,30 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 			}
 		}
 		if len(replies) == 0 {
-			if more, err := sentLast(""); err != nil || !more {
+			if more, err := sentLast(); err != nil || !more {
 				return
 			}
 			continue
 		}
-		for i, r := range replies[:len(replies)-1] {
+		// The replies read are removed together once all are sent, in
+		// the write that ends the delivery; when one cannot be sent,
+		// those before it are removed and the rest wait.
+		sent := make([]string, 0, len(replies))
+		for _, r := range replies {
 			if !c.send(wctx, ctx, chatKey, r) {
-				return
+				break
 			}
-			if err := c.Outbox.SentReply(wctx, chatKey, replies[i].ID); err != nil {
-				c.Log.Warn("outbox: cannot remove a sent reply", "chat", chatKey, "err", err)
-				return
-			}
+			sent = append(sent, r.ID)
 		}
-		last := replies[len(replies)-1]
-		if !c.send(wctx, ctx, chatKey, last) {
+		if len(sent) < len(replies) {
+			if len(sent) > 0 {
+				if err := c.Outbox.SentReply(wctx, chatKey, sent...); err != nil {
+					c.Log.Warn("outbox: cannot remove a sent reply", "chat", chatKey, "err", err)
+				}
+			}
 			return
 		}
-		more, err := sentLast(last.ID)
+		more, err := sentLast(sent...)
 		if err != nil {
 			c.Log.Warn("outbox: cannot remove a sent reply", "chat", chatKey, "err", err)
 			return

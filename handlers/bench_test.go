@@ -231,15 +231,14 @@ func BenchmarkReportRoundTrips(b *testing.B) {
 // mixRoundTrips bounds the Redis round trips of each command of the mix
 // residents send most (see huzhu bench mix), served through the outbox: the
 // claim with the sender's identity, the command's reads under its lease, the
-// served mark with the command's last write and the replies, and each
-// reply's removal once sent (two for a private answer with its line in the
-// group). A command that needs more has grown a round trip its writes do
-// not need.
+// served mark with the command's last write and the replies, and the
+// replies' removal once sent. A command that needs more has grown a round
+// trip its writes do not need.
 var mixRoundTrips = []struct {
 	text string
 	max  int64
 }{
-	{"帮助", 4},   // a private answer and its line in the group
+	{"帮助", 3},   // a private answer and its line in the group, removed together
 	{"事项 1", 4}, // the card: one read
 	{"同问 1", 4},
 	{"投 票1 A", 4},

@@ -158,21 +158,24 @@ func (s *Store) ReplaceReply(ctx context.Context, chatKey string, r bot.KeptRepl
 }
 
 // SentReply implements bot.Outbox.
-func (s *Store) SentReply(ctx context.Context, chatKey, id string) error {
-	return s.rdb.HDel(ctx, s.k.outboxReplies(chatKey), id).Err()
+func (s *Store) SentReply(ctx context.Context, chatKey string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.rdb.HDel(ctx, s.k.outboxReplies(chatKey), ids...).Err()
 }
 
 // SentLast implements bot.Outbox. The chat leaves the due list in the same
 // MULTI that counts what is left, and is put back if replies arrived
 // meanwhile: FinishServed writes a reply and the due entry together, so
 // none is left without one.
-func (s *Store) SentLast(ctx context.Context, chatKey, id, lease string) (bool, error) {
+func (s *Store) SentLast(ctx context.Context, chatKey, lease string, ids ...string) (bool, error) {
 	replies := s.k.outboxReplies(chatKey)
 	due := s.k.outboxDue(platformOf(chatKey))
 	var left *redis.IntCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if id != "" {
-			p.HDel(ctx, replies, id)
+		if len(ids) > 0 {
+			p.HDel(ctx, replies, ids...)
 		}
 		p.ZRem(ctx, due, chatKey)
 		if lease != "" {

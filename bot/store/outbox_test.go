@@ -71,14 +71,14 @@ func TestOutbox(t *testing.T) {
 		if err := s.SentReply(ctx, chat, replies[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		if more, err := s.SentLast(ctx, chat, replies[1].ID, ""); err != nil || !more {
+		if more, err := s.SentLast(ctx, chat, "", replies[1].ID); err != nil || !more {
 			t.Errorf("SentLast = %v, %v; want more", more, err)
 		}
 		got, _ = s.OutboxReplies(ctx, chat)
 		if len(got) != 1 || got[0].Out.Text != "第二条" {
 			t.Fatalf("left after two sent: %+v", got)
 		}
-		if more, err := s.SentLast(ctx, chat, got[0].ID, ""); err != nil || more {
+		if more, err := s.SentLast(ctx, chat, "", got[0].ID); err != nil || more {
 			t.Errorf("SentLast = %v, %v; want done", more, err)
 		}
 		if due, _ := s.DueOutboxes(ctx, "console", time.Now(), 10); len(due) != 0 {
@@ -103,7 +103,7 @@ func TestOutbox(t *testing.T) {
 			t.Fatalf("TakeOutbox after release = %q, %v", taken, err)
 		}
 		// The last removal can give the lease up in the same write.
-		if more, err := s.SentLast(ctx, chat, "", taken); err != nil || more {
+		if more, err := s.SentLast(ctx, chat, taken); err != nil || more {
 			t.Errorf("SentLast giving the lease up = %v, %v", more, err)
 		}
 		if l, err := s.TakeOutbox(ctx, chat); err != nil || l == "" {

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,12 +30,14 @@ type mixOptions struct {
 	stations, residents, concurrency, messages int
 	duration                                   time.Duration
 	trace                                      bool
+	cpuProfile                                 string
 }
 
 func (o *mixOptions) flags(fs interface {
 	IntVar(*int, string, int, string)
 	DurationVar(*time.Duration, string, time.Duration, string)
 	BoolVar(*bool, string, bool, string)
+	StringVar(*string, string, string, string)
 }) {
 	fs.IntVar(&o.stations, "stations", 50, "bench mix: stations, each one group")
 	fs.IntVar(&o.residents, "residents", 200, "bench mix: residents registered in each station")
@@ -42,6 +45,7 @@ func (o *mixOptions) flags(fs interface {
 	fs.IntVar(&o.messages, "messages", 10_000, "bench mix: messages to serve (after the set-up)")
 	fs.DurationVar(&o.duration, "duration", 0, "bench mix: serve for this long instead of --messages")
 	fs.BoolVar(&o.trace, "trace", false, "bench mix: before measuring, list the round trips of one message of each command")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "bench mix: write a CPU profile of the measured part to this file (go tool pprof)")
 }
 
 // mixCommand is one kind of message in the mix, with its share in percent.
@@ -269,6 +273,13 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 
 	if o.trace {
 		b.trace(ctx, stdout)
+	}
+	if o.cpuProfile != "" {
+		stop, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, stop()) }()
 	}
 	res := b.measure(ctx)
 	res.Store = backend.Describe()
@@ -514,14 +525,29 @@ func (o deliveryCounted) ReplaceReply(ctx context.Context, chatKey string, r bot
 	return o.Store.ReplaceReply(delivering(ctx), chatKey, r)
 }
 
-func (o deliveryCounted) SentReply(ctx context.Context, chatKey, id string) error {
-	return o.Store.SentReply(delivering(ctx), chatKey, id)
+func (o deliveryCounted) SentReply(ctx context.Context, chatKey string, ids ...string) error {
+	return o.Store.SentReply(delivering(ctx), chatKey, ids...)
 }
 
-func (o deliveryCounted) SentLast(ctx context.Context, chatKey, id, lease string) (bool, error) {
-	return o.Store.SentLast(delivering(ctx), chatKey, id, lease)
+func (o deliveryCounted) SentLast(ctx context.Context, chatKey, lease string, ids ...string) (bool, error) {
+	return o.Store.SentLast(delivering(ctx), chatKey, lease, ids...)
 }
 
 func (o deliveryCounted) PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error {
 	return o.Store.PostponeOutbox(delivering(ctx), chatKey, until)
+}
+
+// startCPUProfile writes a CPU profile to path until the returned stop.
+func startCPUProfile(path string) (stop func() error, err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(err, f.Close())
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
