@@ -557,11 +557,21 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 		return say("no_office_linked", i18n.Args{"Office": tr(ctx, "office_"+string(level))})
 	}
 	note = m.Raw(strings.TrimSpace(note))
+	officeGroup := a.escalationOffice(ctx, office)
+	now := a.now()
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if !is.Status.IsOpen() {
 			return store.IssueEvent{}, say("issue_already_closed", i18n.Args{"N": n})
 		}
 		is.Status, is.EscalatedTo = store.IssueEscalated, level
+		// The office's clock is set before the escalation is written: an
+		// escalation whose clock cannot be set is not made, and its
+		// message, served again, makes it once.
+		if officeGroup != nil {
+			if err := a.scheduleOfficeOverdue(ctx, officeGroup.OverdueDays, is.AfterStep(store.EventEscalated, now)); err != nil {
+				return store.IssueEvent{}, fmt.Errorf("office reminder of problem %d: %w", n, err)
+			}
+		}
 		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventEscalated,
 			Text: strings.TrimSpace(tr(ctx, "office_"+string(level)) + " " + note)}, nil
 	})
@@ -569,7 +579,7 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 		return err
 	}
 	is := ch.Issue
-	ref := a.escalationRef(ctx, office, st, is)
+	ref := escalationRef(officeGroup, st, is)
 	a.send(ctx, bot.Outgoing{Chat: chatFromKey(office, bot.Group), Text: tr(ctx, "office_escalation", i18n.Args{
 		"Station": st.Name, "Ref": ref, "Category": tr(ctx, "cat_"+is.Category), "Text": issueText(inGroup(ctx), is, 0),
 		"Reporter": reporterName(inGroup(ctx), is), "Supporters": is.Supporters, "Note": quoteIfAny(note), "Who": m.Sender.Name,

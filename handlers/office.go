@@ -228,7 +228,8 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 	if l := utf8.RuneCountInString(note); l > maxReportRunes {
 		return badForm(step.usage, "report_too_long", i18n.Args{"Max": maxReportRunes, "Len": l})
 	}
-	ch, err := a.store.ChangeIssue(ctx, ost.ID, n, a.now(), func(is *store.Issue) (store.IssueEvent, error) {
+	now := a.now()
+	ch, err := a.store.ChangeIssue(ctx, ost.ID, n, now, func(is *store.Issue) (store.IssueEvent, error) {
 		if is.EscalatedTo == "" || !ost.Serves(is.EscalatedTo) {
 			return store.IssueEvent{}, say("office_not_here", i18n.Args{"Ref": ref})
 		}
@@ -239,6 +240,12 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 			return store.IssueEvent{}, say("office_already_yours", i18n.Args{"Ref": ref})
 		}
 		step.apply(is, m.Sender)
+		// The clocks are set before the step is written: a step whose
+		// clocks cannot be set is not taken, and its message, served
+		// again, takes it once.
+		if err := a.rescheduleAfterOfficeStep(ctx, office, ost.Station, is.AfterStep(step.kind, now)); err != nil {
+			return store.IssueEvent{}, err
+		}
 		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: step.kind, Text: note, Office: is.EscalatedTo}, nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
@@ -248,7 +255,6 @@ func (a *App) takeOfficeStep(ctx context.Context, r bot.Responder, m *bot.Messag
 		return err
 	}
 	is := ch.Issue
-	a.rescheduleAfterOfficeStep(ctx, office, ost.Station, is)
 	a.tellOfficeStep(ctx, ost.Station, is, step.kind, m.Sender, note)
 	return r.Reply(ctx, tr(ctx, "office_done_"+string(step.kind), i18n.Args{
 		"Ref": ref, "Station": ost.Name, "Who": m.Sender.Name,
@@ -275,15 +281,15 @@ func parseOfficeArgs(ctx context.Context, args string, office *store.Office, usa
 }
 
 // rescheduleAfterOfficeStep restarts the station's own overdue clocks and
-// the office's, from the step just taken. The step is made and will be
-// answered; a clock that could not be set follows the problem's next step.
-func (a *App) rescheduleAfterOfficeStep(ctx context.Context, office *store.Office, st *store.Station, is *store.Issue) {
+// the office's, from the step about to be taken (is as it will be written).
+func (a *App) rescheduleAfterOfficeStep(ctx context.Context, office *store.Office, st *store.Station, is *store.Issue) error {
 	if err := a.scheduleOverdue(ctx, st, is); err != nil {
-		a.log.Warn("overdue reminders not rescheduled", "err", err)
+		return err
 	}
 	if err := a.scheduleOfficeOverdue(ctx, office.OverdueDays, is); err != nil {
-		a.log.Warn("office reminder not rescheduled", "err", err)
+		return fmt.Errorf("office reminder of problem %d: %w", is.N, err)
 	}
+	return nil
 }
 
 // tellOfficeStep tells the reporter, privately, and the station's group,
@@ -500,20 +506,25 @@ func (a *App) officeHelp(ctx context.Context, r bot.Responder, m *bot.Message) e
 	return r.Reply(ctx, tr(ctx, "help_office", i18n.Args{"Office": officeName(ctx, office.Level), "Prefix": example}))
 }
 
-// escalationRef is how the office group names a problem just handed to it,
-// whose deadline clock it also starts. The problem is handed up and will be
-// answered; a clock that could not be set follows the office's first step.
-func (a *App) escalationRef(ctx context.Context, officeChat string, st *store.Station, is *store.Issue) string {
+// escalationOffice returns the office group a problem is handed to, or nil
+// when it is unknown: the problem is handed up all the same, named by its
+// number alone and with no deadline clock.
+func (a *App) escalationOffice(ctx context.Context, officeChat string) *store.Office {
 	office, err := a.store.Office(ctx, officeChat)
 	if err != nil {
 		a.log.Warn("office unknown", "chat", officeChat, "err", err)
-		return fmt.Sprintf("#%d", is.N)
+		return nil
 	}
-	if err := a.scheduleOfficeOverdue(ctx, office.OverdueDays, is); err != nil {
-		a.log.Warn("office reminder not scheduled", "err", err)
-	}
-	if ost, ok := office.ByID(st.ID); ok {
-		return refText(ost.Prefix, is.N)
+	return office
+}
+
+// escalationRef is how the office group (nil when unknown) names a problem
+// just handed to it.
+func escalationRef(office *store.Office, st *store.Station, is *store.Issue) string {
+	if office != nil {
+		if ost, ok := office.ByID(st.ID); ok {
+			return refText(ost.Prefix, is.N)
+		}
 	}
 	return fmt.Sprintf("#%d", is.N)
 }

@@ -1,9 +1,15 @@
 package handlers_test
 
 import (
+	"context"
+	"net"
 	"regexp"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
@@ -71,4 +77,90 @@ func TestOfficeStepsReachReporterPrivately(t *testing.T) {
 		one(t, "timeline", u.say(uxHead, "事项 1"), "陈主任（社区）受理", "（社区）进展：「已约谈业主」", "（社区）办结")
 		one(t, "office list", texts(inOffice(uxChen, "清单 全部")), "幸福-1", "幸福-2", "已办结", "已退回")
 	})
+}
+
+// TestOfficeClockFailureServedAgain: an escalation or an office step whose
+// deadline clocks cannot be set (the store failing the reminders' writes)
+// is not taken and its message is answered with an error, not served; the
+// message served again takes the step once.
+func TestOfficeClockFailureServedAgain(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		u := newUXBench(t, b)
+		code := regexp.MustCompile(`站码：([A-Z0-9]+)`).FindStringSubmatch(strings.Join(u.whisper(uxHead, "站码"), "\n"))
+		if code == nil {
+			t.Fatal("no station code")
+		}
+		u.serve(&bot.Message{Chat: uxOffice, Sender: uxHead, Text: "关联 " + code[1] + " 社区"})
+		u.whisper(uxWang, "报事 楼上半夜装修")
+		fail := &failWritesOn{key: "officedue"}
+		b.Client.AddHook(fail)
+
+		steps := []struct {
+			m           *bot.Message
+			done, event string
+		}{
+			{&bot.Message{ID: "clock-1", Chat: uxGroup, Sender: uxHead, Text: "上报 1 社区 需要协调"}, "上报社区", "上报社区"},
+			{&bot.Message{ID: "clock-2", Chat: uxOffice, Sender: uxChen, Text: "进展 幸福-1 已约谈业主"}, "已约谈业主", "（社区）进展"},
+		}
+		for _, s := range steps {
+			timeline := func() string { return strings.Join(u.say(uxHead, "事项 1"), "\n") }
+			before := strings.Count(timeline(), s.event)
+			serve := func() ([]string, error) {
+				u.mu.Lock()
+				n := len(u.sent)
+				u.mu.Unlock()
+				err := u.handler.ServeMessage(context.Background(), bot.NewResponder(u, s.m), s.m)
+				u.mu.Lock()
+				defer u.mu.Unlock()
+				return texts(u.sent[n:]), err
+			}
+			fail.on.Store(true)
+			sent, err := serve()
+			fail.on.Store(false)
+			if err == nil {
+				t.Errorf("%s with the clocks failing: served; want an error, so it is served again", s.m.Text)
+			}
+			if strings.Contains(strings.Join(sent, "\n"), s.done) {
+				t.Errorf("%s with the clocks failing: told %q; want no word of it done", s.m.Text, sent)
+			}
+			if got := strings.Count(timeline(), s.event); got != before {
+				t.Errorf("%s with the clocks failing: the timeline has %d such steps; want %d", s.m.Text, got, before)
+			}
+			if _, err := serve(); err != nil {
+				t.Fatalf("%s served again: %v", s.m.Text, err)
+			}
+			if got := strings.Count(timeline(), s.event); got != before+1 {
+				t.Errorf("%s served again: the timeline has %d such steps; want %d", s.m.Text, got, before+1)
+			}
+		}
+	})
+}
+
+// failWritesOn fails, while on, every pipeline that names a key
+// containing key, as a store gone in the middle of it would.
+type failWritesOn struct {
+	key string
+	on  atomic.Bool
+}
+
+func (*failWritesOn) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (*failWritesOn) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+func (f *failWritesOn) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !f.on.Load() {
+			return next(ctx, cmds)
+		}
+		for _, c := range cmds {
+			for _, a := range c.Args() {
+				if k, ok := a.(string); ok && strings.Contains(k, f.key) {
+					err := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
+					for _, c := range cmds {
+						c.SetErr(err)
+					}
+					return err
+				}
+			}
+		}
+		return next(ctx, cmds)
+	}
 }

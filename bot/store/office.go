@@ -38,6 +38,16 @@ const (
 // IsOpen reports whether the office still has the problem to do.
 func (s OfficeState) IsOpen() bool { return s == OfficePending || s == OfficeAccepted }
 
+// AfterStep returns is as ChangeIssue writes it once a step of kind, taken
+// at now, has changed it: a step function can set the clocks that follow
+// from the step before the step is written, so that a step whose clocks
+// cannot be set is not taken at all.
+func (is Issue) AfterStep(kind IssueEventKind, now time.Time) *Issue {
+	is.Updated = now
+	stampIssue(&is, kind, now)
+	return &is
+}
+
 // DefaultOfficeOverdueDays is how long an escalation may go without a step
 // by the office before the office group is reminded, until the office sets
 // its own (SetOfficeOverdueDays).
