@@ -293,7 +293,7 @@ func (s *Store) ReissueHouseholdCode(ctx context.Context, st int64, room numeral
 }
 
 // RevokeHouseholdCode stops the household's code, its feed and the person
-// who acted with it. It reports whether there was a live code to revoke.
+// who acted with it, and deletes the phones' sessions made with it. It reports whether there was a live code to revoke.
 func (s *Store) RevokeHouseholdCode(ctx context.Context, st int64, room numerals.Room) (bool, error) {
 	revoked := false
 	err := s.withLease(ctx, s.k.lease(st, "code:"+room.Key()), func() error {
@@ -334,6 +334,12 @@ func (s *Store) replaceCode(ctx context.Context, st int64, room numerals.Room, o
 		p.HDel(ctx, s.k.user(u.Key()), "station")
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The phones' sessions made with the old code (resident links of its
+	// person, kept under that person as their owner) go with it.
+	_, err = s.RevokeWebLinks(ctx, WebLink{Kind: WebResident, Station: st, User: u.Key()})
 	return err
 }
 

@@ -207,3 +207,55 @@ func FuzzParseHouseholdCode(f *testing.F) {
 		}
 	})
 }
+
+// TestCodeEndsItsSessions: the phones' sessions made with a household code
+// (resident links of its web person) are deleted when the code is revoked
+// or re-issued, not only refused.
+func TestCodeEndsItsSessions(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "阳光小区", group1).ID
+		rooms := mustRoster(t, s, st, "3-1-1201")
+		for _, end := range []string{"re-issue", "revoke"} {
+			issued, err := s.IssueHouseholdCodes(ctx, st, "3", false, t0)
+			if err != nil || len(issued) != 1 {
+				t.Fatalf("IssueHouseholdCodes = %+v, %v", issued, err)
+			}
+			red, err := s.RedeemCode(ctx, issued[0].Code, "ip1", t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sessions []string
+			for range 2 { // two phones
+				token, err := s.IssueWebLink(ctx, store.WebLink{Kind: store.WebResident, Station: st, User: red.User.Key(),
+					Name: red.User.Name, Expires: t0.Add(365 * 24 * time.Hour)}, t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sessions = append(sessions, token)
+			}
+			if end == "revoke" {
+				_, err = s.RevokeHouseholdCode(ctx, st, rooms[0])
+			} else {
+				_, err = s.ReissueHouseholdCode(ctx, st, rooms[0], t0)
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", end, err)
+			}
+			for _, token := range sessions {
+				if l, err := s.WebLinkFor(ctx, token, t0); !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("after %s, a session made with the code opens %+v, %v; want ErrNotFound", end, l, err)
+				}
+			}
+			if keys, err := b.Client.Keys(ctx, b.Prefix+"*{web}:*").Result(); err != nil || len(keys) != 0 {
+				t.Errorf("after %s, web keys left: %q, %v", end, keys, err)
+			}
+			if end == "re-issue" {
+				if _, err := s.RevokeHouseholdCode(ctx, st, rooms[0]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	})
+}

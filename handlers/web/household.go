@@ -27,7 +27,8 @@ import (
 // pages, holding the token of a resident link (store.WebLink) of the
 // household's web person. Before every page and action the household's code
 // is checked to be still live (WebHousehold): a revoked or re-issued code
-// ends every phone's session at once.
+// ends every phone's session at once, and the store deletes the sessions
+// made with it.
 
 // homeCookie is the cookie a phone remembers its household by.
 const homeCookie = "huzhu_home"

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -222,6 +223,45 @@ func TestHouseholdCookie(t *testing.T) {
 		}
 		if strings.Contains(c.Value, store.WebPlatform) {
 			t.Fatalf("cookie names its person: %q", c.Value)
+		}
+	})
+}
+
+// TestRevokedCodeSessionGone: revoking a household's code deletes the
+// sessions its phones made with it: the session's link opens nothing.
+func TestRevokedCodeSessionGone(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		w := newWorld(t, b)
+		w.setUp()
+		base := w.link("张站长", "本站 网页")
+		var code string
+		for _, o := range w.say("张站长", true, "住户码 3幢") {
+			for _, m := range codeLine.FindAllStringSubmatch(o.Text, -1) {
+				if m[1] == "3幢2单元301" {
+					code = m[2]
+				}
+			}
+		}
+		a := w.phone()
+		if st, page := a.do("GET", base+"?"+slips.CodeParam+"="+url.QueryEscape(code), nil); st != http.StatusOK || !strings.Contains(page, `id="room"`) {
+			t.Fatalf("slip link = %d:\n%s", st, page)
+		}
+		u, _ := url.Parse(w.http.URL + base)
+		var session string
+		for _, c := range a.c.Jar.Cookies(u) {
+			if c.Name == homeCookie {
+				session = c.Value
+			}
+		}
+		if session == "" {
+			t.Fatal("the phone remembers no session")
+		}
+		w.say("张站长", true, "住户码 3幢2单元301 作废")
+		if l, err := w.st.WebLinkFor(t.Context(), session, w.clock.Now()); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("the session after the revoke: %+v, %v; want it gone", l, err)
+		}
+		if st, page := w.get("/w/" + session + "/"); st != http.StatusNotFound {
+			t.Errorf("the session's link after the revoke = %d:\n%s", st, page)
 		}
 	})
 }
