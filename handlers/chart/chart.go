@@ -51,9 +51,22 @@ type Chart struct {
 	// Max, when above zero, is the top of the scale (100 for a
 	// percentage); otherwise the scale fits the largest value.
 	Max float64
-	// Note is drawn across an empty chart (no labels), such as "no
-	// problems reported this month".
+	// Note is drawn across an empty chart (no labels, or no value under
+	// any), such as "no problems reported this month".
 	Note string
+}
+
+// empty reports whether c has nothing to draw: no labels, or every value
+// missing.
+func (c *Chart) empty() bool {
+	for _, s := range c.Series {
+		for i := range c.Labels {
+			if !math.IsNaN(s.value(i)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Size of a chart in SVG user units; the PNG is PNGScale times larger.
@@ -77,6 +90,9 @@ func (s Series) value(i int) float64 {
 // Description is the chart's figures written out, for the SVG's <desc>
 // and for a reader who cannot see the image: "漏水: 3件; 绿化: 1件".
 func (c *Chart) Description() string {
+	if c.Note != "" && c.empty() {
+		return c.Note
+	}
 	var b strings.Builder
 	for i, l := range c.Labels {
 		if i > 0 {
@@ -100,9 +116,6 @@ func (c *Chart) Description() string {
 			b.WriteString(formatValue(v))
 			b.WriteString(c.Unit)
 		}
-	}
-	if len(c.Labels) == 0 {
-		b.WriteString(c.Note)
 	}
 	return b.String()
 }

@@ -105,7 +105,7 @@ func (c *Chart) layout() *scene {
 	add(path{[]point{{plotLeft, plotBot}, {plotRight, plotBot}}, 1.5, ink})
 
 	n := len(c.Labels)
-	if n == 0 {
+	if n == 0 || (c.Note != "" && c.empty()) {
 		if c.Note != "" {
 			add(label{Width / 2, (plotTop + plotBot) / 2, fit(c.Note, plotRight-plotLeft, textSize+2), textSize + 2, middle, muted, false})
 		}

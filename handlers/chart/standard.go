@@ -105,9 +105,9 @@ func (f *Figures) SolvedPerMonth(locale string) *Chart {
 }
 
 // SatisfactionTrend is each month's satisfaction in percent, a line broken
-// where a month had no ratings.
+// where a month had no ratings; with no ratings in any month it says so.
 func (f *Figures) SatisfactionTrend(locale string) *Chart {
-	return f.perMonth(locale, Line, "chart_satisfaction", "chart_unit_percent", 100,
+	c := f.perMonth(locale, Line, "chart_satisfaction", "chart_unit_percent", 100,
 		monthly{"chart_satisfaction", func(s store.MonthStats) float64 {
 			pct, ok := s.SatisfactionPercent()
 			if !ok {
@@ -115,6 +115,8 @@ func (f *Figures) SatisfactionTrend(locale string) *Chart {
 			}
 			return float64(pct)
 		}})
+	c.Note = i18n.T(locale, "chart_no_ratings")
+	return c
 }
 
 // VolunteerHours is each month's volunteer service in hours, to a tenth.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +85,33 @@ func TestVolunteerHoursTenths(t *testing.T) {
 		Stats: store.MonthStats{VolunteerMinutes: 95}}}}
 	if v := f.VolunteerHours("zh-CN").Series[0].Values[0]; v != 1.6 {
 		t.Errorf("95 minutes = %v hours, want 1.6", v)
+	}
+}
+
+// TestSatisfactionWithNoRatings: months with no rating at all draw a clear
+// note, in the reader's language, instead of an empty axis; one rated month
+// draws the line and no note.
+func TestSatisfactionWithNoRatings(t *testing.T) {
+	months := func(rated int64) *chart.Figures {
+		f := &chart.Figures{}
+		for m := 9; m <= 11; m++ {
+			f.Months = append(f.Months, chart.MonthFigures{Month: time.Date(2026, time.Month(m), 1, 0, 0, 0, 0, calendar.Shanghai),
+				Stats: store.MonthStats{Filed: 3, Rated: rated, Satisfied: rated}})
+		}
+		return f
+	}
+	for _, tc := range []struct{ locale, note string }{{"zh-CN", "暂无评价"}, {"en", "No ratings yet"}} {
+		c := months(0).SatisfactionTrend(tc.locale)
+		svg := string(c.SVG())
+		if !strings.Contains(svg, ">"+tc.note+"</text>") || !strings.Contains(svg, "<desc>"+tc.note+"</desc>") {
+			t.Errorf("%s satisfaction with no ratings does not say %q:\n%s", tc.locale, tc.note, svg)
+		}
+		if strings.Contains(svg, "<circle") || strings.Contains(svg, ">"+c.Labels[0]+"</text>") {
+			t.Errorf("%s satisfaction with no ratings draws points or month labels:\n%s", tc.locale, svg)
+		}
+		rated := string(months(2).SatisfactionTrend(tc.locale).SVG())
+		if strings.Contains(rated, tc.note) || !strings.Contains(rated, "<circle") {
+			t.Errorf("%s satisfaction with ratings:\n%s", tc.locale, rated)
+		}
 	}
 }
