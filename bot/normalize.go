@@ -61,7 +61,7 @@ func normalizeAligned(s string) (norm, tidy string) {
 	// Dashes are decided only after the invisible characters are gone, or a
 	// second pass could see digit-dash-digit where the first did not.
 	for i, r := range folded {
-		if isDashLike(r) && i > 0 && i+1 < len(folded) && isLatinDigit(folded[i-1]) && isLatinDigit(folded[i+1]) {
+		if isDashLike(r) && i > 0 && i+1 < len(folded) && IsLatinDigit(folded[i-1]) && IsLatinDigit(folded[i+1]) {
 			folded[i] = '-'
 		}
 	}
@@ -115,7 +115,10 @@ func isDashLike(r rune) bool {
 	return false
 }
 
-func isLatinDigit(r rune) bool { return r >= '0' && r <= '9' }
+// IsLatinDigit reports whether r is one of the ASCII digits 0-9, as
+// Normalize leaves every digit a person types (full-width ones folded).
+// unicode.IsDigit is wider: it takes the digits of every script.
+func IsLatinDigit(r rune) bool { return r >= '0' && r <= '9' }
 
 // keepEmojiJoiners drops every zero-width joiner except those between two
 // symbols: there it is part of an emoji such as 👩‍💻, elsewhere it only hides

@@ -104,3 +104,26 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// TestIsLatinDigit: the ASCII digits alone, the one test every parser
+// shares; other scripts' digits are folded first (Normalize) or refused.
+func TestIsLatinDigit(t *testing.T) {
+	tests := []struct {
+		r    rune
+		want bool
+	}{
+		{'0', true}, {'5', true}, {'9', true},
+		{'/', false}, {':', false}, {'a', false},
+		{'１', false}, // full-width: Normalize folds it first
+		{'٣', false}, // Arabic-Indic three
+		{'三', false}, {'①', false},
+	}
+	for _, tt := range tests {
+		if got := bot.IsLatinDigit(tt.r); got != tt.want {
+			t.Errorf("IsLatinDigit(%q) = %v; want %v", tt.r, got, tt.want)
+		}
+	}
+	if !bot.IsLatinDigit([]rune(bot.Normalize("１"))[0]) {
+		t.Errorf("a full-width digit, normalized, is not a Latin digit")
+	}
+}

@@ -403,13 +403,13 @@ const maxWordRunes = 10
 func startsWithNumber(s string) bool {
 	s = strings.TrimLeft(s, "#-+")
 	r, size := utf8.DecodeRuneInString(s)
-	if isLatinDigit(r) || strings.ContainsRune(chineseNumberStarts, r) {
+	if IsLatinDigit(r) || strings.ContainsRune(chineseNumberStarts, r) {
 		return true
 	}
 	if !unicode.IsLetter(r) {
 		return false
 	}
-	digits := strings.TrimLeftFunc(s[size:], isLatinDigit)
+	digits := strings.TrimLeftFunc(s[size:], IsLatinDigit)
 	after, _ := utf8.DecodeRuneInString(digits)
 	return len(digits) < len(s[size:]) && (digits == "" || !unicode.IsLetter(after))
 }

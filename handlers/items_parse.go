@@ -113,7 +113,7 @@ func cutCount(w string) (int64, string, bool) {
 }
 
 func isCountRune(r rune) bool {
-	return r >= '0' && r <= '9' || strings.ContainsRune("零一二两三四五六七八九十百千", r)
+	return bot.IsLatinDigit(r) || strings.ContainsRune("零一二两三四五六七八九十百千", r)
 }
 
 // lendWantsQuiet reports whether a group message that merely starts with a

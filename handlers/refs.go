@@ -71,7 +71,7 @@ func (k refKind) cutMark(s string) (string, bool) {
 		return rest, true
 	}
 	if len(s) > 1 && strings.EqualFold(s[:1], k.en) {
-		if r, _ := utf8.DecodeRuneInString(s[1:]); r >= '0' && r <= '9' {
+		if r, _ := utf8.DecodeRuneInString(s[1:]); bot.IsLatinDigit(r) {
 			return s[1:], true
 		}
 	}

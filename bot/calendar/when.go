@@ -9,6 +9,7 @@ import (
 	_ "time/tzdata" // Shanghai must load on machines without a zone database.
 	"unicode/utf8"
 
+	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/numerals"
 )
 
@@ -466,7 +467,7 @@ func whenSortUnique(ts []time.Time) []time.Time {
 // Numbers.
 
 func whenDigit(r rune) (int, bool) {
-	if r >= '0' && r <= '9' {
+	if bot.IsLatinDigit(r) {
 		return int(r - '0'), true
 	}
 	return 0, false
@@ -505,7 +506,7 @@ func (sc *whenScanner) number() (v, ndig int, ok bool) {
 	k := 0
 	for k < len(buf) {
 		r, n := sc.peek()
-		if _, isD := numerals.SpokenDigit(r); !isD && r != '十' && r != '廿' || isLatinDigit(r) {
+		if _, isD := numerals.SpokenDigit(r); !isD && r != '十' && r != '廿' || bot.IsLatinDigit(r) {
 			break
 		}
 		buf[k] = r
@@ -1268,6 +1269,3 @@ func whenApplyPeriod(p whenPeriod, h int) (whenHM, bool) {
 	}
 	return whenHM{}, false
 }
-
-// isLatinDigit reports whether r is one of the ASCII digits 0-9.
-func isLatinDigit(r rune) bool { return r >= '0' && r <= '9' }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/huzhu-station/huzhu/bot"
 )
 
 // ErrAmountMalformed is returned by ParseAmount for text that is not a sum of
@@ -242,7 +244,7 @@ func parseJiaoFen(rs []rune) (int64, bool) {
 			return 0, false
 		}
 		r := rs[i]
-		if isLatinDigit(r) {
+		if bot.IsLatinDigit(r) {
 			i++
 			return int64(r - '0'), true
 		}

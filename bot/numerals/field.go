@@ -33,6 +33,3 @@ func wrapParseInput(sentinel error, s string) error {
 	}
 	return fmt.Errorf("%w: %q", sentinel, s)
 }
-
-// isLatinDigit reports whether r is one of the ASCII digits 0-9.
-func isLatinDigit(r rune) bool { return r >= '0' && r <= '9' }

@@ -3,6 +3,8 @@ package numerals
 import (
 	"errors"
 	"strings"
+
+	"github.com/huzhu-station/huzhu/bot"
 )
 
 // ErrNotANumber is returned by ParseChineseInt for text that is not a whole
@@ -139,7 +141,7 @@ func isChineseZero(r rune) bool { return r == '零' || r == '〇' }
 // read digit by digit.
 func SpokenDigit(r rune) (int64, bool) {
 	switch {
-	case isLatinDigit(r):
+	case bot.IsLatinDigit(r):
 		return int64(r - '0'), true
 	case isChineseZero(r):
 		return 0, true
@@ -195,7 +197,7 @@ func ReadNumber(rs []rune, spokenDigitsOK bool) (int64, bool) {
 // isNumeralRune reports whether r can be part of a number ParseChineseInt
 // reads, so that callers can find where a number ends.
 func isNumeralRune(r rune) bool {
-	if isLatinDigit(r) || isChineseZero(r) || r == '幺' {
+	if bot.IsLatinDigit(r) || isChineseZero(r) || r == '幺' {
 		return true
 	}
 	if _, ok := chineseDigit(r); ok {
@@ -252,12 +254,12 @@ func parseNumeral(rs []rune) (int64, numeralResult) {
 	onesAfterZero := func() bool { return !zero || (pending >= 0 && lastPlace >= 100) }
 	for i := 0; i < len(rs); {
 		r := rs[i]
-		if isLatinDigit(r) {
+		if bot.IsLatinDigit(r) {
 			if pending >= 0 {
 				return 0, numeralMalformed
 			}
 			j, v := i, int64(0)
-			for ; j < len(rs) && isLatinDigit(rs[j]); j++ {
+			for ; j < len(rs) && bot.IsLatinDigit(rs[j]); j++ {
 				v = numeralAdd(numeralMul(v, 10), int64(rs[j]-'0'))
 			}
 			pending, pendingLen, pendingAfterUnit = v, j-i, afterUnit

@@ -230,7 +230,7 @@ func scanRoomNumber(rs []rune, i int) (string, int, bool) {
 		return num, j, ok
 	}
 	j := i
-	for j < len(rs) && !isLatinDigit(rs[j]) && isNumeralRune(rs[j]) {
+	for j < len(rs) && !bot.IsLatinDigit(rs[j]) && isNumeralRune(rs[j]) {
 		j++
 	}
 	if _, digits, ok := parseSpokenDigits(rs[i:j]); ok {
@@ -270,13 +270,13 @@ func finishRoom(rs []rune, i int) (int, bool) {
 // continuesRoom reports runes that would make the text before them only
 // part of something longer, such as 3-2-301-5 or 3-2-301B.
 func continuesRoom(r rune) bool {
-	return isLatinDigit(r) || isLatinLetter(r) || strings.ContainsRune("-./#_", r)
+	return bot.IsLatinDigit(r) || isLatinLetter(r) || strings.ContainsRune("-./#_", r)
 }
 
 func isLatinLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
 
 func skipDigits(rs []rune, i int) int {
-	for i < len(rs) && isLatinDigit(rs[i]) {
+	for i < len(rs) && bot.IsLatinDigit(rs[i]) {
 		i++
 	}
 	return i
@@ -315,7 +315,7 @@ func canonicalDigits(ds []rune, maxDigits int) (string, bool) {
 		return "", false
 	}
 	for _, r := range ds {
-		if !isLatinDigit(r) {
+		if !bot.IsLatinDigit(r) {
 			return "", false
 		}
 	}
@@ -328,7 +328,7 @@ func canonicalDigits(ds []rune, maxDigits int) (string, bool) {
 // decimal. Chinese digits without units (一二) are not a building: the room
 // number alone is said digit by digit (scanRoomNumber).
 func numeralValue(rs []rune, maxDigits int, maxValue int64) (string, bool) {
-	if len(rs) > 0 && isLatinDigit(rs[0]) && skipDigits(rs, 0) == len(rs) {
+	if len(rs) > 0 && bot.IsLatinDigit(rs[0]) && skipDigits(rs, 0) == len(rs) {
 		return canonicalDigits(rs, maxDigits)
 	}
 	n, ok := ReadNumber(rs, false)
