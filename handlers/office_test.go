@@ -20,21 +20,27 @@ var (
 	uxChen   = bot.User{Platform: "console", ID: "chen", Name: "陈主任"}
 )
 
+// linkOffice links the station to the community office group uxOffice.
+func (u *uxBench) linkOffice() {
+	u.t.Helper()
+	code := regexp.MustCompile(`站码：([A-Z0-9]+)`).FindStringSubmatch(strings.Join(u.whisper(uxHead, "站码"), "\n"))
+	if code == nil {
+		u.t.Fatal("no station code")
+	}
+	u.serve(&bot.Message{Chat: uxOffice, Sender: uxHead, Text: "关联 " + code[1] + " 社区"})
+}
+
 // TestOfficeStepsReachReporterPrivately: every step the office takes on an
 // anonymous problem reaches its reporter in their private chat, and no group
 // (the office's or the station's) ever reads the reporter's name.
 func TestOfficeStepsReachReporterPrivately(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		u := newUXBench(t, b)
-		code := regexp.MustCompile(`站码：([A-Z0-9]+)`).FindStringSubmatch(strings.Join(u.whisper(uxHead, "站码"), "\n"))
-		if code == nil {
-			t.Fatal("no station code")
-		}
+		u.linkOffice()
 		inOffice := func(who bot.User, text string) []bot.Outgoing {
 			sent, _ := u.serve(&bot.Message{Chat: uxOffice, Sender: who, Text: text})
 			return sent
 		}
-		inOffice(uxHead, "关联 "+code[1]+" 社区")
 		u.whisper(uxWang, "报事 楼上半夜装修")   // private, so anonymous: #1
 		u.whisper(uxWang, "报事 楼下饭店油烟太大") // #2
 		u.say(uxHead, "上报 1 社区 需要协调")
@@ -86,11 +92,7 @@ func TestOfficeStepsReachReporterPrivately(t *testing.T) {
 func TestOfficeClockFailureServedAgain(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		u := newUXBench(t, b)
-		code := regexp.MustCompile(`站码：([A-Z0-9]+)`).FindStringSubmatch(strings.Join(u.whisper(uxHead, "站码"), "\n"))
-		if code == nil {
-			t.Fatal("no station code")
-		}
-		u.serve(&bot.Message{Chat: uxOffice, Sender: uxHead, Text: "关联 " + code[1] + " 社区"})
+		u.linkOffice()
 		u.whisper(uxWang, "报事 楼上半夜装修")
 		fail := &failWritesOn{key: "officedue"}
 		b.Client.AddHook(fail)
