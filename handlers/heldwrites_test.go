@@ -3,14 +3,9 @@ package handlers_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/store"
@@ -78,11 +73,11 @@ func TestMarkLostTakesTheChange(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		h := newHarness(t, b)
 		h.send(benchAlice, "报事 3幢楼道灯坏了")
-		fail := &failMarks{}
+		fail := &storetest.FailWrites{Key: ":seen:", MultiOnly: true}
 		b.Client.AddHook(fail)
 		h.sent.texts()
 
-		fail.on.Store(true)
+		fail.On.Store(true)
 		m := &bot.Message{ID: "lost-1", Chat: benchGroup, Sender: benchBob, Text: "同问 1", Time: h.clock.Now()}
 		err := h.handler.ServeMessage(bot.WithCourier(context.Background(), h.courier), bot.NewResponder(h.sender, m), m)
 		if !errors.Is(err, bot.ErrNotSaved) {
@@ -103,7 +98,7 @@ func TestMarkLostTakesTheChange(t *testing.T) {
 			t.Errorf("supporters after the failed write: %d; want 0", n)
 		}
 
-		fail.on.Store(false)
+		fail.On.Store(false)
 		if err := h.handler.ServeMessage(bot.WithCourier(context.Background(), h.courier), bot.NewResponder(h.sender, m), m); err != nil {
 			t.Fatalf("redelivered: %v", err)
 		}
@@ -111,27 +106,4 @@ func TestMarkLostTakesTheChange(t *testing.T) {
 			t.Errorf("supporters after the redelivery: %d; want 1", n)
 		}
 	})
-}
-
-// failMarks fails, while on, every MULTI that writes a served mark, as a
-// store gone in the middle of it would.
-type failMarks struct{ on atomic.Bool }
-
-func (*failMarks) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (*failMarks) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (f *failMarks) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if f.on.Load() && len(cmds) > 0 && strings.EqualFold(cmds[0].Name(), "multi") {
-			for _, c := range cmds {
-				if k, ok := c.Args()[min(1, len(c.Args())-1)].(string); ok && strings.Contains(k, ":seen:") {
-					err := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
-					for _, c := range cmds {
-						c.SetErr(err)
-					}
-					return err
-				}
-			}
-		}
-		return next(ctx, cmds)
-	}
 }

@@ -389,20 +389,24 @@ func (a *App) accept(ctx context.Context, r bot.Responder, m *bot.Message) error
 }
 
 // changeIssue applies a lifecycle step, turning a missing problem into its
-// reply.
+// reply. The problem's overdue clocks are set from the step before it is
+// written: a step whose clocks cannot be set is not taken, and its message,
+// served again, takes it once.
 func (a *App) changeIssue(ctx context.Context, st, n int64, step func(*store.Issue) (store.IssueEvent, error)) (*store.IssueChange, error) {
-	ch, err := a.store.ChangeIssue(ctx, st, n, a.now(), step)
+	now := a.now()
+	station := sessionFrom(ctx).station()
+	ch, err := a.store.ChangeIssue(ctx, st, n, now, func(is *store.Issue) (store.IssueEvent, error) {
+		ev, err := step(is)
+		if err != nil || station == nil {
+			return ev, err
+		}
+		if err := a.scheduleOverdue(ctx, station, is.AfterStep(ev.Kind, now)); err != nil {
+			return store.IssueEvent{}, err
+		}
+		return ev, nil
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, say("issue_not_found", i18n.Args{"N": n})
-	}
-	if err == nil {
-		if station := sessionFrom(ctx).station(); station != nil {
-			if err := a.scheduleOverdue(ctx, station, ch.Issue); err != nil {
-				// The change is made and answered; the reminders follow
-				// the problem's next change.
-				a.log.Warn("overdue reminders not rescheduled", "err", err)
-			}
-		}
 	}
 	return ch, err
 }

@@ -2,14 +2,9 @@ package handlers_test
 
 import (
 	"context"
-	"net"
 	"regexp"
 	"strings"
-	"sync/atomic"
-	"syscall"
 	"testing"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
@@ -94,7 +89,7 @@ func TestOfficeClockFailureServedAgain(t *testing.T) {
 		u := newUXBench(t, b)
 		u.linkOffice()
 		u.whisper(uxWang, "报事 楼上半夜装修")
-		fail := &failWritesOn{key: "officedue"}
+		fail := &storetest.FailWrites{Key: "officedue"}
 		b.Client.AddHook(fail)
 
 		steps := []struct {
@@ -116,9 +111,9 @@ func TestOfficeClockFailureServedAgain(t *testing.T) {
 				defer u.mu.Unlock()
 				return texts(u.sent[n:]), err
 			}
-			fail.on.Store(true)
+			fail.On.Store(true)
 			sent, err := serve()
-			fail.on.Store(false)
+			fail.On.Store(false)
 			if err == nil {
 				t.Errorf("%s with the clocks failing: served; want an error, so it is served again", s.m.Text)
 			}
@@ -138,31 +133,40 @@ func TestOfficeClockFailureServedAgain(t *testing.T) {
 	})
 }
 
-// failWritesOn fails, while on, every pipeline that names a key
-// containing key, as a store gone in the middle of it would.
-type failWritesOn struct {
-	key string
-	on  atomic.Bool
-}
-
-func (*failWritesOn) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (*failWritesOn) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (f *failWritesOn) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if !f.on.Load() {
-			return next(ctx, cmds)
+// TestStationStepClockFailureServedAgain: a station's own step (受理) whose
+// overdue clocks cannot be set is not taken, and is taken once when its
+// message is served again.
+func TestStationStepClockFailureServedAgain(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		u := newUXBench(t, b)
+		u.say(uxWang, "报事 3幢楼道灯坏了")
+		fail := &storetest.FailWrites{Key: "overdue:"}
+		b.Client.AddHook(fail)
+		m := &bot.Message{ID: "accept-1", Chat: uxGroup, Sender: uxHead, Text: "受理 1"}
+		accepted := func() int { return strings.Count(strings.Join(u.say(uxHead, "事项 1"), "\n"), " 受理") }
+		serve := func() ([]string, error) {
+			u.mu.Lock()
+			n := len(u.sent)
+			u.mu.Unlock()
+			err := u.handler.ServeMessage(context.Background(), bot.NewResponder(u, m), m)
+			u.mu.Lock()
+			defer u.mu.Unlock()
+			return texts(u.sent[n:]), err
 		}
-		for _, c := range cmds {
-			for _, a := range c.Args() {
-				if k, ok := a.(string); ok && strings.Contains(k, f.key) {
-					err := &net.OpError{Op: "read", Net: "tcp", Err: syscall.ECONNRESET}
-					for _, c := range cmds {
-						c.SetErr(err)
-					}
-					return err
-				}
-			}
+		fail.On.Store(true)
+		sent, err := serve()
+		fail.On.Store(false)
+		if err == nil || strings.Contains(strings.Join(sent, "\n"), "已受理") {
+			t.Errorf("受理 with the clocks failing: err %v, told %q; want an error and no word of it done", err, sent)
 		}
-		return next(ctx, cmds)
-	}
+		if got := accepted(); got != 0 {
+			t.Errorf("受理 with the clocks failing: %d accepted steps; want 0", got)
+		}
+		if _, err := serve(); err != nil {
+			t.Fatalf("受理 served again: %v", err)
+		}
+		if got := accepted(); got != 1 {
+			t.Errorf("受理 served again: %d accepted steps; want 1", got)
+		}
+	})
 }

@@ -3,10 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
@@ -94,7 +91,9 @@ func TestHeldWrites(t *testing.T) {
 			if _, _, err := s.AddSupporter(ctx, st.ID, is.N, erin, t0); err != nil {
 				t.Fatal(err)
 			}
-			b.Client.AddHook(failMultiOn{key: ":h2"})
+			fail := &storetest.FailWrites{Key: ":h2", MultiOnly: true}
+			fail.On.Store(true)
+			b.Client.AddHook(fail)
 			_, _, err = s.FinishServed(ctx, chat+":h2", token, chat, []bot.KeptReply{{Out: groupNotice}})
 			if !errors.Is(err, bot.ErrNotSaved) {
 				t.Fatalf("FinishServed whose MULTI failed: err = %v; want ErrNotSaved", err)
@@ -107,30 +106,4 @@ func TestHeldWrites(t *testing.T) {
 			}
 		})
 	})
-}
-
-// failMultiOn fails every MULTI that names a key containing key, as a
-// server gone in the middle of it would.
-type failMultiOn struct{ key string }
-
-func (failMultiOn) DialHook(next redis.DialHook) redis.DialHook          { return next }
-func (failMultiOn) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
-func (f failMultiOn) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if len(cmds) == 0 || !strings.EqualFold(cmds[0].Name(), "multi") {
-			return next(ctx, cmds)
-		}
-		for _, c := range cmds {
-			for _, a := range c.Args() {
-				if k, ok := a.(string); ok && strings.Contains(k, f.key) {
-					err := errors.New("connection reset by peer")
-					for _, c := range cmds {
-						c.SetErr(err)
-					}
-					return err
-				}
-			}
-		}
-		return next(ctx, cmds)
-	}
 }

@@ -335,7 +335,7 @@ type IssueChange struct {
 // (pending) and any office step restarts the office's clock (OfficeAt).
 func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, step func(is *Issue) (IssueEvent, error)) (*IssueChange, error) {
 	var change *IssueChange
-	err := s.withLease(ctx, s.k.lease(st, "issue:"+strconv.FormatInt(n, 10)), func() error {
+	err := s.withLeaseRead(ctx, []string{s.k.lease(st, "issue:"+strconv.FormatInt(n, 10))}, nil, func(l *lease) error {
 		is, err := s.Issue(ctx, st, n)
 		if err != nil {
 			return err
@@ -348,7 +348,8 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 		is.Updated = now
 		stampIssue(is, ev.Kind, now)
 		ev.AtMS, ev.At = ms(now), now
-		_, err = s.Acknowledged(ctx, s.k.issue(st, n), func(p redis.Pipeliner) error {
+		change = &IssueChange{Issue: is, Event: ev}
+		return s.writeLast(ctx, s.k.issue(st, n), l, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
 			s.appendEvent(ctx, p, st, n, ev, now)
 			if before.Status.IsOpen() != is.Status.IsOpen() {
@@ -364,10 +365,9 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 			if ev.Kind == EventRated {
 				s.countPeople(ctx, p, st, now, ev.By)
 			}
+			l.giveUpIn(ctx, p)
 			return nil
 		})
-		change = &IssueChange{Issue: is, Event: ev}
-		return err
 	})
 	return change, err
 }
