@@ -102,15 +102,7 @@ func TestOfficeClockFailureServedAgain(t *testing.T) {
 		for _, s := range steps {
 			timeline := func() string { return strings.Join(u.say(uxHead, "事项 1"), "\n") }
 			before := strings.Count(timeline(), s.event)
-			serve := func() ([]string, error) {
-				u.mu.Lock()
-				n := len(u.sent)
-				u.mu.Unlock()
-				err := u.handler.ServeMessage(context.Background(), bot.NewResponder(u, s.m), s.m)
-				u.mu.Lock()
-				defer u.mu.Unlock()
-				return texts(u.sent[n:]), err
-			}
+			serve := func() ([]string, error) { return u.serveAsIs(s.m) }
 			fail.On.Store(true)
 			sent, err := serve()
 			fail.On.Store(false)
@@ -144,15 +136,7 @@ func TestStationStepClockFailureServedAgain(t *testing.T) {
 		b.Client.AddHook(fail)
 		m := &bot.Message{ID: "accept-1", Chat: uxGroup, Sender: uxHead, Text: "受理 1"}
 		accepted := func() int { return strings.Count(strings.Join(u.say(uxHead, "事项 1"), "\n"), " 受理") }
-		serve := func() ([]string, error) {
-			u.mu.Lock()
-			n := len(u.sent)
-			u.mu.Unlock()
-			err := u.handler.ServeMessage(context.Background(), bot.NewResponder(u, m), m)
-			u.mu.Lock()
-			defer u.mu.Unlock()
-			return texts(u.sent[n:]), err
-		}
+		serve := func() ([]string, error) { return u.serveAsIs(m) }
 		fail.On.Store(true)
 		sent, err := serve()
 		fail.On.Store(false)
@@ -169,4 +153,16 @@ func TestStationStepClockFailureServedAgain(t *testing.T) {
 			t.Errorf("受理 served again: %d accepted steps; want 1", got)
 		}
 	})
+}
+
+// serveAsIs serves m as it is (its id kept, so serving it again is a
+// redelivery) and returns the texts sent and the handler's error.
+func (u *uxBench) serveAsIs(m *bot.Message) ([]string, error) {
+	u.mu.Lock()
+	n := len(u.sent)
+	u.mu.Unlock()
+	err := u.handler.ServeMessage(context.Background(), bot.NewResponder(u, m), m)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return texts(u.sent[n:]), err
 }
