@@ -273,10 +273,11 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 		return nil
 	}
 
-	// A message's seen key: claims in memory, the rest in redka.
+	// A message's seen key: claims ("serving:TOKEN", SET NX) in memory,
+	// the rest in redka.
 	key := string(args[1])
 	switch {
-	case name == "set" && hasOption(args[3:], "nx"):
+	case name == "set" && len(args) > 3 && hasOption(args[3:], "nx") && bytes.HasPrefix(args[2], []byte("serving:")):
 		if c.multi != nil {
 			c.replies[slot] = respError("a message's claim cannot be taken inside MULTI")
 			return nil

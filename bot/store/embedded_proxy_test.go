@@ -208,13 +208,20 @@ func TestEmbeddedMessageClaims(t *testing.T) {
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, c, _ = startEmbeddedDirect(t, data)
+	_, c, direct = startEmbeddedDirect(t, data)
 	s = New(c)
 	if _, err := s.ClaimMessage(ctx, "console:g1:m1"); !errorsIsServed(err) {
 		t.Errorf("after a restart, a served message: %v, want already served", err)
 	}
 	if _, err := s.ClaimMessage(ctx, "console:g1:m3"); err != nil {
 		t.Errorf("after a restart, a message claimed before it: %v", err)
+	}
+	// Only a claim is kept in memory: any other mark is written.
+	if err := c.SetNX(ctx, s.k.seen("console:g1:m4"), markDone, time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := direct.Get(ctx, s.k.seen("console:g1:m4")).Result(); v != markDone {
+		t.Errorf("SET NX of a done mark: %q in SQLite, want %q", v, markDone)
 	}
 }
 
