@@ -21,6 +21,9 @@ const (
 	lockFile   = "LOCK"
 	dbFile     = "huzhu.db"
 	socketFile = "redka.sock"
+	// redkaSocketFile is redka's own socket, behind the one clients use
+	// (see embeddedProxy); no longer than socketFile.
+	redkaSocketFile = "db.sock"
 )
 
 // maxSocketPath is the longest unix socket path every unix accepts (sun_path
@@ -53,8 +56,10 @@ var sqlitePragmas = map[string]string{
 type Embedded struct {
 	dir    string
 	socket string
+	inner  string // redka's socket
 	lock   *os.File
 	srv    *redsrv.Server
+	proxy  *embeddedProxy
 	served chan error // receives what the server goroutine returned
 
 	closeOnce sync.Once
@@ -92,16 +97,20 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Embedded{dir: dir, socket: socket, lock: lock, served: make(chan error, 1)}
+	inner := filepath.Join(dir, redkaSocketFile)
+	e := &Embedded{dir: dir, socket: socket, inner: inner, lock: lock, served: make(chan error, 1)}
 	fail := func(err error) (*Embedded, error) {
 		_ = os.Remove(socket)
+		_ = os.Remove(inner)
 		return nil, errors.Join(err, e.unlock())
 	}
 
 	// A socket left by a killed process would make listen fail with "address
 	// already in use". The lock proves no live huzhu is serving it.
-	if err := os.Remove(socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fail(fmt.Errorf("store: remove stale socket: %w", err))
+	for _, s := range []string{socket, inner} {
+		if err := os.Remove(s); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fail(fmt.Errorf("store: remove stale socket: %w", err))
+		}
 	}
 
 	dbPath := filepath.Join(dir, dbFile)
@@ -119,7 +128,7 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		return fail(err)
 	}
 
-	e.srv = redsrv.New("unix", socket, db)
+	e.srv = redsrv.New("unix", inner, db)
 	ready := make(chan error, 1)
 	go func() { e.served <- e.srv.Start(ready) }()
 	select {
@@ -133,12 +142,18 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		if stopErr := e.srv.Stop(); stopErr != nil {
 			_ = db.Close()
 		}
-		return fail(fmt.Errorf("store: start embedded server on %s: %w", socket, err))
+		return fail(fmt.Errorf("store: start embedded server on %s: %w", inner, err))
+	}
+	e.proxy, err = startEmbeddedProxy(socket, inner, newVolatileStore())
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("store: listen on %s: %w", socket, err), e.Close())
 	}
 	// The 0700 directory already keeps others out; this is belt and braces
 	// for a directory someone widens later.
-	if err := os.Chmod(socket, 0o600); err != nil {
-		return nil, errors.Join(fmt.Errorf("store: restrict socket: %w", err), e.Close())
+	for _, s := range []string{socket, inner} {
+		if err := os.Chmod(s, 0o600); err != nil {
+			return nil, errors.Join(fmt.Errorf("store: restrict socket: %w", err), e.Close())
+		}
 	}
 	return e, nil
 }
@@ -184,6 +199,11 @@ func (e *Embedded) Dir() string {
 func (e *Embedded) Close() error {
 	e.closeOnce.Do(func() {
 		var errs []error
+		if e.proxy != nil {
+			if err := e.proxy.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("store: stop embedded proxy: %w", err))
+			}
+		}
 		if err := e.srv.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("store: stop embedded server: %w", err))
 		}
@@ -195,8 +215,10 @@ func (e *Embedded) Close() error {
 		case <-time.After(embeddedStartTimeout):
 			errs = append(errs, fmt.Errorf("store: embedded server did not stop within %v", embeddedStartTimeout))
 		}
-		if err := os.Remove(e.socket); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, fmt.Errorf("store: remove socket: %w", err))
+		for _, s := range []string{e.socket, e.inner} {
+			if err := os.Remove(s); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("store: remove socket: %w", err))
+			}
 		}
 		errs = append(errs, e.unlock())
 		e.closeErr = errors.Join(errs...)
