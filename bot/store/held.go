@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 
@@ -164,26 +166,53 @@ func AcrossSlots(ctx context.Context) bool {
 // FinishServed makes them) in one MULTI, acknowledged when any of writes
 // or ackKey asks for it, and gives up their leases.
 func (s *Store) makeWith(ctx context.Context, writes []heldWrite, ackKey string, more func(redis.Pipeliner)) error {
+	f := &finish{held: writes, ackKey: ackKey, more: more}
+	s.makeAll(ctx, []*finish{f})
+	return f.err
+}
+
+// finish is one message's held writes and the commands that follow them
+// (its served mark, its replies), made in one MULTI, perhaps with other
+// messages' (makeAll).
+type finish struct {
+	held   []heldWrite
+	ackKey string
+	more   func(redis.Pipeliner)
+	err    error // the first error of its own commands
+}
+
+// makeAll makes every finish in one MULTI, acknowledged when any asks for
+// it, tells each the outcome of its own commands, and gives up their
+// leases.
+func (s *Store) makeAll(ctx context.Context, all []*finish) {
 	ctx = notHolding(ctx)
-	if len(writes) > 0 {
-		ctx = context.WithValue(ctx, acrossSlotsKey{}, true)
-	}
-	for _, w := range writes {
-		if ackKey == "" {
-			ackKey = w.ackKey
+	ackKey := ""
+	for _, f := range all {
+		if len(f.held) > 0 {
+			ctx = context.WithValue(ctx, acrossSlotsKey{}, true)
 		}
+		for _, w := range f.held {
+			f.ackKey = cmp.Or(f.ackKey, w.ackKey)
+		}
+		ackKey = cmp.Or(ackKey, f.ackKey)
 	}
+	own := make([][]redis.Cmder, len(all))
+	var built error
 	tx := func(p redis.Pipeliner) error {
-		for _, w := range writes {
-			if err := p.BatchProcess(ctx, w.cmds...); err != nil {
-				return err
+		for i, f := range all {
+			from := p.Len()
+			for _, w := range f.held {
+				if built = p.BatchProcess(ctx, w.cmds...); built != nil {
+					return built
+				}
+				if w.lease != nil {
+					w.lease.releaseIn(ctx, p)
+				}
 			}
-			if w.lease != nil {
-				w.lease.releaseIn(ctx, p)
+			if f.more != nil {
+				f.more(p)
 			}
-		}
-		if more != nil {
-			more(p)
+			own[i] = p.Cmds()[from:]
 		}
 		return nil
 	}
@@ -193,12 +222,28 @@ func (s *Store) makeWith(ctx context.Context, writes []heldWrite, ackKey string,
 	} else {
 		_, err = s.Acknowledged(ctx, ackKey, tx)
 	}
-	for _, w := range writes {
-		if w.lease != nil {
-			s.giveUp(ctx, w.lease, err)
+	told := false
+	for i, f := range all {
+		for _, c := range own[i] {
+			if cerr := c.Err(); cerr != nil && !errors.Is(cerr, redis.Nil) {
+				f.err, told = cerr, true
+				break
+			}
 		}
 	}
-	return err
+	for _, f := range all {
+		switch {
+		case built != nil:
+			f.err = built // the MULTI was not sent
+		case err != nil && !told:
+			f.err = err // a failure no command of it was told of
+		}
+		for _, w := range f.held {
+			if w.lease != nil {
+				s.giveUp(ctx, w.lease, f.err)
+			}
+		}
+	}
 }
 
 // flushHooked remembers the clients holdBeforeOthers hooked.

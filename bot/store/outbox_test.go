@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -359,6 +360,69 @@ func TestOutboxLeavesFailuresAndToastsDirect(t *testing.T) {
 		}
 		if due, _ := s.DueOutboxes(ctx, "console", time.Now().Add(time.Hour), 10); len(due) != 0 {
 			t.Errorf("outboxes left: %v", due)
+		}
+	})
+}
+
+// TestSentLastTogether: the removals of many chats delivered at once are
+// written together, and each chat is told its own outcome: empty, or with a
+// reply that arrived meanwhile still due.
+func TestSentLastTogether(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		const chats = 40
+		type sent struct {
+			chat, lease string
+			ids         []string
+		}
+		all := make([]sent, chats)
+		for i := range chats {
+			chat := bot.Chat{Platform: "console", ID: "together" + strconv.Itoa(i), Kind: bot.Group}.Key()
+			token, err := s.ClaimMessage(ctx, chat+":m1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			replies := []bot.KeptReply{{Out: groupNotice}, {Out: groupNotice}}
+			lease, _, err := s.FinishServed(ctx, chat+":m1", token, chat, replies)
+			if err != nil || lease == "" {
+				t.Fatalf("FinishServed %s = %q, %v", chat, lease, err)
+			}
+			all[i] = sent{chat, lease, []string{replies[0].ID, replies[1].ID}}
+		}
+		// A reply arrives in every fifth chat after its replies were read.
+		for i := 0; i < chats; i += 5 {
+			token, err := s.ClaimMessage(ctx, all[i].chat+":m2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := s.FinishServed(ctx, all[i].chat+":m2", token, all[i].chat, []bot.KeptReply{{Out: groupNotice}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		more := make([]bool, chats)
+		var wg sync.WaitGroup
+		for i := range chats {
+			wg.Go(func() {
+				var err error
+				if more[i], err = s.SentLast(ctx, all[i].chat, all[i].lease, all[i].ids...); err != nil {
+					t.Errorf("SentLast %s: %v", all[i].chat, err)
+				}
+			})
+		}
+		wg.Wait()
+		for i := range chats {
+			left, err := s.OutboxReplies(ctx, all[i].chat)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := i%5 == 0; more[i] != want || len(left) != map[bool]int{true: 1, false: 0}[want] {
+				t.Errorf("%s: more %v with %d left; want more %v", all[i].chat, more[i], len(left), want)
+			}
+		}
+		due, err := s.DueOutboxes(ctx, "console", time.Now().Add(time.Second), 100)
+		if err != nil || len(due) != chats/5 {
+			t.Errorf("due after the removals: %v, %v; want the %d chats with a reply left", due, err, chats/5)
 		}
 	})
 }

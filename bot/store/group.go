@@ -1,0 +1,110 @@
+package store
+
+import "sync"
+
+// Group commit: what several goroutines want written at the same time goes
+// to the store in one round trip. A write that comes while few of its group
+// are under way is made at once; those that come while more are wait, and
+// the first of them then makes them all together. At a quiet time a write
+// costs what it did; under load, many messages share one round trip. Used
+// for the MULTI that marks a message served (FinishServed) and the one that
+// ends a delivery (SentLast), per platform: each platform's outbox keys
+// share a hash tag, so a group's MULTI holds on a Cluster too.
+
+// groupCommit is one group. Up to groupInFlight writes of a group are
+// under way at once, each on its own connection; what comes while all are
+// waits for the first of them to finish, and is made in the next batch.
+type groupCommit[T any] struct {
+	mu       sync.Mutex
+	inFlight int
+	queue    []*groupEntry[T]
+}
+
+// groupInFlight is how many writes of one group may be under way at once:
+// enough that a few messages marked at the same moment do not wait for each
+// other, few enough that a burst shares its round trips.
+const groupInFlight = 2
+
+type groupEntry[T any] struct {
+	v      T
+	lead   chan struct{} // closed when this entry is to make the next batch
+	chosen bool          // lead is closed (under the group's mu)
+	done   chan struct{} // closed once made
+}
+
+// do has v made by write, with whatever else of the group is waiting, and
+// returns once it is. write must tell each of its values its outcome.
+func (g *groupCommit[T]) do(v T, write func([]T)) {
+	e := &groupEntry[T]{v: v, lead: make(chan struct{}), done: make(chan struct{})}
+	g.mu.Lock()
+	g.queue = append(g.queue, e)
+	if g.inFlight < groupInFlight {
+		g.inFlight++
+	} else {
+		g.mu.Unlock()
+		select {
+		case <-e.done:
+		case <-e.lead:
+		}
+		g.mu.Lock()
+		if !e.chosen {
+			g.mu.Unlock()
+			return // made in another's batch, and given no place
+		}
+		// A write ended and passed its place on to e: e makes the next
+		// batch, even when e itself was made meanwhile.
+	}
+	batch := g.queue
+	g.queue = nil
+	g.mu.Unlock()
+
+	mine := false
+	if len(batch) > 0 {
+		vs := make([]T, len(batch))
+		for i, b := range batch {
+			vs[i] = b.v
+			mine = mine || b == e
+		}
+		write(vs)
+		for _, b := range batch {
+			close(b.done)
+		}
+	}
+
+	g.mu.Lock()
+	passed := false
+	for _, q := range g.queue {
+		if !q.chosen { // its place passes on to the first waiting
+			q.chosen, passed = true, true
+			close(q.lead)
+			break
+		}
+	}
+	if !passed {
+		g.inFlight--
+	}
+	g.mu.Unlock()
+	if !mine {
+		<-e.done // made in a batch another took meanwhile
+	}
+}
+
+// groupCommits holds a group per name.
+type groupCommits[T any] struct {
+	mu sync.Mutex
+	by map[string]*groupCommit[T]
+}
+
+func (g *groupCommits[T]) of(name string) *groupCommit[T] {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.by == nil {
+		g.by = map[string]*groupCommit[T]{}
+	}
+	c := g.by[name]
+	if c == nil {
+		c = &groupCommit[T]{}
+		g.by[name] = c
+	}
+	return c
+}

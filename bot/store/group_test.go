@@ -1,0 +1,52 @@
+package store
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestGroupCommit: every value is made once, by at most groupInFlight
+// writes at a time, and the group is idle again once all are done.
+func TestGroupCommit(t *testing.T) {
+	var g groupCommit[*int]
+	var made sync.Map
+	var inFlight, most, writes atomic.Int64
+	write := func(batch []*int) {
+		n := inFlight.Add(1)
+		for {
+			m := most.Load()
+			if n <= m || most.CompareAndSwap(m, n) {
+				break
+			}
+		}
+		writes.Add(1)
+		time.Sleep(100 * time.Microsecond) // a round trip
+		for _, v := range batch {
+			if _, again := made.LoadOrStore(v, true); again {
+				t.Errorf("value %d made twice", *v)
+			}
+		}
+		inFlight.Add(-1)
+	}
+	const n = 2000
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			v := i
+			g.do(&v, write)
+			if _, ok := made.Load(&v); !ok {
+				t.Errorf("value %d returned before it was made", v)
+			}
+		})
+	}
+	wg.Wait()
+	if most.Load() > groupInFlight {
+		t.Errorf("%d writes under way at once; want at most %d", most.Load(), groupInFlight)
+	}
+	if g.inFlight != 0 || len(g.queue) != 0 {
+		t.Errorf("after all: %d in flight, %d queued; want none", g.inFlight, len(g.queue))
+	}
+	t.Logf("%d values in %d writes", n, writes.Load())
+}
