@@ -561,7 +561,10 @@ func (a *App) escalate(ctx context.Context, r bot.Responder, m *bot.Message) err
 		return say("no_office_linked", i18n.Args{"Office": tr(ctx, "office_"+string(level))})
 	}
 	note = m.Raw(strings.TrimSpace(note))
-	officeGroup := a.escalationOffice(ctx, office)
+	officeGroup, err := a.escalationOffice(ctx, office)
+	if err != nil {
+		return err
+	}
 	now := a.now()
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
 		if !is.Status.IsOpen() {

@@ -507,15 +507,17 @@ func (a *App) officeHelp(ctx context.Context, r bot.Responder, m *bot.Message) e
 }
 
 // escalationOffice returns the office group a problem is handed to, or nil
-// when it is unknown: the problem is handed up all the same, named by its
-// number alone and with no deadline clock.
-func (a *App) escalationOffice(ctx context.Context, officeChat string) *store.Office {
+// when there is no such group any more: the problem is handed up all the
+// same, named by its number alone and with no deadline clock. A group that
+// cannot be read (the store down) is an error: the escalation waits for it,
+// served again, rather than go without its clock.
+func (a *App) escalationOffice(ctx context.Context, officeChat string) (*store.Office, error) {
 	office, err := a.store.Office(ctx, officeChat)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) { // not, or no longer, an office group
 		a.log.Warn("office unknown", "chat", officeChat, "err", err)
-		return nil
+		return nil, nil
 	}
-	return office
+	return office, err
 }
 
 // escalationRef is how the office group (nil when unknown) names a problem
