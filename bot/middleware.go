@@ -202,8 +202,11 @@ var ErrInFlight = errors.New("message being served")
 // outbox (see Courier), so a process that dies while they wait for their
 // turn neither loses them nor, serving the message again, sends them twice.
 //
-// What remains: an instance that dies after the handler's last write and
-// before the mark lets a redelivery run the command again.
+// When the Outbox is a WriteHolder, the command's last write is made with
+// the mark, in one write. What remains (without one, or on a Redis Cluster,
+// where writes are made at once): an instance that dies after the
+// handler's last write and before the mark lets a redelivery run the
+// command again.
 func Dedupe(d Deduper) Middleware {
 	return func(next Handler) Handler {
 		return HandlerFunc(func(ctx context.Context, r Responder, m *Message) error {
