@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
@@ -31,6 +32,7 @@ type mixOptions struct {
 	duration                                   time.Duration
 	trace                                      bool
 	cpuProfile                                 string
+	memProfile                                 string
 }
 
 func (o *mixOptions) flags(fs interface {
@@ -46,6 +48,7 @@ func (o *mixOptions) flags(fs interface {
 	fs.DurationVar(&o.duration, "duration", 0, "bench mix: serve for this long instead of --messages")
 	fs.BoolVar(&o.trace, "trace", false, "bench mix: before measuring, list the round trips of one message of each command")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "bench mix: write a CPU profile of the measured part to this file (go tool pprof)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "bench mix: write an allocation profile of the measured part to this file (go tool pprof -sample_index=alloc_space)")
 }
 
 // mixCommand is one kind of message in the mix, with its share in percent.
@@ -110,11 +113,15 @@ type mixResult struct {
 	RedisRoundTripsPerMsg float64 `json:"redis_round_trips_per_msg"`
 	// DeliveryRoundTripsPerMsg are those of sending the replies from the
 	// outbox, after the message was served (see deliveryCounted).
-	DeliveryRoundTripsPerMsg float64               `json:"delivery_round_trips_per_msg"`
-	AllocsPerMsg             float64               `json:"allocs_per_msg"`
-	RSSMB                    float64               `json:"rss_mb"`
-	Errors                   int64                 `json:"errors"`
-	PerCommand               map[string]*mixFigure `json:"per_command"`
+	DeliveryRoundTripsPerMsg float64 `json:"delivery_round_trips_per_msg"`
+	AllocsPerMsg             float64 `json:"allocs_per_msg"`
+	// CPUmsPerMsg is the process's CPU time (user and system) per message
+	// while measuring: the bot's alone on Redis, the bot's and the embedded
+	// server's together on the embedded store.
+	CPUmsPerMsg float64               `json:"cpu_ms_per_msg"`
+	RSSMB       float64               `json:"rss_mb"`
+	Errors      int64                 `json:"errors"`
+	PerCommand  map[string]*mixFigure `json:"per_command"`
 }
 
 // mixFigure is one command's figures.
@@ -281,6 +288,10 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 		}
 		defer func() { err = errors.Join(err, stop()) }()
 	}
+	if o.memProfile != "" {
+		runtime.MemProfileRate = 4096
+		defer func() { err = errors.Join(err, writeAllocProfile(o.memProfile)) }()
+	}
 	res := b.measure(ctx)
 	res.Store = backend.Describe()
 	cleaner.mix = res
@@ -335,6 +346,7 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
 	mallocs := mem.Mallocs
+	cpu := processCPU()
 
 	n := b.o.messages
 	until := time.Time{}
@@ -373,6 +385,7 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 		Mode: "mix", Stations: b.o.stations, Residents: b.o.residents, Concurrency: b.o.concurrency,
 		Messages: msgs, Seconds: elapsed.Seconds(), MsgsPerS: rate(msgs, elapsed),
 		AllocsPerMsg: float64(mem.Mallocs-mallocs) / float64(max(msgs, 1)),
+		CPUmsPerMsg:  msOf(processCPU()-cpu) / float64(max(msgs, 1)),
 		RSSMB:        rssMB(), Errors: b.errs.Load(), PerCommand: figures,
 	}
 	after := outcomeCounts(b.obs)
@@ -455,6 +468,16 @@ func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // rssMB is the process's resident set (VmRSS), in MiB; 0 where /proc has
 // none.
+// processCPU is the CPU time this process has used, user and system; 0
+// where getrusage fails.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 func rssMB() float64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {
@@ -535,6 +558,15 @@ func (o deliveryCounted) SentLast(ctx context.Context, chatKey, lease string, id
 
 func (o deliveryCounted) PostponeOutbox(ctx context.Context, chatKey string, until time.Time) error {
 	return o.Store.PostponeOutbox(delivering(ctx), chatKey, until)
+}
+
+// writeAllocProfile writes the allocations made so far to path.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
 }
 
 // startCPUProfile writes a CPU profile to path until the returned stop.
