@@ -171,9 +171,10 @@ func (s *Store) makeWith(ctx context.Context, writes []heldWrite, ackKey string,
 	return f.err
 }
 
-// finish is one message's held writes and the commands that follow them
-// (its served mark, its replies), made in one MULTI, perhaps with other
-// messages' (makeAll).
+// finish is one write to the outbox, made in one MULTI, perhaps with
+// others (makeAll): a message's held writes and the commands that follow
+// them (its served mark, its replies), or the end of a delivery (no held
+// writes; more removes what was sent).
 type finish struct {
 	held   []heldWrite
 	ackKey string

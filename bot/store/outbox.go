@@ -29,8 +29,9 @@ type keptReply struct {
 
 // FinishServed implements bot.Outbox. The writes the command held (see
 // HoldWrites) are made in the same MULTI; when it fails, the error wraps
-// bot.ErrNotSaved. Messages of one platform marked at the same time share
-// the MULTI (see groupCommit), each told the outcome of its own commands.
+// bot.ErrNotSaved. What is written to one platform's outbox at the same
+// moment, other messages' marks and ended deliveries, shares the MULTI (see
+// groupCommit), each told the outcome of its own commands.
 func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, replies []bot.KeptReply) (string, bool, error) {
 	held := heldIn(ctx).take()
 	mark := func(p redis.Pipeliner) { p.Set(ctx, s.k.seen(msgKey), markDone, servedTTL) }
@@ -61,7 +62,7 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 		waiting = p.HLen(ctx, s.k.outboxReplies(chatKey))
 	}}
 	// Messages served at the same time are marked in one MULTI.
-	s.finishes.of(platformOf(chatKey)).do(f, func(batch []*finish) {
+	s.outboxWrites.of(platformOf(chatKey)).do(f, func(batch []*finish) {
 		s.makeAll(context.WithoutCancel(ctx), batch)
 	})
 	if f.err != nil {
@@ -173,14 +174,26 @@ func (s *Store) SentReply(ctx context.Context, chatKey string, ids ...string) er
 // SentLast implements bot.Outbox. The chat leaves the due list in the same
 // MULTI that counts what is left, and is put back if replies arrived
 // meanwhile: FinishServed writes a reply and the due entry together, so
-// none is left without one. The removals of chats whose deliveries end at
-// the same time are written together (see groupCommit).
+// none is left without one. The removal goes to the store with whatever
+// else of the platform's outbox is being written at the same moment, served
+// marks included (see groupCommit).
 func (s *Store) SentLast(ctx context.Context, chatKey, lease string, ids ...string) (bool, error) {
-	r := &removal{chatKey: chatKey, lease: lease, ids: ids}
-	s.removals.of(platformOf(chatKey)).do(r, func(batch []*removal) {
-		s.writeRemovals(context.WithoutCancel(ctx), batch)
+	var left *redis.IntCmd
+	r := &finish{more: func(p redis.Pipeliner) {
+		replies := s.k.outboxReplies(chatKey)
+		if len(ids) > 0 {
+			p.HDel(ctx, replies, ids...)
+		}
+		p.ZRem(ctx, s.k.outboxDue(platformOf(chatKey)), chatKey)
+		if lease != "" {
+			p.Del(ctx, s.k.outboxLease(chatKey))
+		}
+		left = p.HLen(ctx, replies)
+	}}
+	s.outboxWrites.of(platformOf(chatKey)).do(r, func(batch []*finish) {
+		s.makeAll(context.WithoutCancel(ctx), batch)
 	})
-	if r.err != nil || r.left == 0 {
+	if r.err != nil || left.Val() == 0 {
 		return false, r.err
 	}
 	due := s.k.outboxDue(platformOf(chatKey))
@@ -191,46 +204,6 @@ func (s *Store) SentLast(ctx context.Context, chatKey, lease string, ids ...stri
 		return true, nil
 	}
 	return s.rdb.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease).Result()
-}
-
-// removal is one chat's SentLast, to be written with others.
-type removal struct {
-	chatKey, lease string
-	ids            []string
-	left           int64 // replies left in the chat's outbox after it
-	err            error
-}
-
-// writeRemovals writes batch in one MULTI and tells each removal its
-// outcome.
-func (s *Store) writeRemovals(ctx context.Context, batch []*removal) {
-	left := make([]*redis.IntCmd, len(batch))
-	cmds := make([][]redis.Cmder, len(batch))
-	_, _ = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		for i, r := range batch {
-			replies := s.k.outboxReplies(r.chatKey)
-			if len(r.ids) > 0 {
-				cmds[i] = append(cmds[i], p.HDel(ctx, replies, r.ids...))
-			}
-			cmds[i] = append(cmds[i], p.ZRem(ctx, s.k.outboxDue(platformOf(r.chatKey)), r.chatKey))
-			if r.lease != "" {
-				cmds[i] = append(cmds[i], p.Del(ctx, s.k.outboxLease(r.chatKey)))
-			}
-			left[i] = p.HLen(ctx, replies)
-			cmds[i] = append(cmds[i], left[i])
-		}
-		return nil
-	})
-	for i, r := range batch {
-		// Each is told its own commands' outcome; a MULTI that did not
-		// run failed every command in it.
-		for _, c := range cmds[i] {
-			if r.err = c.Err(); r.err != nil {
-				break
-			}
-		}
-		r.left = left[i].Val()
-	}
 }
 
 // PostponeOutbox implements bot.Outbox.

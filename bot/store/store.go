@@ -49,12 +49,10 @@ type Store struct {
 	// shifts remember the slots of the rota as last read, for a sign-up
 	// to be worked out before the slot is read again (see GuessShift).
 	shifts guesses[*Shift]
-	// removals group-commit the outbox removals of deliveries ending at
-	// the same time (see SentLast).
-	removals groupCommits[*removal]
-	// finishes group-commit the served marks of messages served at the
-	// same time (see FinishServed).
-	finishes groupCommits[*finish]
+	// outboxWrites group-commit, per platform, what is written to the
+	// outbox at the same moment: served marks with their replies
+	// (FinishServed) and ended deliveries (SentLast).
+	outboxWrites groupCommits[*finish]
 }
 
 // Option configures a Store.
