@@ -9,10 +9,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
+// gcPercent is the garbage collector's target unless GOGC is set. huzhu's
+// live heap is small (tens of MiB), so Go's default of 100 runs the
+// collector very often under load; 400 cut the CPU per message of
+// `huzhu bench mix` by about a tenth, for a heap up to five times the live
+// data instead of twice.
+const gcPercent = 400
+
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
