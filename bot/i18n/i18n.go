@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -58,13 +59,38 @@ func load() (*goi18n.Bundle, map[string]*goi18n.Localizer) {
 // back to the default; an unknown key renders as the key itself, which the
 // catalogue tests forbid.
 func T(locale, key string, args ...Args) string {
-	l, ok := localizers[locale]
-	if !ok {
-		l = localizers[bot.DefaultLocale]
-	}
 	var data Args
 	if len(args) > 0 {
 		data = args[0]
+	}
+	if data != nil {
+		return localize(locale, key, data)
+	}
+	// A sentence with no arguments is always the same text: rendered once
+	// per catalogue (keys come from the code, so the cache stays small).
+	if _, ok := localizers[locale]; !ok {
+		locale = bot.DefaultLocale
+	}
+	id := plainID{locale, key}
+	if s, ok := plain.Load(id); ok {
+		return s.(string)
+	}
+	s := localize(locale, key, nil)
+	plain.Store(id, s)
+	return s
+}
+
+// plain holds the sentences T was asked for with no arguments, by plainID.
+var plain sync.Map
+
+type plainID struct{ locale, key string }
+
+// localize renders key in locale, or in the default locale when locale has
+// no catalogue; a key neither has comes back as it is.
+func localize(locale, key string, data Args) string {
+	l, ok := localizers[locale]
+	if !ok {
+		l = localizers[bot.DefaultLocale]
 	}
 	s, err := l.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data})
 	if err != nil {
