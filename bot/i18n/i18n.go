@@ -10,7 +10,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -31,68 +30,54 @@ type Args map[string]any
 // Locales are the supported reply languages, the default first.
 var Locales = []string{bot.DefaultLocale, "en"}
 
-var bundle, localizers = load()
+// catalogues holds each locale's sentences by key, their templates parsed
+// on first use.
+var catalogues = load()
 
-func load() (*goi18n.Bundle, map[string]*goi18n.Localizer) {
+func load() map[string]map[string]*goi18n.MessageTemplate {
 	b := goi18n.NewBundle(language.MustParse(bot.DefaultLocale))
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	ls := map[string]*goi18n.Localizer{}
+	all := map[string]map[string]*goi18n.MessageTemplate{}
 	for _, l := range Locales {
+		all[l] = map[string]*goi18n.MessageTemplate{}
 		for _, f := range localeFiles(l) {
 			// go-i18n takes the language from the file name, so each file
 			// is parsed under its locale explicitly.
 			raw, err := files.ReadFile(f)
+			var mf *goi18n.MessageFile
 			if err == nil {
-				_, err = b.ParseMessageFileBytes(raw, l+"/"+path.Base(f[:len(f)-len(".toml")])+"."+l+".toml")
+				mf, err = b.ParseMessageFileBytes(raw, l+"/"+path.Base(f[:len(f)-len(".toml")])+"."+l+".toml")
 			}
 			if err != nil {
 				// The catalogues are compiled in, so this is caught by any test.
 				panic(fmt.Sprintf("i18n: %s: %v", f, err))
 			}
+			for _, m := range mf.Messages {
+				all[l][m.ID] = goi18n.NewMessageTemplate(m)
+			}
 		}
-		ls[l] = goi18n.NewLocalizer(b, l, bot.DefaultLocale)
 	}
-	return b, ls
+	return all
 }
 
 // T renders the sentence key in locale with args. An unknown locale falls
-// back to the default; an unknown key renders as the key itself, which the
-// catalogue tests forbid.
+// back to the default, and so does a key the locale lacks; an unknown key
+// renders as the key itself, which the catalogue tests forbid.
 func T(locale, key string, args ...Args) string {
+	mt := catalogues[locale][key]
+	if mt == nil {
+		mt = catalogues[bot.DefaultLocale][key]
+	}
+	if mt == nil {
+		return key
+	}
 	var data Args
 	if len(args) > 0 {
 		data = args[0]
 	}
-	if data != nil {
-		return localize(locale, key, data)
-	}
-	// A sentence with no arguments is always the same text: rendered once
-	// per catalogue (keys come from the code, so the cache stays small).
-	if _, ok := localizers[locale]; !ok {
-		locale = bot.DefaultLocale
-	}
-	id := plainID{locale, key}
-	if s, ok := plain.Load(id); ok {
-		return s.(string)
-	}
-	s := localize(locale, key, nil)
-	plain.Store(id, s)
-	return s
-}
-
-// plain holds the sentences T was asked for with no arguments, by plainID.
-var plain sync.Map
-
-type plainID struct{ locale, key string }
-
-// localize renders key in locale, or in the default locale when locale has
-// no catalogue; a key neither has comes back as it is.
-func localize(locale, key string, data Args) string {
-	l, ok := localizers[locale]
-	if !ok {
-		l = localizers[bot.DefaultLocale]
-	}
-	s, err := l.Localize(&goi18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	// The catalogues give one text a sentence, go-i18n's plural form
+	// "other"; neither Chinese nor huzhu's English needs others.
+	s, err := mt.Execute("other", data, nil)
 	if err != nil {
 		return key
 	}

@@ -115,3 +115,27 @@ func TestLocalesHaveTheSameFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTextASentence fails on a sentence with plural forms: T renders
+// the one text, go-i18n's "other", and would ignore the rest.
+func TestOneTextASentence(t *testing.T) {
+	for l, sentences := range catalogues {
+		for key, mt := range sentences {
+			if _, ok := mt.PluralTemplates["other"]; !ok || len(mt.PluralTemplates) != 1 {
+				t.Errorf("%s %s: %d plural forms, want the one text", l, key, len(mt.PluralTemplates))
+			}
+		}
+	}
+}
+
+// TestMissingKeyFallsBackToTheDefault: a sentence the locale lacks is said
+// in the default locale's words, not as its key.
+func TestMissingKeyFallsBackToTheDefault(t *testing.T) {
+	key := Keys(Locales[0])[0]
+	saved := catalogues["en"][key]
+	delete(catalogues["en"], key)
+	defer func() { catalogues["en"][key] = saved }()
+	if got, want := T("en", key), T(Locales[0], key); got != want {
+		t.Errorf("T(en, %s) = %q, want the default's %q", key, got, want)
+	}
+}
