@@ -42,10 +42,20 @@ func (s *session) station() *store.Station { return s.id.Station }
 func (s *session) member() *store.Member   { return s.id.Member }
 
 // identifyAhead has the sender's identity read in the round trip that
-// claims the message (see store.WithIdentity), for identify to use.
+// claims the message (see store.WithIdentity), for identify to use, and
+// for 事项 N the problem's card too (store.WithCardAhead).
 func (a *App) identifyAhead(next bot.Handler) bot.Handler {
 	return bot.HandlerFunc(func(ctx context.Context, r bot.Responder, m *bot.Message) error {
-		return next.ServeMessage(store.WithIdentity(ctx, m.Chat, m.Sender), r, m)
+		ctx = store.WithIdentity(ctx, m.Chat, m.Sender)
+		if m.Command == "issue" {
+			// The most asked-for read: the card comes with the claim.
+			if _, args, _ := a.router.Match(m.Text); args != "" {
+				if n, _, err := parseRefArg(args, "usage_issue"); err == nil {
+					ctx = store.WithCardAhead(ctx, n)
+				}
+			}
+		}
+		return next.ServeMessage(ctx, r, m)
 	})
 }
 

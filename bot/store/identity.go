@@ -40,6 +40,38 @@ func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.C
 	return r
 }
 
+// cardAhead is a problem's card (IssueCard) read ahead with the message's
+// claim, from the station guessed for it.
+type cardAhead struct {
+	st, n     int64
+	rec       *redis.MapStringStringCmd
+	log, link *redis.StringSliceCmd
+}
+
+// queueCard queues IssueCard's reads of problem n of station st in p.
+func (s *Store) queueCard(ctx context.Context, p redis.Pipeliner, st, n int64) *cardAhead {
+	return &cardAhead{st: st, n: n,
+		rec:  p.HGetAll(ctx, s.k.issue(st, n)),
+		log:  p.LRange(ctx, s.k.issueLog(st, n), 0, maxTimeline-1),
+		link: p.SMembers(ctx, s.k.issueLinks(st, n)),
+	}
+}
+
+// takeCard returns problem n of station st as read ahead under ctx, once,
+// or nil when it was not (another station, another problem, a failed read).
+func takeCard(ctx context.Context, st, n int64) *cardAhead {
+	a, ok := ctx.Value(identityKey{}).(*aheadIdentity)
+	if !ok || a.card == nil {
+		return nil
+	}
+	c := a.card
+	a.card = nil
+	if c.st != st || c.n != n || c.rec.Err() != nil || c.log.Err() != nil || c.link.Err() != nil {
+		return nil
+	}
+	return c
+}
+
 // guessKey is what decides a message's station: the group, or for a
 // private chat the person.
 func guessKey(chat bot.Chat, user bot.User) string {
@@ -94,6 +126,10 @@ type aheadIdentity struct {
 	chat  bot.Chat
 	user  bot.User
 	reads *identityReads // nil until queued
+	// issue, when not 0, is the problem whose card the message asks for
+	// (WithCardAhead): read with the claim too, from the guessed station.
+	issue int64
+	card  *cardAhead
 }
 
 // WithIdentity returns ctx under which ClaimMessage reads what Identify
@@ -101,6 +137,17 @@ type aheadIdentity struct {
 // Identify, asked for the same chat and person, uses what was read.
 func WithIdentity(ctx context.Context, chat bot.Chat, user bot.User) context.Context {
 	return context.WithValue(ctx, identityKey{}, &aheadIdentity{chat: chat, user: user})
+}
+
+// WithCardAhead asks, under a context of WithIdentity, that problem n's
+// card be read with the message's claim too, from the station guessed for
+// the message (see guesses): IssueCard then takes no round trip of its own
+// when the guess was right. It returns ctx as it is without WithIdentity.
+func WithCardAhead(ctx context.Context, n int64) context.Context {
+	if a, ok := ctx.Value(identityKey{}).(*aheadIdentity); ok && n > 0 {
+		a.issue = n
+	}
+	return ctx
 }
 
 // Identify looks up the chat and the sender of a message: the chat and the

@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/huzhu-station/huzhu/bot/metrics"
 	"github.com/huzhu-station/huzhu/bot/store"
@@ -61,6 +63,65 @@ func TestIdentifyAhead(t *testing.T) {
 		}
 		if id, trips := identify("m4"); id.Station.ID != st2.ID || trips != 1 {
 			t.Errorf("then: station %d in %d round trips; want %d in 1", id.Station.ID, trips, st2.ID)
+		}
+	})
+}
+
+// TestCardAhead: a problem's card read with the message's claim is the one
+// IssueCard reads on its own, in no round trip of its own when the station
+// was guessed right; asked for another problem or station, IssueCard reads
+// afresh, and a card read ahead is used once.
+func TestCardAhead(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		m := metrics.New(nil)
+		b.Client.AddHook(m.RedisHook())
+		s := newStore(b)
+		st := mustStation(t, s, "幸福里", group1)
+		for _, text := range []string{"路灯坏了", "楼道堆物"} {
+			if _, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: alice, Text: text, Category: "other"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The first message teaches the store the group's station.
+		if _, err := s.ClaimMessage(store.WithIdentity(ctx, group1, alice), group1.Key()+":m0"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Identify(ctx, group1, alice); err != nil {
+			t.Fatal(err)
+		}
+		card := func(msg string, ahead, asked, station int64) (string, int64) {
+			t.Helper()
+			var trips atomic.Int64
+			ctx := metrics.CountRoundTrips(store.WithCardAhead(store.WithIdentity(ctx, group1, alice), ahead), &trips)
+			if _, err := s.ClaimMessage(ctx, group1.Key()+":"+msg); err != nil {
+				t.Fatal(err)
+			}
+			before := trips.Load()
+			is, _, _, err := s.IssueCard(ctx, station, asked)
+			if errors.Is(err, store.ErrNotFound) {
+				return "", trips.Load() - before
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _, _, err := s.IssueCard(ctx, station, asked)
+			if err != nil || again.Text != is.Text {
+				t.Fatalf("card read again: %v, %+v; want %q", err, again, is.Text)
+			}
+			return is.Text, trips.Load() - before - 1
+		}
+		if text, trips := card("m1", 2, 2, st.ID); text != "楼道堆物" || trips != 0 {
+			t.Errorf("read ahead: %q in %d round trips; want 楼道堆物 in 0", text, trips)
+		}
+		if text, trips := card("m2", 2, 1, st.ID); text != "路灯坏了" || trips != 1 {
+			t.Errorf("another problem asked: %q in %d round trips; want 路灯坏了 in 1", text, trips)
+		}
+		if text, trips := card("m3", 2, 2, st.ID+1); text != "" || trips != 1 {
+			t.Errorf("another station asked: %q in %d round trips; want not found in 1", text, trips)
+		}
+		if text, trips := card("m4", 9, 9, st.ID); text != "" || trips != 0 {
+			t.Errorf("a problem that is not there, read ahead: %q in %d round trips; want not found in 0", text, trips)
 		}
 	})
 }

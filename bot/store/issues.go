@@ -229,22 +229,22 @@ func (s *Store) IssueTimeline(ctx context.Context, st, n int64) ([]IssueEvent, e
 }
 
 // IssueCard returns problem n with its timeline (as IssueTimeline) and its
-// links (as IssueLinks), in one round trip.
+// links (as IssueLinks), in one round trip, or none when they were read
+// ahead with the message's claim (WithCardAhead).
 func (s *Store) IssueCard(ctx context.Context, st, n int64) (*Issue, []IssueEvent, []Link, error) {
-	var rec *redis.MapStringStringCmd
-	var log, links *redis.StringSliceCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		rec = p.HGetAll(ctx, s.k.issue(st, n))
-		log = p.LRange(ctx, s.k.issueLog(st, n), 0, maxTimeline-1)
-		links = p.SMembers(ctx, s.k.issueLinks(st, n))
-		return nil
-	}); err != nil {
-		return nil, nil, nil, err
+	c := takeCard(ctx, st, n)
+	if c == nil {
+		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			c = s.queueCard(ctx, p, st, n)
+			return nil
+		}); err != nil {
+			return nil, nil, nil, err
+		}
 	}
-	if len(rec.Val()) == 0 {
+	if len(c.rec.Val()) == 0 {
 		return nil, nil, nil, fmt.Errorf("%w: problem %d", ErrNotFound, n)
 	}
-	return issueFromHash(st, rec.Val()), decodeLog[IssueEvent](log.Val()), parseLinks(links.Val()), nil
+	return issueFromHash(st, c.rec.Val()), decodeLog[IssueEvent](c.log.Val()), parseLinks(c.link.Val()), nil
 }
 
 // stampTime fills At from the stored milliseconds.
