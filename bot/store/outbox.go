@@ -61,10 +61,7 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 		took = p.SetNX(ctx, s.k.outboxLease(chatKey), lease, bot.OutboxLease)
 		waiting = p.HLen(ctx, s.k.outboxReplies(chatKey))
 	}}
-	// Messages served at the same time are marked in one MULTI.
-	s.outboxWrites.of(platformOf(chatKey)).do(f, func(batch []*finish) {
-		s.makeAll(context.WithoutCancel(ctx), batch)
-	})
+	s.writeOutbox(ctx, chatKey, f)
 	if f.err != nil {
 		return "", false, notSaved(held, f.err)
 	}
@@ -72,6 +69,15 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 		return "", false, nil
 	}
 	return lease, waiting.Val() == int64(len(replies)), nil
+}
+
+// writeOutbox makes f with whatever else of chatKey's platform's outbox is
+// written at the same moment, in one MULTI (see groupCommit), and returns
+// once it is made; f.err is the outcome of its own commands.
+func (s *Store) writeOutbox(ctx context.Context, chatKey string, f *finish) {
+	s.outboxWrites.of(platformOf(chatKey)).do(f, func(batch []*finish) {
+		s.makeAll(context.WithoutCancel(ctx), batch)
+	})
 }
 
 // notSaved marks err, the failure of the write that was to make held, as
@@ -154,13 +160,16 @@ func (s *Store) OutboxReplies(ctx context.Context, chatKey string) ([]bot.KeptRe
 	return replies, nil
 }
 
-// ReplaceReply implements bot.Outbox.
+// ReplaceReply implements bot.Outbox. The write goes with whatever else of
+// the platform's outbox is written at the same moment (see groupCommit).
 func (s *Store) ReplaceReply(ctx context.Context, chatKey string, r bot.KeptReply) error {
 	data, err := json.Marshal(keptReply{Locale: r.Locale, Out: r.Out})
 	if err != nil {
 		return err
 	}
-	return s.rdb.HSet(ctx, s.k.outboxReplies(chatKey), r.ID, data).Err()
+	f := &finish{more: func(p redis.Pipeliner) { p.HSet(ctx, s.k.outboxReplies(chatKey), r.ID, data) }}
+	s.writeOutbox(ctx, chatKey, f)
+	return f.err
 }
 
 // SentReply implements bot.Outbox.
@@ -190,9 +199,7 @@ func (s *Store) SentLast(ctx context.Context, chatKey, lease string, ids ...stri
 		}
 		left = p.HLen(ctx, replies)
 	}}
-	s.outboxWrites.of(platformOf(chatKey)).do(r, func(batch []*finish) {
-		s.makeAll(context.WithoutCancel(ctx), batch)
-	})
+	s.writeOutbox(ctx, chatKey, r)
 	if r.err != nil || left.Val() == 0 {
 		return false, r.err
 	}
