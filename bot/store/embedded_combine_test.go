@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -168,6 +169,8 @@ func TestEmbeddedConcurrentTransactions(t *testing.T) {
 				}
 				_, err := c.TxPipelined(ctx, func(p redis.Pipeliner) error {
 					p.Incr(ctx, "n")
+					// Longer than the proxy's reader hands over at once.
+					p.HSet(ctx, "big", strconv.Itoa(i), strings.Repeat("x", 10_000+r))
 					p.HIncrBy(ctx, "h", "f", 1)
 					return nil
 				})
@@ -193,6 +196,12 @@ func TestEmbeddedConcurrentTransactions(t *testing.T) {
 	} {
 		if v, err := get(); err != nil || v != want {
 			t.Errorf("%s = %d, %v; want %d", key, v, err, want)
+		}
+	}
+	for i := range clients {
+		v, err := direct.HGet(ctx, "big", strconv.Itoa(i)).Result()
+		if err != nil || len(v) < 10_000 || strings.Trim(v, "x") != "" {
+			t.Errorf("HGET big %d: %d bytes, %v; want 10,000 or more x", i, len(v), err)
 		}
 	}
 	if n, err := direct.Exists(ctx, "bad").Result(); err != nil || n != 0 {

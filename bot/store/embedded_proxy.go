@@ -67,11 +67,13 @@ func (p *embeddedProxy) accept() {
 		if !p.track(client, inner) {
 			return
 		}
+		br := bufio.NewReaderSize(client, clientReadBuffer)
 		c := &proxyConn{
 			vol:    p.vol,
 			comb:   p.comb,
 			client: client,
-			cr:     redcon.NewReader(client),
+			br:     br,
+			cr:     redcon.NewReader(br),
 			cw:     bufio.NewWriter(client),
 			inner:  inner,
 			ir:     bufio.NewReader(inner),
@@ -130,6 +132,7 @@ type proxyConn struct {
 	vol    *volatileStore
 	comb   *writeCombiner
 	client net.Conn
+	br     *bufio.Reader // what cr reads from
 	cr     *redcon.Reader
 	cw     *bufio.Writer
 	inner  net.Conn
@@ -137,7 +140,9 @@ type proxyConn struct {
 	iw     *bufio.Writer
 
 	replies [][]byte       // the answers to the pipeline being served
-	sent    [][]byte       // commands for redka, not yet sent
+	out     []byte         // commands for redka, not yet sent, one after another
+	outEnds []int          // where each command in out ends
+	sent    [][]byte       // the commands in out, while flush sends them
 	pending []pendingReply // the commands for redka, not yet answered
 	multi   *multiState    // inside MULTI
 }
@@ -160,17 +165,31 @@ type multiState struct {
 	afters     map[int]func([]byte) []byte
 }
 
+// clientReadBuffer is how much of a client's pipeline is read at once.
+const clientReadBuffer = 64 << 10
+
+// maxPipeline bounds the commands served before their answers are sent.
+const maxPipeline = 4096
+
 func (c *proxyConn) run() {
 	for {
-		cmds, err := c.cr.ReadCommands()
-		if err != nil {
-			return
-		}
 		c.replies = c.replies[:0]
-		for i, cmd := range cmds {
-			c.replies = append(c.replies, nil)
-			if err := c.serve(i, cmd.Raw, cmd.Args); err != nil {
+		for {
+			cmds, err := c.cr.ReadCommands()
+			if err != nil {
 				return
+			}
+			for _, cmd := range cmds {
+				c.replies = append(c.replies, nil)
+				if err := c.serve(len(c.replies)-1, cmd.Raw, cmd.Args); err != nil {
+					return
+				}
+			}
+			// redcon hands over at most 4 KB of commands at a time: the
+			// rest of a longer pipeline, already read, is served with it,
+			// so that a MULTI stays whole and one round trip to redka.
+			if c.br.Buffered() == 0 || len(c.replies) >= maxPipeline {
+				break
 			}
 		}
 		if err := c.flush(); err != nil {
@@ -186,9 +205,10 @@ func (c *proxyConn) run() {
 }
 
 // forward queues raw, the command name, for redka; its answer goes to
-// slot through after.
+// slot through after. raw is copied: the reader reuses it.
 func (c *proxyConn) forward(name string, slot int, raw []byte, after func([]byte) []byte) {
-	c.sent = append(c.sent, raw)
+	c.out = append(c.out, raw...)
+	c.outEnds = append(c.outEnds, len(c.out))
 	c.pending = append(c.pending, pendingReply{name: name, slot: slot, after: after})
 }
 
@@ -201,6 +221,11 @@ const innerTimeout = 30 * time.Second
 func (c *proxyConn) flush() error {
 	if len(c.pending) == 0 {
 		return nil
+	}
+	start := 0
+	for _, end := range c.outEnds {
+		c.sent = append(c.sent, c.out[start:end])
+		start = end
 	}
 	var replies [][]byte
 	if block, ok := c.combinable(); ok {
@@ -226,6 +251,8 @@ func (c *proxyConn) flush() error {
 	c.pending = c.pending[:0]
 	clear(c.sent)
 	c.sent = c.sent[:0]
+	c.out = c.out[:0]
+	c.outEnds = c.outEnds[:0]
 	return nil
 }
 
