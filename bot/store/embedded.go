@@ -59,6 +59,7 @@ type Embedded struct {
 	inner  string // redka's socket
 	lock   *os.File
 	srv    *redsrv.Server
+	ckpt   *walCheckpointer
 	proxy  *embeddedProxy
 	served chan error // receives what the server goroutine returned
 
@@ -127,6 +128,11 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		_ = db.Close()
 		return fail(err)
 	}
+	e.ckpt, err = startWALCheckpointer(dbPath, log.With("component", "sqlite"))
+	if err != nil {
+		_ = db.Close()
+		return fail(fmt.Errorf("store: open %s: %w", dbPath, err))
+	}
 
 	e.srv = redsrv.New("unix", inner, db)
 	ready := make(chan error, 1)
@@ -142,6 +148,7 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		if stopErr := e.srv.Stop(); stopErr != nil {
 			_ = db.Close()
 		}
+		_ = e.ckpt.Close()
 		return fail(fmt.Errorf("store: start embedded server on %s: %w", inner, err))
 	}
 	e.proxy, err = startEmbeddedProxy(socket, inner, newVolatileStore())
@@ -203,6 +210,11 @@ func (e *Embedded) Close() error {
 			if err := e.proxy.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("store: stop embedded proxy: %w", err))
 			}
+		}
+		// Stopped first, so that the database closes last and the last
+		// connection's own checkpoint empties the WAL.
+		if err := e.ckpt.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("store: stop WAL checkpoints: %w", err))
 		}
 		if err := e.srv.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("store: stop embedded server: %w", err))

@@ -19,7 +19,9 @@ import (
 // on leases and message claims from its volatileStore and passes every
 // other command, unchanged and in order, to redka on its own socket. Each
 // client connection gets one connection to redka; a pipeline goes to redka
-// as one write, so it stays one round trip.
+// as one write, so it stays one round trip. A pipeline of writes, or a
+// whole MULTI, goes through the writeCombiner instead, which may make it
+// one transaction with those of other clients (see embedded_combine.go).
 //
 // The order of a pipeline holds: a command kept in memory runs only after
 // redka answered the commands before it in the pipeline. Inside MULTI, a
@@ -31,6 +33,7 @@ type embeddedProxy struct {
 	vol   *volatileStore
 	ln    net.Listener
 	inner string // redka's socket
+	comb  *writeCombiner
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -45,7 +48,7 @@ func startEmbeddedProxy(socket, inner string, vol *volatileStore) (*embeddedProx
 	if err != nil {
 		return nil, err
 	}
-	p := &embeddedProxy{vol: vol, ln: ln, inner: inner, conns: make(map[net.Conn]struct{})}
+	p := &embeddedProxy{vol: vol, ln: ln, inner: inner, comb: &writeCombiner{inner: inner}, conns: make(map[net.Conn]struct{})}
 	p.wg.Go(p.accept)
 	return p, nil
 }
@@ -64,10 +67,13 @@ func (p *embeddedProxy) accept() {
 		if !p.track(client, inner) {
 			return
 		}
+		br := bufio.NewReaderSize(client, clientReadBuffer)
 		c := &proxyConn{
 			vol:    p.vol,
+			comb:   p.comb,
 			client: client,
-			cr:     redcon.NewReader(client),
+			br:     br,
+			cr:     redcon.NewReader(br),
 			cw:     bufio.NewWriter(client),
 			inner:  inner,
 			ir:     bufio.NewReader(inner),
@@ -117,13 +123,16 @@ func (p *embeddedProxy) Close() error {
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
+	p.comb.Close()
 	return err
 }
 
 // proxyConn is one client connection and its connection to redka.
 type proxyConn struct {
 	vol    *volatileStore
+	comb   *writeCombiner
 	client net.Conn
+	br     *bufio.Reader // what cr reads from
 	cr     *redcon.Reader
 	cw     *bufio.Writer
 	inner  net.Conn
@@ -131,13 +140,18 @@ type proxyConn struct {
 	iw     *bufio.Writer
 
 	replies [][]byte       // the answers to the pipeline being served
-	pending []pendingReply // commands sent to redka, not yet answered
+	out     []byte         // commands for redka, not yet sent, one after another
+	outEnds []int          // where each command in out ends
+	sent    [][]byte       // the commands in out, while flush sends them
+	pending []pendingReply // the commands for redka, not yet answered
 	multi   *multiState    // inside MULTI
 }
 
-// pendingReply is a command sent to redka whose answer goes to slot, after
-// passing through after when it is set.
+// pendingReply is a command for redka, by name, whose answer goes to slot,
+// after passing through after when it is set. A MULTI inside a MULTI is
+// named "nested multi".
 type pendingReply struct {
+	name  string
 	slot  int
 	after func([]byte) []byte
 }
@@ -151,17 +165,31 @@ type multiState struct {
 	afters     map[int]func([]byte) []byte
 }
 
+// clientReadBuffer is how much of a client's pipeline is read at once.
+const clientReadBuffer = 64 << 10
+
+// maxPipeline bounds the commands served before their answers are sent.
+const maxPipeline = 4096
+
 func (c *proxyConn) run() {
 	for {
-		cmds, err := c.cr.ReadCommands()
-		if err != nil {
-			return
-		}
 		c.replies = c.replies[:0]
-		for i, cmd := range cmds {
-			c.replies = append(c.replies, nil)
-			if err := c.serve(i, cmd.Raw, cmd.Args); err != nil {
+		for {
+			cmds, err := c.cr.ReadCommands()
+			if err != nil {
 				return
+			}
+			for _, cmd := range cmds {
+				c.replies = append(c.replies, nil)
+				if err := c.serve(len(c.replies)-1, cmd.Raw, cmd.Args); err != nil {
+					return
+				}
+			}
+			// redcon hands over at most 4 KB of commands at a time: the
+			// rest of a longer pipeline, already read, is served with it,
+			// so that a MULTI stays whole and one round trip to redka.
+			if c.br.Buffered() == 0 || len(c.replies) >= maxPipeline {
+				break
 			}
 		}
 		if err := c.flush(); err != nil {
@@ -176,41 +204,107 @@ func (c *proxyConn) run() {
 	}
 }
 
-// forward queues raw for redka; its answer goes to slot through after.
-func (c *proxyConn) forward(slot int, raw []byte, after func([]byte) []byte) {
-	_, _ = c.iw.Write(raw)
-	c.pending = append(c.pending, pendingReply{slot: slot, after: after})
+// forward queues raw, the command name, for redka; its answer goes to
+// slot through after. raw is copied: the reader reuses it.
+func (c *proxyConn) forward(name string, slot int, raw []byte, after func([]byte) []byte) {
+	c.out = append(c.out, raw...)
+	c.outEnds = append(c.outEnds, len(c.out))
+	c.pending = append(c.pending, pendingReply{name: name, slot: slot, after: after})
 }
 
-// innerTimeout bounds the wait for redka's answers. redka answers within
-// its own 5-second timeout, but a MULTI one of whose commands fails leaves
-// EXEC's answer short (redka v1.0.1); the connection is dropped then, as
-// the client that waited for it has given up.
+// innerTimeout bounds the wait for redka's answers, which come within its
+// own 5-second timeout.
 const innerTimeout = 30 * time.Second
 
-// flush sends what is queued for redka and reads its answers.
+// flush sends what is queued for redka and reads its answers: writes
+// through the writeCombiner, the rest on the client's own connection.
 func (c *proxyConn) flush() error {
 	if len(c.pending) == 0 {
 		return nil
 	}
-	if err := c.iw.Flush(); err != nil {
-		return err
+	start := 0
+	for _, end := range c.outEnds {
+		c.sent = append(c.sent, c.out[start:end])
+		start = end
 	}
-	if err := c.inner.SetReadDeadline(time.Now().Add(innerTimeout)); err != nil {
-		return err
-	}
-	for _, p := range c.pending {
-		r, err := readReply(c.ir, nil)
-		if err != nil {
+	var replies [][]byte
+	if block, ok := c.combinable(); ok {
+		r := &combineReq{cmds: c.sent, block: block}
+		c.comb.do(r)
+		if r.err != nil {
+			return r.err
+		}
+		replies = r.replies
+	} else {
+		var err error
+		if replies, err = c.roundTrip(); err != nil {
 			return err
 		}
+	}
+	for i, p := range c.pending {
+		r := replies[i]
 		if p.after != nil {
 			r = p.after(r)
 		}
 		c.replies[p.slot] = r
 	}
 	c.pending = c.pending[:0]
+	clear(c.sent)
+	c.sent = c.sent[:0]
+	c.out = c.out[:0]
+	c.outEnds = c.outEnds[:0]
 	return nil
+}
+
+// roundTrip sends what is queued on the client's own connection to redka
+// and reads the answers.
+func (c *proxyConn) roundTrip() ([][]byte, error) {
+	for _, raw := range c.sent {
+		_, _ = c.iw.Write(raw)
+	}
+	if err := c.iw.Flush(); err != nil {
+		return nil, err
+	}
+	if err := c.inner.SetReadDeadline(time.Now().Add(innerTimeout)); err != nil {
+		return nil, err
+	}
+	replies := make([][]byte, len(c.pending))
+	for i, p := range c.pending {
+		var err error
+		if p.name == "exec" {
+			replies[i], _, err = readExecReply(c.ir)
+		} else {
+			replies[i], err = readReply(c.ir, nil)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return replies, nil
+}
+
+// combinable tells whether what is queued for redka goes through the
+// writeCombiner: a whole MULTI block (block), or write commands outside
+// MULTI.
+func (c *proxyConn) combinable() (block, ok bool) {
+	if c.multi != nil {
+		return false, false // a MULTI left open on the own connection
+	}
+	p := c.pending
+	if len(p) >= 2 && p[0].name == "multi" && p[len(p)-1].name == "exec" {
+		for _, q := range p[1 : len(p)-1] {
+			if q.name == "multi" || q.name == "nested multi" || q.name == "exec" || q.name == "discard" {
+				return false, false
+			}
+		}
+		return true, true
+	}
+	for _, q := range p {
+		if !combinedWrites[q.name] {
+			return false, false
+		}
+	}
+	return false, true
 }
 
 // serve answers the command args (raw as sent) in slot.
@@ -222,7 +316,11 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 	name := strings.ToLower(string(args[0]))
 	switch name {
 	case "multi":
-		c.forward(slot, raw, nil)
+		if c.multi != nil {
+			c.forward("nested multi", slot, raw, nil)
+			return nil
+		}
+		c.forward(name, slot, raw, nil)
 		if c.multi == nil {
 			c.multi = &multiState{local: map[int]func() []byte{}, afters: map[int]func([]byte) []byte{}}
 		}
@@ -233,11 +331,11 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 			after = m.merge
 		}
 		c.multi = nil
-		c.forward(slot, raw, after)
+		c.forward(name, slot, raw, after)
 		return nil
 	case "discard":
 		c.multi = nil
-		c.forward(slot, raw, nil)
+		c.forward(name, slot, raw, nil)
 		return nil
 	}
 
@@ -249,11 +347,11 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 	now := time.Now()
 	switch kind {
 	case durableKey:
-		c.forward(slot, raw, nil)
+		c.forward(name, slot, raw, nil)
 		c.queued(nil, nil)
 		return nil
 	case mixedKeys:
-		c.forwardMaybeQueued(slot, raw, c.mixedOp(name, args))
+		c.forwardMaybeQueued(name, slot, raw, c.mixedOp(name, args))
 		return nil
 	case leaseKey:
 		op, err := c.leaseOp(name, args)
@@ -297,7 +395,7 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 			c.replies[slot] = respNil
 			return nil
 		}
-		c.forward(slot, respCommand("get", key), func(r []byte) []byte {
+		c.forward("get", slot, respCommand("get", key), func(r []byte) []byte {
 			if bytes.Equal(r, respNil) {
 				return respOK
 			}
@@ -316,7 +414,7 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 			c.replies[slot] = respBulk(v.val)
 			return nil
 		}
-		c.forward(slot, raw, nil)
+		c.forward(name, slot, raw, nil)
 		return nil
 	case name == "set":
 		// The done mark: the claim goes once the mark is written.
@@ -326,26 +424,26 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 			}
 			return r
 		}
-		c.forwardMaybeQueued(slot, raw, after)
+		c.forwardMaybeQueued(name, slot, raw, after)
 		return nil
 	case name == "del" || name == "unlink" || name == "exists":
-		c.forwardMaybeQueued(slot, raw, c.mixedOp(name, args))
+		c.forwardMaybeQueued(name, slot, raw, c.mixedOp(name, args))
 		return nil
 	}
-	c.forward(slot, raw, nil)
+	c.forward(name, slot, raw, nil)
 	c.queued(nil, nil)
 	return nil
 }
 
 // forwardMaybeQueued sends raw to redka with after, which inside MULTI
 // applies to its result in EXEC's answer instead.
-func (c *proxyConn) forwardMaybeQueued(slot int, raw []byte, after func([]byte) []byte) {
+func (c *proxyConn) forwardMaybeQueued(name string, slot int, raw []byte, after func([]byte) []byte) {
 	if c.multi != nil {
-		c.forward(slot, raw, nil)
+		c.forward(name, slot, raw, nil)
 		c.queued(nil, after)
 		return
 	}
-	c.forward(slot, raw, after)
+	c.forward(name, slot, raw, after)
 }
 
 // queued counts a command queued inside MULTI: local if it is kept in

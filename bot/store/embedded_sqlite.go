@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
@@ -53,17 +54,20 @@ func openRedka(path string, log *slog.Logger) (*redka.DB, error) {
 
 // sqliteDSN is the data source redka.Open builds for path (see redka's
 // internal/sqlx sqliteDataSource): a file: URI with every pragma of
-// sqlitePragmas, read-only or with IMMEDIATE transactions.
+// sqlitePragmas, read-only or with IMMEDIATE transactions (and checkpoints
+// left to walCheckpointer).
 func sqliteDSN(path string, readOnly bool) string {
 	params := url.Values{}
 	params.Set("_mutex", "no") // database/sql never shares a connection
+	for name, val := range sqlitePragmas {
+		params.Add("_pragma", name+"="+val)
+	}
 	if readOnly {
 		params.Set("mode", "ro")
 	} else {
 		params.Set("_txlock", "immediate")
-	}
-	for name, val := range sqlitePragmas {
-		params.Add("_pragma", name+"="+val)
+		// Checkpoints are walCheckpointer's.
+		params.Add("_pragma", "wal_autocheckpoint="+strconv.Itoa(walBackstopPages))
 	}
 	return "file:" + path + "?" + params.Encode()
 }

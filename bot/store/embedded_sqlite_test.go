@@ -174,3 +174,43 @@ func TestStmtCacheDropsLeastRecentlyUsed(t *testing.T) {
 		t.Fatalf("drain = %d statements, cache still holds a: %v", len(all), c.take("a"))
 	}
 }
+
+// TestWALCheckpointerCopiesWrites checks that the read-write connection
+// leaves its commits in the WAL and the checkpointer copies them all into
+// the database file.
+func TestWALCheckpointerCopiesWrites(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "t.db")
+	db, err := openSQLite(sqliteDSN(path, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, "create table t (x integer)"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := db.ExecContext(ctx, "insert into t values ($1)", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := startWALCheckpointer(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	frames, copied, err := c.checkpoint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frames == 0 || copied != frames {
+		t.Fatalf("checkpoint: %d of %d WAL pages copied; want all of them, and some", copied, frames)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
