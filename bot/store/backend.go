@@ -134,6 +134,12 @@ type Backend struct {
 	emb  *Embedded // nil unless Kind is KindEmbedded
 }
 
+// resp is the protocol huzhu speaks to Redis: RESP2. huzhu uses nothing
+// of RESP3's (push messages, client-side caching), and with RESP3 go-redis
+// looks for push messages around every round trip: RESP2 served the mix of
+// `huzhu bench mix` about 5% faster, for less CPU per message.
+const resp = 2
+
 // Open connects to the Redis cfg names, or starts the embedded store in
 // cfg.DataDir when it names none, and checks the connection with a PING. Its
 // errors name the address (never a password). log may be nil; the embedded
@@ -152,6 +158,9 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		if err != nil { // Validate parsed it already; kept for safety.
 			return nil, fmt.Errorf("%w: REDIS_URL %s: %s", ErrConfig, redactURL(cfg.URL), urlErrorText(err))
 		}
+		if opt.Protocol == 0 { // not set in the URL (?protocol=3)
+			opt.Protocol = resp
+		}
 		b.Client = redis.NewClient(opt)
 		b.Kind = KindRedis
 		b.desc = describeOptions(opt)
@@ -159,6 +168,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 		b.Client = redis.NewClusterClient(&redis.ClusterOptions{
 			Addrs:                      cfg.Addrs,
 			Password:                   cfg.Password,
+			Protocol:                   resp,
 			ClusterStateReloadInterval: clusterReloadInterval,
 		})
 		b.Kind = KindCluster
@@ -171,6 +181,7 @@ func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Backend, error) {
 			MasterName:    cfg.SentinelMaster,
 			SentinelAddrs: cfg.SentinelAddrs,
 			Password:      cfg.Password,
+			Protocol:      resp,
 		})
 		b.Kind = KindSentinel
 		b.desc = fmt.Sprintf("Redis master %q via Sentinel at %s", cfg.SentinelMaster, strings.Join(cfg.SentinelAddrs, ", "))
