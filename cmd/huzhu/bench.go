@@ -93,10 +93,15 @@ func runBench(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logg
 		b.dataDir = store.DefaultDataDir
 	}
 	b.prefix = "bench:" + randomHex(6) + ":"
+	b.rem = &remindersResult{Mode: "reminders", Store: backend.Describe(), Pending: o.pending,
+		Deliver: o.deliver, Instances: o.instances}
 	defer func() {
 		// Clean up even after Ctrl-C.
 		if cerr := b.cleanup(context.WithoutCancel(ctx)); cerr != nil {
 			err = errors.Join(err, cerr)
+		}
+		if err == nil {
+			err = b.result(stdout)
 		}
 	}()
 	b.printf("store: %s", backend.Describe())
@@ -119,8 +124,33 @@ type bench struct {
 	dataDir string
 	prefix  string
 
-	batchRate float64    // reminders/s of ScheduleAll, from enqueue
-	mix       *mixResult // the figures of `bench mix`, printed last
+	batchRate float64          // reminders/s of ScheduleAll, from enqueue
+	mix       *mixResult       // the figures of `bench mix`, printed last
+	rem       *remindersResult // the figures of `bench reminders`, printed last
+}
+
+// remindersResult is the last line of `huzhu bench reminders`, one JSON
+// object. Rates are per second; lags are from each reminder's due time to
+// its send; duplicates and missing count both deliveries, the burst and the
+// trickle. RedisBytesPerReminder is Redis's used_memory (the SQLite files'
+// size on the embedded store) grown per pending reminder.
+type remindersResult struct {
+	Mode                  string  `json:"mode"`
+	Store                 string  `json:"store"`
+	Pending               int     `json:"pending"`
+	Deliver               int     `json:"deliver"`
+	Instances             int     `json:"instances"`
+	EnqueuePerS           float64 `json:"enqueue_per_s"`
+	EnqueueSinglePerS     float64 `json:"enqueue_one_at_a_time_per_s"`
+	RedisBytesPerReminder float64 `json:"redis_bytes_per_reminder"`
+	DeliverPerS           float64 `json:"deliver_per_s"`
+	LagP50ms              float64 `json:"lag_p50_ms"`
+	LagP99ms              float64 `json:"lag_p99_ms"`
+	// TrickleLag*: reminders due 20 ms apart, not part of a burst.
+	TrickleLagP50ms float64 `json:"trickle_lag_p50_ms,omitempty"`
+	TrickleLagP99ms float64 `json:"trickle_lag_p99_ms,omitempty"`
+	Duplicates      int     `json:"duplicates"`
+	Missing         int     `json:"missing"`
 }
 
 func (b *bench) printf(format string, args ...any) {
@@ -184,7 +214,8 @@ func (b *bench) enqueue(ctx context.Context) error {
 	}
 	if single > 0 {
 		d := time.Since(start)
-		b.printf("enqueue with Schedule (one at a time): %d reminders in %s = %.0f reminders/s", single, round(d), rate(single, d))
+		b.rem.EnqueueSinglePerS = rate(single, d)
+		b.printf("enqueue with Schedule (one at a time): %d reminders in %s = %.0f reminders/s", single, round(d), b.rem.EnqueueSinglePerS)
 	}
 
 	progress := time.Now()
@@ -206,6 +237,7 @@ func (b *bench) enqueue(ctx context.Context) error {
 	}
 	d := time.Since(start)
 	b.batchRate = rate(n-single, d)
+	b.rem.EnqueuePerS = b.batchRate
 	if n > single {
 		b.printf("enqueue with ScheduleAll (batches of %d): %d reminders in %s = %.0f reminders/s", b.o.batch, n-single, round(d), b.batchRate)
 	}
@@ -215,6 +247,7 @@ func (b *bench) enqueue(ctx context.Context) error {
 		return err
 	}
 	if n > 0 {
+		b.rem.RedisBytesPerReminder = float64(memAfter-memBefore) / float64(n)
 		b.printf("memory per pending reminder: %.0f bytes (%s grew %s for %d reminders)",
 			float64(memAfter-memBefore)/float64(n), memWhat, mib(memAfter-memBefore), n)
 	}
@@ -372,9 +405,13 @@ func (b *bench) delivery(ctx context.Context) error {
 	lags, last := slices.Clone(d.lags), d.last
 	d.mu.Unlock()
 	dup, missing := d.tally()
+	b.rem.Duplicates += dup
+	b.rem.Missing += missing
 	if len(lags) > 0 {
 		took := last.Sub(d.due)
 		slices.Sort(lags)
+		b.rem.DeliverPerS = rate(m-missing, took)
+		b.rem.LagP50ms, b.rem.LagP99ms = msOf(percentile(lags, 50)), msOf(percentile(lags, 99))
 		b.printf("delivery: %d due at once, %d instances, %d others pending: %s = %.0f deliveries/s",
 			m, k, b.o.pending, round(took), rate(m-missing, took))
 		b.printf("delivery lag (send - due): p50 %s, p99 %s, max %s",
@@ -439,8 +476,11 @@ func (b *bench) lagOutsideBurst(ctx context.Context) error {
 	lags := slices.Clone(d.lags)
 	d.mu.Unlock()
 	dup, missing := d.tally()
+	b.rem.Duplicates += dup
+	b.rem.Missing += missing
 	if len(lags) > 0 {
 		slices.Sort(lags)
+		b.rem.TrickleLagP50ms, b.rem.TrickleLagP99ms = msOf(percentile(lags, 50)), msOf(percentile(lags, 99))
 		b.printf("lag outside a burst: %d due %s apart, %d instances, %d others pending: p50 %s, p99 %s, max %s",
 			m, gap, k, b.o.pending, ms(percentile(lags, 50)), ms(percentile(lags, 99)), ms(lags[len(lags)-1]))
 	}

@@ -451,12 +451,19 @@ func outcomeCounts(m *metrics.Metrics) map[string]float64 {
 	return out
 }
 
-// result prints the figures of the mix as the last line, one JSON object.
+// result prints the figures of the mix, or of the reminders, as the last
+// line, one JSON object.
 func (b *bench) result(w io.Writer) error {
-	if b.mix == nil {
+	var res any
+	switch {
+	case b.mix != nil:
+		res = b.mix
+	case b.rem != nil:
+		res = b.rem
+	default:
 		return nil
 	}
-	line, err := json.Marshal(b.mix)
+	line, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
@@ -466,8 +473,6 @@ func (b *bench) result(w io.Writer) error {
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// rssMB is the process's resident set (VmRSS), in MiB; 0 where /proc has
-// none.
 // processCPU is the CPU time this process has used, user and system; 0
 // where getrusage fails.
 func processCPU() time.Duration {
@@ -478,6 +483,8 @@ func processCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// rssMB is the process's resident set (VmRSS), in MiB; 0 where /proc has
+// none.
 func rssMB() float64 {
 	data, err := os.ReadFile("/proc/self/status")
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -88,6 +89,19 @@ func runBenchCommand(t *testing.T, env map[string]string, dataDir string) (strin
 		if !regexp.MustCompile(re).MatchString(got) {
 			t.Errorf("output does not match %s", re)
 		}
+	}
+	lines := strings.Split(strings.TrimSpace(got), "\n")
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Errorf("last line is not one JSON object: %v", err)
+	}
+	for _, field := range []string{"enqueue_per_s", "deliver_per_s", "lag_p50_ms", "lag_p99_ms", "redis_bytes_per_reminder"} {
+		if v, ok := last[field].(float64); !ok || v <= 0 {
+			t.Errorf("last line: %s = %v, want a figure", field, last[field])
+		}
+	}
+	if last["duplicates"] != 0.0 || last["missing"] != 0.0 {
+		t.Errorf("last line: %v duplicates, %v missing; want 0 and 0", last["duplicates"], last["missing"])
 	}
 	m := regexp.MustCompile(`key prefix: (bench:[0-9a-f]{12}:)`).FindStringSubmatch(got)
 	if m == nil {
