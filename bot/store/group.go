@@ -7,10 +7,11 @@ import "sync"
 // are under way is made at once; those that come while more are wait, and
 // the first of them then makes them all together. At a quiet time a write
 // costs what it did; under load, many messages share one round trip. Used
-// per platform for the outbox's writes, the MULTIs that mark messages
-// served (FinishServed) and those that end deliveries (SentLast), which go
-// together: each platform's outbox keys share a hash tag, so a group's MULTI
-// holds on a Cluster too.
+// per platform for the outbox's writes, which go together: the MULTIs that
+// mark messages served (FinishServed), those that end deliveries
+// (SentLast) and a reply's remainder written back (ReplaceReply). Each
+// platform's outbox keys share a hash tag, so a group's MULTI holds on a
+// Cluster too.
 
 // groupCommit is one group. Up to groupInFlight writes of a group are
 // under way at once, each on its own connection; what comes while all are

@@ -173,8 +173,8 @@ func (s *Store) makeWith(ctx context.Context, writes []heldWrite, ackKey string,
 
 // finish is one write to the outbox, made in one MULTI, perhaps with
 // others (makeAll): a message's held writes and the commands that follow
-// them (its served mark, its replies), or the end of a delivery (no held
-// writes; more removes what was sent).
+// them (its served mark, its replies), or a delivery's write (no held
+// writes; more removes what was sent, or writes a reply's remainder).
 type finish struct {
 	held   []heldWrite
 	ackKey string

@@ -51,7 +51,8 @@ type Store struct {
 	shifts guesses[*Shift]
 	// outboxWrites group-commit, per platform, what is written to the
 	// outbox at the same moment: served marks with their replies
-	// (FinishServed) and ended deliveries (SentLast).
+	// (FinishServed), ended deliveries (SentLast) and replies' remainders
+	// (ReplaceReply); see writeOutbox.
 	outboxWrites groupCommits[*finish]
 }
 
