@@ -166,26 +166,26 @@ func AcrossSlots(ctx context.Context) bool {
 // FinishServed makes them) in one MULTI, acknowledged when any of writes
 // or ackKey asks for it, and gives up their leases.
 func (s *Store) makeWith(ctx context.Context, writes []heldWrite, ackKey string, more func(redis.Pipeliner)) error {
-	f := &finish{held: writes, ackKey: ackKey, more: more}
-	s.makeAll(ctx, []*finish{f})
+	f := &batchedWrite{held: writes, ackKey: ackKey, more: more}
+	s.makeAll(ctx, []*batchedWrite{f})
 	return f.err
 }
 
-// finish is one write to the outbox, made in one MULTI, perhaps with
-// others (makeAll): a message's held writes and the commands that follow
-// them (its served mark, its replies), or a delivery's write (no held
-// writes; more removes what was sent, or writes a reply's remainder).
-type finish struct {
+// batchedWrite is one write made in a MULTI, perhaps with others (makeAll):
+// a message's held writes and the commands that follow them (its served
+// mark, its replies), or a delivery's write to the outbox (no held writes;
+// more removes what was sent, or writes a reply's remainder).
+type batchedWrite struct {
 	held   []heldWrite
 	ackKey string
 	more   func(redis.Pipeliner)
 	err    error // the first error of its own commands
 }
 
-// makeAll makes every finish in one MULTI, acknowledged when any asks for
-// it, tells each the outcome of its own commands, and gives up their
-// leases.
-func (s *Store) makeAll(ctx context.Context, all []*finish) {
+// makeAll makes every write of all in one MULTI, acknowledged when any
+// asks for it, tells each the outcome of its own commands, and gives up
+// their leases.
+func (s *Store) makeAll(ctx context.Context, all []*batchedWrite) {
 	ctx = notHolding(ctx)
 	ackKey := ""
 	for _, f := range all {

@@ -36,7 +36,9 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 	held := heldIn(ctx).take()
 	mark := func(p redis.Pipeliner) { p.Set(ctx, s.k.seen(msgKey), markDone, servedTTL) }
 	if len(replies) == 0 {
-		return "", true, notSaved(held, s.makeWith(ctx, held, "", mark))
+		f := &batchedWrite{held: held, more: mark}
+		s.writeOutbox(ctx, chatKey, f)
+		return "", true, notSaved(held, f.err)
 	}
 	now := time.Now()
 	fields := make([]any, 0, 2*len(replies))
@@ -54,7 +56,7 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 	lease := newToken()
 	var took *redis.BoolCmd
 	var waiting *redis.IntCmd
-	f := &finish{held: held, more: func(p redis.Pipeliner) {
+	f := &batchedWrite{held: held, more: func(p redis.Pipeliner) {
 		mark(p)
 		p.HSet(ctx, s.k.outboxReplies(chatKey), fields...)
 		p.ZAdd(ctx, s.k.outboxDue(platformOf(chatKey)), redis.Z{Score: float64(now.UnixMilli()), Member: chatKey})
@@ -74,8 +76,8 @@ func (s *Store) FinishServed(ctx context.Context, msgKey, _, chatKey string, rep
 // writeOutbox makes f with whatever else of chatKey's platform's outbox is
 // written at the same moment, in one MULTI (see groupCommit), and returns
 // once it is made; f.err is the outcome of its own commands.
-func (s *Store) writeOutbox(ctx context.Context, chatKey string, f *finish) {
-	s.outboxWrites.of(platformOf(chatKey)).do(f, func(batch []*finish) {
+func (s *Store) writeOutbox(ctx context.Context, chatKey string, f *batchedWrite) {
+	s.outboxWrites.of(platformOf(chatKey)).do(f, func(batch []*batchedWrite) {
 		s.makeAll(context.WithoutCancel(ctx), batch)
 	})
 }
@@ -167,7 +169,7 @@ func (s *Store) ReplaceReply(ctx context.Context, chatKey string, r bot.KeptRepl
 	if err != nil {
 		return err
 	}
-	f := &finish{more: func(p redis.Pipeliner) { p.HSet(ctx, s.k.outboxReplies(chatKey), r.ID, data) }}
+	f := &batchedWrite{more: func(p redis.Pipeliner) { p.HSet(ctx, s.k.outboxReplies(chatKey), r.ID, data) }}
 	s.writeOutbox(ctx, chatKey, f)
 	return f.err
 }
@@ -188,7 +190,7 @@ func (s *Store) SentReply(ctx context.Context, chatKey string, ids ...string) er
 // marks included (see groupCommit).
 func (s *Store) SentLast(ctx context.Context, chatKey, lease string, ids ...string) (bool, error) {
 	var left *redis.IntCmd
-	r := &finish{more: func(p redis.Pipeliner) {
+	r := &batchedWrite{more: func(p redis.Pipeliner) {
 		replies := s.k.outboxReplies(chatKey)
 		if len(ids) > 0 {
 			p.HDel(ctx, replies, ids...)

@@ -53,7 +53,7 @@ type Store struct {
 	// outbox at the same moment: served marks with their replies
 	// (FinishServed), ended deliveries (SentLast) and replies' remainders
 	// (ReplaceReply); see writeOutbox.
-	outboxWrites groupCommits[*finish]
+	outboxWrites groupCommits[*batchedWrite]
 }
 
 // Option configures a Store.
