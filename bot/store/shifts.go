@@ -537,8 +537,11 @@ func (s *Store) SignupWith(ctx context.Context, st, n int64, day string, user bo
 			return fmt.Errorf("%w: shift %d", ErrNotFound, n)
 		}
 		if inTeam != nil {
-			if in, err := inTeam.Result(); err != nil || !in {
-				return errors.Join(err, fmt.Errorf("%w: shift %d", ErrNotInTeam, n))
+			switch in, err := inTeam.Result(); {
+			case err != nil:
+				return err // a failed read is not a "not in the team"
+			case !in:
+				return fmt.Errorf("%w: shift %d", ErrNotInTeam, n)
 			}
 		}
 		start, ok := sh.StartOn(d)
