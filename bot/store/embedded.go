@@ -61,6 +61,7 @@ type Embedded struct {
 	srv    *redsrv.Server
 	ckpt   *walCheckpointer
 	proxy  *embeddedProxy
+	log    *slog.Logger
 	served chan error // receives what the server goroutine returned
 
 	closeOnce sync.Once
@@ -99,7 +100,7 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 		return nil, err
 	}
 	inner := filepath.Join(dir, redkaSocketFile)
-	e := &Embedded{dir: dir, socket: socket, inner: inner, lock: lock, served: make(chan error, 1)}
+	e := &Embedded{dir: dir, socket: socket, inner: inner, lock: lock, log: log, served: make(chan error, 1)}
 	fail := func(err error) (*Embedded, error) {
 		_ = os.Remove(socket)
 		_ = os.Remove(inner)
@@ -209,6 +210,9 @@ func (e *Embedded) Close() error {
 		if e.proxy != nil {
 			if err := e.proxy.Close(); err != nil {
 				errs = append(errs, fmt.Errorf("store: stop embedded proxy: %w", err))
+			}
+			if hits, misses := e.proxy.cache.hits.Load(), e.proxy.cache.misses.Load(); hits+misses > 0 {
+				e.log.Debug("embedded store: HGETALL answers from memory", "hits", hits, "misses", misses)
 			}
 		}
 		// Stopped first, so that the database closes last and the last

@@ -34,6 +34,7 @@ type embeddedProxy struct {
 	ln    net.Listener
 	inner string // redka's socket
 	comb  *writeCombiner
+	cache *hashCache
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -48,7 +49,7 @@ func startEmbeddedProxy(socket, inner string, vol *volatileStore) (*embeddedProx
 	if err != nil {
 		return nil, err
 	}
-	p := &embeddedProxy{vol: vol, ln: ln, inner: inner, comb: &writeCombiner{inner: inner}, conns: make(map[net.Conn]struct{})}
+	p := &embeddedProxy{vol: vol, ln: ln, inner: inner, comb: &writeCombiner{inner: inner}, cache: newHashCache(), conns: make(map[net.Conn]struct{})}
 	p.wg.Go(p.accept)
 	return p, nil
 }
@@ -71,6 +72,7 @@ func (p *embeddedProxy) accept() {
 		c := &proxyConn{
 			vol:    p.vol,
 			comb:   p.comb,
+			cache:  p.cache,
 			client: client,
 			br:     br,
 			cr:     redcon.NewReader(br),
@@ -131,6 +133,7 @@ func (p *embeddedProxy) Close() error {
 type proxyConn struct {
 	vol    *volatileStore
 	comb   *writeCombiner
+	cache  *hashCache
 	client net.Conn
 	br     *bufio.Reader // what cr reads from
 	cr     *redcon.Reader
@@ -145,24 +148,31 @@ type proxyConn struct {
 	sent    [][]byte       // the commands in out, while flush sends them
 	pending []pendingReply // the commands for redka, not yet answered
 	multi   *multiState    // inside MULTI
+	otherDB bool           // SELECTed a database other than 0
 }
 
 // pendingReply is a command for redka, by name, whose answer goes to slot,
-// after passing through after when it is set. A MULTI inside a MULTI is
-// named "nested multi".
+// after passing through after when it is set; nowhere for a slot below 0.
+// A MULTI inside a MULTI is named "nested multi". For the hashCache: read
+// is the missed HGETALL this PTTL was sent with, and writes end when the
+// answer comes.
 type pendingReply struct {
-	name  string
-	slot  int
-	after func([]byte) []byte
+	name   string
+	slot   int
+	after  func([]byte) []byte
+	read   *hashRead
+	writes []*hashWrite
 }
 
 // multiState is what a MULTI has queued: n commands, of which durable went
 // to redka; local runs those kept in memory and afters rewrites redka's
-// results, by their place in the MULTI.
+// results, by their place in the MULTI. writes end with EXEC's or
+// DISCARD's answer.
 type multiState struct {
 	n, durable int
 	local      map[int]func() []byte
 	afters     map[int]func([]byte) []byte
+	writes     []*hashWrite
 }
 
 // clientReadBuffer is how much of a client's pipeline is read at once.
@@ -172,6 +182,7 @@ const clientReadBuffer = 64 << 10
 const maxPipeline = 4096
 
 func (c *proxyConn) run() {
+	defer c.releaseCache()
 	for {
 		c.replies = c.replies[:0]
 		for {
@@ -243,6 +254,15 @@ func (c *proxyConn) flush() error {
 	}
 	for i, p := range c.pending {
 		r := replies[i]
+		if p.read != nil {
+			c.cache.finishRead(p.read, replies[i-1], r)
+		}
+		for _, w := range p.writes {
+			c.cache.endWrite(w)
+		}
+		if p.slot < 0 {
+			continue
+		}
 		if p.after != nil {
 			r = p.after(r)
 		}
@@ -314,6 +334,25 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 		return nil
 	}
 	name := strings.ToLower(string(args[0]))
+	switch {
+	case name == "hgetall" && len(args) == 2:
+		if ok, err := c.serveHashRead(slot, raw, args[1]); ok {
+			return err
+		}
+	case name == "select" && len(args) == 2:
+		c.otherDB = string(args[1]) != "0"
+	}
+	w := c.cache.beginWrite(name, args)
+	err := c.serveCommand(slot, name, raw, args)
+	if w != nil {
+		c.handedOn(slot, w)
+	}
+	return err
+}
+
+// serveCommand answers the command name with args (raw as sent) in slot,
+// apart from the hashCache.
+func (c *proxyConn) serveCommand(slot int, name string, raw []byte, args [][]byte) error {
 	switch name {
 	case "multi":
 		if c.multi != nil {
@@ -327,15 +366,19 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 		return nil
 	case "exec":
 		var after func([]byte) []byte
-		if m := c.multi; m != nil {
+		m := c.multi
+		if m != nil {
 			after = m.merge
 		}
 		c.multi = nil
 		c.forward(name, slot, raw, after)
+		c.endWithMulti(m)
 		return nil
 	case "discard":
+		m := c.multi
 		c.multi = nil
 		c.forward(name, slot, raw, nil)
+		c.endWithMulti(m)
 		return nil
 	}
 
@@ -433,6 +476,15 @@ func (c *proxyConn) serve(slot int, raw []byte, args [][]byte) error {
 	c.forward(name, slot, raw, nil)
 	c.queued(nil, nil)
 	return nil
+}
+
+// endWithMulti has the writes queued in m end with the answer of the
+// command just forwarded, its EXEC or DISCARD.
+func (c *proxyConn) endWithMulti(m *multiState) {
+	if m != nil && len(m.writes) > 0 {
+		p := &c.pending[len(c.pending)-1]
+		p.writes = append(p.writes, m.writes...)
+	}
 }
 
 // forwardMaybeQueued sends raw to redka with after, which inside MULTI
