@@ -17,8 +17,8 @@ import (
 // locked) and every client of the store goes through the proxy, so every
 // command that can change a key passes the proxy on its way to redka,
 // except redka's own expiry of keys with a TTL. Only keys without a TTL
-// are cached (a missed HGETALL is sent with a PTTL of the same key, and
-// cached only when that says -1), and a key gets a TTL only from a
+// are cached (a missed HGETALL is sent with a TTL of the same key, and
+// cached only when that says -1; redka has no PTTL), and a key gets a TTL only from a
 // command that names it, so expiry never removes a cached key.
 //
 // The rule: every command not on the short list of those that change
@@ -157,10 +157,10 @@ func (h *hashCache) startRead(key []byte) *hashRead {
 	return r
 }
 
-// finishRead ends r with redka's answers to the HGETALL and the PTTL sent
+// finishRead ends r with redka's answers to the HGETALL and the TTL sent
 // with it, and caches the first if that is exact (see the rule above). A
 // read that got no answer ends with nil answers.
-func (h *hashCache) finishRead(r *hashRead, reply, pttl []byte) {
+func (h *hashCache) finishRead(r *hashRead, reply, ttl []byte) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	rs := h.reads[r.key]
@@ -169,7 +169,7 @@ func (h *hashCache) finishRead(r *hashRead, reply, pttl []byte) {
 		delete(h.reads, r.key)
 	}
 	if !intact || h.writes[r.key] > 0 || h.clears > 0 ||
-		!bytes.Equal(pttl, respNoTTL) || len(reply) == 0 || reply[0] != '*' || len(reply) > hashCacheMaxReply {
+		!bytes.Equal(ttl, respNoTTL) || len(reply) == 0 || reply[0] != '*' || len(reply) > hashCacheMaxReply {
 		return
 	}
 	if e := h.entries[r.key]; e != nil {
@@ -259,7 +259,7 @@ func (h *hashCache) removeLocked(k string, e *hashEntry) {
 }
 
 // serveHashRead answers HGETALL key in slot: from the cache once redka
-// answered what came before it in the pipeline, or from redka, with a PTTL
+// answered what came before it in the pipeline, or from redka, with a TTL
 // of key to know whether its answer may be cached. It returns false, having
 // done nothing, when the cache does not apply: inside MULTI, on another
 // database than 0, for a key too long or one kept in memory.
@@ -283,7 +283,7 @@ func (c *proxyConn) serveHashRead(slot int, raw, key []byte) (bool, error) {
 	c.cache.misses.Add(1)
 	r := c.cache.startRead(key)
 	c.forward("hgetall", slot, raw, nil)
-	c.forward("pttl", -1, respCommand("pttl", string(key)), nil)
+	c.forward("ttl", -1, respCommand("ttl", string(key)), nil)
 	c.pending[len(c.pending)-1].read = r
 	return true, nil
 }

@@ -154,7 +154,7 @@ type proxyConn struct {
 // pendingReply is a command for redka, by name, whose answer goes to slot,
 // after passing through after when it is set; nowhere for a slot below 0.
 // A MULTI inside a MULTI is named "nested multi". For the hashCache: read
-// is the missed HGETALL this PTTL was sent with, and writes end when the
+// is the missed HGETALL this TTL was sent with, and writes end when the
 // answer comes.
 type pendingReply struct {
 	name   string
