@@ -50,7 +50,7 @@ func TestHashCacheWritesDropTheKey(t *testing.T) {
 		name  string
 		write func(key string) error
 		want  map[string]string
-		ttl   bool              // the key has a TTL afterwards, or is gone: never cached
+		ttl   bool // the key has a TTL afterwards, or is gone: never cached
 	}{
 		{"HSET", func(k string) error { return c.HSet(ctx, k, "f", "new").Err() },
 			map[string]string{"f": "new"}, false},
