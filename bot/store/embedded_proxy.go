@@ -29,6 +29,9 @@ import (
 // has run the rest (a lease given up in the MULTI that writes what it
 // guards is given up after the write, and not at all if EXEC fails), and
 // its result takes its place in EXEC's answer.
+//
+// HGETALL of a key without a TTL is answered from a hashCache of redka's
+// answers when it can be, exactly (see embedded_hashcache.go).
 type embeddedProxy struct {
 	vol   *volatileStore
 	ln    net.Listener
