@@ -49,8 +49,10 @@ func (k keys) seen(msgKey string) string { return k.outbox(platformOf(msgKey), "
 
 // seenBefore is where a message's mark was kept before the outbox, still
 // read for a day after an upgrade (servedTTL): a message served just before
-// it is not served again.
+// it is not served again. seenMoved records when that day began (see
+// oldMarks).
 func (k keys) seenBefore(msgKey string) string { return k.global("seen", msgKey) }
+func (k keys) seenMoved() string               { return k.global("seenmoved") }
 func (k keys) outboxDue(platform string) string {
 	return k.outbox(platform, "due")
 }
