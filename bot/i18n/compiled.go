@@ -204,7 +204,10 @@ func printField(b *strings.Builder, v any) bool {
 		if !ok {
 			return false
 		}
-		fmt.Fprint(b, p)
+		// Formatted into a buffer of its own, since handing b to
+		// fmt.Fprint would move it to the heap on every call.
+		var buf [64]byte
+		b.Write(fmt.Append(buf[:0], p))
 	}
 	return true
 }
