@@ -2,6 +2,7 @@ package bot
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -80,8 +81,43 @@ func isHeadingBracket(r rune) bool {
 
 // NameKey is the form two names are compared in to tell whether one imitates
 // the other: cleaned, width-folded (full-width letters become ASCII),
-// lower-cased, without spaces or punctuation.
+// lower-cased, without spaces or punctuation. Every message compares its
+// sender's name with the station head's, so recent results are remembered
+// (nameKeys).
 func NameKey(s string) string {
+	if len(s) > maxRememberedName {
+		return nameKey(s)
+	}
+	nameKeys.Lock()
+	k, ok := nameKeys.m[s]
+	nameKeys.Unlock()
+	if ok {
+		return k
+	}
+	k = nameKey(s)
+	nameKeys.Lock()
+	if len(nameKeys.m) >= maxRememberedNames {
+		clear(nameKeys.m)
+	}
+	nameKeys.m[s] = k
+	nameKeys.Unlock()
+	return k
+}
+
+// nameKeys remembers NameKey's results for up to maxRememberedNames names
+// of up to maxRememberedName bytes, and forgets them all when full.
+var nameKeys = struct {
+	sync.Mutex
+	m map[string]string
+}{m: make(map[string]string)}
+
+const (
+	maxRememberedNames = 4096
+	maxRememberedName  = 256
+)
+
+// nameKey computes NameKey.
+func nameKey(s string) string {
 	s = width.Fold.String(CleanName(s))
 	var b strings.Builder
 	for _, r := range s {

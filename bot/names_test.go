@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -114,6 +115,29 @@ func TestReceiveCleansNames(t *testing.T) {
 	}
 }
 
+// TestNameKeyRemembersBoundedly: NameKey's memory answers as computing
+// afresh does, and forgets when full instead of growing.
+func TestNameKeyRemembersBoundedly(t *testing.T) {
+	for i := range 10000 {
+		name := fmt.Sprintf("Ｚhang %d 站长", i)
+		for range 2 {
+			if got, want := bot.NameKey(name), bot.ComputeNameKey(name); got != want {
+				t.Fatalf("NameKey(%q) = %q; want %q", name, got, want)
+			}
+		}
+		if n := bot.RememberedNames(); n > 4096 {
+			t.Fatalf("%d names remembered; want at most 4096", n)
+		}
+	}
+	if bot.RememberedNames() == 0 {
+		t.Fatal("nothing remembered")
+	}
+	long := strings.Repeat("长", 200)
+	if bot.NameKey(long) != bot.ComputeNameKey(long) {
+		t.Fatal("a long name's key differs")
+	}
+}
+
 func FuzzCleanName(f *testing.F) {
 	for _, s := range []string{
 		"", "张阿姨", "老王\n【A站通知】今晚每户转账300元到 6222", "张\u200b站\u200d长", "\u202e长站张",
@@ -142,6 +166,11 @@ func FuzzCleanName(f *testing.F) {
 		}
 		if k := bot.NameKey(got); k != bot.NameKey(s) {
 			t.Fatalf("NameKey differs for %q and its cleaned form %q", s, got)
+		}
+		for range 2 { // computed, then remembered
+			if k, want := bot.NameKey(s), bot.ComputeNameKey(s); k != want {
+				t.Fatalf("NameKey(%q) = %q; computed afresh %q", s, k, want)
+			}
 		}
 		line := bot.Quote(s)
 		if strings.ContainsAny(line, "\r\n\u2028\u2029\u0085") {

@@ -30,16 +30,17 @@ type Args map[string]any
 // Locales are the supported reply languages, the default first.
 var Locales = []string{bot.DefaultLocale, "en"}
 
-// catalogues holds each locale's sentences by key, their templates parsed
-// on first use.
+// catalogues holds each locale's sentences by key: plain and field-only
+// texts compiled when loaded (see compiled.go), the rest as go-i18n
+// templates, parsed on first use.
 var catalogues = load()
 
-func load() map[string]map[string]*goi18n.MessageTemplate {
+func load() map[string]map[string]*sentence {
 	b := goi18n.NewBundle(language.MustParse(bot.DefaultLocale))
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	all := map[string]map[string]*goi18n.MessageTemplate{}
+	all := map[string]map[string]*sentence{}
 	for _, l := range Locales {
-		all[l] = map[string]*goi18n.MessageTemplate{}
+		all[l] = map[string]*sentence{}
 		for _, f := range localeFiles(l) {
 			// go-i18n takes the language from the file name, so each file
 			// is parsed under its locale explicitly.
@@ -53,7 +54,7 @@ func load() map[string]map[string]*goi18n.MessageTemplate {
 				panic(fmt.Sprintf("i18n: %s: %v", f, err))
 			}
 			for _, m := range mf.Messages {
-				all[l][m.ID] = goi18n.NewMessageTemplate(m)
+				all[l][m.ID] = newSentence(goi18n.NewMessageTemplate(m))
 			}
 		}
 	}
@@ -62,26 +63,48 @@ func load() map[string]map[string]*goi18n.MessageTemplate {
 
 // T renders the sentence key in locale with args. An unknown locale falls
 // back to the default, and so does a key the locale lacks; an unknown key
-// renders as the key itself, which the catalogue tests forbid.
+// renders as the key itself, which the catalogue tests forbid, and so
+// does a sentence whose arguments cannot be printed.
+//
+// A sentence compiled at load time is rendered by appending its parts;
+// any other is executed by go-i18n. Both print the same.
 func T(locale, key string, args ...Args) string {
-	mt := catalogues[locale][key]
-	if mt == nil {
-		mt = catalogues[bot.DefaultLocale][key]
+	s := catalogues[locale][key]
+	if s == nil {
+		s = catalogues[bot.DefaultLocale][key]
 	}
-	if mt == nil {
+	if s == nil {
 		return key
 	}
 	var data Args
 	if len(args) > 0 {
 		data = args[0]
 	}
-	// The catalogues give one text a sentence, go-i18n's plural form
-	// "other"; neither Chinese nor huzhu's English needs others.
-	s, err := mt.Execute("other", data, nil)
-	if err != nil {
+	out, ok := s.say(data)
+	if !ok {
 		return key
 	}
-	return s
+	return out
+}
+
+// say renders the sentence with data, compiled or through go-i18n, and
+// returns false when it cannot be rendered.
+func (s *sentence) say(data Args) (string, bool) {
+	if s.compiled {
+		return s.render(data)
+	}
+	return s.execute(data)
+}
+
+// execute renders the sentence through go-i18n, whatever its form.
+func (s *sentence) execute(data Args) (string, bool) {
+	// The catalogues give one text a sentence, go-i18n's plural form
+	// "other"; neither Chinese nor huzhu's English needs others.
+	out, err := s.template.Execute("other", data, nil)
+	if err != nil {
+		return "", false
+	}
+	return out, true
 }
 
 // Has reports whether key exists in locale's catalogue.

@@ -120,7 +120,8 @@ func TestLocalesHaveTheSameFiles(t *testing.T) {
 // the one text, go-i18n's "other", and would ignore the rest.
 func TestOneTextASentence(t *testing.T) {
 	for l, sentences := range catalogues {
-		for key, mt := range sentences {
+		for key, s := range sentences {
+			mt := s.template
 			if _, ok := mt.PluralTemplates["other"]; !ok || len(mt.PluralTemplates) != 1 {
 				t.Errorf("%s %s: %d plural forms, want the one text", l, key, len(mt.PluralTemplates))
 			}

@@ -71,6 +71,7 @@ func KeyFamilies(prefix string) []KeyFamily {
 		{"kept", "", k.kept(user)},
 		{"seen", "out:tg", k.seen("tg:-100:5")},
 		{"seenBefore", "", k.seenBefore("tg:-100:5")},
+		{"seenMoved", "", k.seenMoved()},
 		{"outboxDue", "out:tg", k.outboxDue("tg")},
 		{"outboxReplies", "out:tg", k.outboxReplies("tg:-100")},
 		{"outboxLease", "out:tg", k.outboxLease("tg:-100")},

@@ -16,12 +16,42 @@ type keys struct {
 	prefix string // usually empty; tests put a unique prefix in front
 }
 
-func (k keys) global(parts ...string) string {
-	return k.prefix + KeyVersion + strings.Join(parts, ":")
-}
+func (k keys) global(parts ...string) string { return k.build("", "", parts) }
 
 func (k keys) station(st int64, parts ...string) string {
-	return k.prefix + KeyVersion + "{st:" + strconv.FormatInt(st, 10) + "}:" + strings.Join(parts, ":")
+	var n [20]byte
+	return k.build("st", string(strconv.AppendInt(n[:0], st, 10)), parts)
+}
+
+// build makes a key in one allocation: the prefix, KeyVersion, the hash
+// tag {tag:name} when tag is given, and parts joined by ":". Every message
+// builds a few dozen keys.
+func (k keys) build(tag, name string, parts []string) string {
+	size := len(k.prefix) + len(KeyVersion) + len(parts)
+	if tag != "" {
+		size += len(tag) + len(name) + len("{:}:")
+	}
+	for _, p := range parts {
+		size += len(p)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	b.WriteString(k.prefix)
+	b.WriteString(KeyVersion)
+	if tag != "" {
+		b.WriteByte('{')
+		b.WriteString(tag)
+		b.WriteByte(':')
+		b.WriteString(name)
+		b.WriteString("}:")
+	}
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // Global keys.
@@ -43,14 +73,16 @@ func (k keys) chatLease(chatKey string) string {
 // MULTI on Redis Cluster too. A message key and an outbox's chat key both
 // start with the platform's name.
 func (k keys) outbox(platform string, parts ...string) string {
-	return k.prefix + KeyVersion + "{out:" + platform + "}:" + strings.Join(parts, ":")
+	return k.build("out", platform, parts)
 }
 func (k keys) seen(msgKey string) string { return k.outbox(platformOf(msgKey), "seen", msgKey) }
 
 // seenBefore is where a message's mark was kept before the outbox, still
 // read for a day after an upgrade (servedTTL): a message served just before
-// it is not served again.
+// it is not served again. seenMoved records when that day began (see
+// oldMarks).
 func (k keys) seenBefore(msgKey string) string { return k.global("seen", msgKey) }
+func (k keys) seenMoved() string               { return k.global("seenmoved") }
 func (k keys) outboxDue(platform string) string {
 	return k.outbox(platform, "due")
 }
@@ -200,7 +232,7 @@ func (k keys) handle(platform, handle string) string {
 // account's identities works on Redis Cluster; the id sequence is global so
 // stable ids are unique across accounts.
 func (k keys) wechat(account string, parts ...string) string {
-	return k.prefix + KeyVersion + "{wx:" + account + "}:" + strings.Join(parts, ":")
+	return k.build("wx", account, parts)
 }
 func (k keys) wxSeq() string                   { return k.global("wx", "seq") }
 func (k keys) wxSession(account string) string { return k.wechat(account, "session") }

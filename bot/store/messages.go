@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,11 +41,14 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 	key := s.k.seen(msgKey)
 	token := newToken()
 	var claimed *redis.BoolCmd
-	var before *redis.StringCmd
+	before := redis.NewStringResult("", redis.Nil)
+	readOld := s.readOldMarks(ctx)
 	ahead, _ := ctx.Value(identityKey{}).(*aheadIdentity)
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		claimed = p.SetNX(ctx, key, "serving:"+token, servingTTL)
-		before = p.Get(ctx, s.k.seenBefore(msgKey))
+		if readOld {
+			before = p.Get(ctx, s.k.seenBefore(msgKey))
+		}
 		if ahead != nil {
 			// Read in the same round trip, for Identify to use if the
 			// message is served.
@@ -79,6 +85,69 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 		return "", bot.ErrAlreadyServed
 	}
 	return "", fmt.Errorf("%w: %s", bot.ErrInFlight, msgKey)
+}
+
+// oldMarkWindow is until when a claim also reads the message's mark where
+// it was kept before the outbox (seenBefore): a day (servedTTL) from the
+// first claim under the outbox's layout, when every old mark has expired.
+// A store that held no station at that first claim never had a command
+// served that could matter twice, so it reads none. Instances of the
+// version before the outbox should not serve beside this one for longer
+// than that day.
+type oldMarkWindow struct {
+	mu    sync.Mutex   // held while the window is learnt
+	until atomic.Int64 // unix ms; 0 until learnt
+}
+
+// readOldMarks reports whether a claim made now must read the old mark too.
+// The first call learns the window from the store, recording its start if
+// no instance has; while that fails, every claim reads the old mark.
+func (s *Store) readOldMarks(ctx context.Context) bool {
+	w := &s.oldMarks
+	if until := w.until.Load(); until != 0 {
+		return time.Now().UnixMilli() < until
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.until.Load() == 0 {
+		from, err := s.oldMarksFrom(ctx)
+		if err != nil {
+			return true
+		}
+		w.until.Store(max(from+servedTTL.Milliseconds(), 1))
+	}
+	return time.Now().UnixMilli() < w.until.Load()
+}
+
+// oldMarksFrom returns when the first claim under the outbox's layout was
+// made (unix ms), recording now if none was, or 0 when the store held no
+// station then.
+func (s *Store) oldMarksFrom(ctx context.Context) (int64, error) {
+	key := s.k.seenMoved()
+	var moved *redis.StringCmd
+	var stations *redis.IntCmd
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		moved = p.Get(ctx, key)
+		stations = p.Exists(ctx, s.k.stationSeq())
+		return nil
+	}); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	if moved.Err() == nil {
+		return strconv.ParseInt(moved.Val(), 10, 64)
+	}
+	from := time.Now().UnixMilli()
+	if stations.Val() == 0 {
+		from = 0
+	}
+	set, err := s.rdb.SetNX(ctx, key, from, 0).Result()
+	switch {
+	case err != nil:
+		return 0, err
+	case set:
+		return from, nil
+	}
+	return s.rdb.Get(ctx, key).Int64() // recorded by another instance meanwhile
 }
 
 func (s *Store) claimAgain(ctx context.Context, key, token string) (string, error) {

@@ -54,6 +54,9 @@ type Store struct {
 	// (FinishServed), ended deliveries (SentLast) and replies' remainders
 	// (ReplaceReply); see writeOutbox.
 	outboxWrites groupCommits[*batchedWrite]
+	// oldMarks says until when a claim also reads a message's mark where
+	// it was kept before the outbox (messages.go).
+	oldMarks oldMarkWindow
 }
 
 // Option configures a Store.

@@ -713,19 +713,72 @@ func TestClaimMessage(t *testing.T) {
 		if _, err := s.ClaimMessage(ctx, "console:g2:m1"); err != nil {
 			t.Errorf("same id in another chat: %v", err)
 		}
-		// A mark kept where it was before the outbox still counts.
-		if err := b.Client.Set(ctx, b.Prefix+store.KeyVersion+"seen:console:g1:old", "done", time.Minute).Err(); err != nil {
-			t.Fatal(err)
+		// Two stores with different prefixes do not share what they saw.
+		other := store.New(b.Client, store.WithKeyPrefix(b.Prefix+"other:"))
+		if _, err := other.ClaimMessage(ctx, "console:g1:m1"); err != nil {
+			t.Errorf("claim under another prefix: %v", err)
 		}
+	})
+}
+
+// TestOldMarks: a mark kept where it was before the outbox counts for a day
+// from the first claim under the outbox (every old mark has expired then),
+// and not at all in a store that held no station at that claim.
+func TestOldMarks(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		oldMark := func(prefix, msg string) {
+			t.Helper()
+			if err := b.Client.Set(ctx, prefix+store.KeyVersion+"seen:"+msg, "done", time.Minute).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		moved := func(prefix string) string {
+			return b.Client.Get(ctx, prefix+store.KeyVersion+"seenmoved").Val()
+		}
+
+		// A store with stations, upgraded a moment ago.
+		s := newStore(b)
+		mustStation(t, s, "东区", bot.Chat{Platform: "console", ID: "g1", Kind: bot.Group})
+		oldMark(b.Prefix, "console:g1:old")
 		for range 2 {
 			if _, err := s.ClaimMessage(ctx, "console:g1:old"); !errors.Is(err, bot.ErrAlreadyServed) {
 				t.Errorf("claim of a message marked before the outbox: err = %v; want ErrAlreadyServed", err)
 			}
 		}
-		// Two stores with different prefixes do not share what they saw.
-		other := store.New(b.Client, store.WithKeyPrefix(b.Prefix+"other:"))
-		if _, err := other.ClaimMessage(ctx, "console:g1:m1"); err != nil {
-			t.Errorf("claim under another prefix: %v", err)
+		start := moved(b.Prefix)
+		if ms, err := strconv.ParseInt(start, 10, 64); err != nil || time.Since(time.UnixMilli(ms)) > time.Minute {
+			t.Errorf("window's start = %q; want about now", start)
+		}
+		// Another instance reads the same start.
+		if _, err := newStore(b).ClaimMessage(ctx, "console:g1:old"); !errors.Is(err, bot.ErrAlreadyServed) {
+			t.Errorf("second instance: err = %v; want ErrAlreadyServed", err)
+		}
+		if got := moved(b.Prefix); got != start {
+			t.Errorf("second instance moved the start: %q, was %q", got, start)
+		}
+
+		// The same store a day and more after the upgrade.
+		late := b.Prefix + "late:"
+		lateStore := store.New(b.Client, store.WithKeyPrefix(late))
+		mustStation(t, lateStore, "西区", bot.Chat{Platform: "console", ID: "g2", Kind: bot.Group})
+		dayAgo := time.Now().Add(-25 * time.Hour).UnixMilli()
+		if err := b.Client.Set(ctx, late+store.KeyVersion+"seenmoved", dayAgo, 0).Err(); err != nil {
+			t.Fatal(err)
+		}
+		oldMark(late, "console:g2:old")
+		if _, err := lateStore.ClaimMessage(ctx, "console:g2:old"); err != nil {
+			t.Errorf("claim a day after the upgrade: %v; the old mark has expired by then", err)
+		}
+
+		// A store that never held a station reads no old mark.
+		fresh := b.Prefix + "fresh:"
+		oldMark(fresh, "console:g3:old")
+		if _, err := store.New(b.Client, store.WithKeyPrefix(fresh)).ClaimMessage(ctx, "console:g3:old"); err != nil {
+			t.Errorf("claim in a new store: %v", err)
+		}
+		if got := moved(fresh); got != "0" {
+			t.Errorf("new store's window start = %q; want 0", got)
 		}
 	})
 }

@@ -144,7 +144,7 @@ func runData(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logge
 		opts.Month, _ = export.ParseMonth(o.month)
 	}
 	what := ""
-	if o.station == "all" {
+	if o.station == "all" { // in the default locale, as the stations may each speak another
 		if opts.Stations, err = st.StationIDs(ctx); err != nil {
 			return err
 		}
@@ -155,6 +155,7 @@ func runData(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logge
 			return err
 		}
 		opts.Stations = []int64{station.ID}
+		opts.Locale = station.Locale // the station's chosen language; "" for the default
 		what = fmt.Sprintf("station %d %s", station.ID, station.Name)
 	}
 	var buf bytes.Buffer

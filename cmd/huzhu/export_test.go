@@ -201,4 +201,32 @@ func TestImportAndExport(t *testing.T) {
 	if _, err := runCLI(t, dir, "export", "fund", "9", "--out", "-"); err == nil || !strings.Contains(err.Error(), "no campaign 9") {
 		t.Errorf("export of campaign 9: %v", err)
 	}
+
+	// A station that speaks English gets its exports in English; every
+	// station's figures together stay in the default, Chinese.
+	setStationLocale(t, dir, 1, "en")
+	out, err = runCLI(t, dir, "export", "fund", "1", "--out", "-")
+	for _, want := range []string{"Summary\r\n", "Balance (yuan),200.00", "3,1,101,王家,300.00,300.00,0.00,paid in full",
+		"2026-11-25 09:00,老李,payment,3-1-102,400.00,,"} {
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("export fund of an English station lacks %q: %q, %v", want, out, err)
+		}
+	}
+	if out, err := runCLI(t, dir, "export", "stats", "--station", "all", "--out", "-"); err != nil || !strings.Contains(out, "统计") {
+		t.Errorf("export stats of all stations: %q, %v", out, err)
+	}
+}
+
+// setStationLocale sets station st's language in the embedded store in dir.
+func setStationLocale(t *testing.T, dir string, st int64, locale string) {
+	t.Helper()
+	e, err := store.StartEmbedded(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := store.NewEmbeddedClient(e.SocketPath())
+	defer func() { _ = c.Close(); _ = e.Close() }()
+	if err := store.New(c).SetStationLocale(context.Background(), st, locale); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -4,15 +4,17 @@
 // volunteer (shifts) and the dogs due for their rabies shot (dogs). Each
 // is CSV (UTF-8 with a BOM, so Excel reads the Chinese) or xlsx (header
 // row frozen, columns sized, money in yuan with two decimals as numbers).
-// Headings are Chinese: the office's documents are.
+// Sheet names, headings, labels and states come from the i18n catalogues
+// (export.toml) in Options.Locale: the station's language, Chinese (zh-CN)
+// by default, as the office's documents are.
 //
 // Who may see what: exports are the station's staff view, for the office
 // that works with them, and are offered only to staff (the command line
 // runs on the server; the web pages only behind the staff link). Even so
 // the stats and issues exports name no one who reported privately: an
-// anonymous report's reporter is written 匿名, and a confidential
-// problem's text (made from a patrol note, which names neighbours) is left
-// out. The fund, poll, shifts and dogs exports are records the office
+// anonymous report's reporter is written as anonymous (匿名), and a
+// confidential problem's text (made from a patrol note, which names
+// neighbours) is left out. The fund, poll, shifts and dogs exports are records the office
 // keeps by household and person (who paid, who voted, who served, whose
 // dog), as staff see them in the chat.
 //
@@ -27,11 +29,15 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/i18n"
+	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
@@ -74,6 +80,10 @@ type Options struct {
 	// Now is when the export is made, for Dogs' due dates and the default
 	// month; time.Now() when zero.
 	Now time.Time
+	// Locale is the language of the sheet names, headings, labels and
+	// states, one of i18n.Locales; the default (zh-CN) when empty or
+	// unknown. What people typed (names, titles, problems) is as typed.
+	Locale string
 }
 
 // Download names an export for a browser or a file: a file name (ASCII,
@@ -142,19 +152,20 @@ func Tables(ctx context.Context, s *store.Store, kind Kind, o Options) ([]Table,
 		}
 		stations = append(stations, st)
 	}
+	x := exporter{s: s, locale: o.Locale}
 	switch kind {
 	case Fund:
-		return fundTables(ctx, s, stations[0], o.N)
+		return x.fundTables(ctx, stations[0], o.N)
 	case Poll:
-		return pollTables(ctx, s, stations[0], o.N)
+		return x.pollTables(ctx, stations[0], o.N)
 	case Stats:
-		return statsTables(ctx, s, stations, monthOf(kind, o))
+		return x.statsTables(ctx, stations, monthOf(kind, o))
 	case Issues:
-		return issueTables(ctx, s, stations[0], o.Month)
+		return x.issueTables(ctx, stations[0], o.Month)
 	case Shifts:
-		return shiftTables(ctx, s, stations[0], monthOf(kind, o))
+		return x.shiftTables(ctx, stations[0], monthOf(kind, o))
 	case Dogs:
-		return dogTables(ctx, s, stations[0], o.Now)
+		return x.dogTables(ctx, stations[0], o.Now)
 	}
 	return nil, fmt.Errorf("%w: unknown export %q", ErrBadRequest, kind)
 }
@@ -166,7 +177,73 @@ func (o Options) withDefaults() Options {
 	if o.Now.IsZero() {
 		o.Now = time.Now()
 	}
+	if !slices.Contains(i18n.Locales, o.Locale) {
+		o.Locale = bot.DefaultLocale
+	}
 	return o
+}
+
+// exporter builds the tables from the store, in its locale's words.
+type exporter struct {
+	s      *store.Store
+	locale string
+}
+
+// t renders the catalogue's sentence key in x's locale.
+func (x exporter) t(key string, args ...i18n.Args) string { return i18n.T(x.locale, key, args...) }
+
+// named is the catalogue's name for a stored value ("cat_leak": 漏水,
+// leak), or the value itself where the catalogue has none.
+func (x exporter) named(prefix, value string) string {
+	if value == "" || !i18n.Has(x.locale, prefix+value) {
+		return value
+	}
+	return x.t(prefix + value)
+}
+
+// table is an empty table named by the catalogue's key name, with the
+// headings of the keys columns.
+func (x exporter) table(name string, columns ...string) Table {
+	t := Table{Name: x.t(name), Header: make([]string, len(columns))}
+	for i, c := range columns {
+		t.Header[i] = x.t(c)
+	}
+	return t
+}
+
+// summaryRow is one line of a summary table: its label's key and value.
+type summaryRow struct {
+	label string
+	value any
+}
+
+// summary is a two-column table of items and their values.
+func (x exporter) summary(rows []summaryRow) Table {
+	t := x.table("export_summary_sheet", "export_summary_item", "export_summary_value")
+	for _, r := range rows {
+		t.Rows = append(t.Rows, []any{x.t(r.label), r.value})
+	}
+	return t
+}
+
+// status is a campaign's or poll's state: open, or closed at a time.
+func (x exporter) status(closed bool, at time.Time) string {
+	if closed {
+		return x.t("export_closed_at", i18n.Args{"At": exportTime(at)})
+	}
+	return x.t("export_open")
+}
+
+// roomText writes a stored household key (3-2-301) as residents read it.
+func (x exporter) roomText(key string) string {
+	r, err := numerals.ParseRoom(key)
+	if err != nil {
+		return key
+	}
+	if r.Unit == "" {
+		return x.t("room_no_unit", i18n.Args{"Building": r.Building, "Number": r.Number})
+	}
+	return x.t("room", i18n.Args{"Building": r.Building, "Unit": r.Unit, "Number": r.Number})
 }
 
 // filename names an export: fund-3.csv, stats-2026-11-all.xlsx,

@@ -10,31 +10,20 @@ import (
 
 	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/i18n"
-	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 // This file has the exports of the month's figures, the problems, the
 // volunteer hours and the dogs due.
 
-// zh is the catalogue's name for a stored value ("cat_leak": 漏水), or the
-// value itself where the catalogue has none.
-func zh(prefix, value string) string {
-	if value == "" {
-		return ""
-	}
-	if i18n.Has("zh-CN", prefix+value) {
-		return i18n.T("zh-CN", prefix+value)
-	}
-	return value
-}
-
 // statsTables are the month's figures of each station, with their total
 // when there are several, and the month's problems by category.
-func statsTables(ctx context.Context, s *store.Store, stations []*store.Station, month time.Time) ([]Table, error) {
+func (x exporter) statsTables(ctx context.Context, stations []*store.Station, month time.Time) ([]Table, error) {
 	label := month.Format("2006-01")
-	figures := Table{Name: "统计", Header: []string{"互助站", "月份", "报事(件)", "办结(件)", "其中靠众筹或投票解决(件)",
-		"上报(件)", "评价(件)", "满意(件)", "满意率", "众筹收款(元)", "志愿服务(小时)", "参与居民(人)"}}
+	figures := x.table("export_stats_sheet", "export_station", "export_month", "export_stats_filed",
+		"export_stats_solved", "export_stats_solved_together", "export_stats_escalated", "export_stats_rated",
+		"export_stats_satisfied", "export_stats_satisfaction", "export_stats_collected",
+		"export_stats_volunteer_hours", "export_stats_people")
 	row := func(name string, m store.MonthStats) []any {
 		pct := ""
 		if p, ok := m.SatisfactionPercent(); ok {
@@ -46,13 +35,13 @@ func statsTables(ctx context.Context, s *store.Store, stations []*store.Station,
 	byCategory := map[string][]int64{}
 	var total store.MonthStats
 	for i, st := range stations {
-		m, err := s.MonthStats(ctx, st.ID, month)
+		m, err := x.s.MonthStats(ctx, st.ID, month)
 		if err != nil {
 			return nil, err
 		}
 		total.Add(m)
 		figures.Rows = append(figures.Rows, row(st.Name, m))
-		counts, err := s.FiledByCategory(ctx, st.ID, month)
+		counts, err := x.s.FiledByCategory(ctx, st.ID, month)
 		if err != nil {
 			return nil, err
 		}
@@ -65,17 +54,17 @@ func statsTables(ctx context.Context, s *store.Store, stations []*store.Station,
 	}
 	several := len(stations) > 1
 	if several {
-		figures.Rows = append(figures.Rows, row("合计", total))
+		figures.Rows = append(figures.Rows, row(x.t("export_total"), total))
 	}
-	categories := Table{Name: "分类", Header: []string{"分类"}}
+	categories := x.table("export_categories_sheet", "export_category")
 	for _, st := range stations {
-		categories.Header = append(categories.Header, st.Name+"(件)")
+		categories.Header = append(categories.Header, x.t("export_categories_station", i18n.Args{"Station": st.Name}))
 	}
 	if several {
-		categories.Header = append(categories.Header, "合计(件)")
+		categories.Header = append(categories.Header, x.t("export_categories_total"))
 	}
 	for _, c := range slices.Sorted(maps.Keys(byCategory)) {
-		r := []any{zh("cat_", c)}
+		r := []any{x.named("cat_", c)}
 		var sum int64
 		for _, n := range byCategory[c] {
 			r = append(r, n)
@@ -89,21 +78,20 @@ func statsTables(ctx context.Context, s *store.Store, stations []*store.Station,
 	return []Table{figures, categories}, nil
 }
 
-// withheld stands for a confidential problem's text, which names neighbours.
-const withheld = "（巡查记录转来，涉及邻里，内容不导出）"
-
 // issueTables are station st's problems, newest first: all of them, or
 // those reported in month when it is set. No private reporter is named.
-func issueTables(ctx context.Context, s *store.Store, st *store.Station, month time.Time) ([]Table, error) {
-	t := Table{Name: "报事", Header: []string{"编号", "报事时间", "分类", "内容", "状态", "报事人", "附和(人)",
-		"负责人", "上报至", "上报处办理", "办结时间", "评价", "照片(张)"}}
+func (x exporter) issueTables(ctx context.Context, st *store.Station, month time.Time) ([]Table, error) {
+	t := x.table("export_issues_sheet", "export_number", "export_issue_reported_at", "export_category",
+		"export_issue_text", "export_status", "export_issue_reporter", "export_issue_supporters",
+		"export_issue_assignee", "export_issue_escalated_to", "export_issue_office_state",
+		"export_issue_resolved_at", "export_issue_rating", "export_issue_photos")
 	want := ""
 	if !month.IsZero() {
 		want = month.Format("200601")
 	}
 	const page = 200
 	for offset := 0; ; offset += page {
-		issues, total, err := s.ListIssuesPage(ctx, st.ID, store.FilterAll, "", offset, page)
+		issues, total, err := x.s.ListIssuesPage(ctx, st.ID, store.FilterAll, "", offset, page)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +102,7 @@ func issueTables(ctx context.Context, s *store.Store, st *store.Station, month t
 				}
 				continue
 			}
-			t.Rows = append(t.Rows, issueRow(is))
+			t.Rows = append(t.Rows, x.issueRow(is))
 		}
 		if len(issues) < page || int64(offset+page) >= total {
 			return []Table{t}, nil
@@ -122,41 +110,42 @@ func issueTables(ctx context.Context, s *store.Store, st *store.Station, month t
 	}
 }
 
-func issueRow(is *store.Issue) []any {
+// issueRow is one problem's row: an anonymous reporter is not named, and
+// a confidential problem's text (from a patrol note, which names
+// neighbours) is left out.
+func (x exporter) issueRow(is *store.Issue) []any {
 	text, reporter := is.Text, is.ReporterName
 	if is.Anonymous {
-		reporter = "匿名"
+		reporter = x.t("export_issue_anonymous")
 	}
 	if is.Confidential {
-		text = withheld
+		text = x.t("export_issue_withheld")
 	}
-	office := ""
-	if is.Office != "" {
-		office = zh("office_state_", string(is.Office))
-	}
+	office := x.named("office_state_", string(is.Office))
 	resolved := ""
 	if !is.Status.IsOpen() {
 		resolved = exportTime(is.ResolvedAt)
 	}
-	return []any{fmt.Sprintf("#%d", is.N), exportTime(is.Created), zh("cat_", is.Category), text,
-		zh("status_", string(is.Status)), reporter, is.Supporters, is.AssigneeName, zh("office_", string(is.EscalatedTo)),
-		office, resolved, zh("rating_", string(is.Rating)), len(is.Photos)}
+	return []any{fmt.Sprintf("#%d", is.N), exportTime(is.Created), x.named("cat_", is.Category), text,
+		x.named("status_", string(is.Status)), reporter, is.Supporters, is.AssigneeName, x.named("office_", string(is.EscalatedTo)),
+		office, resolved, x.named("rating_", string(is.Rating)), len(is.Photos)}
 }
 
 // shiftTables are the month's volunteer hours: per volunteer over every
 // team, and per team.
-func shiftTables(ctx context.Context, s *store.Store, st *store.Station, month time.Time) ([]Table, error) {
-	teams, err := s.Teams(ctx, st.ID)
+func (x exporter) shiftTables(ctx context.Context, st *store.Station, month time.Time) ([]Table, error) {
+	teams, err := x.s.Teams(ctx, st.ID)
 	if err != nil {
 		return nil, err
 	}
 	label := month.Format("2006-01")
-	header := []string{"志愿者", "月份", "时长(小时)", "签到(次)", "迟到(次)", "缺席(次)"}
-	people := Table{Name: "志愿者", Header: header}
-	byTeam := Table{Name: "按队伍", Header: append([]string{"队伍"}, header...)}
+	columns := []string{"export_volunteer", "export_month", "export_volunteer_hours", "export_volunteer_shifts",
+		"export_volunteer_late", "export_volunteer_absent"}
+	people := x.table("export_volunteers_sheet", columns...)
+	byTeam := x.table("export_by_team_sheet", append([]string{"export_team"}, columns...)...)
 	sum := map[string]*store.VolunteerHours{}
 	for _, team := range teams {
-		vs, err := s.TeamHours(ctx, st.ID, team.ID, month)
+		vs, err := x.s.TeamHours(ctx, st.ID, team.ID, month)
 		if err != nil {
 			return nil, err
 		}
@@ -178,51 +167,45 @@ func shiftTables(ctx context.Context, s *store.Store, st *store.Station, month t
 		people.Rows = append(people.Rows, []any{v.Name, label, Hours(v.Minutes), v.Shifts, v.Late, v.Absent})
 		minutes, shifts = minutes+v.Minutes, shifts+v.Shifts
 	}
-	people.Rows = append(people.Rows, []any{fmt.Sprintf("合计（%d人）", len(all)), label, Hours(minutes), shifts, "", ""})
+	people.Rows = append(people.Rows, []any{x.t("export_volunteers_total", i18n.Args{"N": len(all)}), label, Hours(minutes), shifts, "", ""})
 	return []Table{people, byTeam}, nil
 }
 
 // dogTables are the dogs whose rabies shot is due within
 // store.DogsDueDays of now, overdue ones included, soonest first, then
 // those whose last shot is not known.
-func dogTables(ctx context.Context, s *store.Store, st *store.Station, now time.Time) ([]Table, error) {
+func (x exporter) dogTables(ctx context.Context, st *store.Station, now time.Time) ([]Table, error) {
 	day := MonthStart(now).AddDate(0, 0, now.In(calendar.Shanghai).Day()-1) // midnight today
 	until := day.AddDate(0, 0, store.DogsDueDays+1).Add(-time.Second)
-	due, err := s.DogsDue(ctx, st.ID, until)
+	due, err := x.s.DogsDue(ctx, st.ID, until)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.Dogs(ctx, st.ID)
+	all, err := x.s.Dogs(ctx, st.ID)
 	if err != nil {
 		return nil, err
 	}
-	t := Table{Name: "犬只接种", Header: []string{"编号", "名字", "品种", "房号", "主人", "上次接种", "应接种", "情况", "绝育"}}
+	t := x.table("export_dogs_sheet", "export_number", "export_dog_name", "export_dog_breed", "export_room",
+		"export_dog_owner", "export_dog_last_shot", "export_dog_shot_due", "export_dog_state", "export_dog_sterilised")
 	row := func(d *store.Dog, state string) []any {
-		return []any{fmt.Sprintf("犬%d", d.N), d.Name, d.Breed, roomText(d.Room), d.OwnerName, exportDate(d.LastShot),
-			exportDate(d.ShotDue()), state, zh("dog_sterilised_", cmp.Or(string(d.Sterilised), "unknown"))}
+		return []any{x.t("export_dog_ref", i18n.Args{"N": d.N}), d.Name, d.Breed, x.roomText(d.Room), d.OwnerName,
+			exportDate(d.LastShot), exportDate(d.ShotDue()), state,
+			x.named("dog_sterilised_", cmp.Or(string(d.Sterilised), "unknown"))}
 	}
 	for _, d := range due {
 		switch left := int(d.ShotDue().Sub(day).Hours() / 24); {
 		case left < 0:
-			t.Rows = append(t.Rows, row(d, fmt.Sprintf("已过期%d天", -left)))
+			t.Rows = append(t.Rows, row(d, x.t("export_dog_overdue", i18n.Args{"Days": -left})))
 		case left == 0:
-			t.Rows = append(t.Rows, row(d, "今天到期"))
+			t.Rows = append(t.Rows, row(d, x.t("export_dog_due_today")))
 		default:
-			t.Rows = append(t.Rows, row(d, fmt.Sprintf("%d天后到期", left)))
+			t.Rows = append(t.Rows, row(d, x.t("export_dog_due_in", i18n.Args{"Days": left})))
 		}
 	}
 	for _, d := range all {
 		if d.LastShot.IsZero() {
-			t.Rows = append(t.Rows, row(d, "接种日期未登记"))
+			t.Rows = append(t.Rows, row(d, x.t("export_dog_no_shot")))
 		}
 	}
 	return []Table{t}, nil
-}
-
-// roomText writes a stored household key (3-2-301) as residents read it.
-func roomText(key string) string {
-	if r, err := numerals.ParseRoom(key); err == nil {
-		return r.String()
-	}
-	return key
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/huzhu-station/huzhu/bot/calendar"
+	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/numerals"
 	"github.com/huzhu-station/huzhu/bot/store"
 )
@@ -15,37 +16,34 @@ import (
 
 // fundTables are campaign n's summary, every household of its scope with
 // what it pledged and paid, and the whole ledger.
-func fundTables(ctx context.Context, st *store.Store, station *store.Station, n int64) ([]Table, error) {
-	f, err := st.Fund(ctx, station.ID, n)
+func (x exporter) fundTables(ctx context.Context, station *store.Station, n int64) ([]Table, error) {
+	f, err := x.s.Fund(ctx, station.ID, n)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: station %d has no campaign %d", ErrBadRequest, station.ID, n)
 	}
 	if err != nil {
 		return nil, err
 	}
-	cs, err := st.Contributions(ctx, station.ID, n)
+	cs, err := x.s.Contributions(ctx, station.ID, n)
 	if err != nil {
 		return nil, err
 	}
-	hs, err := st.Households(ctx, station.ID)
+	hs, err := x.s.Households(ctx, station.ID)
 	if err != nil {
 		return nil, err
 	}
-	names, err := st.HouseholdNames(ctx, station.ID)
+	names, err := x.s.HouseholdNames(ctx, station.ID)
 	if err != nil {
 		return nil, err
 	}
-	ledger, err := st.FundLedger(ctx, station.ID, n)
+	ledger, err := x.s.FundLedger(ctx, station.ID, n)
 	if err != nil {
 		return nil, err
 	}
-	status := "进行中"
-	if f.Status == store.FundClosed {
-		status = "已结束 " + exportTime(f.Closed)
-	}
-	scope := "全站"
+	status := x.status(f.Status == store.FundClosed, f.Closed)
+	scope := x.t("export_fund_whole_station")
 	if len(f.Buildings) > 0 {
-		scope = strings.Join(f.Buildings, "、") + "幢"
+		scope = x.t("export_fund_buildings", i18n.Args{"Buildings": strings.Join(f.Buildings, x.t("list_sep"))})
 	}
 	deadline := ""
 	if !f.Deadline.IsZero() {
@@ -55,22 +53,24 @@ func fundTables(ctx context.Context, st *store.Store, station *store.Station, n 
 	for _, c := range cs {
 		byRoom[c.Room.Key()] = c
 	}
-	households := Table{Name: "住户", Header: []string{"楼栋", "单元", "房号", "户主", "认捐(元)", "已交(元)", "还差(元)", "情况"}}
+	households := x.table("export_households_sheet", "export_household_building", "export_household_unit",
+		"export_room", "export_household_name", "export_household_pledged", "export_household_paid",
+		"export_household_owed", "export_household_state")
 	pledgedCount := 0
 	seen := map[string]bool{}
 	addRow := func(room numerals.Room, c store.Contribution) {
 		seen[room.Key()] = true
-		state := "未认捐"
+		state := x.t("export_household_no_pledge")
 		switch owed := c.Owed(); {
 		case c.Pledged == 0:
 		case owed == 0:
-			state = "已交齐"
+			state = x.t("export_household_paid_up")
 		case owed < 0:
-			state = "多交 " + Money(-owed).String()
+			state = x.t("export_household_overpaid", i18n.Args{"Amount": Money(-owed).String()})
 		case c.Paid == 0:
-			state = "未交"
+			state = x.t("export_household_unpaid")
 		default:
-			state = "未交齐"
+			state = x.t("export_household_part_paid")
 		}
 		if c.Pledged > 0 {
 			pledgedCount++
@@ -88,26 +88,34 @@ func fundTables(ctx context.Context, st *store.Store, station *store.Station, n 
 			addRow(c.Room, c)
 		}
 	}
-	summary := Table{Name: "汇总", Header: []string{"项目", "内容"}, Rows: [][]any{
-		{"互助站", station.Name}, {"众筹编号", f.N}, {"名称", f.Title}, {"范围", scope},
-		{"目标(元)", Money(f.Goal)}, {"每户(元)", Money(f.PerHousehold)}, {"截止", deadline}, {"状态", status},
-		{"认捐户数", pledgedCount}, {"认捐合计(元)", Money(f.Pledged)}, {"实收合计(元)", Money(f.Paid)},
-		{"支出合计(元)", Money(f.Spent)}, {"结余(元)", Money(f.Balance())},
-		{"发起人", f.ByName}, {"发起时间", exportTime(f.Created)},
-	}}
-	entries := Table{Name: "账目", Header: []string{"时间", "经手人", "类型", "房号", "金额(元)", "原认捐(元)", "说明"}}
-	kinds := map[store.LedgerKind]string{store.LedgerOpened: "发起", store.LedgerPledged: "认捐",
-		store.LedgerPaid: "收款", store.LedgerSpent: "支出", store.LedgerClosed: "结束"}
+	summary := x.summary([]summaryRow{
+		{"export_station", station.Name}, {"export_fund_number", f.N}, {"export_fund_title", f.Title},
+		{"export_fund_scope", scope}, {"export_fund_goal", Money(f.Goal)},
+		{"export_fund_per_household", Money(f.PerHousehold)}, {"export_deadline", deadline},
+		{"export_status", status}, {"export_fund_pledged_households", pledgedCount},
+		{"export_fund_pledged_total", Money(f.Pledged)}, {"export_fund_paid_total", Money(f.Paid)},
+		{"export_fund_spent_total", Money(f.Spent)}, {"export_fund_balance", Money(f.Balance())},
+		{"export_started_by", f.ByName}, {"export_started_at", exportTime(f.Created)},
+	})
+	entries := x.table("export_ledger_sheet", "export_time", "export_ledger_by", "export_ledger_kind", "export_room",
+		"export_ledger_amount", "export_ledger_prev", "export_ledger_text")
+	kinds := map[store.LedgerKind]string{store.LedgerOpened: "export_ledger_opened",
+		store.LedgerPledged: "export_ledger_pledged", store.LedgerPaid: "export_ledger_paid",
+		store.LedgerSpent: "export_ledger_spent", store.LedgerClosed: "export_ledger_closed"}
 	for _, e := range ledger {
-		room := roomText(e.Room)
-		kind, prev, text := kinds[e.Kind], any(""), e.Text
+		room := x.roomText(e.Room)
+		kindKey, prev, text := kinds[e.Kind], any(""), e.Text
 		switch {
 		case e.Kind == store.LedgerPledged && e.Prev > 0:
-			kind, prev = "改认捐", Money(e.Prev)
+			kindKey, prev = "export_ledger_pledge_changed", Money(e.Prev)
 		case e.Kind == store.LedgerPledged && e.Text == "paid":
-			text = "交款时一并认捐"
+			text = x.t("export_ledger_pledged_with_payment")
 		case e.Kind == store.LedgerClosed:
-			text = "结余"
+			text = x.t("export_ledger_balance")
+		}
+		kind := ""
+		if kindKey != "" {
+			kind = x.t(kindKey)
 		}
 		entries.Rows = append(entries.Rows, []any{exportTime(e.At), e.ByName, kind, room, Money(e.Amount), prev, text})
 	}
@@ -116,33 +124,30 @@ func fundTables(ctx context.Context, st *store.Store, station *store.Station, n 
 
 // pollTables are poll n's summary, the count per option and every counted
 // vote with who cast it, for the record the community office keeps.
-func pollTables(ctx context.Context, st *store.Store, station *store.Station, n int64) ([]Table, error) {
-	p, err := st.Poll(ctx, station.ID, n)
+func (x exporter) pollTables(ctx context.Context, station *store.Station, n int64) ([]Table, error) {
+	p, err := x.s.Poll(ctx, station.ID, n)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%w: station %d has no poll %d", ErrBadRequest, station.ID, n)
 	}
 	if err != nil {
 		return nil, err
 	}
-	votes, err := st.Votes(ctx, station.ID, n)
+	votes, err := x.s.Votes(ctx, station.ID, n)
 	if err != nil {
 		return nil, err
 	}
-	how := "每人一票"
+	how := x.t("export_poll_per_person")
 	if p.PerHousehold {
-		how = "每户一票"
+		how = x.t("export_poll_per_household")
 	}
-	status := "进行中"
-	if p.Closed {
-		status = "已结束 " + exportTime(p.ClosedAt)
-	}
-	summary := Table{Name: "汇总", Header: []string{"项目", "内容"}, Rows: [][]any{
-		{"互助站", station.Name}, {"投票编号", p.N}, {"问题", p.Question}, {"方式", how},
-		{"截止", exportTime(p.Deadline)}, {"状态", status}, {"投票数", len(votes)},
-		{"发起人", p.ByName}, {"发起时间", exportTime(p.Created)},
-	}}
+	summary := x.summary([]summaryRow{
+		{"export_station", station.Name}, {"export_poll_number", p.N}, {"export_poll_question", p.Question},
+		{"export_poll_how", how}, {"export_deadline", exportTime(p.Deadline)},
+		{"export_status", x.status(p.Closed, p.ClosedAt)}, {"export_poll_votes", len(votes)},
+		{"export_started_by", p.ByName}, {"export_started_at", exportTime(p.Created)},
+	})
 	counts := p.Tally(votes)
-	results := Table{Name: "结果", Header: []string{"编号", "选项", "票数", "占比"}}
+	results := x.table("export_results_sheet", "export_number", "export_option", "export_result_count", "export_result_share")
 	for i, o := range p.Options {
 		share := "0%"
 		if len(votes) > 0 {
@@ -150,9 +155,9 @@ func pollTables(ctx context.Context, st *store.Store, station *store.Station, n 
 		}
 		results.Rows = append(results.Rows, []any{i + 1, o, counts[i], share})
 	}
-	cast := Table{Name: "投票记录", Header: []string{"房号", "投票人", "选项", "时间"}}
+	cast := x.table("export_votes_sheet", "export_room", "export_vote_voter", "export_option", "export_time")
 	for _, v := range votes {
-		room := roomText(v.Room)
+		room := x.roomText(v.Room)
 		option := ""
 		if v.Option >= 0 && v.Option < len(p.Options) {
 			option = p.Options[v.Option]

@@ -69,7 +69,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, v *visitor) erro
 			return errBadInput
 		}
 	}
-	o := export.Options{Now: s.o.Clock.Now()}
+	o := export.Options{Now: s.o.Clock.Now(), Locale: v.locale} // in the pages' language
 	if o.Format, err = export.ParseFormat(q.Get("format")); q.Has("format") && err != nil {
 		return errBadInput
 	}

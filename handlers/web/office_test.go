@@ -46,6 +46,16 @@ func TestOfficePages(t *testing.T) {
 	if code, body := w.get(admin + "export/stats?format=csv"); code != http.StatusOK || !strings.Contains(body, "阳光互助站") {
 		t.Errorf("the subdistrict's figures: %d\n%s", code, body)
 	}
+	// The export speaks the page's language: the station's, here English.
+	if err := w.st.SetStationLocale(t.Context(), 1, "en"); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := w.get(staff + "export/issues?format=csv"); code != http.StatusOK || !strings.HasPrefix(body, "\ufeffProblems\r\n") {
+		t.Errorf("staff's CSV export of an English station's problems: %d\n%s", code, body)
+	}
+	if err := w.st.SetStationLocale(t.Context(), 1, ""); err != nil {
+		t.Fatal(err)
+	}
 	for _, bad := range []string{"export/issues?format=pdf", "export/issues?month=13", "export/nothing", "export/issues?who=me", "export/fund"} {
 		if code, _ := w.get(staff + bad); code != http.StatusBadRequest {
 			t.Errorf("%s: %d; want 400", bad, code)
