@@ -222,6 +222,7 @@ func (h *hashCache) applyLocked(w *hashWrite, delta int) {
 	if w.all {
 		h.clears += delta
 		clear(h.entries)
+		clear(h.keys)
 		h.keys = h.keys[:0]
 		if len(h.reads) > 0 {
 			h.gen++
