@@ -18,8 +18,9 @@ import (
 // command that can change a key passes the proxy on its way to redka,
 // except redka's own expiry of keys with a TTL. Only keys without a TTL
 // are cached (a missed HGETALL is sent with a TTL of the same key, and
-// cached only when that says -1; redka has no PTTL), and a key gets a TTL only from a
-// command that names it, so expiry never removes a cached key.
+// cached only when that says -1; redka has no PTTL), and a key gets a TTL
+// only from a command that names it, so expiry never removes a cached key.
+// A key that does not exist (-2) is not cached either.
 //
 // The rule: every command not on the short list of those that change
 // nothing (hashCacheReads) is a write. A write drops every cached key
@@ -49,7 +50,9 @@ import (
 // that SELECTs another bypasses the cache), never inside MULTI (there a
 // read is queued, and answered by EXEC), and, as for the commands kept in
 // memory, a hit is answered only once redka answered the commands before
-// it in the pipeline (see proxyConn.serveHashRead).
+// it in the pipeline (see proxyConn.serveHashRead): a hit after a command
+// sent to redka costs that pipeline one round trip more, never a stale
+// answer.
 
 // hashCacheMaxEntries bounds the keys cached; beyond it, one at random
 // makes way for the next.
