@@ -27,14 +27,17 @@ type identityReads struct {
 	info, member *redis.MapStringStringCmd
 }
 
-// queueIdentity queues the reads of Identify in p.
+// queueIdentity queues the reads of Identify in p. The chat's and the
+// station's records, read by every message there, go first: the embedded
+// store answers them from its cache (embedded_hashcache.go), and a hit
+// that follows a read it has to pass on waits for that read's answer.
 func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.Chat, user bot.User) *identityReads {
-	r := &identityReads{
-		chat: p.HGetAll(ctx, s.k.chat(chat.Key())),
-		user: p.HGetAll(ctx, s.k.user(user.Key())),
-	}
+	r := &identityReads{chat: p.HGetAll(ctx, s.k.chat(chat.Key()))}
 	if r.guess = s.guesses.get(guessKey(chat, user)); r.guess != 0 {
 		r.info = p.HGetAll(ctx, s.k.stationInfo(r.guess))
+	}
+	r.user = p.HGetAll(ctx, s.k.user(user.Key()))
+	if r.guess != 0 {
 		r.member = p.HGetAll(ctx, s.k.member(r.guess, user.Key()))
 	}
 	return r
