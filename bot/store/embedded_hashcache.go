@@ -20,7 +20,8 @@ import (
 // are cached (a missed HGETALL is sent with a TTL of the same key, and
 // cached only when that says -1; redka has no PTTL), and a key gets a TTL
 // only from a command that names it, so expiry never removes a cached key.
-// A key that does not exist (-2) is not cached either.
+// A key that does not exist (-2) is cached as an empty hash: only a command
+// that names it can make it, and that drops it like any other write.
 //
 // The rule: every command not on the short list of those that change
 // nothing (hashCacheReads) is a write. A write drops every cached key
@@ -172,7 +173,8 @@ func (h *hashCache) finishRead(r *hashRead, reply, ttl []byte) {
 		delete(h.reads, r.key)
 	}
 	if !intact || h.writes[r.key] > 0 || h.clears > 0 ||
-		!bytes.Equal(ttl, respNoTTL) || len(reply) == 0 || reply[0] != '*' || len(reply) > hashCacheMaxReply {
+		!(bytes.Equal(ttl, respNoTTL) || bytes.Equal(ttl, respNoKey) && bytes.Equal(reply, respEmptyArray)) ||
+		len(reply) == 0 || reply[0] != '*' || len(reply) > hashCacheMaxReply {
 		return
 	}
 	if e := h.entries[r.key]; e != nil {
@@ -187,7 +189,11 @@ func (h *hashCache) finishRead(r *hashRead, reply, ttl []byte) {
 	h.keys = append(h.keys, r.key)
 }
 
-var respNoTTL = respInt(-1)
+var (
+	respNoTTL      = respInt(-1)
+	respNoKey      = respInt(-2)
+	respEmptyArray = []byte("*0\r\n")
+)
 
 // beginWrite drops what the command name with args may change, when it is
 // handed on, and returns the write under way, for endWrite once its answer
