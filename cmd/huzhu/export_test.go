@@ -35,14 +35,9 @@ func runCLI(t *testing.T, dir string, args ...string) (string, error) {
 // store in dir, as a group chat would have.
 func seedStation(t *testing.T, dir string) {
 	t.Helper()
-	e, err := store.StartEmbedded(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := store.NewEmbeddedClient(e.SocketPath())
-	defer func() { _ = c.Close(); _ = e.Close() }()
+	s, done := openEmbedded(t, dir)
+	defer done()
 	ctx := context.Background()
-	s := store.New(c)
 	head := bot.User{Platform: "console", ID: "张站长", Name: "张站长"}
 	li := bot.User{Platform: "console", ID: "老李", Name: "老李"}
 	st, err := s.CreateStation(ctx, "清川佳园互助站", bot.Chat{Platform: "console", ID: "g", Kind: bot.Group}, head, transcriptStart)
@@ -220,13 +215,21 @@ func TestImportAndExport(t *testing.T) {
 // setStationLocale sets station st's language in the embedded store in dir.
 func setStationLocale(t *testing.T, dir string, st int64, locale string) {
 	t.Helper()
+	s, done := openEmbedded(t, dir)
+	defer done()
+	if err := s.SetStationLocale(context.Background(), st, locale); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openEmbedded starts the embedded store in dir and returns a Store on it,
+// and the function that closes both.
+func openEmbedded(t *testing.T, dir string) (*store.Store, func()) {
+	t.Helper()
 	e, err := store.StartEmbedded(dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := store.NewEmbeddedClient(e.SocketPath())
-	defer func() { _ = c.Close(); _ = e.Close() }()
-	if err := store.New(c).SetStationLocale(context.Background(), st, locale); err != nil {
-		t.Fatal(err)
-	}
+	return store.New(c), func() { _ = c.Close(); _ = e.Close() }
 }
