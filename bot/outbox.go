@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,6 +112,9 @@ type Courier struct {
 	mu    sync.Mutex
 	busy  map[string]bool // chats being sent from here
 	tries map[string]int  // chats whose sends failed, by failures in a row
+	// renewEvery is how often a delivery renews its lease: a third of
+	// OutboxLease when zero (tests shorten it).
+	renewEvery time.Duration
 }
 
 // courierKey carries the Courier on a message's context (see Bot).
@@ -235,7 +239,7 @@ func (c *Courier) deliver(ctx context.Context, chatKey, lease string, known []Ke
 	renewed := make(chan struct{})
 	go func() {
 		defer close(renewed)
-		tick := time.NewTicker(OutboxLease / 3)
+		tick := time.NewTicker(cmp.Or(c.renewEvery, OutboxLease/3))
 		defer tick.Stop()
 		for {
 			select {
