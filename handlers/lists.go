@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/huzhu-station/huzhu/bot"
 	"github.com/huzhu-station/huzhu/bot/i18n"
 	"github.com/huzhu-station/huzhu/bot/numerals"
 )
@@ -50,11 +51,7 @@ func soonest[T any](items []T, max int) []T {
 // roomName shows a room the way the reader's language writes it:
 // 3幢2单元301, or 3-2-301 in English.
 func roomName(ctx context.Context, room numerals.Room) string {
-	args := i18n.Args{"Building": room.Building, "Unit": room.Unit, "Number": room.Number}
-	if room.Unit == "" {
-		return tr(ctx, "room_no_unit", args)
-	}
-	return tr(ctx, "room", args)
+	return i18n.Room(bot.LocaleFrom(ctx), room.Building, room.Unit, room.Number)
 }
 
 // roomKeyText shows a stored household key (3-2-301) as roomName does.

@@ -107,6 +107,17 @@ func (s *sentence) execute(data Args) (string, bool) {
 	return out, true
 }
 
+// Room writes a household's room the way locale's readers write it:
+// 3幢2单元301 (3-2-301 in English), or 3幢301 (3-301) for a building
+// without units.
+func Room(locale, building, unit, number string) string {
+	args := Args{"Building": building, "Unit": unit, "Number": number}
+	if unit == "" {
+		return T(locale, "room_no_unit", args)
+	}
+	return T(locale, "room", args)
+}
+
 // Has reports whether key exists in locale's catalogue.
 func Has(locale, key string) bool {
 	_, found := slices.BinarySearch(keyIndex[locale], key)

@@ -140,3 +140,20 @@ func TestMissingKeyFallsBackToTheDefault(t *testing.T) {
 		t.Errorf("T(en, %s) = %q, want the default's %q", key, got, want)
 	}
 }
+
+// TestRoom: a room reads as its locale writes it, with or without a unit.
+func TestRoom(t *testing.T) {
+	for _, tt := range []struct {
+		locale, building, unit, number, want string
+	}{
+		{"zh-CN", "3", "2", "301", "3幢2单元301"},
+		{"zh-CN", "3", "", "301", "3幢301"},
+		{"en", "3", "2", "301", "3-2-301"},
+		{"en", "3", "", "301", "3-301"},
+		{"fr", "3", "2", "301", "3幢2单元301"}, // an unknown locale reads as the default
+	} {
+		if got := Room(tt.locale, tt.building, tt.unit, tt.number); got != tt.want {
+			t.Errorf("Room(%s, %s, %s, %s) = %q; want %q", tt.locale, tt.building, tt.unit, tt.number, got, tt.want)
+		}
+	}
+}

@@ -240,10 +240,7 @@ func (x exporter) roomText(key string) string {
 	if err != nil {
 		return key
 	}
-	if r.Unit == "" {
-		return x.t("room_no_unit", i18n.Args{"Building": r.Building, "Number": r.Number})
-	}
-	return x.t("room", i18n.Args{"Building": r.Building, "Unit": r.Unit, "Number": r.Number})
+	return i18n.Room(x.locale, r.Building, r.Unit, r.Number)
 }
 
 // filename names an export: fund-3.csv, stats-2026-11-all.xlsx,

@@ -219,11 +219,7 @@ func (f *feed) funds(ctx context.Context, st *store.Store, room numerals.Room) e
 
 // roomText shows a room as the catalogues do.
 func roomText(locale string, room numerals.Room) string {
-	args := i18n.Args{"Building": room.Building, "Unit": room.Unit, "Number": room.Number}
-	if room.Unit == "" {
-		return i18n.T(locale, "room_no_unit", args)
-	}
-	return i18n.T(locale, "room", args)
+	return i18n.Room(locale, room.Building, room.Unit, room.Number)
 }
 
 // ByToken returns the feed that token (from the feed's address) opens, or

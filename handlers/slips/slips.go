@@ -48,11 +48,7 @@ func Make(locale, stationURL string, issued []store.IssuedCode) ([]Slip, error) 
 		if err != nil {
 			return nil, err
 		}
-		args := i18n.Args{"Building": c.Room.Building, "Unit": c.Room.Unit, "Number": c.Room.Number}
-		room := i18n.T(locale, "room", args)
-		if c.Room.Unit == "" {
-			room = i18n.T(locale, "room_no_unit", args)
-		}
+		room := i18n.Room(locale, c.Room.Building, c.Room.Unit, c.Room.Number)
 		out = append(out, Slip{Room: room, Code: store.FormatHouseholdCode(c.Code), Link: link, QR: png,
 			Lines: []string{i18n.T(locale, "slip_line_scan"), i18n.T(locale, "slip_line_type")}})
 	}

@@ -351,11 +351,7 @@ func (s *Server) feed(w http.ResponseWriter, r *http.Request) {
 
 // roomText shows a room as the catalogues do.
 func roomText(locale string, room numerals.Room) string {
-	args := i18n.Args{"Building": room.Building, "Unit": room.Unit, "Number": room.Number}
-	if room.Unit == "" {
-		return i18n.T(locale, "room_no_unit", args)
-	}
-	return i18n.T(locale, "room", args)
+	return i18n.Room(locale, room.Building, room.Unit, room.Number)
 }
 
 // codeParam reads the one query parameter the station link's home page
