@@ -1,6 +1,9 @@
 package store
 
-import "sync"
+import (
+	"cmp"
+	"sync"
+)
 
 // Group commit: what several goroutines want written at the same time goes
 // to the store in one round trip. A write that comes while few of its group
@@ -17,6 +20,7 @@ import "sync"
 // under way at once, each on its own connection; what comes while all are
 // waits for the first of them to finish, and is made in the next batch.
 type groupCommit[T any] struct {
+	limit    int // writes under way at once; groupInFlight when 0
 	mu       sync.Mutex
 	inFlight int
 	queue    []*groupEntry[T]
@@ -43,7 +47,7 @@ func (g *groupCommit[T]) do(v T, write func([]T)) {
 	e := &groupEntry[T]{v: v, lead: make(chan struct{}), done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, e)
-	if g.inFlight < groupInFlight {
+	if g.inFlight < cmp.Or(g.limit, groupInFlight) {
 		g.inFlight++
 	} else {
 		g.mu.Unlock()

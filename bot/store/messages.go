@@ -44,7 +44,7 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 	before := redis.NewStringResult("", redis.Nil)
 	readOld := s.readOldMarks(ctx)
 	ahead, _ := ctx.Value(identityKey{}).(*aheadIdentity)
-	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	s.pipelinedTogether(ctx, func(p redis.Pipeliner) {
 		claimed = p.SetNX(ctx, key, "serving:"+token, servingTTL)
 		if readOld {
 			before = p.Get(ctx, s.k.seenBefore(msgKey))
@@ -57,7 +57,6 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 				ahead.card = s.queueCard(ctx, p, ahead.reads.guess, ahead.issue)
 			}
 		}
-		return nil
 	})
 	if err := claimed.Err(); err != nil {
 		return "", err

@@ -54,6 +54,9 @@ type Store struct {
 	// (FinishServed), ended deliveries (SentLast) and replies' remainders
 	// (ReplaceReply); see writeOutbox.
 	outboxWrites groupCommits[*batchedWrite]
+	// readsTogether sends the pipelines that claim messages and read
+	// under leases with those waiting at the same moment (together.go).
+	readsTogether groupCommit[*sharedPipe]
 	// oldMarks says until when a claim also reads a message's mark where
 	// it was kept before the outbox (messages.go).
 	oldMarks oldMarkWindow
@@ -156,7 +159,7 @@ func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redi
 		if read == nil && len(keys) == 1 {
 			sets[0] = s.rdb.SetNX(ctx, keys[0], l.token, leaseTTL)
 		} else {
-			_, _ = s.rdb.Pipelined(ctx, pipe) // each command's error is its own
+			s.pipelinedTogether(ctx, func(p redis.Pipeliner) { _ = pipe(p) }) // each command's error is its own
 		}
 		var got []string
 		var err error

@@ -1,0 +1,90 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store/storetest"
+	"github.com/redis/go-redis/v9"
+)
+
+// slowFirstPipeline counts pipelines and holds the first one back, so that
+// what comes meanwhile waits and goes together.
+type slowFirstPipeline struct {
+	pipelines atomic.Int64
+	hold      time.Duration
+}
+
+func (h *slowFirstPipeline) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *slowFirstPipeline) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return next
+}
+
+func (h *slowFirstPipeline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.pipelines.Add(1) == 1 {
+			time.Sleep(h.hold)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestClaimsTogether: claims made at the same moment share round trips,
+// and each is told its own outcome: every message is claimed once, a
+// second claim of the same message is told it is in flight, and one
+// already served is told so.
+func TestClaimsTogether(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		served := "console:together:served"
+		token, err := s.ClaimMessage(ctx, served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.FinishMessage(ctx, served, token, true); err != nil {
+			t.Fatal(err)
+		}
+		hook := &slowFirstPipeline{hold: 20 * time.Millisecond}
+		b.Client.AddHook(hook)
+
+		const messages = 30
+		var wg sync.WaitGroup
+		var claimed, inFlight, again atomic.Int64
+		for i := range 2 * messages {
+			wg.Go(func() {
+				_, err := s.ClaimMessage(ctx, "console:together:m"+strconv.Itoa(i%messages))
+				switch {
+				case err == nil:
+					claimed.Add(1)
+				case errors.Is(err, bot.ErrInFlight):
+					inFlight.Add(1)
+				default:
+					t.Errorf("claim %d: %v", i, err)
+				}
+			})
+		}
+		wg.Go(func() {
+			if _, err := s.ClaimMessage(ctx, served); !errors.Is(err, bot.ErrAlreadyServed) {
+				t.Errorf("claim of a served message: %v; want ErrAlreadyServed", err)
+			}
+			again.Add(1)
+		})
+		wg.Wait()
+		if claimed.Load() != messages || inFlight.Load() != messages {
+			t.Errorf("%d claimed, %d in flight; want %d of each", claimed.Load(), inFlight.Load(), messages)
+		}
+		// A lost claim reads the mark again, alone: at most one round trip
+		// more for each.
+		if n := hook.pipelines.Load(); n > messages+4 {
+			t.Errorf("%d claims took %d pipelines; want them to go together", 2*messages+1, n)
+		}
+		t.Logf("%d claims in %d pipelines", 2*messages+1, hook.pipelines.Load())
+	})
+}
