@@ -43,12 +43,16 @@ var ErrDataDirInUse = errors.New("data directory is in use by another huzhu")
 // connection per pool only. WAL with synchronous=normal survives a killed
 // process (not a power cut, which may lose the last transactions);
 // busy_timeout keeps the read-only pool from failing while a write commits.
+// cache_size lets each connection keep up to 64 MiB of pages (SQLite's
+// default is 2 MiB): a district's whole database, read from memory instead
+// of the file and decoded again; memory is taken only as pages are read.
 var sqlitePragmas = map[string]string{
 	"busy_timeout": "5000",
 	"journal_mode": "wal",
 	"synchronous":  "normal",
 	"foreign_keys": "on",
 	"temp_store":   "memory",
+	"cache_size":   "-65536",
 }
 
 // Embedded is the redka server huzhu runs in-process when no Redis is
