@@ -157,7 +157,7 @@ func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time
 	ev := IssueEvent{By: is.Reporter, ByName: is.ReporterName, Kind: EventReported, Text: in.Text}
 	n, existed, err := s.numbered(ctx, st, "issue", s.k.issueSeq(st), func(p redis.Pipeliner, n int64) {
 		is.N = n
-		p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
+		p.HSet(ctx, s.k.issue(st, n), issueChanges(&Issue{}, is)...)
 		s.appendEvent(ctx, p, st, n, ev, now)
 		p.ZAdd(ctx, s.k.issuesOpen(st), redis.Z{Score: float64(n), Member: n})
 		p.ZAdd(ctx, s.k.issuesBy(st, is.Reporter), redis.Z{Score: float64(n), Member: n})
@@ -175,6 +175,35 @@ func (s *Store) ReportIssue(ctx context.Context, st int64, in NewIssue, now time
 	return is, nil
 }
 
+// issueChanges returns the fields and values of after that differ from
+// before's, for HSET: a new problem (before the zero Issue) writes only
+// the fields it has, about half of them. A field left out reads as its
+// zero value (issueFromHash), so a hash holds the problem either way.
+func issueChanges(before, after *Issue) []any {
+	was, is := issueFields(before), issueFields(after)
+	changed := make([]any, 0, len(is))
+	for i := 0; i < len(is); i += 2 {
+		if fieldText(was[i+1]) != fieldText(is[i+1]) {
+			changed = append(changed, is[i], is[i+1])
+		}
+	}
+	return changed
+}
+
+// fieldText is v as a hash stores it.
+func fieldText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// issueFields lists every field of is with its value, for HSET.
 func issueFields(is *Issue) []any {
 	return []any{
 		"n", is.N, "text", is.Text, "category", is.Category, "status", string(is.Status),
@@ -350,7 +379,9 @@ func (s *Store) ChangeIssue(ctx context.Context, st, n int64, now time.Time, ste
 		ev.AtMS, ev.At = ms(now), now
 		change = &IssueChange{Issue: is, Event: ev}
 		return s.writeLast(ctx, s.k.issue(st, n), l, func(p redis.Pipeliner) error {
-			p.HSet(ctx, s.k.issue(st, n), issueFields(is)...)
+			if changed := issueChanges(&before, is); len(changed) > 0 {
+				p.HSet(ctx, s.k.issue(st, n), changed...)
+			}
 			s.appendEvent(ctx, p, st, n, ev, now)
 			if before.Status.IsOpen() != is.Status.IsOpen() {
 				from, to := s.k.issuesOpen(st), s.k.issuesClosed(st)
