@@ -18,7 +18,8 @@ const pendingMark = "pending"
 // number, so when a command that failed halfway (a reminder not scheduled)
 // is served again, it finds the record it made (existed) instead of making
 // a second one, and can finish the rest. It costs the same two round trips
-// as taking the number and writing the record. A number is skipped only
+// as taking the number and writing the record; the first goes with the
+// other messages' claims and reads of the moment (pipelinedTogether). A number is skipped only
 // when a process dies between the two, or when a message whose record
 // exists is served again.
 func (s *Store) numbered(ctx context.Context, st int64, kind, seq string, write func(p redis.Pipeliner, n int64)) (n int64, existed bool, err error) {
@@ -28,13 +29,16 @@ func (s *Store) numbered(ctx context.Context, st int64, kind, seq string, write 
 	}
 	var first *redis.BoolCmd
 	var next *redis.IntCmd
-	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	s.pipelinedTogether(ctx, func(p redis.Pipeliner) {
 		if made != "" {
 			first = p.SetNX(ctx, made, pendingMark, servedTTL)
 		}
 		next = p.Incr(ctx, seq)
-		return nil
-	}); err != nil {
+	})
+	if first != nil && first.Err() != nil {
+		return 0, false, first.Err()
+	}
+	if err := next.Err(); err != nil {
 		return 0, false, err
 	}
 	if first != nil && !first.Val() {

@@ -7,8 +7,9 @@ import (
 )
 
 // Reads together: the pipelines that start a message (its claim with the
-// records that identify the sender, see ClaimMessage) and those that read
-// what a command needs under its leases (withLeaseRead) go to the store
+// records that identify the sender, see ClaimMessage), those that read
+// what a command needs under its leases (withLeaseRead) and those that
+// number a new record (numbered) go to the store
 // with whatever other such pipelines are waiting at the same moment, in
 // one round trip (see groupCommit). Each pipeline's commands are its own:
 // it reads their results and errors as if it had gone alone.
