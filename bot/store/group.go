@@ -1,9 +1,6 @@
 package store
 
-import (
-	"cmp"
-	"sync"
-)
+import "sync"
 
 // Group commit: what several goroutines want written at the same time goes
 // to the store in one round trip. A write that comes while few of its group
@@ -14,13 +11,14 @@ import (
 // mark messages served (FinishServed), those that end deliveries
 // (SentLast) and a reply's remainder written back (ReplaceReply). Each
 // platform's outbox keys share a hash tag, so a group's MULTI holds on a
-// Cluster too.
+// Cluster too. The pipelines that claim messages, read under leases and
+// number records go together the same way, in one group for the store
+// (together.go).
 
 // groupCommit is one group. Up to groupInFlight writes of a group are
 // under way at once, each on its own connection; what comes while all are
 // waits for the first of them to finish, and is made in the next batch.
 type groupCommit[T any] struct {
-	limit    int // writes under way at once; groupInFlight when 0
 	mu       sync.Mutex
 	inFlight int
 	queue    []*groupEntry[T]
@@ -47,7 +45,7 @@ func (g *groupCommit[T]) do(v T, write func([]T)) {
 	e := &groupEntry[T]{v: v, lead: make(chan struct{}), done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, e)
-	if g.inFlight < cmp.Or(g.limit, groupInFlight) {
+	if g.inFlight < groupInFlight {
 		g.inFlight++
 	} else {
 		g.mu.Unlock()
