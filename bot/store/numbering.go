@@ -19,9 +19,9 @@ const pendingMark = "pending"
 // is served again, it finds the record it made (existed) instead of making
 // a second one, and can finish the rest. It costs the same two round trips
 // as taking the number and writing the record; the first goes with the
-// other messages' claims and reads of the moment (pipelinedTogether). A number is skipped only
-// when a process dies between the two, or when a message whose record
-// exists is served again.
+// other messages' claims and reads of the moment (pipelinedTogether). A
+// number is skipped only when a process dies between the two, or when a
+// message whose record exists is served again.
 func (s *Store) numbered(ctx context.Context, st int64, kind, seq string, write func(p redis.Pipeliner, n int64)) (n int64, existed bool, err error) {
 	made := ""
 	if msg := bot.MessageKey(ctx); msg != "" {

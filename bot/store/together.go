@@ -9,10 +9,11 @@ import (
 // Reads together: the pipelines that start a message (its claim with the
 // records that identify the sender, see ClaimMessage), those that read
 // what a command needs under its leases (withLeaseRead) and those that
-// number a new record (numbered) go to the store
-// with whatever other such pipelines are waiting at the same moment, in
-// one round trip (see groupCommit). Each pipeline's commands are its own:
-// it reads their results and errors as if it had gone alone.
+// number a new record (numbered) go to the store with whatever other such
+// pipelines are waiting at the same moment, in one round trip (see
+// groupCommit). Each pipeline's commands are its own: it reads their
+// results and errors as if it had gone alone. A pipeline is not a MULTI:
+// nothing else changes between two pipelines that went alone either.
 
 // sharedPipe is one pipeline waiting to go with others.
 type sharedPipe struct {
