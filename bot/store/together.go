@@ -13,7 +13,8 @@ import (
 // pipelines are waiting at the same moment, in one round trip (see
 // groupCommit). Each pipeline's commands are its own: it reads their
 // results and errors as if it had gone alone. A pipeline is not a MULTI:
-// nothing else changes between two pipelines that went alone either.
+// other clients' commands may run between its commands whether it goes
+// alone or with others, so none of them relied on that.
 
 // sharedPipe is one pipeline waiting to go with others.
 type sharedPipe struct {
