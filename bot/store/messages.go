@@ -82,6 +82,10 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 		return "", err
 	case mark == markDone:
 		return "", bot.ErrAlreadyServed
+	case mark == "serving:"+token:
+		// This claim's own: the client sent the pipeline again after a
+		// dropped connection had lost the answer to the first.
+		return token, nil
 	}
 	return "", fmt.Errorf("%w: %s", bot.ErrInFlight, msgKey)
 }

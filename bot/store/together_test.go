@@ -88,3 +88,43 @@ func TestClaimsTogether(t *testing.T) {
 		t.Logf("%d claims in %d pipelines", 2*messages+1, hook.pipelines.Load())
 	})
 }
+
+// sentTwice sends every pipeline a second time, as the client does when a
+// dropped connection lost the answers to the first.
+type sentTwice struct{}
+
+func (sentTwice) DialHook(next redis.DialHook) redis.DialHook          { return next }
+func (sentTwice) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
+
+func (sentTwice) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if err := next(ctx, cmds); err != nil {
+			return err
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// TestClaimSentTwice: a claim whose pipeline reached the store twice is
+// still this claim's, not another's in flight, so the message is served
+// now instead of once the claim expires; a second claim of it is not.
+func TestClaimSentTwice(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		b.Client.AddHook(sentTwice{})
+		token, err := s.ClaimMessage(ctx, "console:twice:m1")
+		if err != nil || token == "" {
+			t.Fatalf("claim sent twice = %q, %v; want it claimed", token, err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:twice:m1"); !errors.Is(err, bot.ErrInFlight) {
+			t.Errorf("second claim: %v; want ErrInFlight", err)
+		}
+		if err := s.FinishMessage(ctx, "console:twice:m1", token, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ClaimMessage(ctx, "console:twice:m1"); !errors.Is(err, bot.ErrAlreadyServed) {
+			t.Errorf("claim after it was served: %v; want ErrAlreadyServed", err)
+		}
+	})
+}
