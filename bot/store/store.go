@@ -171,6 +171,9 @@ func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redi
 				got = append(got, keys[i])
 			}
 		}
+		if err == nil && len(got) < len(keys) {
+			got = append(got, s.ownLeases(ctx, keys, sets, l.token)...)
+		}
 		if err == nil && len(got) == len(keys) {
 			break
 		}
@@ -195,6 +198,22 @@ func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redi
 		s.giveUp(ctx, l, err)
 	}
 	return err
+}
+
+// ownLeases returns those of keys whose SET NX (sets) failed but which hold
+// token: taken by this very try, whose pipeline the client sent again after
+// a dropped connection lost the first answers.
+func (s *Store) ownLeases(ctx context.Context, keys []string, sets []*redis.BoolCmd, token string) []string {
+	var own []string
+	for i, c := range sets {
+		if c.Val() {
+			continue
+		}
+		if v, err := s.rdb.Get(ctx, keys[i]).Result(); err == nil && v == token {
+			own = append(own, keys[i])
+		}
+	}
+	return own
 }
 
 // giveUp gives l up once the write it guards was made (err nil) or failed:

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 	"github.com/redis/go-redis/v9"
 )
@@ -90,7 +91,8 @@ func TestClaimsTogether(t *testing.T) {
 }
 
 // sentTwice sends every pipeline a second time, as the client does when a
-// dropped connection lost the answers to the first.
+// dropped connection lost the answers to the first; a MULTI, which the
+// client does not send again once it was written, goes once.
 type sentTwice struct{}
 
 func (sentTwice) DialHook(next redis.DialHook) redis.DialHook          { return next }
@@ -98,7 +100,7 @@ func (sentTwice) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return 
 
 func (sentTwice) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if err := next(ctx, cmds); err != nil {
+		if err := next(ctx, cmds); err != nil || (len(cmds) > 0 && cmds[0].Name() == "multi") {
 			return err
 		}
 		return next(ctx, cmds)
@@ -125,6 +127,33 @@ func TestClaimSentTwice(t *testing.T) {
 		}
 		if _, err := s.ClaimMessage(ctx, "console:twice:m1"); !errors.Is(err, bot.ErrAlreadyServed) {
 			t.Errorf("claim after it was served: %v; want ErrAlreadyServed", err)
+		}
+	})
+}
+
+// TestLeaseSentTwice: leases whose pipeline reached the store twice are
+// still this try's, so the command goes on at once instead of waiting for
+// them to expire and failing as busy.
+func TestLeaseSentTwice(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "清川佳园", group1)
+		is, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: alice, Text: "路灯坏了", Category: "other"}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Client.AddHook(sentTwice{})
+		start := time.Now()
+		got, added, err := s.AddSupporter(ctx, st.ID, is.N, bob, t0)
+		if err != nil || !added || got.Supporters != 1 {
+			t.Fatalf("AddSupporter with its lease's pipeline sent twice = %+v, %v, %v; want bob added", got, added, err)
+		}
+		if waited := time.Since(start); waited > time.Second {
+			t.Errorf("AddSupporter took %v; want no wait for its own lease", waited)
+		}
+		if _, added, err := s.AddSupporter(ctx, st.ID, is.N, bob, t0); err != nil || added {
+			t.Errorf("AddSupporter again = %v, %v; want already a supporter", added, err)
 		}
 	})
 }
