@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -112,15 +113,23 @@ func serveConsole(ctx context.Context, cfg *Config, st *store.Store, stdin io.Re
 			log.Error("reminders", "err", err)
 		}
 	}
+	// The loops below end before this returns, so nothing of theirs runs
+	// on (or logs about) a store that is being closed.
+	bg, stop := context.WithCancel(ctx)
+	var loops sync.WaitGroup
+	defer func() {
+		stop()
+		loops.Wait()
+	}()
 	if fake == nil {
-		go func() {
-			if err := sched.Run(ctx); err != nil {
+		loops.Go(func() {
+			if err := sched.Run(bg); err != nil && bg.Err() == nil {
 				log.Error("scheduler stopped", "err", err)
 			}
-		}()
+		})
 		// Replies are sent as each message is served; this finds those
 		// left by a run that stopped before sending them.
-		go func() { _ = c.courier.Run(ctx) }()
+		loops.Go(func() { _ = c.courier.Run(bg) })
 	}
 
 	// Real platforms arrive with their own configuration; until one is
