@@ -54,8 +54,9 @@ type Store struct {
 	// (FinishServed), ended deliveries (SentLast) and replies' remainders
 	// (ReplaceReply); see writeOutbox.
 	outboxWrites groupCommits[*batchedWrite]
-	// readsTogether sends the pipelines that claim messages and read
-	// under leases with those waiting at the same moment (together.go).
+	// readsTogether sends the pipelines that claim messages, read under
+	// leases and number records with those waiting at the same moment
+	// (together.go).
 	readsTogether groupCommit[*sharedPipe]
 	// oldMarks says until when a claim also reads a message's mark where
 	// it was kept before the outbox (messages.go).
@@ -202,15 +203,20 @@ func (s *Store) withLeaseRead(ctx context.Context, keys []string, read func(redi
 
 // ownLeases returns those of keys whose SET NX (sets) failed but which hold
 // token: taken by this very try, whose pipeline the client sent again after
-// a dropped connection lost the first answers.
+// a dropped connection lost the first answers. One round trip reads them.
 func (s *Store) ownLeases(ctx context.Context, keys []string, sets []*redis.BoolCmd, token string) []string {
-	var own []string
-	for i, c := range sets {
-		if c.Val() {
-			continue
+	held := make(map[string]*redis.StringCmd, len(keys))
+	s.pipelinedTogether(ctx, func(p redis.Pipeliner) {
+		for i, c := range sets {
+			if !c.Val() {
+				held[keys[i]] = p.Get(ctx, keys[i])
+			}
 		}
-		if v, err := s.rdb.Get(ctx, keys[i]).Result(); err == nil && v == token {
-			own = append(own, keys[i])
+	})
+	var own []string
+	for _, k := range keys {
+		if c := held[k]; c != nil && c.Err() == nil && c.Val() == token {
+			own = append(own, k)
 		}
 	}
 	return own
