@@ -189,16 +189,21 @@ func (s *Store) recountIssue(ctx context.Context, p redis.Pipeliner, before, aft
 }
 
 // countPeople queues, in p, that the people userKeys took part in station
-// st's life in the month of now.
+// st's life in the month of now. A person the message's claim found
+// already counted that month (see countedAhead) is left out: the set only
+// grows within its month, so the add would change nothing, and on the
+// embedded store it would still be a write.
 func (s *Store) countPeople(ctx context.Context, p redis.Pipeliner, st int64, now time.Time, userKeys ...string) {
+	month := statMonth(now)
+	counted := countedAhead(ctx, st, month)
 	members := make([]any, 0, len(userKeys))
 	for _, k := range userKeys {
-		if k != "" {
+		if k != "" && k != counted {
 			members = append(members, k)
 		}
 	}
 	if len(members) > 0 {
-		p.SAdd(ctx, s.k.monthPeople(st, statMonth(now)), members...)
+		p.SAdd(ctx, s.k.monthPeople(st, month), members...)
 	}
 }
 

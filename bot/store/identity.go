@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -25,13 +26,19 @@ type identityReads struct {
 	chat, user   *redis.MapStringStringCmd
 	guess        int64
 	info, member *redis.MapStringStringCmd
+	// counted says whether the person is among the people of the guessed
+	// station's month (see countPeople), read with the rest.
+	counted *redis.BoolCmd
+	month   string
 }
 
 // queueIdentity queues the reads of Identify in p. The chat's and the
 // station's records, read by every message there, go first: the embedded
 // store answers them from its cache (embedded_hashcache.go), and a hit
 // that follows a read it has to pass on waits for that read's answer.
-func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.Chat, user bot.User) *identityReads {
+// ahead also asks whether the person is counted among the people of the
+// guessed station's month, for a message whose claim reads it.
+func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.Chat, user bot.User, ahead bool) *identityReads {
 	r := &identityReads{chat: p.HGetAll(ctx, s.k.chat(chat.Key()))}
 	if r.guess = s.guesses.get(guessKey(chat, user)); r.guess != 0 {
 		r.info = p.HGetAll(ctx, s.k.stationInfo(r.guess))
@@ -39,6 +46,10 @@ func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.C
 	r.user = p.HGetAll(ctx, s.k.user(user.Key()))
 	if r.guess != 0 {
 		r.member = p.HGetAll(ctx, s.k.member(r.guess, user.Key()))
+		if ahead {
+			r.month = statMonth(time.Now())
+			r.counted = p.SIsMember(ctx, s.k.monthPeople(r.guess, r.month), user.Key())
+		}
 	}
 	return r
 }
@@ -133,6 +144,26 @@ type aheadIdentity struct {
 	// (WithCardAhead): read with the claim too, from the guessed station.
 	issue int64
 	card  *cardAhead
+	// counted is the sender when the claim's reads found them already
+	// counted among the people of station st's month: countPeople need
+	// not add them again.
+	counted countedPerson
+}
+
+// countedPerson is a person found in station st's people of month.
+type countedPerson struct {
+	st          int64
+	month, user string
+}
+
+// countedAhead returns the person the message's claim found already
+// counted among station st's people of month (see WithIdentity), or "".
+func countedAhead(ctx context.Context, st int64, month string) string {
+	a, ok := ctx.Value(identityKey{}).(*aheadIdentity)
+	if !ok || a.counted.st != st || a.counted.month != month {
+		return ""
+	}
+	return a.counted.user
 }
 
 // WithIdentity returns ctx under which ClaimMessage reads what Identify
@@ -161,15 +192,21 @@ func WithCardAhead(ctx context.Context, n int64) context.Context {
 // (WithIdentity); otherwise two.
 func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Identity, error) {
 	var r *identityReads
-	if a, ok := ctx.Value(identityKey{}).(*aheadIdentity); ok && a.reads != nil && a.chat.Kind == chat.Kind &&
+	a, ok := ctx.Value(identityKey{}).(*aheadIdentity)
+	if ok && a.reads != nil && a.chat.Kind == chat.Kind &&
 		a.chat.Key() == chat.Key() && a.user.Key() == user.Key() &&
 		a.reads.chat.Err() == nil && a.reads.user.Err() == nil {
 		r = a.reads
 		a.reads = nil // read once: a second Identify reads afresh
+		if st := r.guess; r.counted != nil && r.counted.Err() == nil && r.counted.Val() {
+			// Kept for the station the guess named; countPeople checks
+			// the station and the month it counts in.
+			a.counted = countedPerson{st: st, month: r.month, user: user.Key()}
+		}
 	}
 	if r == nil {
 		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			r = s.queueIdentity(ctx, p, chat, user)
+			r = s.queueIdentity(ctx, p, chat, user, false)
 			return nil
 		}); err != nil {
 			return nil, err

@@ -3,10 +3,16 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/huzhu-station/huzhu/bot"
+	"github.com/huzhu-station/huzhu/bot/calendar"
 	"github.com/huzhu-station/huzhu/bot/metrics"
 	"github.com/huzhu-station/huzhu/bot/store"
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
@@ -122,6 +128,97 @@ func TestCardAhead(t *testing.T) {
 		}
 		if text, trips := card("m4", 9, 9, st.ID); text != "" || trips != 0 {
 			t.Errorf("a problem that is not there, read ahead: %q in %d round trips; want not found in 0", text, trips)
+		}
+	})
+}
+
+// saddRecorder counts the SADDs sent through a client to keys ending in
+// suffix, alone or in pipelines.
+type saddRecorder struct {
+	suffix string
+	n      atomic.Int64
+}
+
+func (r *saddRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (r *saddRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.count(cmd)
+		return next(ctx, cmd)
+	}
+}
+func (r *saddRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			r.count(c)
+		}
+		return next(ctx, cmds)
+	}
+}
+
+func (r *saddRecorder) count(cmd redis.Cmder) {
+	if args := cmd.Args(); cmd.Name() == "sadd" && len(args) > 1 && strings.HasSuffix(fmt.Sprint(args[1]), r.suffix) {
+		r.n.Add(1)
+	}
+}
+
+// TestCountedAhead: a person the message's claim finds already counted
+// among the station's people of the month is not added again; anyone else,
+// or the same person in another month, is; and the month's people are
+// counted right either way.
+func TestCountedAhead(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "幸福里", group1)
+		now := time.Now()
+		month := now.In(calendar.Shanghai).Format("200601")
+		adds := &saddRecorder{suffix: ":stats:" + month + ":people"}
+		b.Client.AddHook(adds)
+		report := func(msg string, who bot.User, at time.Time) int64 {
+			t.Helper()
+			ctx := store.WithIdentity(ctx, group1, who)
+			if _, err := s.ClaimMessage(ctx, group1.Key()+":"+msg); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Identify(ctx, group1, who); err != nil {
+				t.Fatal(err)
+			}
+			before := adds.n.Load()
+			if _, err := s.ReportIssue(ctx, st.ID, store.NewIssue{Reporter: who, Text: "路灯坏了", Category: "other"}, at); err != nil {
+				t.Fatal(err)
+			}
+			return adds.n.Load() - before
+		}
+		people := func(at time.Time) int64 {
+			t.Helper()
+			m, err := s.MonthStats(ctx, st.ID, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m.People
+		}
+		for _, c := range []struct {
+			msg    string
+			who    bot.User
+			at     time.Time
+			adds   int64
+			people int64
+		}{
+			{"m1", alice, now, 1, 1},                   // not counted yet
+			{"m2", alice, now, 0, 1},                   // counted: found with the claim
+			{"m3", bob, now, 1, 2},                     // someone else
+			{"m4", bob, now, 0, 2},                     // counted
+			{"m5", alice, now.AddDate(0, -2, 0), 0, 2}, // another month: added there
+		} {
+			if got := report(c.msg, c.who, c.at); got != c.adds {
+				t.Errorf("%s by %s: %d adds to this month's people; want %d", c.msg, c.who.ID, got, c.adds)
+			}
+			if got := people(now); got != c.people {
+				t.Errorf("after %s: %d people this month; want %d", c.msg, got, c.people)
+			}
+		}
+		if got := people(now.AddDate(0, -2, 0)); got != 1 {
+			t.Errorf("%d people two months ago; want 1 (alice)", got)
 		}
 	})
 }
