@@ -189,18 +189,30 @@ func (s *Store) recountIssue(ctx context.Context, p redis.Pipeliner, before, aft
 }
 
 // countPeople queues, in p, that the people userKeys took part in station
-// st's life in the month of now. A person the message's claim found
-// already counted that month (see countedAhead) is left out: the set only
-// grows within its month, so the add would change nothing, and on the
-// embedded store it would still be a write.
+// st's life in the month of now. The sender of the message being served
+// (see WithIdentity) is counted once a month: their record in the station
+// keeps the month they were last counted in (memberCounted), set in the
+// same MULTI as the add, and read with the message's claim anyway. Adding
+// them again that month would change nothing, and on the embedded store
+// would still be a write.
 func (s *Store) countPeople(ctx context.Context, p redis.Pipeliner, st int64, now time.Time, userKeys ...string) {
 	month := statMonth(now)
-	counted := countedAhead(ctx, st, month)
 	members := make([]any, 0, len(userKeys))
 	for _, k := range userKeys {
-		if k != "" && k != counted {
-			members = append(members, k)
+		if k == "" {
+			continue
 		}
+		if sender, ok := senderAhead(ctx, st, k); ok {
+			if sender.counted == month {
+				continue
+			}
+			if sender.member {
+				// Only a record the station already has: this must not
+				// make one.
+				p.HSet(ctx, s.k.member(st, k), memberCounted, month)
+			}
+		}
+		members = append(members, k)
 	}
 	if len(members) > 0 {
 		p.SAdd(ctx, s.k.monthPeople(st, month), members...)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"sync"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -26,19 +25,13 @@ type identityReads struct {
 	chat, user   *redis.MapStringStringCmd
 	guess        int64
 	info, member *redis.MapStringStringCmd
-	// counted says whether the person is among the people of the guessed
-	// station's month (see countPeople), read with the rest.
-	counted *redis.BoolCmd
-	month   string
 }
 
 // queueIdentity queues the reads of Identify in p. The chat's and the
 // station's records, read by every message there, go first: the embedded
 // store answers them from its cache (embedded_hashcache.go), and a hit
 // that follows a read it has to pass on waits for that read's answer.
-// ahead also asks whether the person is counted among the people of the
-// guessed station's month, for a message whose claim reads it.
-func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.Chat, user bot.User, ahead bool) *identityReads {
+func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.Chat, user bot.User) *identityReads {
 	r := &identityReads{chat: p.HGetAll(ctx, s.k.chat(chat.Key()))}
 	if r.guess = s.guesses.get(guessKey(chat, user)); r.guess != 0 {
 		r.info = p.HGetAll(ctx, s.k.stationInfo(r.guess))
@@ -46,10 +39,6 @@ func (s *Store) queueIdentity(ctx context.Context, p redis.Pipeliner, chat bot.C
 	r.user = p.HGetAll(ctx, s.k.user(user.Key()))
 	if r.guess != 0 {
 		r.member = p.HGetAll(ctx, s.k.member(r.guess, user.Key()))
-		if ahead {
-			r.month = statMonth(time.Now())
-			r.counted = p.SIsMember(ctx, s.k.monthPeople(r.guess, r.month), user.Key())
-		}
 	}
 	return r
 }
@@ -144,26 +133,30 @@ type aheadIdentity struct {
 	// (WithCardAhead): read with the claim too, from the guessed station.
 	issue int64
 	card  *cardAhead
-	// counted is the sender when the claim's reads found them already
-	// counted among the people of station st's month: countPeople need
-	// not add them again.
-	counted countedPerson
+	// sender is what Identify found of the sender's membership, for
+	// countPeople.
+	sender senderMembership
 }
 
-// countedPerson is a person found in station st's people of month.
-type countedPerson struct {
-	st          int64
-	month, user string
+// senderMembership is what a message's Identify found of its sender's
+// record in station st: whether there is one (a member the station met),
+// and the last month they were counted among its people in (see
+// countPeople), kept in that record.
+type senderMembership struct {
+	st      int64
+	user    string
+	member  bool
+	counted string
 }
 
-// countedAhead returns the person the message's claim found already
-// counted among station st's people of month (see WithIdentity), or "".
-func countedAhead(ctx context.Context, st int64, month string) string {
+// senderAhead returns what the message's Identify found of userKey's
+// record in station st, when it did (see WithIdentity).
+func senderAhead(ctx context.Context, st int64, userKey string) (senderMembership, bool) {
 	a, ok := ctx.Value(identityKey{}).(*aheadIdentity)
-	if !ok || a.counted.st != st || a.counted.month != month {
-		return ""
+	if !ok || a.sender.st != st || a.sender.user != userKey {
+		return senderMembership{}, false
 	}
-	return a.counted.user
+	return a.sender, true
 }
 
 // WithIdentity returns ctx under which ClaimMessage reads what Identify
@@ -198,15 +191,10 @@ func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Id
 		a.reads.chat.Err() == nil && a.reads.user.Err() == nil {
 		r = a.reads
 		a.reads = nil // read once: a second Identify reads afresh
-		if st := r.guess; r.counted != nil && r.counted.Err() == nil && r.counted.Val() {
-			// Kept for the station the guess named; countPeople checks
-			// the station and the month it counts in.
-			a.counted = countedPerson{st: st, month: r.month, user: user.Key()}
-		}
 	}
 	if r == nil {
 		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			r = s.queueIdentity(ctx, p, chat, user, false)
+			r = s.queueIdentity(ctx, p, chat, user)
 			return nil
 		}); err != nil {
 			return nil, err
@@ -241,5 +229,9 @@ func (s *Store) Identify(ctx context.Context, chat bot.Chat, user bot.User) (*Id
 	}
 	id.Station = stationFromHash(st, info.Val())
 	id.Member = memberFromHash(st, user, member.Val())
+	if ok {
+		a.sender = senderMembership{st: st, user: user.Key(), member: !id.Member.Joined.IsZero(),
+			counted: member.Val()[memberCounted]}
+	}
 	return id, nil
 }

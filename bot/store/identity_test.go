@@ -161,16 +161,22 @@ func (r *saddRecorder) count(cmd redis.Cmder) {
 	}
 }
 
-// TestCountedAhead: a person the message's claim finds already counted
-// among the station's people of the month is not added again; anyone else,
-// or the same person in another month, is; and the month's people are
-// counted right either way.
+// TestCountedAhead: a member the station has met is counted among its
+// people once a month: the add is left out once their record says they
+// were counted that month, and is made again in another month. Someone the
+// station has no record of is added every time, and no record is made for
+// them. The month's people are counted right throughout.
 func TestCountedAhead(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
 		ctx := context.Background()
 		s := newStore(b)
 		st := mustStation(t, s, "幸福里", group1)
 		now := time.Now()
+		for _, u := range []bot.User{alice, bob} {
+			if err := s.Touch(ctx, st.ID, u, now); err != nil {
+				t.Fatal(err)
+			}
+		}
 		month := now.In(calendar.Shanghai).Format("200601")
 		adds := &saddRecorder{suffix: ":stats:" + month + ":people"}
 		b.Client.AddHook(adds)
@@ -205,10 +211,12 @@ func TestCountedAhead(t *testing.T) {
 			people int64
 		}{
 			{"m1", alice, now, 1, 1},                   // not counted yet
-			{"m2", alice, now, 0, 1},                   // counted: found with the claim
+			{"m2", alice, now, 0, 1},                   // counted this month
 			{"m3", bob, now, 1, 2},                     // someone else
 			{"m4", bob, now, 0, 2},                     // counted
 			{"m5", alice, now.AddDate(0, -2, 0), 0, 2}, // another month: added there
+			{"m6", carol, now, 1, 3},                   // no record in the station
+			{"m7", carol, now, 1, 3},                   // still none: added again
 		} {
 			if got := report(c.msg, c.who, c.at); got != c.adds {
 				t.Errorf("%s by %s: %d adds to this month's people; want %d", c.msg, c.who.ID, got, c.adds)
@@ -219,6 +227,17 @@ func TestCountedAhead(t *testing.T) {
 		}
 		if got := people(now.AddDate(0, -2, 0)); got != 1 {
 			t.Errorf("%d people two months ago; want 1 (alice)", got)
+		}
+		record := func(u bot.User) int64 {
+			key := b.Prefix + store.KeyVersion + fmt.Sprintf("{st:%d}:member:%s", st.ID, u.Key())
+			n, err := b.Client.Exists(ctx, key).Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if record(alice) != 1 || record(carol) != 0 {
+			t.Errorf("records: alice %d, carol %d; want 1 and 0 (none made for someone the station has none of)", record(alice), record(carol))
 		}
 	})
 }

@@ -42,6 +42,11 @@ type Member struct {
 	Joined    time.Time
 }
 
+// memberCounted is the field of a member's record that keeps the last
+// month ("200601") they were counted among the station's people in (see
+// countPeople).
+const memberCounted = "counted"
+
 // Has reports whether m holds role r.
 func (m *Member) Has(r Role) bool { return m != nil && slices.Contains(m.Roles, r) }
 

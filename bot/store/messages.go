@@ -52,7 +52,7 @@ func (s *Store) ClaimMessage(ctx context.Context, msgKey string) (string, error)
 		if ahead != nil {
 			// Read in the same round trip, for Identify to use if the
 			// message is served.
-			ahead.reads = s.queueIdentity(ctx, p, ahead.chat, ahead.user, true)
+			ahead.reads = s.queueIdentity(ctx, p, ahead.chat, ahead.user)
 			if ahead.issue > 0 && ahead.reads.guess != 0 {
 				ahead.card = s.queueCard(ctx, p, ahead.reads.guess, ahead.issue)
 			}
