@@ -18,12 +18,8 @@ import (
 // Durability is the same either way: a commit is in the WAL, which SQLite
 // replays after a crash, whether or not a checkpoint has copied it.
 
-// walCheckpointEvery is how often the checkpointer runs. A checkpoint
-// copies each page the WAL holds once, however often it was written since
-// the last one, and the pages every message writes (the outbox, the keys'
-// rows and their index) are the same few: half a second between
-// checkpoints copies them a fifth as often as a tenth of a second did.
-const walCheckpointEvery = 500 * time.Millisecond
+// walCheckpointEvery is how often the checkpointer runs.
+const walCheckpointEvery = 100 * time.Millisecond
 
 // walBackstopPages is the wal_autocheckpoint of the read-write connection:
 // far beyond what the checkpointer lets the WAL reach, so that the writer
