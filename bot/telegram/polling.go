@@ -134,7 +134,7 @@ func entryOf(upd *models.Update, raw []byte) (intake.Entry, bool) {
 
 // keep puts entries in the intake and, once they are kept, opens the button
 // presses among them: each is answered with its handler's note, or without
-// one after pressWait (the presser's button spins until it is answered, and
+// one after Options.PressWait (the presser's button spins until it is answered, and
 // the chat's turn may be a while).
 func (t *Telegram) keep(ctx context.Context, rs *runState, entries []intake.Entry) error {
 	if len(entries) == 0 {

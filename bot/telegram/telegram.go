@@ -47,11 +47,12 @@ var (
 	_ bot.Toaster        = (*Telegram)(nil)
 )
 
-// pressWait is how long a button press waits for its handler's note (see
-// Toast) before it is answered without one: the presser's button spins
-// until the press is answered, and the chat's queue may be waiting on a send
-// limit. A note that comes later is replied in the chat instead.
-const pressWait = 3 * time.Second
+// DefaultPressWait is how long a button press waits for its handler's note
+// (see Toast) before it is answered without one, unless Options.PressWait
+// says otherwise: the presser's button spins until the press is answered,
+// and the chat's queue may be waiting on a send limit. A note that comes
+// later is replied in the chat instead.
+const DefaultPressWait = 3 * time.Second
 
 // maxNoteUnits is the longest note the Bot API shows for a button press, in
 // UTF-16 code units; a longer answer is replied in the chat.
@@ -88,6 +89,10 @@ type Options struct {
 	Log *slog.Logger
 	// Clock stamps button presses; nil means the system clock.
 	Clock bot.Clock
+	// PressWait is how long a button press waits for its handler's note
+	// before it is answered without one (the note is then posted in the
+	// chat); DefaultPressWait when zero.
+	PressWait time.Duration
 	// Parallel is how many chats are served at once without an Intake;
 	// DefaultParallel when zero.
 	Parallel int
@@ -163,6 +168,9 @@ func New(opts Options) (*Telegram, error) {
 	}
 	if t.opts.Parallel <= 0 {
 		t.opts.Parallel = DefaultParallel
+	}
+	if t.opts.PressWait <= 0 {
+		t.opts.PressWait = DefaultPressWait
 	}
 	if t.intake == nil {
 		t.intake = intake.NewLocal(t.opts.Parallel)
@@ -423,7 +431,7 @@ func (t *Telegram) alias(id int64) int64 {
 
 // pressBook holds the button presses not answered yet. Each is answered
 // once: with its handler's note (Toast), or without one once it has been
-// served or pressWait has passed, whichever comes first.
+// served or Options.PressWait has passed, whichever comes first.
 type pressBook struct {
 	mu   sync.Mutex
 	open map[string]*time.Timer // by callback query id; the timer settles it
@@ -443,7 +451,7 @@ func (b *pressBook) take(id string) bool {
 }
 
 // openPress records press id as waiting for its answer, for at most
-// pressWait.
+// Options.PressWait.
 func (t *Telegram) openPress(ctx context.Context, id string) {
 	b := &t.presses
 	b.mu.Lock()
@@ -454,7 +462,7 @@ func (t *Telegram) openPress(ctx context.Context, id string) {
 	if _, waiting := b.open[id]; waiting {
 		return // delivered twice
 	}
-	b.open[id] = time.AfterFunc(pressWait, func() { t.settlePress(ctx, id) })
+	b.open[id] = time.AfterFunc(t.opts.PressWait, func() { t.settlePress(ctx, id) })
 }
 
 // settlePress answers press id without a note, unless it was answered.
@@ -468,7 +476,7 @@ func (t *Telegram) settlePress(ctx context.Context, id string) {
 // presser alone as an alert over the chat that stays until they close it
 // (the residents read slowly). It implements bot.Toaster: it returns an
 // error wrapping bot.ErrNoToast when the press was answered already (its
-// handler took longer than pressWait) or text is longer than a note may be.
+// handler took longer than Options.PressWait) or text is longer than a note may be.
 func (t *Telegram) Toast(ctx context.Context, m *bot.Message, text string) error {
 	text = strings.TrimSpace(text)
 	switch {
