@@ -31,6 +31,7 @@ type mixOptions struct {
 	stations, residents, concurrency, messages int
 	duration                                   time.Duration
 	trace                                      bool
+	floor                                      bool // serve bench_floor.go's messages instead of the mix
 	cpuProfile                                 string
 	memProfile                                 string
 }
@@ -46,6 +47,7 @@ func (o *mixOptions) flags(fs interface {
 	fs.IntVar(&o.concurrency, "concurrency", 8, "bench mix: messages served at once")
 	fs.IntVar(&o.messages, "messages", 10_000, "bench mix: messages to serve (after the set-up)")
 	fs.DurationVar(&o.duration, "duration", 0, "bench mix: serve for this long instead of --messages")
+	fs.BoolVar(&o.floor, "floor", false, "bench mix: serve no command, only the round trips a writing command cannot do without (claim, write, removal of the reply): the ceiling for the mix on this machine")
 	fs.BoolVar(&o.trace, "trace", false, "bench mix: before measuring, list the round trips of one message of each command")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "bench mix: write a CPU profile of the measured part to this file (go tool pprof)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "bench mix: write an allocation profile of the measured part to this file (go tool pprof -sample_index=alloc_space)")
@@ -121,7 +123,7 @@ type mixResult struct {
 	CPUmsPerMsg float64               `json:"cpu_ms_per_msg"`
 	RSSMB       float64               `json:"rss_mb"`
 	Errors      int64                 `json:"errors"`
-	PerCommand  map[string]*mixFigure `json:"per_command"`
+	PerCommand  map[string]*mixFigure `json:"per_command,omitempty"`
 }
 
 // mixFigure is one command's figures.
@@ -257,6 +259,13 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 		}
 	}()
 	fmt.Fprintf(stdout, "store: %s\nkey prefix: %s (deleted at the end)\n", backend.Describe(), cleaner.prefix)
+	if o.floor {
+		cleaner.mix, err = benchFloor(ctx, backend.Client, cleaner.prefix, *o)
+		if cleaner.mix != nil {
+			cleaner.mix.Store = backend.Describe()
+		}
+		return err
+	}
 
 	st := store.New(backend.Client, store.WithKeyPrefix(cleaner.prefix))
 	coreCfg := *cfg

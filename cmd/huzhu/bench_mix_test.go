@@ -53,3 +53,29 @@ func TestBenchMix(t *testing.T) {
 		t.Error("the bench's keys were not deleted")
 	}
 }
+
+// TestBenchFloor runs `huzhu bench mix --floor` small on the embedded store:
+// every message is served, and its writes are made and deleted at the end.
+func TestBenchFloor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	args := []string{"bench", "mix", "--floor", "--stations", "2", "--residents", "10", "--messages", "300", "--concurrency", "4"}
+	if err := run(ctx, args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("huzhu bench mix --floor: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var got mixResult
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
+		t.Fatalf("last line is not one JSON object: %v\n%s", err, out.String())
+	}
+	if got.Mode != "floor" || got.Messages != 300 || got.Errors != 0 || got.MsgsPerS <= 0 || got.RedisRoundTripsPerMsg != floorTrips {
+		t.Errorf("figures %+v; want mode floor, 300 messages, no errors, %d round trips", got, floorTrips)
+	}
+	// 20 member records; for each message its claim, its problem and its
+	// served mark; each station's list of problems and its outbox, which
+	// the embedded store keeps as a key once emptied.
+	if want := "cleanup: 924 keys under "; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+}
