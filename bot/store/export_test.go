@@ -7,6 +7,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// GroupInFlight is how many round trips of one group may be under way at
+// once (see groupCommit).
+const GroupInFlight = groupInFlight
+
 // seedBatch is how many problems SeedIssues writes per transaction.
 const seedBatch = 500
 

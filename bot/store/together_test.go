@@ -15,21 +15,22 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// slowFirstPipeline counts pipelines and holds the first one back, so that
-// what comes meanwhile waits and goes together.
-type slowFirstPipeline struct {
+// slowFirstPipelines counts pipelines and holds back the first ones, as
+// many as a group may have under way at once, so that what comes meanwhile
+// waits and goes together.
+type slowFirstPipelines struct {
 	pipelines atomic.Int64
 	hold      time.Duration
 }
 
-func (h *slowFirstPipeline) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h *slowFirstPipeline) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (h *slowFirstPipelines) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *slowFirstPipelines) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return next
 }
 
-func (h *slowFirstPipeline) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (h *slowFirstPipelines) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		if h.pipelines.Add(1) == 1 {
+		if h.pipelines.Add(1) <= store.GroupInFlight {
 			time.Sleep(h.hold)
 		}
 		return next(ctx, cmds)
@@ -52,7 +53,7 @@ func TestClaimsTogether(t *testing.T) {
 		if err := s.FinishMessage(ctx, served, token, true); err != nil {
 			t.Fatal(err)
 		}
-		hook := &slowFirstPipeline{hold: 20 * time.Millisecond}
+		hook := &slowFirstPipelines{hold: 20 * time.Millisecond}
 		b.Client.AddHook(hook)
 
 		const messages = 30
