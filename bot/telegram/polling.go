@@ -132,26 +132,34 @@ func entryOf(upd *models.Update, raw []byte) (intake.Entry, bool) {
 		Sender: updateSender(upd), Data: raw}, true
 }
 
-// keep puts entries in the intake and, once they are kept, opens the button
-// presses among them: each is answered with its handler's note, or without
-// one after Options.PressWait (the presser's button spins until it is answered, and
-// the chat's turn may be a while).
+// keep puts entries in the intake and opens the button presses among them:
+// each is answered with its handler's note, or without one after
+// Options.PressWait (the presser's button spins until it is answered, and
+// the chat's turn may be a while). A press is opened before the intake may
+// serve it, or its handler would find it not open: its note would go to
+// the chat, and the press would spin until PressWait. When the intake
+// cannot keep the entries, the presses opened here are closed unanswered;
+// Telegram hands the updates over again.
 func (t *Telegram) keep(ctx context.Context, rs *runState, entries []intake.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	if err := t.intake.Add(ctx, entries...); err != nil {
-		return err
-	}
+	var opened []string
 	for _, e := range entries {
 		var head struct {
 			CallbackQuery *struct {
 				ID string `json:"id"`
 			} `json:"callback_query"`
 		}
-		if json.Unmarshal(e.Data, &head) == nil && head.CallbackQuery != nil {
-			t.openPress(rs.ctx, head.CallbackQuery.ID)
+		if json.Unmarshal(e.Data, &head) == nil && head.CallbackQuery != nil && t.openPress(rs.ctx, head.CallbackQuery.ID) {
+			opened = append(opened, head.CallbackQuery.ID)
 		}
+	}
+	if err := t.intake.Add(ctx, entries...); err != nil {
+		for _, id := range opened {
+			t.presses.take(id)
+		}
+		return err
 	}
 	return nil
 }

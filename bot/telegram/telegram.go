@@ -451,8 +451,9 @@ func (b *pressBook) take(id string) bool {
 }
 
 // openPress records press id as waiting for its answer, for at most
-// Options.PressWait.
-func (t *Telegram) openPress(ctx context.Context, id string) {
+// Options.PressWait, and reports whether it was not waiting already (an
+// update delivered twice).
+func (t *Telegram) openPress(ctx context.Context, id string) bool {
 	b := &t.presses
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -460,9 +461,10 @@ func (t *Telegram) openPress(ctx context.Context, id string) {
 		b.open = map[string]*time.Timer{}
 	}
 	if _, waiting := b.open[id]; waiting {
-		return // delivered twice
+		return false
 	}
 	b.open[id] = time.AfterFunc(t.opts.PressWait, func() { t.settlePress(ctx, id) })
+	return true
 }
 
 // settlePress answers press id without a note, unless it was answered.

@@ -865,6 +865,64 @@ func TestPressAnswers(t *testing.T) {
 	f.WaitAnswer(private.CallbackQuery.ID)
 }
 
+// eagerIntake serves entries inside Add, before it returns: a worker can
+// pick an entry up that soon.
+type eagerIntake struct {
+	serving chan intake.Handler
+	handle  intake.Handler
+	once    sync.Once
+}
+
+func (in *eagerIntake) Add(ctx context.Context, entries ...intake.Entry) error {
+	in.once.Do(func() { in.handle = <-in.serving })
+	for _, e := range entries {
+		in.handle(ctx, e)
+	}
+	return nil
+}
+
+func (in *eagerIntake) Serve(ctx context.Context, handle intake.Handler) error {
+	select {
+	case in.serving <- handle:
+	case <-ctx.Done():
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestPressServedAtOnce: a press the intake serves before keeping it has
+// returned is answered with its handler's note all the same, and a quiet
+// one without a note as soon as it is served; neither waits for PressWait,
+// and no note goes to the group.
+func TestPressServedAtOnce(t *testing.T) {
+	f := telegramtest.NewServer(t)
+	late := &lateReceiver{}
+	tg := start(t, f, telegram.Options{Intake: &eagerIntake{serving: make(chan intake.Handler)}}, late)
+	disp := bot.NewDispatcher(testLog(t))
+	disp.Add(tg.Name(), tg, tg)
+	late.in.Store(&bot.Bot{Sender: disp, Log: testLog(t), Handler: bot.HandlerFunc(
+		func(ctx context.Context, r bot.Responder, m *bot.Message) error {
+			if m.Text == "quiet" {
+				return nil
+			}
+			return r.Toast(ctx, "投票 #1 已经结束了。")
+		})})
+
+	noted := telegramtest.Press(group, bob, "/vote 1 A")
+	f.Push(noted)
+	if a := f.WaitAnswer(noted.CallbackQuery.ID); a.Text != "投票 #1 已经结束了。" || !a.ShowAlert {
+		t.Errorf("press answered %+v; want its note", a)
+	}
+	quiet := telegramtest.Press(group, bob, "quiet")
+	f.Push(quiet)
+	if a := f.WaitAnswer(quiet.CallbackQuery.ID); a.Text != "" {
+		t.Errorf("quiet press answered %+v; want no note", a)
+	}
+	if sent := f.Sent(); len(sent) != 0 {
+		t.Errorf("sent %+v; want nothing in the group", sent)
+	}
+}
+
 // TestLateNote: a handler that takes longer than Telegram lets a button
 // spin finds the press answered already, so its note is posted in the chat
 // instead of being lost.
