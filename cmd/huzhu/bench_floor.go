@@ -61,6 +61,33 @@ func (f *floorBench) setUp(ctx context.Context) error {
 	return nil
 }
 
+// floorCommands is how many commands the floor's message sends, MULTI and
+// EXEC counted as `redis-cli monitor` counts them; --floor-commands asks
+// for more, and the rest are writes of floorExtra in the command's MULTI.
+const floorCommands = 12
+
+// floorExtra are the writes a busier command adds to its MULTI, in turn:
+// its entry in the record's log, the resident's list and last report, the
+// month's counter and a reminder's due entry. station is the prefix of
+// the station's keys.
+var floorExtra = []func(ctx context.Context, p redis.Pipeliner, station, id, resident string, i int){
+	func(ctx context.Context, p redis.Pipeliner, station, id, _ string, _ int) {
+		p.RPush(ctx, station+"issue:"+id+":log", `{"at":1796000000000,"kind":"report"}`)
+	},
+	func(ctx context.Context, p redis.Pipeliner, station, id, resident string, i int) {
+		p.ZAdd(ctx, station+"issues:by:"+resident, redis.Z{Score: float64(i), Member: id})
+	},
+	func(ctx context.Context, p redis.Pipeliner, station, id, resident string, _ int) {
+		p.Set(ctx, station+"last:"+resident, id, time.Hour)
+	},
+	func(ctx context.Context, p redis.Pipeliner, station, _, _ string, _ int) {
+		p.HIncrBy(ctx, station+"stats", "reports", 1)
+	},
+	func(ctx context.Context, p redis.Pipeliner, station, id, _ string, i int) {
+		p.ZAdd(ctx, station+"due", redis.Z{Score: float64(i), Member: id})
+	},
+}
+
 // serve makes message i's round trips: the claim with the sender's record
 // and the station's; a problem's record, its place in the list, the served
 // mark and the reply in one MULTI; the reply's removal in another.
@@ -81,6 +108,9 @@ func (f *floorBench) serve(ctx context.Context, i int) error {
 		p.ZAdd(ctx, f.key(s, "issues"), redis.Z{Score: float64(i), Member: id})
 		p.Set(ctx, f.key(s, "seen:"+id), "1", time.Hour)
 		p.HSet(ctx, f.key(s, "outbox"), id, "已登记报事 #"+id)
+		for k := range f.o.floorCommands - floorCommands {
+			floorExtra[k%len(floorExtra)](ctx, p, f.key(s, ""), id, strconv.Itoa(r), i)
+		}
 		return nil
 	})
 	if err != nil {

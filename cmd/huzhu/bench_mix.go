@@ -32,6 +32,7 @@ type mixOptions struct {
 	duration                                   time.Duration
 	trace                                      bool
 	floor                                      bool // serve bench_floor.go's messages instead of the mix
+	floorCommands                              int  // commands of a floor message, at least floorCommands
 	cpuProfile                                 string
 	memProfile                                 string
 }
@@ -48,6 +49,7 @@ func (o *mixOptions) flags(fs interface {
 	fs.IntVar(&o.messages, "messages", 10_000, "bench mix: messages to serve (after the set-up)")
 	fs.DurationVar(&o.duration, "duration", 0, "bench mix: serve for this long instead of --messages")
 	fs.BoolVar(&o.floor, "floor", false, "bench mix: serve no command, only the round trips a writing command cannot do without (claim, write, removal of the reply): the ceiling for the mix on this machine")
+	fs.IntVar(&o.floorCommands, "floor-commands", floorCommands, "bench mix --floor: commands a message sends, MULTI and EXEC counted (the mix sends about 25); more than 12 adds writes to its MULTI")
 	fs.BoolVar(&o.trace, "trace", false, "bench mix: before measuring, list the round trips of one message of each command")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "bench mix: write a CPU profile of the measured part to this file (go tool pprof)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "bench mix: write an allocation profile of the measured part to this file (go tool pprof -sample_index=alloc_space)")
@@ -233,6 +235,9 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 	o := cfg.Bench.mix
 	if o.stations < 1 || o.residents < 1 || o.concurrency < 1 || (o.messages < 1 && o.duration <= 0) {
 		return errors.New("bench mix: --stations, --residents, --concurrency and --messages (or --duration) must be 1 or more")
+	}
+	if o.floor && o.floorCommands < floorCommands {
+		return fmt.Errorf("bench mix: --floor-commands must be %d or more: a message's claim, write and delivery send that many", floorCommands)
 	}
 	scfg := cfg.Store
 	if scfg.URL == "" && len(scfg.Addrs) == 0 && !cfg.DataDirChosen {
