@@ -32,7 +32,7 @@ type groupCommit[T any] struct {
 // less CPU, on both sides, than the waits. But with one, a core stood idle
 // a third of the time while messages waited for the batch ahead of theirs;
 // two let a second batch use it, for 3–17% more messages a second on Redis
-// (4 interleaved pairs) and as many or more on the embedded store, at 1.8
+// (7 interleaved pairs) and as many or more on the embedded store, at 1.8
 // round trips to serve a message instead of 1.3.
 const groupInFlight = 2
 

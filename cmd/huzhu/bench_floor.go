@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -24,8 +26,8 @@ import (
 const floorTrips, floorDeliveryTrips = 2, 1
 
 // benchFloor runs `huzhu bench mix --floor` on rdb, under prefix.
-func benchFloor(ctx context.Context, rdb redis.UniversalClient, prefix string, o mixOptions) (*mixResult, error) {
-	f := &floorBench{rdb: rdb, prefix: prefix, o: o}
+func benchFloor(ctx context.Context, rdb redis.UniversalClient, prefix string, o mixOptions, log *slog.Logger) (*mixResult, error) {
+	f := &floorBench{rdb: rdb, prefix: prefix, o: o, log: log}
 	if err := f.setUp(ctx); err != nil {
 		return nil, err
 	}
@@ -37,6 +39,7 @@ type floorBench struct {
 	rdb    redis.UniversalClient
 	prefix string
 	o      mixOptions
+	log    *slog.Logger
 }
 
 // key returns the key name of station s under the prefix: one hash tag per
@@ -123,52 +126,45 @@ func (f *floorBench) serve(ctx context.Context, i int) error {
 	return err
 }
 
-// measure serves the floor's messages at the bench's concurrency.
+// measure serves the floor's messages at the bench's concurrency. A message
+// that fails is logged and counted in Errors, as in the mix.
 func (f *floorBench) measure(ctx context.Context) (*mixResult, error) {
 	n, until := f.o.messages, time.Time{}
 	if f.o.duration > 0 {
 		n, until = 1<<62, time.Now().Add(f.o.duration)
 	}
-	lat := make([][]time.Duration, f.o.concurrency)
-	var next atomic.Int64
+	var mu sync.Mutex
+	var all []time.Duration
 	var failed atomic.Int64
-	var firstErr atomic.Pointer[error]
 	var mem runtime.MemStats
 	runtime.ReadMemStats(&mem)
 	mallocs, cpu := mem.Mallocs, processCPU()
 	start := time.Now()
-	done := make(chan struct{}, f.o.concurrency)
-	for w := range f.o.concurrency {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || (!until.IsZero() && time.Now().After(until)) || ctx.Err() != nil {
-					return
-				}
-				t0 := time.Now()
-				if err := f.serve(ctx, i); err != nil {
-					failed.Add(1)
-					firstErr.CompareAndSwap(nil, &err)
-					continue
-				}
-				lat[w] = append(lat[w], time.Since(t0))
-			}
-		}()
-	}
-	for range f.o.concurrency {
-		<-done
-	}
+	parallel(f.o.concurrency, n, func(i int) bool {
+		if !until.IsZero() && time.Now().After(until) || ctx.Err() != nil {
+			return false
+		}
+		t0 := time.Now()
+		if err := f.serve(ctx, i); err != nil {
+			failed.Add(1)
+			f.log.Warn("bench floor: message failed", "message", i, "err", err)
+			return true
+		}
+		took := time.Since(t0)
+		mu.Lock()
+		all = append(all, took)
+		mu.Unlock()
+		return true
+	})
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&mem)
-	all := slices.Concat(lat...)
 	slices.Sort(all)
 	msgs := len(all)
 	if msgs == 0 {
-		if e := firstErr.Load(); e != nil {
-			return nil, fmt.Errorf("bench floor: %w", *e)
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		return nil, ctx.Err()
+		return nil, fmt.Errorf("bench floor: all %d messages failed (see the log)", failed.Load())
 	}
 	return &mixResult{
 		Mode: "floor", Stations: f.o.stations, Residents: f.o.residents, Concurrency: f.o.concurrency,

@@ -265,7 +265,7 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 	}()
 	fmt.Fprintf(stdout, "store: %s\nkey prefix: %s (deleted at the end)\n", backend.Describe(), cleaner.prefix)
 	if o.floor {
-		cleaner.mix, err = benchFloor(ctx, backend.Client, cleaner.prefix, *o)
+		cleaner.mix, err = benchFloor(ctx, backend.Client, cleaner.prefix, *o, log)
 		if cleaner.mix != nil {
 			cleaner.mix.Store = backend.Describe()
 		}
@@ -286,7 +286,7 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 		locks: make([]sync.Mutex, o.stations), log: log}
 
 	start := time.Now()
-	b.parallel(o.stations, func(s int) bool { b.setUp(ctx, s); return ctx.Err() == nil })
+	parallel(o.concurrency, o.stations, func(s int) bool { b.setUp(ctx, s); return ctx.Err() == nil })
 	fmt.Fprintf(stdout, "set-up: %d stations, %d residents each, in %s (%d errors)\n", o.stations, o.residents, round(time.Since(start)), b.errs.Load())
 	if err := ctx.Err(); err != nil {
 		return err
@@ -331,12 +331,12 @@ func (b *mixBench) trace(ctx context.Context, w io.Writer) {
 	}
 }
 
-// parallel runs work(0..n-1) on the bench's concurrency, until work returns
+// parallel runs work(0..n-1) on concurrency goroutines, until work returns
 // false.
-func (b *mixBench) parallel(n int, work func(i int) bool) {
+func parallel(concurrency, n int, work func(i int) bool) {
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range b.o.concurrency {
+	for range concurrency {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1) - 1)
@@ -369,7 +369,7 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 	}
 	var served atomic.Int64
 	start := time.Now()
-	b.parallel(n, func(i int) bool {
+	parallel(b.o.concurrency, n, func(i int) bool {
 		if !until.IsZero() && time.Now().After(until) || ctx.Err() != nil {
 			return false
 		}
