@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -117,6 +118,51 @@ func checkAddrs(name string, addrs []string) error {
 		}
 	}
 	return nil
+}
+
+// RedisOnThisMachine reports whether every Redis server c names is reached
+// over loopback or a Unix socket, so that it shares this machine's cores
+// with huzhu. It is false for the embedded store, which runs inside huzhu,
+// and for a configuration that does not parse.
+func (c Config) RedisOnThisMachine() bool {
+	var addrs []string
+	switch {
+	case c.URL != "":
+		opt, err := redis.ParseURL(c.URL)
+		if err != nil {
+			return false
+		}
+		if opt.Network == "unix" {
+			return true
+		}
+		addrs = []string{opt.Addr}
+	case len(c.Addrs) > 0:
+		addrs = c.Addrs
+	case len(c.SentinelAddrs) > 0:
+		addrs = c.SentinelAddrs
+	default:
+		return false
+	}
+	for _, a := range addrs {
+		if !isLoopback(strings.TrimSpace(a)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLoopback reports whether the host of addr (host:port) is localhost or a
+// loopback IP address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Backend is an open connection to the store's Redis, embedded or not.

@@ -264,3 +264,27 @@ func freePort(t *testing.T) int {
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
 }
+
+func TestRedisOnThisMachine(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  store.Config
+		want bool
+	}{
+		{store.Config{}, false}, // the embedded store runs inside huzhu
+		{store.Config{URL: "redis://127.0.0.1:6379/0"}, true},
+		{store.Config{URL: "redis://localhost"}, true},
+		{store.Config{URL: "redis://user:pw@[::1]:6380"}, true},
+		{store.Config{URL: "unix:///run/redis.sock"}, true},
+		{store.Config{URL: "redis://10.0.0.5:6379"}, false},
+		{store.Config{URL: "rediss://redis.example.org:6380"}, false},
+		{store.Config{URL: "::not a url"}, false},
+		{store.Config{Addrs: []string{"127.0.0.1:7000", " 127.0.0.1:7001"}}, true},
+		{store.Config{Addrs: []string{"127.0.0.1:7000", "10.0.0.6:7001"}}, false},
+		{store.Config{SentinelMaster: "m", SentinelAddrs: []string{"localhost:26379"}}, true},
+		{store.Config{SentinelMaster: "m", SentinelAddrs: []string{"sentinel-a:26379"}}, false},
+	} {
+		if got := tc.cfg.RedisOnThisMachine(); got != tc.want {
+			t.Errorf("%+v: RedisOnThisMachine() = %v, want %v", tc.cfg, got, tc.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -94,7 +95,7 @@ func runBench(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.Logg
 	}
 	b.prefix = "bench:" + randomHex(6) + ":"
 	b.rem = &remindersResult{Mode: "reminders", Store: backend.Describe(), Pending: o.pending,
-		Deliver: o.deliver, Instances: o.instances}
+		Deliver: o.deliver, Instances: o.instances, GoMaxProcs: runtime.GOMAXPROCS(0)}
 	defer func() {
 		// Clean up even after Ctrl-C.
 		if cerr := b.cleanup(context.WithoutCancel(ctx)); cerr != nil {
@@ -151,6 +152,8 @@ type remindersResult struct {
 	TrickleLagP99ms float64 `json:"trickle_lag_p99_ms,omitempty"`
 	Duplicates      int     `json:"duplicates"`
 	Missing         int     `json:"missing"`
+	// GoMaxProcs is as in mixResult.
+	GoMaxProcs int `json:"gomaxprocs"`
 }
 
 func (b *bench) printf(format string, args ...any) {

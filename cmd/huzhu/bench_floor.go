@@ -173,6 +173,6 @@ func (f *floorBench) measure(ctx context.Context) (*mixResult, error) {
 		RedisRoundTripsPerMsg: floorTrips, DeliveryRoundTripsPerMsg: floorDeliveryTrips,
 		AllocsPerMsg: float64(mem.Mallocs-mallocs) / float64(msgs),
 		CPUmsPerMsg:  msOf(processCPU()-cpu) / float64(msgs),
-		RSSMB:        rssMB(), Errors: failed.Load(),
+		GoMaxProcs:   runtime.GOMAXPROCS(0), RSSMB: rssMB(), Errors: failed.Load(),
 	}, nil
 }

@@ -122,10 +122,13 @@ type mixResult struct {
 	// CPUmsPerMsg is the process's CPU time (user and system) per message
 	// while measuring: the bot's alone on Redis, the bot's and the embedded
 	// server's together on the embedded store.
-	CPUmsPerMsg float64               `json:"cpu_ms_per_msg"`
-	RSSMB       float64               `json:"rss_mb"`
-	Errors      int64                 `json:"errors"`
-	PerCommand  map[string]*mixFigure `json:"per_command,omitempty"`
+	CPUmsPerMsg float64 `json:"cpu_ms_per_msg"`
+	// GoMaxProcs is how many goroutines ran at once: one core fewer than
+	// the machine's beside a Redis on it (procsBesideRedis).
+	GoMaxProcs int                   `json:"gomaxprocs"`
+	RSSMB      float64               `json:"rss_mb"`
+	Errors     int64                 `json:"errors"`
+	PerCommand map[string]*mixFigure `json:"per_command,omitempty"`
 }
 
 // mixFigure is one command's figures.
@@ -400,7 +403,7 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 		Messages: msgs, Seconds: elapsed.Seconds(), MsgsPerS: rate(msgs, elapsed),
 		AllocsPerMsg: float64(mem.Mallocs-mallocs) / float64(max(msgs, 1)),
 		CPUmsPerMsg:  msOf(processCPU()-cpu) / float64(max(msgs, 1)),
-		RSSMB:        rssMB(), Errors: b.errs.Load(), PerCommand: figures,
+		GoMaxProcs:   runtime.GOMAXPROCS(0), RSSMB: rssMB(), Errors: b.errs.Load(), PerCommand: figures,
 	}
 	after := outcomeCounts(b.obs)
 	var all []time.Duration

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/huzhu-station/huzhu/bot/store"
 )
 
 func TestAdminsRefusedAtStartUp(t *testing.T) {
@@ -108,6 +110,24 @@ func TestWebSettings(t *testing.T) {
 			t.Errorf("%v %v: %v", tt.args, tt.env, err)
 		case !refused && cfg.PublicURL != tt.url:
 			t.Errorf("%v %v: PublicURL %q; want %q", tt.args, tt.env, cfg.PublicURL, tt.url)
+		}
+	}
+}
+
+func TestProcsBesideRedis(t *testing.T) {
+	local := store.Config{URL: "redis://127.0.0.1:6379"}
+	for _, tc := range []struct {
+		cfg         store.Config
+		procs, want int
+	}{
+		{local, 2, 1},
+		{local, 8, 7},
+		{local, 1, 1}, // never none
+		{store.Config{URL: "redis://redis.internal:6379"}, 8, 8},
+		{store.Config{}, 2, 2}, // the embedded store runs inside huzhu: every core
+	} {
+		if got := procsBesideRedis(tc.cfg, tc.procs); got != tc.want {
+			t.Errorf("procsBesideRedis(%+v, %d) = %d, want %d", tc.cfg, tc.procs, got, tc.want)
 		}
 	}
 }

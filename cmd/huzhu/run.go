@@ -38,6 +38,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if processWide {
+		leaveCoreForRedis(cfg.Store, getenv, log)
+	}
 	if cfg.Command == "bench" {
 		return runBench(ctx, cfg, stdout, log)
 	}
