@@ -65,7 +65,7 @@ func leaveCoreForRedis(cfg store.Config, getenv func(string) string, log *slog.L
 	procs := runtime.GOMAXPROCS(0)
 	if n := procsBesideRedis(cfg, procs); n != procs {
 		runtime.GOMAXPROCS(n)
-		log.Info("Redis runs on this machine: leaving it a core", "gomaxprocs", n, "of", procs)
+		log.Info("Redis runs on this machine: leaving it a core", "gomaxprocs", n, "cores", procs)
 	}
 }
 
