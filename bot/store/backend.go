@@ -264,6 +264,16 @@ func (b *Backend) Describe() string {
 	return b.desc
 }
 
+// EmbeddedWriteTransactions returns the embedded store's count of SQLite
+// write transactions (see Embedded.WriteTransactions), and false for any
+// other store.
+func (b *Backend) EmbeddedWriteTransactions() (int64, bool) {
+	if b.emb == nil {
+		return 0, false
+	}
+	return b.emb.WriteTransactions(), true
+}
+
 // Close closes the client and then, for the embedded store, stops the server,
 // closes the database and releases the data directory.
 func (b *Backend) Close() error {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nalgeon/redka/redsrv"
@@ -66,7 +67,8 @@ type Embedded struct {
 	ckpt   *walCheckpointer
 	proxy  *embeddedProxy
 	log    *slog.Logger
-	served chan error // receives what the server goroutine returned
+	served chan error   // receives what the server goroutine returned
+	writes atomic.Int64 // SQLite write transactions begun
 
 	closeOnce sync.Once
 	closeErr  error
@@ -123,7 +125,7 @@ func StartEmbedded(dir string, log *slog.Logger) (*Embedded, error) {
 	if err := restrictDBFiles(dbPath, true); err != nil {
 		return fail(err)
 	}
-	db, err := openRedka(dbPath, redkaLogger(log))
+	db, err := openRedka(dbPath, redkaLogger(log), &e.writes)
 	if err != nil {
 		return fail(fmt.Errorf("store: open %s: %w", dbPath, err))
 	}
@@ -205,6 +207,11 @@ func (e *Embedded) SocketPath() string {
 func (e *Embedded) Dir() string {
 	return e.dir
 }
+
+// WriteTransactions returns how many write transactions SQLite has begun
+// since the store started: each costs a commit, whose changed pages are
+// written to the WAL.
+func (e *Embedded) WriteTransactions() int64 { return e.writes.Load() }
 
 // Close stops the server, closes the database, removes the socket and
 // releases the data directory. It is safe to call more than once.

@@ -20,7 +20,9 @@ import (
 // writes had gone alone. When the combined transaction fails (redka rolls
 // it back whole and stops its answer at the failing command), each
 // client's writes are sent again, alone, so that one client's failure is
-// not another's.
+// not another's. A client's pipeline of several writes outside MULTI goes
+// as one MULTI too, even alone: redka would make each write a transaction,
+// and a commit of its own, where one commit serves them all.
 
 // combineConns is how many combined writes may be under way at once, each
 // on a connection of its own: while one commits, the next is read and
@@ -187,12 +189,13 @@ var (
 	respExec  = respCommand("exec")
 )
 
-// write writes batch: alone if it is one pipeline, else combined, and
-// again alone each if the combined transaction failed. It tells each its
+// write writes batch: combined, and again alone each if the combined
+// transaction failed; alone if it is one pipeline that a MULTI would not
+// make fewer transactions (a MULTI block, or a single write). It tells each its
 // answers; an error means the connection is no longer usable, and is told
 // to every pipeline not yet answered.
 func (cc *combineConn) write(batch []*combineReq) error {
-	if len(batch) > 1 {
+	if len(batch) > 1 || batch[0].severalWrites() {
 		ok, err := cc.combined(batch)
 		if err != nil || ok {
 			if err != nil {
@@ -301,6 +304,10 @@ func (cc *combineConn) combined(batch []*combineReq) (bool, error) {
 	}
 	return true, nil
 }
+
+// severalWrites tells whether b is writes outside MULTI, more than one:
+// redka makes each a transaction of its own.
+func (b *combineReq) severalWrites() bool { return !b.block && len(b.cmds) > 1 }
 
 // writes are the commands of b that go into a combined MULTI: a block's
 // without its MULTI and EXEC.

@@ -138,6 +138,49 @@ func TestCombinedWriteRolledBackIsWrittenAlone(t *testing.T) {
 	}
 }
 
+// TestSeveralWritesAreOneTransaction checks that a client's pipeline of
+// writes outside MULTI costs SQLite one transaction, not one per write, and
+// is answered as if each had gone alone: when one fails, the others are
+// still made.
+func TestSeveralWritesAreOneTransaction(t *testing.T) {
+	ctx := t.Context()
+	dir := filepath.Join(tempShortDir(t), "data")
+	e, c, _ := startEmbeddedDirect(t, dir)
+	if err := c.Set(ctx, "s", "a string", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	before := e.WriteTransactions()
+	p := c.Pipeline()
+	incr := p.Incr(ctx, "n")
+	hset := p.HSet(ctx, "h", "f", "v")
+	zadd := p.ZAdd(ctx, "z", redis.Z{Score: 1, Member: "m"})
+	if _, err := p.Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if incr.Val() != 1 || hset.Val() != 1 || zadd.Val() != 1 {
+		t.Errorf("answered %d, %d, %d; want 1 each", incr.Val(), hset.Val(), zadd.Val())
+	}
+	if n := e.WriteTransactions() - before; n != 1 {
+		t.Errorf("three writes in a pipeline took %d transactions; want 1", n)
+	}
+
+	p = c.Pipeline()
+	incr = p.Incr(ctx, "n")
+	wrong := p.HSet(ctx, "s", "f", "v") // s holds a string
+	zadd = p.ZAdd(ctx, "z", redis.Z{Score: 2, Member: "m2"})
+	_, _ = p.Exec(ctx)
+	if incr.Val() != 2 || wrong.Err() == nil || zadd.Val() != 1 {
+		t.Errorf("answered %d, %v, %d; want 2, an error, 1", incr.Val(), wrong.Err(), zadd.Val())
+	}
+	if n, err := c.ZCard(ctx, "z").Result(); err != nil || n != 2 {
+		t.Errorf("ZCARD z = %d, %v; want 2", n, err)
+	}
+	if v, err := c.Get(ctx, "s").Result(); err != nil || v != "a string" {
+		t.Errorf("s = %q, %v; want it untouched", v, err)
+	}
+}
+
 // TestEmbeddedConcurrentTransactions runs MULTIs and plain writes from many
 // clients at once through the proxy, some of them failing: each that
 // succeeds is written once, each that fails is told so and leaves nothing.

@@ -32,12 +32,13 @@ const stmtCacheSize = 256
 // with sqlitePragmas on every connection: one read-write connection, whose
 // transactions begin IMMEDIATE, and a pool of read-only ones, as redka.Open
 // would make them, but with each connection's statements kept compiled.
-func openRedka(path string, log *slog.Logger) (*redka.DB, error) {
-	rw, err := openSQLite(sqliteDSN(path, false))
+// writes counts the transactions begun on the read-write connection.
+func openRedka(path string, log *slog.Logger, writes *atomic.Int64) (*redka.DB, error) {
+	rw, err := openSQLite(sqliteDSN(path, false), writes)
 	if err != nil {
 		return nil, err
 	}
-	ro, err := openSQLite(sqliteDSN(path, true))
+	ro, err := openSQLite(sqliteDSN(path, true), nil)
 	if err != nil {
 		return nil, errors.Join(err, rw.Close())
 	}
@@ -73,24 +74,32 @@ func sqliteDSN(path string, readOnly bool) string {
 }
 
 // openSQLite returns a pool on dsn whose connections keep their statements
-// compiled.
-func openSQLite(dsn string) (*sql.DB, error) {
+// compiled and count the transactions they begin in begun, unless nil.
+func openSQLite(dsn string, begun *atomic.Int64) (*sql.DB, error) {
 	base, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return sql.OpenDB(cachingConnector{base}), nil
+	return sql.OpenDB(cachingConnector{Connector: base, begun: begun}), nil
 }
 
 // cachingConnector opens modernc connections wrapped in a cachingConn.
-type cachingConnector struct{ driver.Connector }
+type cachingConnector struct {
+	driver.Connector
+	begun *atomic.Int64
+}
 
 func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := c.Connector.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return newCachingConn(conn)
+	cc, err := newCachingConn(conn)
+	if err != nil {
+		return nil, err
+	}
+	cc.begun = c.begun
+	return cc, nil
 }
 
 // modernConn is what a modernc connection offers and cachingConn relies on.
@@ -112,6 +121,7 @@ type modernConn interface {
 type cachingConn struct {
 	modernConn
 	stmts *stmtCache
+	begun *atomic.Int64 // nil: not counted
 }
 
 func newCachingConn(conn driver.Conn) (*cachingConn, error) {
@@ -121,6 +131,14 @@ func newCachingConn(conn driver.Conn) (*cachingConn, error) {
 		return nil, errors.New("store: the SQLite driver's connection lacks the context methods")
 	}
 	return &cachingConn{modernConn: mc, stmts: newStmtCache(stmtCacheSize)}, nil
+}
+
+// BeginTx begins a transaction on the modernc connection, counted.
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if c.begun != nil {
+		c.begun.Add(1)
+	}
+	return c.modernConn.BeginTx(ctx, opts)
 }
 
 // Unwrap returns the modernc connection, for the driver's own helpers.

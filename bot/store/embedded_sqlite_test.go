@@ -82,7 +82,7 @@ func TestEmbeddedRankRangeByIndex(t *testing.T) {
 // statement of its own, and both read every row.
 func TestCachedStatementUsedTwiceAtOnce(t *testing.T) {
 	ctx := t.Context()
-	db, err := openSQLite(sqliteDSN(filepath.Join(t.TempDir(), "t.db"), false))
+	db, err := openSQLite(sqliteDSN(filepath.Join(t.TempDir(), "t.db"), false), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestStmtCacheDropsLeastRecentlyUsed(t *testing.T) {
 func TestWALCheckpointerCopiesWrites(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := openSQLite(sqliteDSN(path, false))
+	db, err := openSQLite(sqliteDSN(path, false), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ type walCheckpointer struct {
 // startWALCheckpointer opens a connection to the database at path and
 // checkpoints its WAL every walCheckpointEvery.
 func startWALCheckpointer(path string, log *slog.Logger) (*walCheckpointer, error) {
-	db, err := openSQLite(sqliteDSN(path, false))
+	db, err := openSQLite(sqliteDSN(path, false), nil)
 	if err != nil {
 		return nil, err
 	}

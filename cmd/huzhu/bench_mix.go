@@ -125,10 +125,13 @@ type mixResult struct {
 	CPUmsPerMsg float64 `json:"cpu_ms_per_msg"`
 	// GoMaxProcs is how many goroutines ran at once: one core fewer than
 	// the machine's beside a Redis on it (procsBesideRedis).
-	GoMaxProcs int                   `json:"gomaxprocs"`
-	RSSMB      float64               `json:"rss_mb"`
-	Errors     int64                 `json:"errors"`
-	PerCommand map[string]*mixFigure `json:"per_command,omitempty"`
+	GoMaxProcs int `json:"gomaxprocs"`
+	// SQLiteWriteTxPerMsg is, on the embedded store, how many SQLite write
+	// transactions (each a commit) the messages cost.
+	SQLiteWriteTxPerMsg float64               `json:"sqlite_write_transactions_per_msg,omitempty"`
+	RSSMB               float64               `json:"rss_mb"`
+	Errors              int64                 `json:"errors"`
+	PerCommand          map[string]*mixFigure `json:"per_command,omitempty"`
 }
 
 // mixFigure is one command's figures.
@@ -158,6 +161,9 @@ type mixBench struct {
 	locks   []sync.Mutex
 	errs    atomic.Int64
 	log     *slog.Logger
+	// writeTx counts the embedded store's SQLite write transactions (false
+	// on Redis).
+	writeTx func() (int64, bool)
 }
 
 // discard is the platform of the bench: it reaches everyone and sends
@@ -286,7 +292,7 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 	courier := &bot.Courier{Outbox: deliveryCounted{st}, Sender: c.disp, Clock: bot.SystemClock{},
 		Log: log.With("component", "outbox"), Platforms: c.disp.Platforms}
 	b := &mixBench{o: *o, handler: c.receiver.Handler, courier: courier, sender: c.disp, obs: obs, run: randomHex(4) + "-",
-		locks: make([]sync.Mutex, o.stations), log: log}
+		locks: make([]sync.Mutex, o.stations), log: log, writeTx: backend.EmbeddedWriteTransactions}
 
 	start := time.Now()
 	parallel(o.concurrency, o.stations, func(s int) bool { b.setUp(ctx, s); return ctx.Err() == nil })
@@ -364,6 +370,7 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 	runtime.ReadMemStats(&mem)
 	mallocs := mem.Mallocs
 	cpu := processCPU()
+	writeTx, embedded := b.writeTx()
 
 	n := b.o.messages
 	until := time.Time{}
@@ -404,6 +411,10 @@ func (b *mixBench) measure(ctx context.Context) *mixResult {
 		AllocsPerMsg: float64(mem.Mallocs-mallocs) / float64(max(msgs, 1)),
 		CPUmsPerMsg:  msOf(processCPU()-cpu) / float64(max(msgs, 1)),
 		GoMaxProcs:   runtime.GOMAXPROCS(0), RSSMB: rssMB(), Errors: b.errs.Load(), PerCommand: figures,
+	}
+	if embedded {
+		now, _ := b.writeTx()
+		res.SQLiteWriteTxPerMsg = float64(now-writeTx) / float64(max(msgs, 1))
 	}
 	after := outcomeCounts(b.obs)
 	var all []time.Duration
