@@ -264,6 +264,15 @@ func (b *Backend) Describe() string {
 	return b.desc
 }
 
+// StoreOptions returns the options a Store on this backend's client
+// should have: serial commits on the embedded store (WithSerialCommits).
+func (b *Backend) StoreOptions() []Option {
+	if b.emb != nil {
+		return []Option{WithSerialCommits()}
+	}
+	return nil
+}
+
 // EmbeddedWriteTransactions returns the embedded store's count of SQLite
 // write transactions (see Embedded.WriteTransactions), and false for any
 // other store.

@@ -8,9 +8,18 @@ import (
 )
 
 // TestGroupCommit: every value is made once, by at most groupInFlight
-// writes at a time, and the group is idle again once all are done.
+// writes at a time (one with serial commits), and the group is idle again
+// once all are done.
 func TestGroupCommit(t *testing.T) {
-	var g groupCommit[*int]
+	t.Run("default", func(t *testing.T) { testGroupCommit(t, 0, groupInFlight) })
+	t.Run("serial", func(t *testing.T) {
+		s := New(nil, WithSerialCommits())
+		testGroupCommit(t, s.outboxWrites.of("console").limit, 1)
+	})
+}
+
+func testGroupCommit(t *testing.T, limit int, want int64) {
+	g := groupCommit[*int]{limit: limit}
 	var made sync.Map
 	var inFlight, most, writes atomic.Int64
 	write := func(batch []*int) {
@@ -42,8 +51,8 @@ func TestGroupCommit(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if most.Load() > groupInFlight {
-		t.Errorf("%d writes under way at once; want at most %d", most.Load(), groupInFlight)
+	if most.Load() > want {
+		t.Errorf("%d writes under way at once; want at most %d", most.Load(), want)
 	}
 	if g.inFlight != 0 || len(g.queue) != 0 {
 		t.Errorf("after all: %d in flight, %d queued; want none", g.inFlight, len(g.queue))

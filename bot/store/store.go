@@ -78,6 +78,18 @@ func WithRandom(r io.Reader) Option {
 	return func(s *Store) { s.random = r }
 }
 
+// WithSerialCommits keeps one write of the outbox's groups under way at a
+// time (see groupCommit), for a store that commits one transaction at a
+// time anyway: the embedded store, whose SQLite has one writer. What comes
+// meanwhile then shares the next commit, where a second batch would only
+// wait behind the first and cost a commit of its own: `huzhu bench mix` on
+// the embedded store made 0.95–0.98 SQLite commits per message with one
+// under way against 1.43–1.44 with two, and served more messages a second
+// (4 interleaved pairs).
+func WithSerialCommits() Option {
+	return func(s *Store) { s.outboxWrites.limit = 1 }
+}
+
 // New returns a Store on rdb.
 func New(rdb redis.UniversalClient, opts ...Option) *Store {
 	s := &Store{rdb: rdb, random: rand.Reader, log: slog.New(slog.DiscardHandler)}

@@ -281,7 +281,7 @@ func runBenchMix(ctx context.Context, cfg *Config, stdout io.Writer, log *slog.L
 		return err
 	}
 
-	st := store.New(backend.Client, store.WithKeyPrefix(cleaner.prefix))
+	st := store.New(backend.Client, append(backend.StoreOptions(), store.WithKeyPrefix(cleaner.prefix))...)
 	coreCfg := *cfg
 	coreCfg.observe = obs
 	coreCfg.RateBurst = 1 << 30 // residents here type faster than any person

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,7 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if backend.Wait.Replicas > 0 {
 		log.Info("acknowledged writes wait for replicas", "replicas", backend.Wait.Replicas, "timeout", backend.Wait.Timeout)
 	}
-	st := store.New(backend.Client, append(storeOpts, store.WithWait(backend.Wait, log.With("component", "store")))...)
+	opts := append(slices.Clone(storeOpts), backend.StoreOptions()...)
+	st := store.New(backend.Client, append(opts, store.WithWait(backend.Wait, log.With("component", "store")))...)
 	alerts := &relay{}
 	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
 	if err != nil {
