@@ -191,9 +191,9 @@ var (
 
 // write writes batch: combined, and again alone each if the combined
 // transaction failed; alone if it is one pipeline that a MULTI would not
-// make fewer transactions (a MULTI block, or a single write). It tells each its
-// answers; an error means the connection is no longer usable, and is told
-// to every pipeline not yet answered.
+// make fewer transactions (a MULTI block, or a single write). It tells
+// each its answers; an error means the connection is no longer usable, and
+// is told to every pipeline not yet answered.
 func (cc *combineConn) write(batch []*combineReq) error {
 	if len(batch) > 1 || batch[0].severalWrites() {
 		ok, err := cc.combined(batch)

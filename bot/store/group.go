@@ -37,8 +37,8 @@ type groupCommit[T any] struct {
 // a third of the time while messages waited for the batch ahead of theirs;
 // two let a second batch use it, for 3–17% more messages a second on Redis
 // (7 interleaved pairs), at 1.8 round trips to serve a message instead of
-// 1.3. The embedded store, whose
-// SQLite commits one transaction at a time, keeps one (WithSerialCommits).
+// 1.3. The embedded store, whose SQLite commits one transaction at a time,
+// keeps one (WithSerialCommits).
 const groupInFlight = 2
 
 type groupEntry[T any] struct {

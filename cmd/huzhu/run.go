@@ -72,8 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if backend.Wait.Replicas > 0 {
 		log.Info("acknowledged writes wait for replicas", "replicas", backend.Wait.Replicas, "timeout", backend.Wait.Timeout)
 	}
-	opts := append(slices.Clone(storeOpts), backend.StoreOptions()...)
-	st := store.New(backend.Client, append(opts, store.WithWait(backend.Wait, log.With("component", "store")))...)
+	st := store.New(backend.Client, slices.Concat(storeOpts, backend.StoreOptions(),
+		[]store.Option{store.WithWait(backend.Wait, log.With("component", "store"))})...)
 	alerts := &relay{}
 	platforms, err := configuredPlatforms(cfg, st, log, alerts, stdout)
 	if err != nil {
