@@ -188,3 +188,9 @@ func KeyFamilies(prefix string) []KeyFamily {
 
 // ResolveWait is resolveWait, for the tests of the WAIT defaults.
 var ResolveWait = resolveWait
+
+// ForgetPledgedCount removes campaign n's count of households that pledged,
+// as a campaign opened before the count was kept has none.
+func ForgetPledgedCount(ctx context.Context, s *Store, st, n int64) error {
+	return s.rdb.HDel(ctx, s.k.fund(st, n), pledgedHouseholdsField).Err()
+}

@@ -123,7 +123,7 @@ type ContributionChange struct {
 	PledgedByPayment bool
 	// PledgedHouseholds is how many households have pledged, after the
 	// change.
-	PledgedHouseholds int
+	PledgedHouseholds int64
 	// Members are the user keys of the household's people, sorted.
 	Members []string
 }
@@ -159,8 +159,17 @@ func fundFields(f *Fund) []any {
 		"status", string(f.Status), "by", f.By, "by_name", f.ByName, "chat", f.Chat,
 		"created", ms(f.Created), "closed", msOrZero(f.Closed),
 		"pledged", f.Pledged, "paid", f.Paid, "spent", f.Spent, "about", f.About,
+		pledgedHouseholdsField, 0,
 	}
 }
+
+// pledgedHouseholdsField of a campaign's hash counts the households whose
+// pledge is above zero. Every change of a household's pledge moves it in
+// the same MULTI, so a pledge reads one household's part and the count
+// instead of every household's. A campaign opened before the count was
+// kept has no such field; its first change counts the households once
+// (countPledged) and writes the count.
+const pledgedHouseholdsField = "pledged_households"
 
 func fundFromHash(st int64, h map[string]string) *Fund {
 	return &Fund{Station: st, N: atoi(h["n"]), Title: h["title"], Goal: atoi(h["goal"]),
@@ -215,8 +224,39 @@ func parseContribution(roomKey, v string) (Contribution, bool) {
 	if err != nil {
 		return Contribution{}, false
 	}
+	return contributionOf(room, v), true
+}
+
+// contributionOf is room's part as contributionValue stored it; "" (none
+// stored) is nothing pledged or paid.
+func contributionOf(room numerals.Room, v string) Contribution {
 	pledged, paid, _ := strings.Cut(v, ":")
-	return Contribution{Room: room, Pledged: atoi(pledged), Paid: atoi(paid)}, true
+	return Contribution{Room: room, Pledged: atoi(pledged), Paid: atoi(paid)}
+}
+
+// pledgedNow is 1 when the household's pledge is above zero: what it adds
+// to pledgedHouseholdsField.
+func pledgedNow(c Contribution) int64 {
+	if c.Pledged > 0 {
+		return 1
+	}
+	return 0
+}
+
+// countPledged counts the households of campaign n that pledged, from
+// their records, as Contributions reads them.
+func (s *Store) countPledged(ctx context.Context, st, n int64) (int64, error) {
+	cs, err := s.Contributions(ctx, st, n)
+	if err != nil {
+		return 0, err
+	}
+	var count int64
+	for _, c := range cs {
+		if c.Pledged > 0 {
+			count++
+		}
+	}
+	return count, nil
 }
 
 // Contributions returns every household's part in campaign n, by room.
@@ -340,13 +380,13 @@ func (o otherOpenFund) Error() string { return "another campaign is open" }
 func (s *Store) changeContributionOf(ctx context.Context, st, n int64, onlyOpen bool, room numerals.Room, by bot.User, now time.Time,
 	check func(*Fund) error, change func(c *Contribution) []LedgerEntry) (*ContributionChange, error) {
 	var out *ContributionChange
-	var fundCmd, housesCmd *redis.MapStringStringCmd
+	var fundCmd *redis.MapStringStringCmd
+	var partCmd *redis.StringCmd
 	var householdCmd, openCmd *redis.StringSliceCmd
 	var inRoster roomCheck
 	read := func(p redis.Pipeliner) {
 		fundCmd = p.HGetAll(ctx, s.k.fund(st, n))
-		// Every household's part: this one's, and how many pledged.
-		housesCmd = p.HGetAll(ctx, s.k.fundHouseholds(st, n))
+		partCmd = p.HGet(ctx, s.k.fundHouseholds(st, n), room.Key())
 		householdCmd = p.SMembers(ctx, s.k.household(st, room.Key()))
 		inRoster = s.queueRoomCheck(ctx, p, st, room)
 		if onlyOpen {
@@ -354,7 +394,7 @@ func (s *Store) changeContributionOf(ctx context.Context, st, n int64, onlyOpen 
 		}
 	}
 	err := s.withLeaseRead(ctx, []string{s.k.lease(st, "fund:"+strconv.FormatInt(n, 10))}, read, func(l *lease) error {
-		for _, c := range []redis.Cmder{fundCmd, housesCmd, householdCmd, inRoster.exists, inRoster.locked} {
+		for _, c := range []redis.Cmder{fundCmd, partCmd, householdCmd, inRoster.exists, inRoster.locked} {
 			if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
 				return err
 			}
@@ -385,27 +425,30 @@ func (s *Store) changeContributionOf(ctx context.Context, st, n int64, onlyOpen 
 		if err != nil {
 			return err
 		}
-		houses := housesCmd.Val()
-		c, _ := parseContribution(room.Key(), houses[room.Key()])
-		c.Room = room
+		pledgedBefore, counted := fundCmd.Val()[pledgedHouseholdsField]
+		pledged := atoi(pledgedBefore)
+		if !counted {
+			if pledged, err = s.countPledged(ctx, st, n); err != nil {
+				return err
+			}
+		}
+		c := contributionOf(room, partCmd.Val())
 		before := c
 		evs := change(&c)
 		f.Pledged += c.Pledged - before.Pledged
 		f.Paid += c.Paid - before.Paid
 		out = &ContributionChange{Fund: f, Household: c, PrevPledged: before.Pledged,
-			PledgedByPayment: before.Pledged == 0 && c.Paid > before.Paid && c.Pledged > 0,
-			Members:          slices.Sorted(slices.Values(householdCmd.Val()))}
-		houses[room.Key()] = contributionValue(c)
-		for k, v := range houses {
-			if h, ok := parseContribution(k, v); ok && h.Pledged > 0 {
-				out.PledgedHouseholds++
-			}
-		}
+			PledgedByPayment:  before.Pledged == 0 && c.Paid > before.Paid && c.Pledged > 0,
+			PledgedHouseholds: pledged + pledgedNow(c) - pledgedNow(before),
+			Members:           slices.Sorted(slices.Values(householdCmd.Val()))}
 		if len(evs) == 0 {
 			return nil
 		}
 		return s.writeLast(ctx, s.k.fundHouseholds(st, n), l, func(p redis.Pipeliner) error {
 			p.HSet(ctx, s.k.fundHouseholds(st, n), room.Key(), contributionValue(c))
+			if !counted || out.PledgedHouseholds != pledged {
+				p.HSet(ctx, s.k.fund(st, n), pledgedHouseholdsField, out.PledgedHouseholds)
+			}
 			if c.Pledged != before.Pledged {
 				p.HIncrBy(ctx, s.k.fund(st, n), "pledged", c.Pledged-before.Pledged)
 			}

@@ -304,3 +304,63 @@ func TestConcurrentPledgesOneRecord(t *testing.T) {
 		}
 	})
 }
+
+// The count of households that pledged follows every pledge, payment and
+// withdrawn pledge, and equals the count from the households' records; a
+// campaign that has no count yet (opened before it was kept) gets one from
+// its records on its first change.
+func TestPledgedHouseholds(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		s := newStore(b)
+		st := mustStation(t, s, "清川佳园", group1)
+		f := mustFund(t, s, st.ID, 10000_00, 300_00)
+		fromRecords := func() int64 {
+			t.Helper()
+			cs, err := s.Contributions(ctx, st.ID, f.N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			for _, c := range cs {
+				if c.Pledged > 0 {
+					n++
+				}
+			}
+			return n
+		}
+		r101, r102, r103 := mustRoom(t, "3-1-101"), mustRoom(t, "3-1-102"), mustRoom(t, "3-1-103")
+		steps := []struct {
+			what string
+			do   func() (*store.ContributionChange, error)
+			want int64
+		}{
+			{"101 pledges", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 300_00, alice, t0) }, 1},
+			{"101 pledges more", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 500_00, alice, t0) }, 1},
+			{"101 the same again", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 500_00, alice, t0) }, 1},
+			{"102 pays without a pledge", func() (*store.ContributionChange, error) {
+				return s.RecordPayment(ctx, st.ID, f.N, r102, 300_00, head, t0)
+			}, 2},
+			{"103 pledges", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r103, 300_00, bob, t0) }, 3},
+			{"101 withdraws", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 0, alice, t0) }, 2},
+			{"101 withdraws again", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 0, alice, t0) }, 2},
+			{"103 pays", func() (*store.ContributionChange, error) { return s.RecordPayment(ctx, st.ID, f.N, r103, 300_00, head, t0) }, 2},
+		}
+		for i, step := range steps {
+			if i == 4 {
+				// From here on the campaign is as one opened before the
+				// count was kept.
+				if err := store.ForgetPledgedCount(ctx, s, st.ID, f.N); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ch, err := step.do()
+			if err != nil {
+				t.Fatalf("%s: %v", step.what, err)
+			}
+			if ch.PledgedHouseholds != step.want || fromRecords() != step.want {
+				t.Fatalf("%s: %d households pledged, %d by the records; want %d", step.what, ch.PledgedHouseholds, fromRecords(), step.want)
+			}
+		}
+	})
+}

@@ -355,6 +355,9 @@ func notFound(err error, what string) error {
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 func fromMS(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || v == 0 {
 		return time.Time{}
@@ -363,6 +366,9 @@ func fromMS(s string) time.Time {
 }
 
 func atoi(s string) int64 {
+	if s == "" {
+		return 0 // a field never written, without the cost of ParseInt's error
+	}
 	v, _ := strconv.ParseInt(s, 10, 64)
 	return v
 }
