@@ -108,6 +108,11 @@ type Message struct {
 	// starts with a keyword one homophone away (抱事 楼道灯坏了): the line
 	// corrected (报事 楼道灯坏了), for the NotFound handler to offer.
 	Suggestion string
+
+	// routed is the Router's reading of Text, kept so that asking whether
+	// the bot wants the message (Router.Wants) and serving it read the
+	// text once.
+	routed routeMemo
 }
 
 // Raw returns part, a part of m.Args, as the sender typed it (see

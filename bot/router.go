@@ -235,7 +235,28 @@ type parsed struct {
 // command's shape.
 func (r *Router) route(m *Message) parsed {
 	group := m.Chat.Kind == Group && !m.AddressedToBot && !m.IsPress()
-	p := r.parse(m.Text, group)
+	memo := routeMemo{by: r, text: m.Text, group: group}
+	if m.routed.by == memo.by && m.routed.text == memo.text && m.routed.group == memo.group {
+		return m.routed.p
+	}
+	memo.p = r.routeText(m.Text, group)
+	m.routed = memo
+	return memo.p
+}
+
+// routeMemo is a Router's reading of a message's text under the group rules
+// or without them (see Message.routed). A copy of the message with another
+// text, or one now addressed to the bot, is read again.
+type routeMemo struct {
+	by    *Router
+	text  string
+	group bool
+	p     parsed
+}
+
+// routeText is route for text, read under the group rules when group is set.
+func (r *Router) routeText(text string, group bool) parsed {
+	p := r.parse(text, group)
 	if p.cmd == nil || p.explicit || !group {
 		return p
 	}

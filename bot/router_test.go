@@ -308,3 +308,39 @@ func TestRouterWants(t *testing.T) {
 		})
 	}
 }
+
+// The Router reads a message once for Wants and ServeMessage, and again
+// when what it read changed: the text, or a line now addressed to the bot.
+func TestRouterReadsAgainWhatChanged(t *testing.T) {
+	group := bot.Chat{Platform: "console", ID: "g", Kind: bot.Group}
+	var served []string
+	record := bot.HandlerFunc(func(_ context.Context, _ bot.Responder, m *bot.Message) error {
+		served = append(served, m.Command+" "+m.Args)
+		return nil
+	})
+	r := bot.NewRouter("huzhu")
+	r.Handle("report", []string{"报事…"}, record).Takes(bot.ArgText)
+	r.Handle("issues", []string{"清单"}, record).Takes(bot.ArgWord)
+	r.Handle("issue", []string{"详情"}, record).Takes(bot.ArgNumber)
+	m := bot.Message{Chat: group, Text: "报事 楼道灯坏了"}
+	if !r.Wants(&m) {
+		t.Fatal("Wants = false for a report")
+	}
+	m.Text = "清单 全部"
+	if err := r.ServeMessage(context.Background(), nil, &m); err != nil {
+		t.Fatal(err)
+	}
+	// A keyword followed by what does not fit it is chat in a group;
+	// addressed to the bot it is the command.
+	m.Text = "详情 看看"
+	if r.Wants(&m) {
+		t.Fatalf("Wants = true for %q in a group", m.Text)
+	}
+	m.AddressedToBot = true
+	if err := r.ServeMessage(context.Background(), nil, &m); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"issues 全部", "issue 看看"}; strings.Join(served, "|") != strings.Join(want, "|") {
+		t.Errorf("served %q, want %q", served, want)
+	}
+}
