@@ -344,7 +344,9 @@ func TestPledgedHouseholds(t *testing.T) {
 			{"103 pledges", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r103, 300_00, bob, t0) }, 3},
 			{"101 withdraws", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 0, alice, t0) }, 2},
 			{"101 withdraws again", func() (*store.ContributionChange, error) { return s.Pledge(ctx, st.ID, f.N, r101, 0, alice, t0) }, 2},
-			{"103 pays", func() (*store.ContributionChange, error) { return s.RecordPayment(ctx, st.ID, f.N, r103, 300_00, head, t0) }, 2},
+			{"103 pays", func() (*store.ContributionChange, error) {
+				return s.RecordPayment(ctx, st.ID, f.N, r103, 300_00, head, t0)
+			}, 2},
 		}
 		for i, step := range steps {
 			if i == 4 {
