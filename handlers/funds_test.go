@@ -278,3 +278,13 @@ func TestHouseholdPartsStayPrivate(t *testing.T) {
 		}
 	})
 }
+
+// sendPrivately serves text from who in their private chat with the bot,
+// as message id.
+func (c *fundChat) sendPrivately(id string, who bot.User, text string) {
+	c.t.Helper()
+	m := &bot.Message{ID: id, Chat: bot.Chat{Platform: who.Platform, ID: who.ID, Kind: bot.Private}, Sender: who, Text: text}
+	if err := c.handler.ServeMessage(context.Background(), bot.NewResponder(c.sender, m), m); err != nil {
+		c.t.Fatalf("%s: %v", text, err)
+	}
+}

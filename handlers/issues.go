@@ -287,15 +287,58 @@ func (a *App) issue(ctx context.Context, r bot.Responder, m *bot.Message) error 
 		b.WriteString("\n" + thread)
 	}
 	b.WriteString("\n" + tr(ctx, "timeline_header"))
-	for _, ev := range events {
+	for _, line := range timelineLines(ctx, is, events) {
+		b.WriteString("\n  " + line)
+	}
+	return r.Reply(ctx, b.String())
+}
+
+// maxMeTooNames is how many of a row of me-toos a card names, for the
+// readers who may see them; the rest are counted.
+const maxMeTooNames = 10
+
+// timelineLines renders problem is's timeline for the reader, a line a
+// step, oldest first; its reporter is named as reporterName allows.
+// Me-toos in a row are one line. Who joined a complaint is as private as
+// who made it, so they are counted, and named only for the station's staff
+// in a private chat; and a problem many neighbours have keeps a short
+// card.
+func timelineLines(ctx context.Context, is *store.Issue, events []store.IssueEvent) []string {
+	var lines []string
+	for i := 0; i < len(events); i++ {
+		ev := events[i]
+		if ev.Kind == store.EventMeToo {
+			run := i + 1
+			for run < len(events) && events[run].Kind == store.EventMeToo {
+				run++
+			}
+			lines = append(lines, meTooLine(ctx, events[i:run]))
+			i = run - 1
+			continue
+		}
 		who := ev.ByName
 		if ev.By == is.Reporter && !seesReporter(ctx, is) {
 			who = reporterName(ctx, is)
 		}
 		args := i18n.Args{"When": formatStamp(ctx, ev.At), "Who": who, "Text": eventText(ctx, ev)}
-		b.WriteString("\n  " + tr(ctx, threadEventArgs(ctx, ev, args), args))
+		lines = append(lines, tr(ctx, threadEventArgs(ctx, ev, args), args))
 	}
-	return r.Reply(ctx, b.String())
+	return lines
+}
+
+// meTooLine is one line for a row of me-toos, at the time of the first.
+func meTooLine(ctx context.Context, run []store.IssueEvent) string {
+	args := i18n.Args{"When": formatStamp(ctx, run[0].At), "Count": len(run)}
+	if !seesRestricted(ctx) {
+		return tr(ctx, "event_metoo_counted", args)
+	}
+	named := run[:min(len(run), maxMeTooNames)]
+	names := make([]string, len(named))
+	for i, ev := range named {
+		names[i] = ev.ByName
+	}
+	args["Who"], args["More"] = strings.Join(names, tr(ctx, "list_sep")), len(run)-len(named)
+	return tr(ctx, "event_metoo", args)
 }
 
 // eventText renders what a timeline step carries: a rating by its name, an

@@ -398,13 +398,9 @@ func (a *App) officeIssue(ctx context.Context, r bot.Responder, m *bot.Message) 
 	if err != nil {
 		return err
 	}
-	lines := make([]string, len(events))
-	for i, ev := range events {
-		who := ev.ByName
-		if ev.By == is.Reporter {
-			who = reporterName(ctx, is)
-		}
-		lines[i] = "  " + tr(ctx, "event_"+string(ev.Kind), i18n.Args{"When": formatStamp(ctx, ev.At), "Who": who, "Text": eventText(ctx, ev)})
+	lines := timelineLines(ctx, is, events)
+	for i := range lines {
+		lines[i] = "  " + lines[i]
 	}
 	header := tr(ctx, "office_issue_card", i18n.Args{
 		"Ref": ref, "Station": ost.Name, "Category": tr(ctx, "cat_"+is.Category), "State": officeStateText(ctx, is),
