@@ -2,6 +2,7 @@ package store
 
 import (
 	"cmp"
+	"runtime"
 	"sync"
 )
 
@@ -20,7 +21,12 @@ import (
 
 // groupCommit is one group. Up to groupInFlight writes of a group are
 // under way at once, each on its own connection; what comes while all are
-// waits for the first of them to finish, and is made in the next batch.
+// waits for the first of them to finish, and is made in the next batch. A
+// write first lets the goroutines that are ready to run go ahead of it
+// (runtime.Gosched), so that those among them that reach the group go in
+// its batch: when the process is busy, the messages it is serving meet
+// there instead of each taking a round trip of its own; when it is idle,
+// nothing is ready and the write goes at once.
 type groupCommit[T any] struct {
 	mu       sync.Mutex
 	limit    int // writes under way at once; 0 means groupInFlight
@@ -38,13 +44,16 @@ type groupCommit[T any] struct {
 // two let a second batch use it, for 3–17% more messages a second on Redis
 // (7 interleaved pairs), at 1.8 round trips to serve a message instead of
 // 1.3. The embedded store, whose SQLite commits one transaction at a time,
-// keeps one (WithSerialCommits).
+// keeps one (WithSerialCommits). Letting the ready goroutines go first took
+// two from 1.8 round trips to serve a message to 1.28, for 2–20% more
+// messages a second (6 interleaved pairs, one core beside a local Redis).
 const groupInFlight = 2
 
 type groupEntry[T any] struct {
 	v      T
 	lead   chan struct{} // closed when this entry is to make the next batch
 	chosen bool          // lead is closed (under the group's mu)
+	taken  bool          // in a batch under way (under the group's mu)
 	done   chan struct{} // closed once made
 }
 
@@ -54,7 +63,19 @@ func (g *groupCommit[T]) do(v T, write func([]T)) {
 	e := &groupEntry[T]{v: v, lead: make(chan struct{}), done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, e)
-	if g.inFlight < cmp.Or(g.limit, groupInFlight) {
+	g.mu.Unlock()
+	// Let the goroutines ready to run come first: those that reach this
+	// group meanwhile join the batch.
+	runtime.Gosched()
+	g.mu.Lock()
+	if e.taken && !e.chosen {
+		g.mu.Unlock()
+		<-e.done // in a batch another made meanwhile
+		return
+	}
+	if e.chosen {
+		// A write ended and passed its place on to e.
+	} else if g.inFlight < cmp.Or(g.limit, groupInFlight) {
 		g.inFlight++
 	} else {
 		g.mu.Unlock()
@@ -72,6 +93,9 @@ func (g *groupCommit[T]) do(v T, write func([]T)) {
 	}
 	batch := g.queue
 	g.queue = nil
+	for _, b := range batch {
+		b.taken = true
+	}
 	g.mu.Unlock()
 
 	mine := false

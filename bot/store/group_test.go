@@ -1,6 +1,7 @@
 package store
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,4 +59,30 @@ func testGroupCommit(t *testing.T, limit int, want int64) {
 		t.Errorf("after all: %d in flight, %d queued; want none", g.inFlight, len(g.queue))
 	}
 	t.Logf("%d values in %d writes", n, writes.Load())
+}
+
+// TestGroupCommitGathersReady: writes that come from goroutines ready to
+// run at the same moment go together, not one round trip each, even while
+// no write is under way to hold them back. (The goroutine started last
+// runs first and may go back on the scheduler's global queue, which is
+// read before the local one now and then: two batches, not always one.)
+func TestGroupCommitGathersReady(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var g groupCommit[int]
+	var mu sync.Mutex
+	var batches [][]int
+	write := func(batch []int) {
+		mu.Lock()
+		batches = append(batches, batch)
+		mu.Unlock()
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { g.do(i, write) })
+	}
+	wg.Wait()
+	if len(batches) > 2 {
+		t.Errorf("%d writes made in batches %v; want them in one or two", n, batches)
+	}
 }
