@@ -166,12 +166,22 @@ func (a *App) issues(ctx context.Context, r bot.Responder, m *bot.Message) error
 	if err != nil {
 		return err
 	}
+	reply := r.Reply
+	if filter == store.FilterMine {
+		// Someone's own reports, anonymous ones among them, and how many
+		// they made are theirs alone.
+		reply = func(ctx context.Context, text string, _ ...[]bot.Button) error { return r.ReplyPrivately(ctx, text) }
+	}
 	if total == 0 {
-		return r.Reply(ctx, tr(ctx, "issues_empty_"+string(filter)))
+		return reply(ctx, tr(ctx, "issues_empty_"+string(filter)))
 	}
 	pages := int((total + issuesPageSize - 1) / issuesPageSize)
 	if len(list) == 0 {
-		return say("issues_no_page", i18n.Args{"Page": page, "Pages": pages, "Next": issuesPageCommand(ctx, filter, 1)})
+		noPage := say
+		if filter == store.FilterMine {
+			noPage = sayPrivately
+		}
+		return noPage("issues_no_page", i18n.Args{"Page": page, "Pages": pages, "Next": issuesPageCommand(ctx, filter, 1)})
 	}
 	next := ""
 	if page < pages {
@@ -180,7 +190,7 @@ func (a *App) issues(ctx context.Context, r bot.Responder, m *bot.Message) error
 		next = tr(ctx, "issues_last_page", i18n.Args{"Page": page, "Pages": pages})
 	}
 	header := tr(ctx, "issues_header_"+string(filter), i18n.Args{"Station": st.Name, "Total": total})
-	return r.Reply(ctx, listText(header, list, func(is *store.Issue) string { return issueLine(ctx, is) },
+	return reply(ctx, listText(header, list, func(is *store.Issue) string { return issueLine(ctx, is) },
 		next, tr(ctx, "issues_footer")))
 }
 
@@ -392,16 +402,45 @@ func (a *App) metoo(ctx context.Context, r bot.Responder, m *bot.Message) error 
 		return say("issue_not_found", i18n.Args{"N": n})
 	case err != nil:
 		return err
-	case is.Reporter == m.Sender.Key():
-		return say("metoo_own", i18n.Args{"N": n})
 	}
+	reply := answerAbout(r, is)
 	switch {
+	case is.Reporter == m.Sender.Key():
+		return reply(ctx, tr(ctx, "metoo_own", i18n.Args{"N": n}))
 	case !added:
-		return say("metoo_again", i18n.Args{"N": n, "Count": is.Supporters})
+		return reply(ctx, tr(ctx, "metoo_again", i18n.Args{"N": n, "Count": is.Supporters}))
 	case !is.Status.IsOpen():
-		return r.Reply(ctx, tr(ctx, "metoo_closed", i18n.Args{"N": n, "Count": is.Supporters}))
+		return reply(ctx, tr(ctx, "metoo_closed", i18n.Args{"N": n, "Count": is.Supporters}))
 	}
-	return r.Reply(ctx, tr(ctx, "metoo_added", i18n.Args{"N": n, "Count": is.Supporters}))
+	return reply(ctx, tr(ctx, "metoo_added", i18n.Args{"N": n, "Count": is.Supporters}))
+}
+
+// answerAbout returns how to answer a command about problem is: in the
+// chat, or, for an anonymous problem, to the sender alone. Only its
+// reporter may rate it and not 同问 it, so any answer the group reads, yes
+// or no, would tell the group whether the sender made the report.
+func answerAbout(r bot.Responder, is *store.Issue) func(context.Context, string) error {
+	if is.Anonymous {
+		return func(ctx context.Context, text string) error { return r.ReplyPrivately(ctx, text) }
+	}
+	return func(ctx context.Context, text string) error { return r.Reply(ctx, text) }
+}
+
+// refusalAbout is err, a command's refusal to act on problem is, made a
+// sentence for the sender alone when is is anonymous (see answerAbout).
+func refusalAbout(ctx context.Context, is *store.Issue, err error) error {
+	if is == nil || !is.Anonymous {
+		return err
+	}
+	var re *replyError
+	var role *roleError
+	switch {
+	case errors.As(err, &re):
+		re.private = true
+	case errors.As(err, &role):
+		return sayPrivately("need_role", i18n.Args{"Roles": roleNames(ctx, role.roles)})
+	}
+	return err
 }
 
 // accept serves /accept N: duty staff or the head takes the problem on.
@@ -549,7 +588,9 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 	if err != nil {
 		return err
 	}
+	var read *store.Issue
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		read = is
 		if is.Reporter != m.Sender.Key() {
 			return store.IssueEvent{}, say("rate_only_reporter", i18n.Args{"N": n})
 		}
@@ -570,14 +611,15 @@ func (a *App) rate(ctx context.Context, r bot.Responder, m *bot.Message) error {
 		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventRated, Text: string(rating)}, nil
 	})
 	if err != nil {
-		return err
+		return refusalAbout(ctx, read, err)
 	}
+	reply := answerAbout(r, ch.Issue)
 	if rating == store.RatingUnsatisfied {
 		a.notifyPerson(ctx, st.Head, st.HeadName, ch.Issue.ReportChat,
 			tr(ctx, "head_unsatisfied", i18n.Args{"N": n, "Who": m.Sender.Name, "Text": clipN(ch.Issue.Text, 24)}))
-		return r.Reply(ctx, tr(ctx, "rated_unsatisfied", i18n.Args{"N": n}))
+		return reply(ctx, tr(ctx, "rated_unsatisfied", i18n.Args{"N": n}))
 	}
-	return r.Reply(ctx, tr(ctx, "rated", i18n.Args{"N": n, "Rating": tr(ctx, "rating_"+string(rating))}))
+	return reply(ctx, tr(ctx, "rated", i18n.Args{"N": n, "Rating": tr(ctx, "rating_"+string(rating))}))
 }
 
 // escalate serves /escalate N 社区|街道 TEXT: hands a problem up and posts it
@@ -650,7 +692,9 @@ func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error
 		return err
 	}
 	note = m.Raw(note)
+	var read *store.Issue
 	ch, err := a.changeIssue(ctx, st.ID, n, func(is *store.Issue) (store.IssueEvent, error) {
+		read = is
 		if is.Reporter != m.Sender.Key() && !sessionFrom(ctx).member().IsStaff() {
 			return store.IssueEvent{}, needRole(store.RoleHead, store.RoleDeputy, "reporter")
 		}
@@ -661,13 +705,13 @@ func (a *App) reopen(ctx context.Context, r bot.Responder, m *bot.Message) error
 		return store.IssueEvent{By: m.Sender.Key(), ByName: m.Sender.Name, Kind: store.EventReopened, Text: note}, nil
 	})
 	if err != nil {
-		return err
+		return refusalAbout(ctx, read, err)
 	}
 	if ch.Issue.Assignee != "" && ch.Issue.Assignee != m.Sender.Key() {
 		a.notifyPerson(ctx, ch.Issue.Assignee, ch.Issue.AssigneeName, ch.Issue.ReportChat,
 			tr(ctx, "assignee_reopened", i18n.Args{"N": n, "Who": m.Sender.Name}))
 	}
-	return r.Reply(ctx, tr(ctx, "reopened", i18n.Args{"N": n}))
+	return answerAbout(r, ch.Issue)(ctx, tr(ctx, "reopened", i18n.Args{"N": n}))
 }
 
 // attachLatePhotos takes a photo sent on its own right after a report, by

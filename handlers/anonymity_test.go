@@ -56,3 +56,32 @@ func TestMeTooNamesStayPrivate(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupCannotTellTheAnonymousReporter: the reporter of an anonymous
+// problem and a neighbour type the same commands about it in the group.
+// Only the reporter may rate or reopen it and not 同问 it, so the answers
+// differ, but they go privately: the group reads the same for both, save
+// the name it mentions.
+func TestGroupCannotTellTheAnonymousReporter(t *testing.T) {
+	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
+		c := newFundChat(t, b)
+		c.send("m1", fundHead, "建站 清川佳园互助站")
+		c.send("m2", fundWang, "登记 5-1-201")
+		c.send("m3", fundWangBo, "登记 5-1-202")
+		c.sendPrivately("m4", fundWang, "报事 5幢302群租，住了十几个人")
+		for i, text := range []string{"同问 1", "评价 1 满意", "重开 1 还是有人住", "清单 我的"} {
+			groupRead := func(who bot.User) string {
+				at := c.mark()
+				c.send(fmt.Sprintf("t%d-%s", i, who.ID), who, text)
+				group, private := c.sentSince(at)
+				if len(private[who.ID]) == 0 {
+					t.Errorf("%s: %s was told nothing privately", text, who.Name)
+				}
+				return strings.ReplaceAll(strings.Join(group, "\n"), who.Name, "NAME")
+			}
+			if reporter, neighbour := groupRead(fundWang), groupRead(fundWangBo); reporter != neighbour {
+				t.Errorf("%s: the group read %q after the reporter, %q after a neighbour", text, reporter, neighbour)
+			}
+		}
+	})
+}
