@@ -9,16 +9,23 @@ import (
 	"github.com/huzhu-station/huzhu/bot/store/storetest"
 )
 
+// newAnonymousReport starts a station where 王阿姨, registered in the
+// group, reports problem 1 privately: an anonymous report.
+func newAnonymousReport(t *testing.T, b storetest.Backend) *fundChat {
+	c := newFundChat(t, b)
+	c.send("m1", fundHead, "建站 清川佳园互助站")
+	c.send("m2", fundWang, "登记 5-1-201")
+	c.sendPrivately("m3", fundWang, "报事 5幢302群租，住了十几个人")
+	return c
+}
+
 // TestMeTooNamesStayPrivate: who joined a complaint is as private as who
 // made it. A problem reported privately gets twelve me-toos, half of them
 // sent privately. The card in the group counts them and names none of them;
 // the head's card, privately, names the first ten and counts the rest.
 func TestMeTooNamesStayPrivate(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
-		c := newFundChat(t, b)
-		c.send("m1", fundHead, "建站 清川佳园互助站")
-		c.send("m2", fundWang, "登记 5-1-201")
-		c.sendPrivately("m3", fundWang, "报事 5幢302群租，住了十几个人")
+		c := newAnonymousReport(t, b)
 		var names []string
 		for i := range 12 {
 			who := bot.User{Platform: "console", ID: fmt.Sprintf("n%d", i), Name: fmt.Sprintf("邻居%02d", i)}
@@ -64,11 +71,8 @@ func TestMeTooNamesStayPrivate(t *testing.T) {
 // the name it mentions.
 func TestGroupCannotTellTheAnonymousReporter(t *testing.T) {
 	storetest.ForEach(t, func(t *testing.T, b storetest.Backend) {
-		c := newFundChat(t, b)
-		c.send("m1", fundHead, "建站 清川佳园互助站")
-		c.send("m2", fundWang, "登记 5-1-201")
-		c.send("m3", fundWangBo, "登记 5-1-202")
-		c.sendPrivately("m4", fundWang, "报事 5幢302群租，住了十几个人")
+		c := newAnonymousReport(t, b)
+		c.send("m5", fundWangBo, "登记 5-1-202")
 		for i, text := range []string{"同问 1", "评价 1 满意", "重开 1 还是有人住", "清单 我的"} {
 			groupRead := func(who bot.User) string {
 				at := c.mark()
