@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -42,6 +43,9 @@ func TestTranscripts(t *testing.T) {
 				st := store.New(b.Client, store.WithKeyPrefix(b.Prefix+name+":"),
 					store.WithRandom(rand.NewChaCha8(demoSeed)))
 				got := playTranscript(t, st, string(input))
+				for _, slip := range unrenderedSentences(got) {
+					t.Errorf("%s: the bot said %q: a sentence missing an argument, or a catalogue key with no sentence", in, slip)
+				}
 				golden := strings.TrimSuffix(in, ".txt") + ".golden"
 				if *update {
 					if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
@@ -59,6 +63,27 @@ func TestTranscripts(t *testing.T) {
 			})
 		}
 	})
+}
+
+// catalogueKey is what i18n.T returns for a key it has no sentence for: a
+// line of the bot's that is only lower-case words joined by underscores.
+var catalogueKey = regexp.MustCompile(`^\s*[a-z][a-z0-9]*(_[a-z0-9]+)+\s*$`)
+
+// unrenderedSentences returns the lines of what the bot said (not the
+// input, which starts with "> ") that show a sentence rendered without an
+// argument it names ("<no value>") or a catalogue key in its place.
+func unrenderedSentences(transcript string) []string {
+	var slips []string
+	for line := range strings.Lines(transcript) {
+		line = strings.TrimRight(line, "\n")
+		if strings.HasPrefix(line, "> ") {
+			continue
+		}
+		if strings.Contains(line, "<no value>") || catalogueKey.MatchString(line) {
+			slips = append(slips, line)
+		}
+	}
+	return slips
 }
 
 // playTranscript runs input through the console with a fake clock and
@@ -92,4 +117,23 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return "(same lines, different endings)"
+}
+
+// TestUnrenderedSentences: the transcripts' check finds the two slips the
+// office card once made, and passes over input lines and ordinary answers.
+func TestUnrenderedSentences(t *testing.T) {
+	transcript := strings.Join([]string{
+		"> // 见 handlers/dogs_test.go 的 TestDogShotReminders",
+		"> 陈主任: 事项 清川-2",
+		"[招宝山社区办公群] bot: 清川-2（清川佳园互助站）[环境] 待受理",
+		"    11-25 09:00 张站长 发起<no value>",
+		"    event_outcome",
+		"(console) now: 2026-11-26 20:00 周四",
+		"  发「事项 编号」看详情。",
+	}, "\n")
+	got := unrenderedSentences(transcript)
+	want := []string{"    11-25 09:00 张站长 发起<no value>", "    event_outcome"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("unrenderedSentences found %q; want %q", got, want)
+	}
 }
