@@ -406,9 +406,9 @@ func (a *App) metoo(ctx context.Context, r bot.Responder, m *bot.Message) error 
 	reply := answerAbout(r, is)
 	switch {
 	case is.Reporter == m.Sender.Key():
-		return reply(ctx, tr(ctx, "metoo_own", i18n.Args{"N": n}))
+		return refusalAbout(ctx, is, say("metoo_own", i18n.Args{"N": n}))
 	case !added:
-		return reply(ctx, tr(ctx, "metoo_again", i18n.Args{"N": n, "Count": is.Supporters}))
+		return refusalAbout(ctx, is, say("metoo_again", i18n.Args{"N": n, "Count": is.Supporters}))
 	case !is.Status.IsOpen():
 		return reply(ctx, tr(ctx, "metoo_closed", i18n.Args{"N": n, "Count": is.Supporters}))
 	}
