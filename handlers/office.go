@@ -398,16 +398,12 @@ func (a *App) officeIssue(ctx context.Context, r bot.Responder, m *bot.Message) 
 	if err != nil {
 		return err
 	}
-	lines := timelineLines(ctx, is, events)
-	for i := range lines {
-		lines[i] = "  " + lines[i]
-	}
 	header := tr(ctx, "office_issue_card", i18n.Args{
 		"Ref": ref, "Station": ost.Name, "Category": tr(ctx, "cat_"+is.Category), "State": officeStateText(ctx, is),
 		"Text": issueText(ctx, is, 0), "Reporter": reporterName(ctx, is), "Supporters": is.Supporters,
 		"Handler": is.OfficeHandlerName, "Since": is.Created.In(calendar.Shanghai).Format("2006-01-02"),
 	})
-	return r.Reply(ctx, listText(header, lines, func(l string) string { return l }))
+	return r.Reply(ctx, listText(header, timelineLines(ctx, is, events), func(l string) string { return "  " + l }))
 }
 
 // officeStation serves 本站 in an office group: the office's card, and

@@ -252,9 +252,7 @@ func (s *Store) countPledged(ctx context.Context, st, n int64) (int64, error) {
 	}
 	var count int64
 	for _, c := range cs {
-		if c.Pledged > 0 {
-			count++
-		}
+		count += pledgedNow(c)
 	}
 	return count, nil
 }

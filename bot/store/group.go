@@ -68,16 +68,14 @@ func (g *groupCommit[T]) do(v T, write func([]T)) {
 	// group meanwhile join the batch.
 	runtime.Gosched()
 	g.mu.Lock()
-	if e.taken && !e.chosen {
-		g.mu.Unlock()
-		<-e.done // in a batch another made meanwhile
-		return
-	}
-	if e.chosen {
-		// A write ended and passed its place on to e.
-	} else if g.inFlight < cmp.Or(g.limit, groupInFlight) {
+	switch {
+	case e.chosen:
+		// A write ended and passed its place on to e: e makes the next
+		// batch, even when e itself was made meanwhile.
+	case !e.taken && g.inFlight < cmp.Or(g.limit, groupInFlight):
 		g.inFlight++
-	} else {
+	default:
+		// e waits for the batch another took it into, or for a place.
 		g.mu.Unlock()
 		select {
 		case <-e.done:
@@ -88,8 +86,6 @@ func (g *groupCommit[T]) do(v T, write func([]T)) {
 			g.mu.Unlock()
 			return // made in another's batch, and given no place
 		}
-		// A write ended and passed its place on to e: e makes the next
-		// batch, even when e itself was made meanwhile.
 	}
 	batch := g.queue
 	g.queue = nil
